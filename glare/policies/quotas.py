@@ -1,0 +1,31 @@
+"""Policy rules for quotas."""
+
+from oslo_policy import policy
+
+from glare.policies import base
+
+SET_QUOTAS = base.RULE_PREFIX + 'set_quotas'
+LIST_ALL_QUOTAS = base.RULE_PREFIX + 'list_all_quotas'
+LIST_PROJECT_QUOTAS = base.RULE_PREFIX + 'list_project_quotas'
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=SET_QUOTAS, check_str=base.ADMIN,
+        description="Replace projects' quotas.",
+        operations=[{'method': 'PUT', 'path': '/quotas'}]),
+    policy.DocumentedRuleDefault(
+        name=LIST_ALL_QUOTAS, check_str=base.ADMIN,
+        description='List the quotas of every project and the global ones.',
+        operations=[{'method': 'GET', 'path': '/quotas'}]),
+    policy.DocumentedRuleDefault(
+        name=LIST_PROJECT_QUOTAS,
+        check_str='%s or project_id:%%(project_id)s' % base.ADMIN,
+        description="List a project's quotas (one's own, or any as admin).",
+        operations=[
+            {'method': 'GET', 'path': '/project-quotas'},
+            {'method': 'GET', 'path': '/project-quotas/{project_id}'}]),
+]
+
+
+def list_rules():
+    return rules

@@ -1,0 +1,125 @@
+"""The one policy enforcer of Glare, and property protection on top of it."""
+
+import threading
+
+from oslo_config import cfg
+from oslo_policy import policy
+
+from glare import policies
+from glare.policies import base
+from glare.policies import properties
+
+# The same object as glare.conf.CONF.
+CONF = cfg.CONF
+
+_ENFORCER = None
+_LOCK = threading.Lock()
+# (rules object, its length, {type_name: (read fields, write fields)}):
+# which fields have a protection rule, for the rules the enforcer holds now.
+_PROTECTED = (None, -1, {})
+_NONE = (frozenset(), frozenset())
+
+
+def init(conf=None, policy_file=None, rules=None):
+    """Create the enforcer with Glare's rules (and optional overrides).
+
+    ``rules`` maps rule names to check strings and is applied over the
+    defaults and the policy file (until the file changes), for tests.
+    """
+    global _ENFORCER
+    with _LOCK:
+        if _ENFORCER is not None:
+            return _ENFORCER
+        enforcer = policy.Enforcer(conf or CONF, policy_file=policy_file)
+        enforcer.register_defaults(policies.list_rules())
+        if rules:
+            enforcer.load_rules()
+            enforcer.set_rules(policy.Rules.from_dict(rules),
+                               overwrite=False, use_conf=True)
+        _ENFORCER = enforcer
+        return enforcer
+
+
+def get_enforcer():
+    """The enforcer (also the ``oslo.policy.enforcer`` entry point)."""
+    return _ENFORCER or init()
+
+
+def reset():
+    """Forget the enforcer and the caches (tests, config reload)."""
+    global _ENFORCER, _PROTECTED
+    with _LOCK:
+        _ENFORCER = None
+        _PROTECTED = (None, -1, {})
+
+
+def _forbidden(message):
+    from glare import exception
+    return exception.Forbidden(message=message)
+
+
+def authorize(context, rule, target, fatal=True):
+    """Check a registered rule; raise Forbidden (or return False) on denial."""
+    allowed = get_enforcer().authorize(rule, target, context)
+    if not allowed and fatal:
+        raise _forbidden("Policy doesn't allow %s to be performed." % rule)
+    return bool(allowed)
+
+
+def check_is_admin(creds):
+    """Whether ``creds`` (policy values, no is_admin) pass the admin rule."""
+    return bool(get_enforcer().authorize(base.CONTEXT_IS_ADMIN, {}, creds))
+
+
+def _index(rules):
+    found = {}
+    for name in rules:
+        parsed = properties.parse_rule_name(name)
+        if parsed:
+            type_name, field, access = parsed
+            found.setdefault(type_name, (set(), set()))[
+                access == properties.WRITE].add(field)
+    return {t: (frozenset(r), frozenset(w)) for t, (r, w) in found.items()}
+
+
+def protected_fields(type_name):
+    """(read-protected fields, write-protected fields) of a type."""
+    global _PROTECTED
+    enforcer = get_enforcer()
+    # Cheap when nothing changed (a stat of the policy file); replaces
+    # enforcer.rules with a new object when the file was edited.
+    enforcer.load_rules()
+    rules = enforcer.rules
+    cached_rules, cached_len, index = _PROTECTED
+    if cached_rules is not rules or cached_len != len(rules):
+        index = _index(rules)
+        _PROTECTED = (rules, len(rules), index)
+    return index.get(type_name, _NONE)
+
+
+def _allowed(context, type_name, field, access, target):
+    name = properties.rule_name(type_name, field, access)
+    return bool(get_enforcer().enforce(name, target, context))
+
+
+def can_read_field(context, type_name, field, target):
+    """Whether the caller may see ``field`` (unprotected: always)."""
+    if field not in protected_fields(type_name)[0]:
+        return True
+    return _allowed(context, type_name, field, properties.READ, target)
+
+
+def unreadable_fields(context, type_name, target):
+    """The fields of ``type_name`` the caller may not see in ``target``."""
+    return {field for field in protected_fields(type_name)[0]
+            if not _allowed(context, type_name, field, properties.READ,
+                            target)}
+
+
+def check_write_field(context, type_name, field, target):
+    """Raise Forbidden unless the caller may set ``field``."""
+    if field not in protected_fields(type_name)[1]:
+        return
+    if not _allowed(context, type_name, field, properties.WRITE, target):
+        raise _forbidden('You are not allowed to set the field %s of %s '
+                         'artifacts.' % (field, type_name))
