@@ -1,0 +1,26 @@
+"""Glare configuration: the global CONF and registration of every group."""
+
+from oslo_config import cfg
+from oslo_log import log
+
+from glare.conf import api
+from glare.conf import cors
+from glare.conf import database
+from glare.conf import default
+from glare.conf import scrubber
+
+CONF = cfg.CONF
+
+# Modules owning a static group; [artifact_type:<type>] groups are
+# registered per loaded type by glare.conf.artifact_type.register_type_opts.
+STATIC_MODULES = (default, api, scrubber, database, cors)
+
+
+def register_opts(conf):
+    """Register every static option group on conf; safe to call again."""
+    for module in STATIC_MODULES:
+        module.register_opts(conf)
+    # oslo.log registers CLI options, which oslo.config refuses once the
+    # command line is parsed, even when they are already registered.
+    if 'log_config_append' not in conf:
+        log.register_options(conf)

@@ -1,0 +1,56 @@
+"""Per-type [artifact_type:<type>] groups, registered per enabled type."""
+
+from oslo_config import cfg
+
+GROUP_PREFIX = 'artifact_type:'
+
+# None everywhere means "not set for this type": the service falls back to
+# the [DEFAULT] option of the same name (or, for default_store, to the
+# glance_store default store).
+type_opts = [
+    cfg.StrOpt('default_store',
+               help='Store for the blobs of this type: a glance_store '
+                    'scheme (file, swift, rbd, s3, http, cinder...) or '
+                    '"database" to keep blobs in the SQL database. Unset '
+                    'means the [glance_store] default_store.'),
+    cfg.BoolOpt('delayed_delete',
+                help='Overrides [DEFAULT] delayed_delete for this type.'),
+    cfg.IntOpt('max_uploaded_data', min=-1,
+               help='Default per-type quota of blob bytes a project may '
+                    'store; overrides [DEFAULT] max_uploaded_data. -1 means '
+                    'unlimited.'),
+    cfg.IntOpt('max_artifact_number', min=-1,
+               help='Default per-type quota of artifacts a project may '
+                    'own; overrides [DEFAULT] max_artifact_number. -1 means '
+                    'unlimited.'),
+]
+
+INHERITED = ('delayed_delete', 'max_uploaded_data', 'max_artifact_number')
+
+
+def group_name(type_name):
+    return GROUP_PREFIX + type_name
+
+
+def register_type_opts(conf, type_name):
+    """Register [artifact_type:<type_name>]; calling it again is a no-op."""
+    conf.register_opts(type_opts, group=group_name(type_name))
+
+
+def type_option(conf, type_name, name):
+    """Effective value of a per-type option, inheriting from [DEFAULT]."""
+    value = conf[group_name(type_name)][name]
+    if value is None and name in INHERITED:
+        return conf[name]
+    return value
+
+
+def list_opts():
+    # Documents the group once for the sample; '<type_name>' stands for
+    # each enabled type.
+    group = cfg.OptGroup(
+        group_name('<type_name>'),
+        help='One such group per enabled artifact type, e.g. '
+             '[artifact_type:images]. Unset options inherit the service '
+             'wide values.')
+    return [(group, type_opts)]

@@ -1,0 +1,80 @@
+"""Options of the [DEFAULT] group."""
+
+import os
+
+from oslo_config import cfg
+
+
+def _default_state_path():
+    # Per-user data directory (XDG) so that the embedded default works
+    # without root and without any config file.
+    base = (os.environ.get('XDG_DATA_HOME')
+            or os.path.join(os.path.expanduser('~'), '.local', 'share'))
+    return os.path.join(base, 'glare')
+
+
+DEFAULT_TYPES = ['heat_templates', 'heat_environments', 'murano_packages',
+                 'tosca_templates', 'images']
+
+server_opts = [
+    cfg.HostAddressOpt('bind_host', default='127.0.0.1',
+                       help='Address the API server listens on.'),
+    cfg.PortOpt('bind_port', default=9494,
+                help='Port the API server listens on.'),
+    cfg.IntOpt('workers', default=1, min=1,
+               help='Number of API worker processes.'),
+]
+
+artifact_opts = [
+    cfg.ListOpt('enabled_artifact_types', default=DEFAULT_TYPES,
+                help='Names of the artifact types (entry points of the '
+                     '"glare.artifact_types" namespace) the service serves. '
+                     'The "all" pseudo type is always enabled.'),
+    cfg.ListOpt('custom_artifact_types_modules', default=[],
+                help='Python modules whose artifact classes are registered '
+                     'as well, for compatibility with types written for '
+                     'earlier Glare releases.'),
+    cfg.BoolOpt('allow_anonymous_access', default=False,
+                help='Let requests without credentials read public '
+                     'artifacts. Writes always need credentials.'),
+    cfg.IntOpt('default_api_limit', default=25, min=0,
+               help='Page size of artifact lists when the request sets no '
+                    'limit.'),
+    cfg.IntOpt('max_api_limit', default=1000, min=0,
+               help='Largest page size a request may ask for.'),
+    cfg.IntOpt('max_uploaded_data', default=-1, min=-1,
+               help='Default quota: total bytes of blob data a project may '
+                    'store. -1 means unlimited.'),
+    cfg.IntOpt('max_artifact_number', default=-1, min=-1,
+               help='Default quota: number of artifacts a project may own. '
+                    '-1 means unlimited.'),
+    cfg.BoolOpt('delayed_delete', default=False,
+                help='Keep deleted artifacts and their data in status '
+                     '"deleted" until glare-scrubber purges them, instead '
+                     'of removing them at once.'),
+    cfg.StrOpt('glare_publisher_id', default='artifact',
+               help='Publisher id of the notifications the service emits.'),
+]
+
+state_opts = [
+    cfg.StrOpt('state_path', default=_default_state_path(),
+               sample_default='$XDG_DATA_HOME/glare or '
+                              '$HOME/.local/share/glare',
+               help='Directory of the embedded default setup: its '
+                    'SQLite database and its filesystem blob store live '
+                    'under it. Other options refer to it as $state_path.'),
+    cfg.BoolOpt('auto_create_schema', default=True,
+                help='Create the database schema when the service '
+                     'starts on an empty database. Production deployments '
+                     'set this to False and run "glare-db-manage upgrade".'),
+]
+
+ALL_OPTS = server_opts + artifact_opts + state_opts
+
+
+def register_opts(conf):
+    conf.register_opts(ALL_OPTS)
+
+
+def list_opts():
+    return [('DEFAULT', ALL_OPTS)]
