@@ -1,0 +1,1 @@
+"""The builtin artifact types, each a stevedore entry point."""

@@ -1,0 +1,85 @@
+"""Database access: the enginefacade context manager and its set-up."""
+
+import contextvars
+import functools
+
+from oslo_db import api as oslo_db_api
+from oslo_db.sqlalchemy import enginefacade
+import sqlalchemy as sa
+
+context_manager = enginefacade.transaction_context()
+_configured = False
+# set while a writer transaction is open, so that SQLite takes its write
+# lock at BEGIN (a deferred read-then-write transaction could otherwise fail
+# with "database is locked" when another API worker wrote in between)
+_in_writer = contextvars.ContextVar('glare_db_writer', default=False)
+
+
+def configure(conf):
+    """Point the facade at [database]; safe to call more than once."""
+    global _configured
+    if _configured:
+        return
+    context_manager.configure(**dict(conf.database.items()))
+    context_manager.append_on_engine_create(install_engine_hooks)
+    _configured = True
+
+
+def reset():
+    """Forget the engine (tests switch databases)."""
+    global context_manager, _configured
+    context_manager = enginefacade.transaction_context()
+    _configured = False
+
+
+def get_engine():
+    return context_manager.writer.get_engine()
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    # Autocommit at the driver level; BEGIN is emitted by _sqlite_begin.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute('PRAGMA journal_mode=WAL')
+    cur.execute('PRAGMA synchronous=NORMAL')
+    cur.execute('PRAGMA foreign_keys=ON')
+    cur.execute('PRAGMA busy_timeout=30000')
+    cur.close()
+
+
+def _sqlite_begin(conn):
+    conn.exec_driver_sql('BEGIN IMMEDIATE' if _in_writer.get() else 'BEGIN')
+
+
+def install_engine_hooks(engine):
+    if engine.dialect.name == 'sqlite' and not getattr(
+            engine, '_glare_hooks', False):
+        sa.event.listen(engine, 'connect', _sqlite_pragmas)
+        sa.event.listen(engine, 'begin', _sqlite_begin)
+        engine._glare_hooks = True
+
+
+def writer(fn):
+    """Run fn(context, session, ...) in a write transaction, with retries."""
+
+    @functools.wraps(fn)
+    @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True,
+                               retry_interval=0.05, inc_retry_interval=True)
+    def wrapper(context, *args, **kwargs):
+        token = _in_writer.set(True)
+        try:
+            with context_manager.writer.using(context) as session:
+                return fn(context, session, *args, **kwargs)
+        finally:
+            _in_writer.reset(token)
+    return wrapper
+
+
+def reader(fn):
+    """Run fn(context, session, ...) in a read transaction."""
+
+    @functools.wraps(fn)
+    def wrapper(context, *args, **kwargs):
+        with context_manager.reader.using(context) as session:
+            return fn(context, session, *args, **kwargs)
+    return wrapper

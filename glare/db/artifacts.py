@@ -1,0 +1,280 @@
+"""Artifact records: small reader/writer functions over the Glare tables."""
+
+import datetime
+import hashlib
+
+from oslo_db import exception as db_exc
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from glare.db import api
+from glare.db import models
+from glare.db import query as q
+from glare import exception
+from glare.objects import fields as f
+from glare.objects import version as glare_version
+
+A = models.Artifact.__table__
+P = models.ArtifactProperty.__table__
+T = models.ArtifactTag.__table__
+B = models.ArtifactBlob.__table__
+
+_BLOB_OUT = ('url', 'size', 'md5', 'sha1', 'sha256', 'external', 'status',
+             'content_type')
+
+
+def uniq_key(type_name, name, version, visibility, owner, status):
+    """The value of the unique column; None when no rule applies."""
+    if status == 'deleted':
+        return None
+    scope = 'public' if visibility == 'public' else 'private:' + owner
+    raw = '\x00'.join((type_name, name, glare_version.normalize(version),
+                       scope))
+    return hashlib.sha256(raw.encode('utf-8')).hexdigest()
+
+
+# -- value <-> row conversion ----------------------------------------------
+
+def _value_columns(kind, value):
+    if isinstance(kind, f.Boolean):
+        return {'bool_value': value}
+    if isinstance(kind, f.Integer):
+        return {'int_value': value}
+    if isinstance(kind, f.Float):
+        return {'numeric_value': value}
+    if isinstance(kind, f.DateTime):
+        value = f.format_datetime(value)
+    if len(value) > models.INDEXED_STRING_LEN:
+        return {'text_value': value}
+    return {'string_value': value}
+
+
+def _row_value(kind, row):
+    if isinstance(kind, f.Boolean):
+        return row.bool_value
+    if isinstance(kind, f.Integer):
+        return row.int_value
+    if isinstance(kind, f.Float):
+        return row.numeric_value
+    value = row.string_value if row.string_value is not None else \
+        row.text_value
+    if isinstance(kind, f.DateTime) and value is not None:
+        return timeutils.parse_isotime(value).replace(tzinfo=None)
+    return value
+
+
+def _property_rows(artifact_id, name, field, value):
+    if value is None:
+        return []
+    if field.container == 'List':
+        return [dict(artifact_id=artifact_id, name=name, position=i,
+                     **_value_columns(field.kind, v))
+                for i, v in enumerate(value)]
+    if field.container == 'Dict':
+        return [dict(artifact_id=artifact_id, name=name, key_name=k,
+                     **_value_columns(field.kind, v))
+                for k, v in value.items()]
+    return [dict(artifact_id=artifact_id, name=name,
+                 **_value_columns(field.kind, value))]
+
+
+def property_fields(fields):
+    """Fields kept in the properties table (not columns, tags or blobs)."""
+    from glare.objects import base
+    return {n: fld for n, fld in fields.items()
+            if n not in base.COLUMN_FIELDS and n not in (
+                'tags', 'display_type_name', 'type_name') and
+            not fld.is_blob}
+
+
+def _column_values(values):
+    out = {k: values[k] for k in ('name', 'description', 'visibility',
+                                  'status', 'owner', 'created_at',
+                                  'updated_at', 'activated_at')
+           if k in values}
+    if 'version' in values:
+        out.update(glare_version.db_columns(values['version']))
+    return out
+
+
+# -- writers -------------------------------------------------------------
+
+@api.writer
+def create(context, session, type_name, fields, values):
+    """Insert a new artifact with its tags and properties."""
+    row = _column_values(values)
+    row.update(id=values['id'], type_name=type_name,
+               uniq_key=uniq_key(type_name, values['name'],
+                                 values['version'], values['visibility'],
+                                 values['owner'], values['status']))
+    try:
+        session.execute(A.insert().values(**row))
+        session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.ArtifactExists(name=values['name'],
+                                       version=values['version'])
+    _write_tags(session, values['id'], values.get('tags') or [])
+    rows = []
+    for name, field in property_fields(fields).items():
+        rows.extend(_property_rows(values['id'], name, field,
+                                   values.get(name)))
+    if rows:
+        session.execute(P.insert(), rows)
+
+
+def _write_tags(session, artifact_id, tags):
+    if tags:
+        session.execute(T.insert(), [dict(artifact_id=artifact_id, value=t)
+                                     for t in tags])
+
+
+@api.writer
+def update(context, session, type_name, fields, artifact_id, current,
+           changes):
+    """Write the changed fields of an artifact; current is its old state."""
+    new = dict(current, **changes)
+    row = _column_values(changes)
+    if changes.keys() & {'name', 'version', 'visibility', 'status'}:
+        row['uniq_key'] = uniq_key(type_name, new['name'], new['version'],
+                                   new['visibility'], new['owner'],
+                                   new['status'])
+    if row:
+        try:
+            session.execute(A.update().where(A.c.id == artifact_id)
+                            .values(**row))
+            session.flush()
+        except db_exc.DBDuplicateEntry:
+            raise exception.ArtifactExists(name=new['name'],
+                                           version=new['version'])
+    if 'tags' in changes:
+        session.execute(T.delete().where(T.c.artifact_id == artifact_id))
+        _write_tags(session, artifact_id, changes['tags'] or [])
+    props = property_fields(fields)
+    changed_props = [n for n in changes if n in props]
+    if changed_props:
+        session.execute(P.delete().where(P.c.artifact_id == artifact_id,
+                                         P.c.name.in_(changed_props)))
+        rows = []
+        for name in changed_props:
+            rows.extend(_property_rows(artifact_id, name, props[name],
+                                       changes[name]))
+        if rows:
+            session.execute(P.insert(), rows)
+
+
+@api.writer
+def delete(context, session, artifact_id):
+    # children first: SQLite only cascades with foreign_keys=ON
+    for table in (P, T, B):
+        session.execute(table.delete().where(
+            table.c.artifact_id == artifact_id))
+    session.execute(A.delete().where(A.c.id == artifact_id))
+
+
+# -- readers -------------------------------------------------------------
+
+@api.reader
+def get(context, session, fields_for, artifact_id, type_name=None):
+    """One artifact as a dict of values, or ArtifactNotFound."""
+    query = sa.select(A).where(A.c.id == artifact_id)
+    if type_name is not None:
+        query = query.where(A.c.type_name == type_name)
+    row = session.execute(query).first()
+    if row is None:
+        raise exception.ArtifactNotFound(id=artifact_id)
+    return _load(session, fields_for, [row])[0]
+
+
+@api.reader
+def list_artifacts(context, session, fields_for, spec):
+    """A page of artifacts and the total count, for a ListSpec."""
+    rows, total = q.run_list(session, spec)
+    return _load(session, fields_for, rows), total
+
+
+@api.reader
+def get_sort_values(context, session, spec, marker_id):
+    return q.marker_values(session, spec, marker_id)
+
+
+def _load(session, fields_for, rows):
+    """Rows of the artifacts table → value dicts, in four queries."""
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    tags, props, blobs = {}, {}, {}
+    for t in session.execute(sa.select(T.c.artifact_id, T.c.value).where(
+            T.c.artifact_id.in_(ids)).order_by(T.c.id)):
+        tags.setdefault(t.artifact_id, []).append(t.value)
+    for p in session.execute(sa.select(P).where(P.c.artifact_id.in_(ids))
+                             .order_by(P.c.artifact_id, P.c.name,
+                                       P.c.position, P.c.id)):
+        props.setdefault(p.artifact_id, []).append(p)
+    for b in session.execute(sa.select(B).where(B.c.artifact_id.in_(ids))):
+        blobs.setdefault(b.artifact_id, []).append(b)
+    out = []
+    for r in rows:
+        fields = fields_for(r.type_name)
+        values = {
+            'id': r.id, 'type_name': r.type_name, 'name': r.name,
+            'version': glare_version.from_db(r.version_prefix,
+                                             r.version_suffix,
+                                             r.version_meta),
+            'description': r.description, 'visibility': r.visibility,
+            'status': r.status, 'owner': r.owner,
+            'created_at': r.created_at, 'updated_at': r.updated_at,
+            'activated_at': r.activated_at,
+            'tags': tags.get(r.id, []),
+        }
+        _fill_properties(values, fields, props.get(r.id, ()))
+        _fill_blobs(values, fields, blobs.get(r.id, ()))
+        out.append(values)
+    return out
+
+
+def _fill_properties(values, fields, prop_rows):
+    pfields = property_fields(fields)
+    for name, field in pfields.items():
+        if field.container:
+            default = field.get_default()
+            values[name] = None if default is None and field.nullable \
+                else type(default or ([] if field.container == 'List'
+                                      else {}))()
+        else:
+            values[name] = None
+    for p in prop_rows:
+        field = pfields.get(p.name)
+        if field is None:
+            continue  # a field the type no longer declares
+        v = _row_value(field.kind, p)
+        if field.container == 'List':
+            if values[p.name] is None:
+                values[p.name] = []
+            values[p.name].append(v)
+        elif field.container == 'Dict':
+            if values[p.name] is None:
+                values[p.name] = {}
+            values[p.name][p.key_name] = v
+        else:
+            values[p.name] = v
+
+
+def _fill_blobs(values, fields, blob_rows):
+    for name, field in fields.items():
+        if field.is_blob:
+            values[name] = {} if field.is_folder else None
+    for b in blob_rows:
+        field = fields.get(b.name)
+        if field is None or not field.is_blob:
+            continue
+        blob = {k: getattr(b, k) for k in _BLOB_OUT}
+        blob['id'] = b.id
+        if field.is_folder:
+            values[b.name][b.key_name] = blob
+        else:
+            values[b.name] = blob
+
+
+def utcnow():
+    return timeutils.utcnow().replace(tzinfo=None) if isinstance(
+        timeutils.utcnow(), datetime.datetime) else timeutils.utcnow()

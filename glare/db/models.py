@@ -1,0 +1,130 @@
+"""SQLAlchemy models of the Glare schema (mirrored by the migrations)."""
+
+from sqlalchemy import BigInteger
+from sqlalchemy import Boolean
+from sqlalchemy import Column
+from sqlalchemy import DateTime
+from sqlalchemy import Float
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import orm
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+
+#: longest string kept in the indexed column; longer ones go to text_value
+INDEXED_STRING_LEN = 255
+
+Base = orm.declarative_base()
+_TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+
+
+class Artifact(Base):
+    """One artifact; base fields are columns, the rest are properties."""
+
+    __tablename__ = 'glare_artifacts'
+    __table_args__ = (
+        Index('ix_glare_artifact_type_owner', 'type_name', 'owner'),
+        Index('ix_glare_artifact_type_created', 'type_name', 'created_at'),
+        Index('ix_glare_artifact_name_version', 'type_name', 'name',
+              'version_prefix', 'version_suffix'),
+        Index('ix_glare_artifact_visibility', 'visibility'),
+        Index('ix_glare_artifact_status', 'status'),
+        _TABLE_ARGS,
+    )
+
+    id = Column(String(36), primary_key=True)
+    type_name = Column(String(255), nullable=False)
+    name = Column(String(255), nullable=False)
+    version_prefix = Column(BigInteger, nullable=False)
+    version_suffix = Column(String(255), nullable=False)
+    version_meta = Column(String(255), nullable=False)
+    description = Column(Text, nullable=True)
+    visibility = Column(String(32), nullable=False)
+    status = Column(String(32), nullable=False)
+    owner = Column(String(255), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    updated_at = Column(DateTime, nullable=False)
+    activated_at = Column(DateTime, nullable=True)
+    # sha256 of (type, name, version, scope): scope is the owner for private
+    # artifacts, 'public' for public ones and NULL once deleted, so the
+    # database itself enforces the uniqueness rules, even across workers.
+    uniq_key = Column(String(64), nullable=True, unique=True)
+
+
+class ArtifactTag(Base):
+    __tablename__ = 'glare_artifact_tags'
+    __table_args__ = (
+        UniqueConstraint('artifact_id', 'value',
+                         name='uq_glare_artifact_tag'),
+        Index('ix_glare_artifact_tags_value', 'value'),
+        _TABLE_ARGS,
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
+                                                ondelete='CASCADE'),
+                         nullable=False)
+    value = Column(String(255), nullable=False)
+
+
+class ArtifactProperty(Base):
+    """A custom field value; list items have a position, dict items a key."""
+
+    __tablename__ = 'glare_artifact_properties'
+    __table_args__ = (
+        Index('ix_glare_prop_artifact', 'artifact_id'),
+        Index('ix_glare_prop_name_string', 'name', 'string_value',
+              'artifact_id'),
+        Index('ix_glare_prop_name_int', 'name', 'int_value', 'artifact_id'),
+        Index('ix_glare_prop_name_numeric', 'name', 'numeric_value',
+              'artifact_id'),
+        Index('ix_glare_prop_name_bool', 'name', 'bool_value',
+              'artifact_id'),
+        Index('ix_glare_prop_name_key', 'name', 'key_name', 'artifact_id'),
+        _TABLE_ARGS,
+    )
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
+                                                ondelete='CASCADE'),
+                         nullable=False)
+    name = Column(String(255), nullable=False)
+    string_value = Column(String(INDEXED_STRING_LEN), nullable=True)
+    text_value = Column(Text, nullable=True)
+    int_value = Column(BigInteger, nullable=True)
+    numeric_value = Column(Float, nullable=True)
+    bool_value = Column(Boolean, nullable=True)
+    key_name = Column(String(255), nullable=True)
+    position = Column(Integer, nullable=True)
+
+
+class ArtifactBlob(Base):
+    """A blob (or one folder entry) of an artifact; url is internal."""
+
+    __tablename__ = 'glare_artifact_blobs'
+    __table_args__ = (
+        UniqueConstraint('artifact_id', 'name', 'key_name',
+                         name='uq_glare_artifact_blob'),
+        Index('ix_glare_blob_status', 'status'),
+        _TABLE_ARGS,
+    )
+
+    id = Column(String(36), primary_key=True)
+    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
+                                                ondelete='CASCADE'),
+                         nullable=False)
+    name = Column(String(255), nullable=False)
+    # '' for a plain blob field, the folder key otherwise
+    key_name = Column(String(255), nullable=False, default='')
+    size = Column(BigInteger, nullable=True)
+    md5 = Column(String(32), nullable=True)
+    sha1 = Column(String(40), nullable=True)
+    sha256 = Column(String(64), nullable=True)
+    external = Column(Boolean, nullable=False, default=False)
+    url = Column(Text, nullable=True)
+    status = Column(String(32), nullable=False)
+    content_type = Column(String(255), nullable=True)
+    created_at = Column(DateTime, nullable=False)
+    updated_at = Column(DateTime, nullable=False)

@@ -1,0 +1,310 @@
+"""SQL for listing: filters, visibility scope, keyset paging, latest."""
+
+import dataclasses
+import typing
+
+import sqlalchemy as sa
+
+from glare.db import models
+from glare.objects import fields as f
+from glare.objects import version as glare_version
+
+A = models.Artifact.__table__
+P = models.ArtifactProperty.__table__
+T = models.ArtifactTag.__table__
+
+#: base fields that are plain columns of the artifacts table
+COLUMNS = ('id', 'name', 'owner', 'status', 'created_at', 'updated_at',
+           'activated_at', 'description', 'visibility', 'type_name')
+
+
+@dataclasses.dataclass
+class Filter:
+    """One parsed filter term; values are already coerced."""
+
+    field: str
+    op: str
+    value: typing.Any
+    combiner: str = 'and'
+    # column | version | tags | tags-any | prop | list | dict-key | dict-value
+    target: str = 'column'
+    kind: typing.Any = None  # a glare field kind for properties
+    key: str = None  # the dict key for dict-value filters
+
+
+@dataclasses.dataclass
+class Sort:
+    field: str
+    direction: str  # 'asc' | 'desc'
+    target: str = 'column'  # column | version | prop
+    kind: typing.Any = None
+
+
+@dataclasses.dataclass
+class ListSpec:
+    type_name: typing.Optional[str]
+    project_id: typing.Optional[str]
+    see_all: bool
+    filters: list
+    sorts: list
+    limit: int
+    marker: typing.Optional[str] = None
+    latest: bool = False
+
+
+# -- filters ---------------------------------------------------------------
+
+def _value_column(kind):
+    if isinstance(kind, f.Boolean):
+        return P.c.bool_value
+    if isinstance(kind, f.Integer):
+        return P.c.int_value
+    if isinstance(kind, f.Float):
+        return P.c.numeric_value
+    return P.c.string_value
+
+
+def _store_form(kind, value):
+    if isinstance(kind, f.DateTime):
+        return f.format_datetime(value)
+    return value
+
+
+def _compare(col, op, value):
+    if op == 'eq':
+        return col == value
+    if op == 'neq':
+        return col != value
+    if op == 'in':
+        return col.in_(value)
+    if op == 'gt':
+        return col > value
+    if op == 'gte':
+        return col >= value
+    if op == 'lt':
+        return col < value
+    if op == 'lte':
+        return col <= value
+    if op == 'like':
+        return col.like(value)
+    raise ValueError(op)
+
+
+def _string_compare(kind, op, value):
+    """Compare a string property; long values live in text_value."""
+    if not isinstance(kind, (f.String, f.DateTime)):
+        return _compare(_value_column(kind), op, value)
+    if op == 'in':
+        values = [_store_form(kind, v) for v in value]
+        short = [v for v in values if len(v) <= models.INDEXED_STRING_LEN]
+        long_ = [v for v in values if len(v) > models.INDEXED_STRING_LEN]
+        conds = []
+        if short:
+            conds.append(P.c.string_value.in_(short))
+        if long_:
+            conds.append(P.c.text_value.in_(long_))
+        return sa.or_(*conds) if conds else sa.false()
+    value = _store_form(kind, value)
+    if op == 'like':
+        return sa.or_(P.c.string_value.like(value),
+                      P.c.text_value.like(value))
+    if op in ('eq', 'neq') and len(value) > models.INDEXED_STRING_LEN:
+        return _compare(P.c.text_value, op, value)
+    return _compare(P.c.string_value, op, value)
+
+
+def _prop_ids(name, *conds):
+    return sa.select(P.c.artifact_id).where(P.c.name == name, *conds)
+
+
+def _version_compare(op, value):
+    if op == 'in':
+        return sa.or_(*[_version_compare('eq', v) for v in value])
+    v = glare_version.parse(value)
+    pre, suf = glare_version.prefix(v), glare_version.suffix(v)
+    if op == 'eq':
+        return sa.and_(A.c.version_prefix == pre, A.c.version_suffix == suf)
+    if op == 'neq':
+        return sa.not_(sa.and_(A.c.version_prefix == pre,
+                               A.c.version_suffix == suf))
+    gt = sa.or_(A.c.version_prefix > pre,
+                sa.and_(A.c.version_prefix == pre, A.c.version_suffix > suf))
+    lt = sa.or_(A.c.version_prefix < pre,
+                sa.and_(A.c.version_prefix == pre, A.c.version_suffix < suf))
+    eq = sa.and_(A.c.version_prefix == pre, A.c.version_suffix == suf)
+    return {'gt': gt, 'lt': lt, 'gte': sa.or_(gt, eq),
+            'lte': sa.or_(lt, eq)}[op]
+
+
+def filter_clause(flt):
+    """SQL condition for one Filter."""
+    t = flt.target
+    if t == 'column':
+        return _compare(A.c[flt.field], flt.op, flt.value)
+    if t == 'version':
+        return _version_compare(flt.op, flt.value)
+    if t in ('tags', 'tags-any'):
+        tags = flt.value
+        if t == 'tags-any':
+            return A.c.id.in_(sa.select(T.c.artifact_id).where(
+                T.c.value.in_(tags)))
+        conds = [A.c.id.in_(sa.select(T.c.artifact_id).where(
+            T.c.value == tag)) for tag in tags]
+        clause = sa.and_(*conds)
+        return sa.not_(clause) if flt.op == 'neq' else clause
+    if t == 'dict-key':
+        if flt.op == 'in':
+            return A.c.id.in_(_prop_ids(flt.field,
+                                        P.c.key_name.in_(flt.value)))
+        has = A.c.id.in_(_prop_ids(flt.field, P.c.key_name == flt.value))
+        return sa.not_(has) if flt.op == 'neq' else has
+    if t == 'dict-value':
+        return A.c.id.in_(_prop_ids(
+            flt.field, P.c.key_name == flt.key,
+            _string_compare(flt.kind, flt.op, flt.value)))
+    if t == 'list':
+        # list_field=x: the list contains x; neq: it does not
+        if flt.op == 'neq':
+            return sa.not_(A.c.id.in_(_prop_ids(
+                flt.field, _string_compare(flt.kind, 'eq', flt.value))))
+        return A.c.id.in_(_prop_ids(
+            flt.field, _string_compare(flt.kind, flt.op, flt.value)))
+    if t == 'prop':
+        return A.c.id.in_(_prop_ids(
+            flt.field, _string_compare(flt.kind, flt.op, flt.value)))
+    raise ValueError(t)
+
+
+def _where(spec):
+    conds = [A.c.status != 'deleted']
+    if spec.type_name is not None:
+        conds.append(A.c.type_name == spec.type_name)
+    if not spec.see_all:
+        if spec.project_id:
+            conds.append(sa.or_(A.c.owner == spec.project_id,
+                                A.c.visibility == 'public'))
+        else:
+            conds.append(A.c.visibility == 'public')
+    ors = []
+    for flt in spec.filters:
+        clause = filter_clause(flt)
+        (ors if flt.combiner == 'or' else conds).append(clause)
+    if ors:
+        conds.append(sa.or_(*ors))
+    return conds
+
+
+# -- sorting and keyset paging -----------------------------------------------
+
+def _sort_columns(spec, base):
+    """[(column expression, direction)] incl. the tie-breakers."""
+    out, joins = [], []
+    for i, s in enumerate(spec.sorts):
+        if s.target == 'version':
+            out += [(base.c.version_prefix, s.direction),
+                    (base.c.version_suffix, s.direction)]
+        elif s.target == 'column':
+            out.append((base.c[s.field], s.direction))
+        else:
+            alias = P.alias('sort_%d' % i)
+            joins.append((alias, s.field))
+            out.append((alias.c[_value_column(s.kind).name], s.direction))
+    names = [s.field for s in spec.sorts]
+    if 'created_at' not in names:
+        out.append((base.c.created_at, 'desc'))
+    if 'id' not in names:
+        out.append((base.c.id, 'asc'))
+    return out, joins
+
+
+def _order_by(cols):
+    clauses = []
+    for col, direction in cols:
+        # NULLs first ascending, last descending, on every backend
+        if direction == 'asc':
+            clauses += [col.is_not(None).asc(), col.asc()]
+        else:
+            clauses += [col.is_not(None).desc(), col.desc()]
+    return clauses
+
+
+def _after(col, direction, m):
+    if direction == 'asc':
+        return col.is_not(None) if m is None else col > m
+    return sa.false() if m is None else sa.or_(col < m, col.is_(None))
+
+
+def _equal(col, m):
+    return col.is_(None) if m is None else col == m
+
+
+def _keyset(cols, marker_values):
+    terms = []
+    for i, (col, direction) in enumerate(cols):
+        eqs = [_equal(c, marker_values[j]) for j, (c, _d) in
+               enumerate(cols[:i])]
+        terms.append(sa.and_(*eqs, _after(col, direction, marker_values[i])))
+    return sa.or_(*terms)
+
+
+def _base_query(spec):
+    """Filtered rows of the artifacts table (latest applied) as a FROM."""
+    query = sa.select(A).where(*_where(spec))
+    if spec.latest:
+        rank = sa.func.row_number().over(
+            partition_by=(A.c.type_name, A.c.name),
+            order_by=(A.c.version_prefix.desc(),
+                      A.c.version_suffix.desc(), A.c.created_at.desc()))
+        inner = query.add_columns(rank.label('glare_rank')).subquery()
+        return sa.select(*[inner.c[c.name] for c in A.c]).where(
+            inner.c.glare_rank == 1).subquery('af')
+    return None
+
+
+def _from(spec):
+    latest = _base_query(spec)
+    if latest is not None:
+        return latest, []
+    return A, _where(spec)
+
+
+def _with_joins(query, base, joins):
+    for alias, name in joins:
+        query = query.outerjoin(alias, sa.and_(
+            alias.c.artifact_id == base.c.id, alias.c.name == name,
+            alias.c.key_name.is_(None), alias.c.position.is_(None)))
+    return query
+
+
+def marker_values(session, spec, marker_id):
+    """The sort key values of the marker row, or None if not visible."""
+    base, conds = _from(spec)
+    cols, joins = _sort_columns(spec, base)
+    query = _with_joins(sa.select(*[c for c, _d in cols]).select_from(base),
+                        base, joins)
+    row = session.execute(query.where(base.c.id == marker_id,
+                                      *conds)).first()
+    return None if row is None else list(row)
+
+
+def run_list(session, spec, marker_vals=None):
+    base, conds = _from(spec)
+    count_q = sa.select(sa.func.count()).select_from(base)
+    if conds:
+        count_q = count_q.where(*conds)
+    total = session.execute(count_q).scalar()
+    if spec.limit == 0:
+        return [], total
+    cols, joins = _sort_columns(spec, base)
+    query = _with_joins(sa.select(*[base.c[c.name] for c in A.c])
+                        .select_from(base), base, joins)
+    if conds:
+        query = query.where(*conds)
+    if spec.marker is not None:
+        mvals = marker_values(session, spec, spec.marker)
+        if mvals is None:
+            from glare import exception
+            raise exception.ArtifactNotFound(id=spec.marker)
+        query = query.where(_keyset(cols, mvals))
+    query = query.order_by(*_order_by(cols)).limit(spec.limit)
+    return list(session.execute(query)), total

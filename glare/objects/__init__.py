@@ -1,0 +1,1 @@
+"""Artifact types as oslo.versionedobjects: fields, validators, schemas."""

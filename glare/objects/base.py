@@ -1,0 +1,241 @@
+"""BaseArtifact: the base fields every type has, and the hook points."""
+
+from oslo_versionedobjects import base as ovo_base
+
+from glare.objects import fields as f
+from glare.objects import validators as v
+
+STATUSES = ('drafted', 'active', 'deactivated', 'deleted')
+VISIBILITIES = ('private', 'public')
+_DT_OPS = (f.EQ, f.NEQ, f.IN, f.GT, f.GTE, f.LT, f.LTE)
+
+
+class GlareObjectRegistry(ovo_base.VersionedObjectRegistry):
+    """Registry of artifact classes, kept apart from other projects'."""
+
+
+def _base_fields():
+    S, DT = f.String, f.DateTime
+    return {
+        'id': f.Scalar(S, system=True, nullable=False, sortable=True,
+                       validators=[v.UUID()], filter_ops=(f.EQ, f.NEQ, f.IN),
+                       description='Artifact UUID.'),
+        'name': f.Scalar(S, nullable=False, sortable=True,
+                         required_on_activate=False,
+                         validators=[v.MinStrLen(1)],
+                         filter_ops=(f.EQ, f.NEQ, f.IN, f.LIKE),
+                         description='Artifact Name.'),
+        'owner': f.Scalar(S, system=True, nullable=False, sortable=True,
+                          required_on_activate=False,
+                          filter_ops=(f.EQ, f.NEQ, f.IN, f.LIKE),
+                          description='ID of user/tenant who uploaded '
+                                      'artifact.'),
+        'status': f.Scalar(S, nullable=False, sortable=True,
+                           default='drafted',
+                           validators=[v.AllowedValues(STATUSES)],
+                           filter_ops=(f.EQ, f.NEQ, f.IN),
+                           description='Artifact status.'),
+        'created_at': f.Scalar(DT, system=True, nullable=False,
+                               sortable=True, filter_ops=_DT_OPS,
+                               description='Datetime when artifact has '
+                                           'been created.'),
+        'updated_at': f.Scalar(DT, system=True, nullable=False,
+                               sortable=True, mutable=True,
+                               filter_ops=_DT_OPS,
+                               description='Datetime when artifact has '
+                                           'been updated last time.'),
+        'activated_at': f.Scalar(DT, system=True, sortable=True,
+                                 required_on_activate=False,
+                                 filter_ops=_DT_OPS,
+                                 description='Datetime when artifact has '
+                                             'became active.'),
+        'description': f.Scalar(S, mutable=True, required_on_activate=False,
+                                default='',
+                                validators=[v.MaxStrLen(4096)],
+                                filter_ops=(f.EQ, f.NEQ, f.IN, f.LIKE),
+                                description='Artifact description.'),
+        'tags': f.List(S, mutable=True, required_on_activate=False,
+                       nullable=False,
+                       validators=[v.Unique(convert_to_set=True)],
+                       element_validators=[v.ForbiddenChars([',', '/']),
+                                           v.MinStrLen(1)],
+                       filter_ops=(f.EQ, f.NEQ, f.IN),
+                       description='List of tags added to Artifact.'),
+        'metadata': f.Dict(S, required_on_activate=False, nullable=False,
+                           filter_ops=(f.EQ, f.NEQ, f.IN),
+                           description='Key-value dict with useful '
+                                       'information about an artifact.'),
+        'visibility': f.Scalar(S, nullable=False, sortable=True,
+                               default='private',
+                               validators=[v.AllowedValues(VISIBILITIES)],
+                               filter_ops=(f.EQ,),
+                               description='Artifact visibility that '
+                                           'defines if artifact can be '
+                                           'available to other users.'),
+        'version': f.Scalar(f.Version, nullable=False, sortable=True,
+                            required_on_activate=False, default='0.0.0',
+                            filter_ops=_DT_OPS,
+                            description='Artifact version(semver).'),
+        'display_type_name': f.Scalar(S, system=True, nullable=False,
+                                      required_on_activate=False,
+                                      sortable=True,
+                                      description='Display name of '
+                                                  'artifact type.'),
+    }
+
+
+#: base fields stored as columns of the artifacts table
+COLUMN_FIELDS = ('id', 'name', 'owner', 'status', 'created_at',
+                 'updated_at', 'activated_at', 'description', 'visibility',
+                 'version')
+#: fields a user may never put in a create body
+CREATE_FORBIDDEN = ('status', 'visibility', 'display_type_name')
+
+
+class BaseArtifact(ovo_base.VersionedObject):
+    """An artifact type: fields plus optional hooks.
+
+    Types declare; services decide. Hooks are class methods so a type needs
+    no state; they get the request context and the artifact object.
+    """
+
+    OBJ_PROJECT_NAMESPACE = 'glare'
+    VERSION = '1.0'
+    fields = _base_fields()
+
+    #: the public name of the type (URL segment); set by each type
+    TYPE_NAME = None
+    #: human readable name shown as display_type_name
+    DISPLAY_TYPE_NAME = None
+
+    @classmethod
+    def get_type_name(cls):
+        return cls.TYPE_NAME
+
+    @classmethod
+    def get_display_type_name(cls):
+        return cls.DISPLAY_TYPE_NAME or cls.get_type_name()
+
+    @classmethod
+    def get_version(cls):
+        return cls.VERSION
+
+    # -- value access used by services ------------------------------------
+    @classmethod
+    def from_values(cls, values):
+        """Build an object from already coerced values (no validation)."""
+        obj = cls()
+        for name in cls.fields:
+            if name in values:
+                setattr(obj, '_obj_' + name, values[name])
+        return obj
+
+    def to_values(self):
+        return {name: getattr(self, '_obj_' + name, None)
+                for name in self.fields}
+
+    def get(self, name, default=None):
+        return getattr(self, '_obj_' + name, default)
+
+    @classmethod
+    def format_output(cls, values):
+        """Hook: add presentation-only keys to an artifact document."""
+        return values
+
+    @classmethod
+    def extra_schema_properties(cls):
+        """Hook: schema of the keys format_output adds."""
+        return {}
+
+    @classmethod
+    def format_all(cls, values):
+        """Hook: render an artifact for /artifacts/all."""
+        return values
+
+    @classmethod
+    def to_notification(cls, values):
+        return {k: values.get(k) for k in (
+            'id', 'name', 'version', 'type_name', 'owner', 'status',
+            'visibility', 'created_at', 'updated_at', 'activated_at')}
+
+    # -- hooks ----------------------------------------------------------
+    @classmethod
+    def pre_create_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def post_create_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def pre_update_hook(cls, context, af, patch=None):
+        pass
+
+    @classmethod
+    def post_update_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def pre_activate_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def post_activate_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def pre_reactivate_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def post_reactivate_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def pre_deactivate_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def post_deactivate_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def pre_publish_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def post_publish_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def pre_delete_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def post_delete_hook(cls, context, af):
+        pass
+
+    @classmethod
+    def pre_upload_hook(cls, context, af, field_name, blob_key, fd):
+        return fd
+
+    @classmethod
+    def post_upload_hook(cls, context, af, field_name, blob_key):
+        pass
+
+    @classmethod
+    def pre_add_location_hook(cls, context, af, field_name, blob_key,
+                              location):
+        pass
+
+    @classmethod
+    def post_add_location_hook(cls, context, af, field_name, blob_key):
+        pass
+
+    @classmethod
+    def pre_download_hook(cls, context, af, field_name, blob_key):
+        pass
+
+    @classmethod
+    def post_download_hook(cls, context, af, field_name, blob_key, fd):
+        return fd

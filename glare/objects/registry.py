@@ -1,0 +1,102 @@
+"""Loading artifact types: stevedore plugins plus legacy modules."""
+
+import importlib
+import inspect
+
+from oslo_log import log as logging
+from stevedore import named
+
+from glare.objects import base
+
+LOG = logging.getLogger(__name__)
+NAMESPACE = 'glare.artifact_types'
+ALL = 'all'
+
+
+class TypeLoadError(Exception):
+    """A configured artifact type cannot be loaded; names the type."""
+
+
+class TypeRegistry:
+    """The artifact classes this service serves, by type name."""
+
+    def __init__(self, types):
+        self._types = dict(types)
+
+    @classmethod
+    def load(cls, conf):
+        """Load enabled types (and 'all') from config; fail loudly."""
+        names = [n.strip() for n in conf.enabled_artifact_types if n.strip()]
+        if ALL not in names:
+            names.append(ALL)
+        failures = []
+
+        def on_load_failure(manager, entrypoint, exc):
+            failures.append('%s (%s)' % (entrypoint.name, exc))
+
+        mgr = named.NamedExtensionManager(
+            NAMESPACE, names=names, invoke_on_load=False,
+            on_load_failure_callback=on_load_failure,
+            name_order=True)
+        types = {}
+        for ext in mgr:
+            types[ext.name] = cls._check(ext.name, ext.plugin)
+        for module_name in conf.custom_artifact_types_modules:
+            for af_cls in cls._classes_in_module(module_name):
+                types[af_cls.get_type_name()] = af_cls
+        missing = [n for n in names if n not in types]
+        if failures or missing:
+            raise TypeLoadError(
+                'Cannot load artifact types: %s' % ', '.join(
+                    failures + ['%s (no entry point in %s)' % (n, NAMESPACE)
+                                for n in missing if not any(
+                                    f.startswith(n + ' ') for f in failures)]))
+        return cls(types)
+
+    @staticmethod
+    def _check(name, af_cls):
+        if not (inspect.isclass(af_cls) and
+                issubclass(af_cls, base.BaseArtifact)):
+            raise TypeLoadError('%s is not an artifact type class' % name)
+        if af_cls.get_type_name() != name:
+            raise TypeLoadError(
+                'entry point %s names type %s' % (name,
+                                                  af_cls.get_type_name()))
+        base.GlareObjectRegistry.register_if(True)(af_cls)
+        return af_cls
+
+    @staticmethod
+    def _classes_in_module(module_name):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise TypeLoadError('Cannot import custom artifact types module '
+                                '%s: %s' % (module_name, exc))
+        found = []
+        for _name, obj in inspect.getmembers(module, inspect.isclass):
+            if (issubclass(obj, base.BaseArtifact) and
+                    obj is not base.BaseArtifact and
+                    obj.__module__ == module.__name__ and
+                    obj.get_type_name()):
+                base.GlareObjectRegistry.register_if(True)(obj)
+                found.append(obj)
+        if not found:
+            raise TypeLoadError('module %s defines no artifact type' %
+                                module_name)
+        return found
+
+    def get(self, type_name):
+        return self._types.get(type_name)
+
+    def names(self):
+        return sorted(self._types)
+
+    def items(self):
+        return sorted(self._types.items())
+
+    def concrete(self):
+        """Every type but the 'all' view."""
+        return {n: c for n, c in self._types.items() if n != ALL}
+
+    def __contains__(self, type_name):
+        return type_name in self._types

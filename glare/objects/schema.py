@@ -1,0 +1,98 @@
+"""JSON schema (draft 4) of artifact types, in the shape clients expect."""
+
+from glare.objects import fields as f
+from glare.objects import version as glare_version
+
+_BLOB_SCHEMA = {
+    'type': 'object',
+    'properties': {
+        'url': {'type': ['string', 'null']},
+        'size': {'type': ['number', 'null']},
+        'md5': {'type': ['string', 'null']},
+        'sha1': {'type': ['string', 'null']},
+        'sha256': {'type': ['string', 'null']},
+        'external': {'type': 'boolean'},
+        'status': {'type': 'string', 'enum': list(f.BLOB_STATUSES)},
+        'content_type': {'type': ['string', 'null']},
+    },
+    'required': ['url', 'size', 'md5', 'sha1', 'sha256', 'external',
+                 'status', 'content_type'],
+    'additionalProperties': False,
+}
+
+
+def _json_type(kind, nullable):
+    t = kind.json_type
+    return [t, 'null'] if nullable else t
+
+
+def _element_schema(field):
+    if field.is_blob:
+        s = dict(_BLOB_SCHEMA, type=['object', 'null'])
+        return s
+    s = {'type': _json_type(field.kind, True)}
+    for v in field.element_validators:
+        s.update(v.to_jsonschema())
+    if isinstance(field.kind, f.DateTime):
+        s['format'] = 'date-time'
+    return s
+
+
+def field_schema(field):
+    """One property of a type schema."""
+    kind = field.kind
+    if field.container == 'List':
+        s = {'type': ['array', 'null'] if field.nullable else 'array',
+             'items': _element_schema(field)}
+    elif field.container in ('Dict', 'Folder'):
+        s = {'type': ['object', 'null'] if field.nullable else 'object',
+             'additionalProperties': _element_schema(field)}
+    elif field.is_blob:
+        s = dict(_BLOB_SCHEMA, type=['object', 'null'])
+    else:
+        s = {'type': _json_type(kind, field.nullable)}
+        if isinstance(kind, f.DateTime):
+            s['format'] = 'date-time'
+        if isinstance(kind, f.Version):
+            s['pattern'] = glare_version.PATTERN
+    for v in field.validators:
+        s.update(v.to_jsonschema())
+    if field.is_blob and not field.is_folder:
+        s['maxBlobSize'] = field.max_blob_size
+    if field.is_folder:
+        s['maxFolderSize'] = field.max_folder_size
+        s['maxBlobSize'] = field.max_blob_size
+    s['glareType'] = field.glare_type
+    s['filter_ops'] = list(field.filter_ops)
+    if field.system:
+        s['readOnly'] = True
+    if field.mutable:
+        s['mutable'] = True
+    if field.sortable:
+        s['sortable'] = True
+    if not field.required_on_activate:
+        s['required_on_activate'] = False
+    default = field.get_default()
+    if default is not None:
+        s['default'] = field.primitive(default)
+    if field.description:
+        s['description'] = field.description
+    if field.metadata:
+        s['metadata'] = dict(field.metadata)
+    return s
+
+
+def type_schema(cls):
+    """The schema document of one artifact type."""
+    props = {name: field_schema(field) for name, field in cls.fields.items()}
+    props.update(cls.extra_schema_properties())
+    return {
+        'name': cls.get_type_name(),
+        'version': cls.get_version(),
+        'title': 'Artifact type %s of version %s' % (
+            cls.get_type_name(), cls.get_version()),
+        'type': 'object',
+        'display_name': cls.get_display_type_name(),
+        'required': ['name'],
+        'properties': props,
+    }

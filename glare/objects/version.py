@@ -1,0 +1,86 @@
+"""Semantic versions: coercion, ordering keys and their database encoding."""
+
+import re
+
+import semantic_version
+
+PATTERN = (r'^([0-9]+)\.([0-9]+)\.([0-9]+)(?:-([0-9A-Za-z-]+'
+           r'(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$')
+MAX_COMPONENT = 65535
+_PRERELEASE_NUM_WIDTH = 10
+
+
+def parse(value):
+    """Coerce a version string ('1', '0.0', '1.2.3-rc1') to semantic_version."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError('version must be a string, not %s' %
+                         type(value).__name__)
+    text = str(value).strip()
+    if not text or len(text) > 255 or '\x00' in text:
+        raise ValueError('%r is not a valid version' % (value,))
+    try:
+        v = semantic_version.Version.coerce(text)
+    except ValueError:
+        raise ValueError('%r is not a valid version' % (value,))
+    for part in (v.major, v.minor, v.patch):
+        if part > MAX_COMPONENT:
+            raise ValueError('version component %s of %r exceeds %s' %
+                             (part, value, MAX_COMPONENT))
+    return v
+
+
+def normalize(value):
+    return str(parse(value))
+
+
+def prefix(v):
+    """Numeric part packed into one sortable integer."""
+    return (v.major << 32) | (v.minor << 16) | v.patch
+
+
+def suffix(v):
+    """Sortable text for the pre-release part.
+
+    A release sorts after all its pre-releases, so it gets '~' (above every
+    identifier character); numeric identifiers are zero padded so that they
+    compare numerically as text.
+    """
+    if not v.prerelease:
+        return '~'
+    parts = []
+    for ident in v.prerelease:
+        if ident.isdigit():
+            # numeric identifiers have lower precedence than alphanumeric
+            parts.append('0' + ident.zfill(_PRERELEASE_NUM_WIDTH))
+        else:
+            parts.append('1' + ident)
+    return '.'.join(parts)
+
+
+def db_columns(value):
+    v = parse(value)
+    return {'version_prefix': prefix(v), 'version_suffix': suffix(v),
+            'version_meta': '.'.join(v.build) if v.build else ''}
+
+
+def from_db(version_prefix, version_suffix, version_meta):
+    major = version_prefix >> 32
+    minor = (version_prefix >> 16) & 0xFFFF
+    patch = version_prefix & 0xFFFF
+    text = '%d.%d.%d' % (major, minor, patch)
+    if version_suffix and version_suffix != '~':
+        idents = []
+        for part in version_suffix.split('.'):
+            idents.append(str(int(part[1:])) if part[0] == '0' else part[1:])
+        text += '-' + '.'.join(idents)
+    if version_meta:
+        text += '+' + version_meta
+    return text
+
+
+def is_valid(value):
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return bool(re.match(PATTERN, normalize(value)))

@@ -1,0 +1,113 @@
+"""The sample_artifact test type: one field of every kind."""
+
+from glare import exception
+from glare.objects import base
+from glare.objects import fields as f
+from glare.objects import validators as v
+
+
+class SampleArtifact(base.BaseArtifact):
+    """Test type exercising every field kind, attribute and validator."""
+
+    TYPE_NAME = 'sample_artifact'
+    DISPLAY_TYPE_NAME = 'Sample Artifact'
+    VERSION = '1.0'
+    fields = dict(base.BaseArtifact.fields, **{
+        'blob': f.Blob(required_on_activate=False, mutable=True,
+                       description='I am Blob'),
+        'small_blob': f.Blob(max_blob_size=10, required_on_activate=False,
+                             mutable=True),
+        'link1': f.Scalar(f.Link, required_on_activate=False),
+        'link2': f.Scalar(f.Link, required_on_activate=False),
+        'bool1': f.Scalar(f.Boolean, required_on_activate=False,
+                          filter_ops=(f.EQ,), default=False),
+        'bool2': f.Scalar(f.Boolean, required_on_activate=False,
+                          filter_ops=(f.EQ,), default=False),
+        'int1': f.Scalar(f.Integer, required_on_activate=False,
+                         sortable=True),
+        'int2': f.Scalar(f.Integer, required_on_activate=False,
+                         sortable=True),
+        'float1': f.Scalar(f.Float, required_on_activate=False,
+                           sortable=True),
+        'float2': f.Scalar(f.Float, required_on_activate=False,
+                           sortable=True),
+        'str1': f.Scalar(f.String, required_on_activate=False, sortable=True,
+                         filter_ops=(f.LIKE, f.EQ, f.NEQ, f.IN)),
+        'list_of_str': f.List(f.String, required_on_activate=False,
+                              filter_ops=(f.EQ, f.IN)),
+        'list_of_int': f.List(f.Integer, required_on_activate=False,
+                              filter_ops=(f.EQ, f.IN)),
+        'dict_of_str': f.Dict(f.String, required_on_activate=False,
+                              filter_ops=(f.EQ, f.IN)),
+        'dict_of_int': f.Dict(f.Integer, required_on_activate=False,
+                              filter_ops=(f.EQ, f.IN)),
+        'dict_of_links': f.Dict(f.Link, mutable=True,
+                                required_on_activate=False,
+                                filter_ops=(f.EQ,)),
+        'list_of_links': f.List(f.Link, mutable=True,
+                                required_on_activate=False,
+                                filter_ops=(f.EQ,)),
+        'dict_of_blobs': f.Folder(required_on_activate=False,
+                                  max_folder_size=2000,
+                                  validators=[v.MaxDictKeyLen(1000)]),
+        'string_mutable': f.Scalar(f.String, required_on_activate=False,
+                                   mutable=True),
+        'string_regex': f.Scalar(f.String, required_on_activate=False,
+                                 validators=[v.Regex('^([0-9a-fA-F]){8}$')]),
+        'string_required': f.Scalar(f.String, required_on_activate=True),
+        'string_validators': f.Scalar(
+            f.String, required_on_activate=False,
+            validators=[v.AllowedValues(['aa', 'bb', 'c' * 11]),
+                        v.MaxStrLen(10)]),
+        'int_validators': f.Scalar(
+            f.Integer, required_on_activate=False,
+            validators=[v.MinNumberSize(10), v.MaxNumberSize(20)]),
+        'list_validators': f.List(f.String, required_on_activate=False,
+                                  filter_ops=(), max_size=3,
+                                  validators=[v.Unique()]),
+        'dict_validators': f.Dict(
+            f.String, required_on_activate=False, default=None,
+            filter_ops=(), max_size=3,
+            validators=[v.AllowedDictKeys(['abc', 'def', 'ghi', 'jkl'])]),
+        'system_attribute': f.Scalar(f.String, system=True, sortable=True,
+                                     default='default'),
+        'metadata_attribute': f.Scalar(
+            f.String, default='default',
+            metadata={'metadata1': 'value1',
+                      'metadata2': 'blahblahblah'}),
+    })
+
+    @classmethod
+    def format_output(cls, values):
+        values['__some_meta_information__'] = (values.get('name') or
+                                                '').upper()
+        return values
+
+    @classmethod
+    def extra_schema_properties(cls):
+        return {'__some_meta_information__': {
+            'type': ['string', 'null'], 'glareType': 'String',
+            'readOnly': True, 'filter_ops': []}}
+
+    @classmethod
+    def pre_upload_hook(cls, context, af, field_name, blob_key, fd):
+        # the test suite checks that a hook can reject data before the store
+        return _RejectInvalid(fd)
+
+
+class _RejectInvalid:
+    """Wraps an upload stream; refuses the exact payload b'invalid_data'."""
+
+    _bad = b'invalid_data'
+
+    def __init__(self, fd):
+        self._fd = fd
+        self._head = b''
+
+    def read(self, size=-1):
+        chunk = self._fd.read(size)
+        if len(self._head) <= len(self._bad):
+            self._head += chunk[:len(self._bad) + 1]
+            if not chunk and self._head == self._bad:
+                raise exception.BadRequest('Invalid data: %r' % self._bad)
+        return chunk
