@@ -1,10 +1,12 @@
 """The request context of Glare: who is calling, and what policy allows."""
 
 from oslo_context import context
+from oslo_db.sqlalchemy import enginefacade
 
 from glare import policy
 
 
+@enginefacade.transaction_context_provider
 class RequestContext(context.RequestContext):
     """An oslo.context RequestContext whose admin flag comes from policy."""
 

@@ -37,8 +37,7 @@ def get_engine():
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
-    # Autocommit at the driver level; BEGIN is emitted by _sqlite_begin.
-    dbapi_conn.isolation_level = None
+    # oslo.db turns the driver's own BEGIN off; ours is _sqlite_begin
     cur = dbapi_conn.cursor()
     cur.execute('PRAGMA journal_mode=WAL')
     cur.execute('PRAGMA synchronous=NORMAL')
@@ -48,15 +47,21 @@ def _sqlite_pragmas(dbapi_conn, _record):
 
 
 def _sqlite_begin(conn):
-    conn.exec_driver_sql('BEGIN IMMEDIATE' if _in_writer.get() else 'BEGIN')
+    # runs before oslo.db's own BEGIN listener, which then sees the marker
+    if 'in_transaction' not in conn.info:
+        conn.exec_driver_sql('BEGIN IMMEDIATE' if _in_writer.get()
+                             else 'BEGIN')
+        conn.info['in_transaction'] = True
 
 
 def install_engine_hooks(engine):
     if engine.dialect.name == 'sqlite' and not getattr(
             engine, '_glare_hooks', False):
         sa.event.listen(engine, 'connect', _sqlite_pragmas)
-        sa.event.listen(engine, 'begin', _sqlite_begin)
+        sa.event.listen(engine, 'begin', _sqlite_begin, insert=True)
         engine._glare_hooks = True
+        # oslo.db opened a first connection before these hooks existed
+        engine.dispose()
 
 
 def writer(fn):

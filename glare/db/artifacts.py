@@ -1,6 +1,5 @@
 """Artifact records: small reader/writer functions over the Glare tables."""
 
-import datetime
 import hashlib
 
 from oslo_db import exception as db_exc
@@ -63,19 +62,27 @@ def _row_value(kind, row):
     return value
 
 
+_EMPTY_ROW = dict.fromkeys(('string_value', 'text_value', 'int_value',
+                            'numeric_value', 'bool_value', 'key_name',
+                            'position'))
+
+
+def _row(artifact_id, name, kind, value, **where):
+    # executemany needs the same keys in every row
+    return dict(_EMPTY_ROW, artifact_id=artifact_id, name=name,
+                **_value_columns(kind, value), **where)
+
+
 def _property_rows(artifact_id, name, field, value):
     if value is None:
         return []
     if field.container == 'List':
-        return [dict(artifact_id=artifact_id, name=name, position=i,
-                     **_value_columns(field.kind, v))
+        return [_row(artifact_id, name, field.kind, v, position=i)
                 for i, v in enumerate(value)]
     if field.container == 'Dict':
-        return [dict(artifact_id=artifact_id, name=name, key_name=k,
-                     **_value_columns(field.kind, v))
+        return [_row(artifact_id, name, field.kind, v, key_name=k)
                 for k, v in value.items()]
-    return [dict(artifact_id=artifact_id, name=name,
-                 **_value_columns(field.kind, value))]
+    return [_row(artifact_id, name, field.kind, value)]
 
 
 def property_fields(fields):
@@ -275,6 +282,10 @@ def _fill_blobs(values, fields, blob_rows):
             values[b.name] = blob
 
 
-def utcnow():
-    return timeutils.utcnow().replace(tzinfo=None) if isinstance(
-        timeutils.utcnow(), datetime.datetime) else timeutils.utcnow()
+@api.reader
+def get_summary(context, session, artifact_id):
+    """Type, owner, visibility and status of an artifact, or None."""
+    row = session.execute(sa.select(
+        A.c.type_name, A.c.owner, A.c.visibility, A.c.status).where(
+        A.c.id == artifact_id)).first()
+    return None if row is None else dict(row._mapping)

@@ -4,7 +4,7 @@ from sqlalchemy import BigInteger
 from sqlalchemy import Boolean
 from sqlalchemy import Column
 from sqlalchemy import DateTime
-from sqlalchemy import Float
+from sqlalchemy import Double
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
@@ -12,12 +12,22 @@ from sqlalchemy import orm
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy.dialects import mysql
 
 #: longest string kept in the indexed column; longer ones go to text_value
 INDEXED_STRING_LEN = 255
 
 Base = orm.declarative_base()
-_TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
+# Binary collation: MySQL's default one compares case-insensitively, which
+# would make tags or folder keys differing only in case collide in the
+# unique keys and filters match differently than on SQLite and PostgreSQL.
+_TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4',
+               'mysql_collate': 'utf8mb4_bin'}
+# MySQL's DATETIME drops fractions of a second unless asked to keep them;
+# the default sort (created_at desc) needs them to order artifacts made
+# within one second the same way on every backend.
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
+                                    'mariadb')
 
 
 class Artifact(Base):
@@ -31,6 +41,8 @@ class Artifact(Base):
               'version_prefix', 'version_suffix'),
         Index('ix_glare_artifact_visibility', 'visibility'),
         Index('ix_glare_artifact_status', 'status'),
+        # named, so that later migrations can drop or change it portably
+        UniqueConstraint('uniq_key', name='uq_glare_artifact_uniq_key'),
         _TABLE_ARGS,
     )
 
@@ -44,13 +56,13 @@ class Artifact(Base):
     visibility = Column(String(32), nullable=False)
     status = Column(String(32), nullable=False)
     owner = Column(String(255), nullable=False)
-    created_at = Column(DateTime, nullable=False)
-    updated_at = Column(DateTime, nullable=False)
-    activated_at = Column(DateTime, nullable=True)
+    created_at = Column(Timestamp, nullable=False)
+    updated_at = Column(Timestamp, nullable=False)
+    activated_at = Column(Timestamp, nullable=True)
     # sha256 of (type, name, version, scope): scope is the owner for private
     # artifacts, 'public' for public ones and NULL once deleted, so the
     # database itself enforces the uniqueness rules, even across workers.
-    uniq_key = Column(String(64), nullable=True, unique=True)
+    uniq_key = Column(String(64), nullable=True)
 
 
 class ArtifactTag(Base):
@@ -94,7 +106,8 @@ class ArtifactProperty(Base):
     string_value = Column(String(INDEXED_STRING_LEN), nullable=True)
     text_value = Column(Text, nullable=True)
     int_value = Column(BigInteger, nullable=True)
-    numeric_value = Column(Float, nullable=True)
+    # DOUBLE everywhere: a plain FLOAT is single precision on MySQL
+    numeric_value = Column(Double, nullable=True)
     bool_value = Column(Boolean, nullable=True)
     key_name = Column(String(255), nullable=True)
     position = Column(Integer, nullable=True)
@@ -126,5 +139,5 @@ class ArtifactBlob(Base):
     url = Column(Text, nullable=True)
     status = Column(String(32), nullable=False)
     content_type = Column(String(255), nullable=True)
-    created_at = Column(DateTime, nullable=False)
-    updated_at = Column(DateTime, nullable=False)
+    created_at = Column(Timestamp, nullable=False)
+    updated_at = Column(Timestamp, nullable=False)

@@ -137,14 +137,14 @@ class DateTime(Kind):
         return dt
 
     def to_primitive(self, obj, attr, value):
-        return format_datetime(value)
+        return value.strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 def format_datetime(value):
+    """Storage form of a datetime: sortable text with microseconds."""
     if value is None:
         return None
-    return value.replace(tzinfo=None, microsecond=value.microsecond).strftime(
-        '%Y-%m-%dT%H:%M:%S.%f')
+    return value.replace(tzinfo=None).strftime('%Y-%m-%dT%H:%M:%S.%f')
 
 
 class Version(String):

@@ -1,0 +1,1 @@
+"""The Glare REST API: middleware stack and pecan controllers."""

@@ -1,0 +1,99 @@
+"""The WSGI application: the middleware stack, in order, in one place."""
+
+import types
+
+from oslo_log import log as logging
+from oslo_middleware import cors
+from oslo_middleware import healthcheck
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import request_id
+import pecan
+
+from glare.api import auth
+from glare.api.controllers import root
+from glare.api import fault
+from glare.api import versions
+from glare.conf import api as api_conf
+from glare.db import api as db_api
+from glare.objects import registry as type_registry
+from glare import policy
+from glare.services import artifacts
+
+LOG = logging.getLogger(__name__)
+
+
+class ServicesHook(pecan.hooks.PecanHook):
+    """Gives controllers the service objects, built once per process."""
+
+    def __init__(self, services):
+        self.services = services
+
+    def before(self, state):
+        state.request.app_services = self.services
+
+
+def build_services(conf):
+    from glare.conf import artifact_type
+    registry = type_registry.TypeRegistry.load(conf)
+    for name in registry.names():
+        artifact_type.register_type_opts(conf, name)
+    return types.SimpleNamespace(
+        registry=registry,
+        artifacts=artifacts.ArtifactService(conf, registry))
+
+
+def _pecan_app(services):
+    return pecan.Pecan(root.RootController(), hooks=[ServicesHook(services)],
+                       force_canonical=False,
+                       guess_content_type_from_ext=False)
+
+
+class _Router:
+    """Sends /healthcheck and the version documents around auth."""
+
+    def __init__(self, app, health):
+        self.app = app
+        self.health = health
+
+    def __call__(self, environ, start_response):
+        if environ.get('PATH_INFO', '').rstrip('/') == '/healthcheck':
+            return self.health(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def build_app(conf, services=None):
+    """The whole stack, outermost last:
+
+    HTTPProxyToWSGI → request id → CORS → fault wrapper → healthcheck /
+    versions (answered before auth) → auth (keystone or noauth) → context
+    → version negotiation → pecan.
+    """
+    db_api.configure(conf)
+    policy.init(conf)
+    services = services or build_services(conf)
+    strategy = api_conf.auth_strategy(conf)
+    app = _pecan_app(services)
+    app = versions.VersionNegotiation(app)
+    app = auth.ContextMiddleware(app, conf, strategy)
+    if strategy == 'keystone':
+        app = auth.keystone_pipeline(app, conf)
+    app = _Router(app, healthcheck.Healthcheck(app, {
+        'backends': '', 'detailed': False}))
+    app = _VersionsFirst(app)
+    app = fault.FaultWrapper(app)
+    app = cors.CORS(app, conf)
+    app = request_id.RequestId(app)
+    app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
+    LOG.info('Glare API ready: auth strategy %s, artifact types %s',
+             strategy, ', '.join(services.registry.names()))
+    return app
+
+
+class _VersionsFirst(versions.VersionNegotiation):
+    """Answers / and /versions before auth; passes the rest on."""
+
+    def __call__(self, environ, start_response):
+        path = environ.get('PATH_INFO', '') or '/'
+        if path in ('/', '/versions', '/versions/'):
+            return self._versions(environ, start_response)
+        return self.app(environ, start_response)

@@ -1,0 +1,1 @@
+"""pecan controllers: policy check, parse and validate, call a service."""

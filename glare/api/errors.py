@@ -1,0 +1,33 @@
+"""The JSON error document, shared by every layer that answers an error."""
+
+import json
+
+from glare import exception
+
+JSON_TYPE = 'application/json; charset=UTF-8'
+
+
+def document(code, title, message, type_name):
+    return {'code': code, 'title': title, 'explanation': message,
+            'error': {'message': message, 'type': type_name}}
+
+
+def from_exception(exc):
+    """(status, headers, body bytes) for a GlareException."""
+    body = document(exc.code, exc.title, exc.message, type(exc).__name__)
+    headers = [('Content-Type', JSON_TYPE)]
+    if isinstance(exc, exception.MethodNotAllowed) and exc.allowed:
+        headers.append(('Allow', ', '.join(exc.allowed)))
+    extra = getattr(exc, 'body_extra', None)
+    if extra:
+        body.update(extra)
+    return exc.code, headers, json.dumps(body).encode('utf-8')
+
+
+def wsgi_response(start_response, exc):
+    from http import client
+    status, headers, body = from_exception(exc)
+    reason = client.responses.get(status, exc.title)
+    headers.append(('Content-Length', str(len(body))))
+    start_response('%d %s' % (status, reason), headers)
+    return [body]

@@ -1,0 +1,77 @@
+"""Tiny helpers for JSON in and out of pecan controllers (no WSME)."""
+
+import json
+
+import pecan
+import webob
+
+from glare.api import auth
+from glare.api import errors
+from glare import exception
+
+JSON_PATCH = 'application/json-patch+json'
+
+
+def context():
+    return pecan.request.environ[auth.CONTEXT_KEY]
+
+
+def json_response(body, status=200, content_type=errors.JSON_TYPE):
+    data = json.dumps(body).encode('utf-8') if body is not None else b''
+    resp = webob.Response(status=status, body=data, charset=None)
+    if body is not None:
+        resp.headers['Content-Type'] = content_type
+    else:
+        resp.headers.pop('Content-Type', None)
+    return resp
+
+
+def _check_text(value, depth=0):
+    """Refuse strings that cannot be stored: lone surrogates."""
+    if depth > 64:
+        raise exception.BadRequest('The JSON document is nested too deeply')
+    if isinstance(value, str):
+        try:
+            value.encode('utf-8')
+        except UnicodeEncodeError:
+            raise exception.BadRequest('Invalid unicode in the request '
+                                       'body')
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k, depth + 1)
+            _check_text(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _check_text(v, depth + 1)
+
+
+def json_body(request, content_types):
+    """The parsed JSON body; 415 for other media types, 400 for bad JSON."""
+    ctype = (request.content_type or '').lower()
+    if not request.body:
+        raise exception.BadRequest('The request body is empty')
+    if ctype not in content_types:
+        raise exception.UnsupportedMediaType(
+            'Content type %r is not supported here; use %s' % (
+                ctype or None, ' or '.join(content_types)))
+    try:
+        text = request.body.decode('utf-8')
+        value = json.loads(text, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise exception.BadRequest('Malformed JSON in the request body: %s'
+                                   % exc)
+    _check_text(value)
+    return value
+
+
+def _no_constant(name):
+    raise ValueError('%s is not valid JSON' % name)
+
+
+def no_body(request):
+    if request.body:
+        raise exception.BadRequest('This request takes no body')
+
+
+def not_allowed(*allowed):
+    raise exception.MethodNotAllowed(allowed=allowed)

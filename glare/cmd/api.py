@@ -1,0 +1,76 @@
+"""glare-api: serve the API from worker processes under gunicorn."""
+
+import sys
+
+from gunicorn.app import base as gunicorn_base
+from oslo_log import log as logging
+
+from glare.common import config
+from glare.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+
+class GlareServer(gunicorn_base.BaseApplication):
+    """gunicorn embedded: pre-forked workers, native threads, no eventlet.
+
+    Each worker builds its own application after the fork, so database
+    connections are never shared between processes.
+    """
+
+    def __init__(self, conf, app_factory):
+        self.conf = conf
+        self.app_factory = app_factory
+        super().__init__()
+
+    def load_config(self):
+        settings = {
+            'bind': '%s:%s' % (_host(self.conf.bind_host),
+                               self.conf.bind_port),
+            'workers': self.conf.workers,
+            'worker_class': 'gthread',
+            'threads': 8,
+            'keepalive': 75,
+            'timeout': 600,
+            'graceful_timeout': 600,
+            'accesslog': None,
+            'errorlog': '-',
+            'loglevel': 'info',
+            'proc_name': 'glare-api',
+            'preload_app': False,
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.app_factory()
+
+
+def _host(host):
+    return '[%s]' % host if ':' in host and not host.startswith('[') \
+        else host
+
+
+def prepare(argv):
+    """Parse config, set up logging, create the schema when asked."""
+    config.parse_args(argv)
+    config.setup_logging()
+    if CONF.auto_create_schema:
+        from glare.db import migration
+        migration.ensure_schema(CONF)
+
+
+def main(argv=None):
+    prepare(sys.argv if argv is None else argv)
+
+    def factory():
+        from glare.api import app
+        return app.build_app(CONF)
+
+    LOG.info('Starting glare-api on %s:%s with %d worker(s)',
+             CONF.bind_host, CONF.bind_port, CONF.workers)
+    GlareServer(CONF, factory).run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""Artifact rules: create, show, list, update, lifecycle and delete."""
+
+import uuid
+
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from glare.db import artifacts as db
+from glare import exception
+from glare.objects import base
+from glare.objects import registry as type_registry
+from glare.objects import schema
+from glare.policies import artifacts as rules
+from glare import policy
+from glare.services import hooks
+from glare.services import listing
+from glare.services import patching
+from glare.services import render
+
+LOG = logging.getLogger(__name__)
+
+
+def _now():
+    return timeutils.utcnow().replace(tzinfo=None)
+
+
+class ArtifactService:
+    """The domain rules for artifact metadata. No HTTP, no SQL here."""
+
+    def __init__(self, conf, registry):
+        self.conf = conf
+        self.registry = registry
+        self._schemas = {name: schema.type_schema(cls)
+                         for name, cls in registry.items()}
+
+    # -- types -----------------------------------------------------------
+    def get_type(self, type_name):
+        cls = self.registry.get(type_name)
+        if cls is None:
+            raise exception.TypeNotFound(type_name=type_name)
+        return cls
+
+    def _writable_type(self, context, type_name):
+        cls = self.get_type(type_name)
+        if type_name == type_registry.ALL:
+            raise exception.Forbidden('Type "all" is read-only')
+        if context.is_anonymous or context.read_only:
+            raise exception.Forbidden('Anonymous or read-only users cannot '
+                                      'modify artifacts')
+        return cls
+
+    def schemas(self, context, type_name=None):
+        if type_name is None:
+            context.can(rules.TYPE_LIST, {})
+            return dict(self._schemas)
+        self.get_type(type_name)
+        context.can(rules.TYPE_GET, {'type_name': type_name})
+        return {type_name: self._schemas[type_name]}
+
+    def fields_for(self, type_name):
+        cls = self.registry.get(type_name)
+        return (cls or base.BaseArtifact).fields
+
+    # -- reading -----------------------------------------------------------
+    @staticmethod
+    def target(context, values):
+        return {'owner': values['owner'], 'visibility': values['visibility'],
+                'status': values['status'],
+                'type_name': values.get('type_name'),
+                'project_id': context.project_id}
+
+    def _sees(self, context, values):
+        if values['visibility'] == 'public':
+            return True
+        if context.project_id and values['owner'] == context.project_id:
+            return True
+        return context.can(rules.GET_ANY, self.target(context, values),
+                           fatal=False)
+
+    def load(self, context, type_name, artifact_id):
+        """An artifact the caller may see, else 404."""
+        self.get_type(type_name)
+        try:
+            uuid.UUID(artifact_id)
+        except (ValueError, TypeError, AttributeError):
+            raise exception.ArtifactNotFound(id=artifact_id)
+        values = db.get(context, self.fields_for,
+                        artifact_id.lower(),
+                        None if type_name == type_registry.ALL else type_name)
+        if not self._sees(context, values):
+            raise exception.ArtifactNotFound(id=artifact_id)
+        return values
+
+    def show(self, context, type_name, artifact_id):
+        values = self.load(context, type_name, artifact_id)
+        context.can(rules.GET, self.target(context, values))
+        return self.render(context, type_name, values)
+
+    def render(self, context, type_name, values):
+        cls = self.registry.get(values['type_name']) or base.BaseArtifact
+        return render.artifact(context, cls, values,
+                               as_all=type_name == type_registry.ALL)
+
+    def list(self, context, type_name, params):
+        cls = self.get_type(type_name)
+        context.can(rules.LIST, {'type_name': type_name,
+                                 'project_id': context.project_id})
+        see_all = context.can(rules.GET_ANY, {
+            'owner': None, 'visibility': 'private', 'status': 'active',
+            'type_name': type_name, 'project_id': context.project_id},
+            fatal=False) if not context.is_anonymous else False
+        spec = listing.build_spec(
+            cls.fields, params,
+            None if type_name == type_registry.ALL else type_name,
+            context.project_id, see_all, self.conf)
+        if spec.marker is not None:
+            try:
+                spec.marker = str(uuid.UUID(spec.marker))
+            except ValueError:
+                raise exception.BadRequest('marker must be an artifact id')
+        rows, total = db.list_artifacts(context, self.fields_for, spec)
+        artifacts = [self.render(context, type_name, v) for v in rows]
+        body = {'type_name': type_name, 'artifacts': artifacts,
+                'total_count': total, 'schema': '/schemas/%s' % type_name}
+        body.update(listing.page_links(type_name, params, artifacts,
+                                       spec.limit))
+        return body
+
+    # -- writing -----------------------------------------------------------
+    def create(self, context, type_name, body):
+        cls = self._writable_type(context, type_name)
+        if not isinstance(body, dict):
+            raise exception.BadRequest('The artifact must be a JSON object')
+        context.can(rules.CREATE, {'type_name': type_name,
+                                   'owner': context.project_id,
+                                   'project_id': context.project_id})
+        values = patching.create_values(context, cls, body)
+        now = _now()
+        values.update(id=str(uuid.uuid4()), owner=context.project_id,
+                      status='drafted', visibility='private',
+                      created_at=now, updated_at=now, activated_at=None)
+        af = cls.from_values(values)
+        hooks.call(cls.pre_create_hook, context, af)
+        values = af.to_values()
+        db.create(context, type_name, cls.fields, values)
+        values['type_name'] = type_name
+        hooks.call(cls.post_create_hook, context, cls.from_values(values))
+        LOG.info('Artifact %s of type %s created', values['id'], type_name)
+        return self.render(context, type_name, values)
+
+    def update(self, context, type_name, artifact_id, patch):
+        cls = self._writable_type(context, type_name)
+        current = self.load(context, type_name, artifact_id)
+        target = self.target(context, current)
+        change = patching.apply(context, cls, current, patch)
+        if not change.fields and not change.transitions:
+            return self.render(context, type_name, current)
+        if change.fields:
+            context.can(rules.UPDATE, target)
+            patching.check_field_changes(context, cls, current, change)
+        for t in change.transitions:
+            context.can(t.rule, target)
+        af = cls.from_values(dict(current, **change.fields))
+        if change.fields:
+            hooks.call(cls.pre_update_hook, context, af, patch)
+        now = _now()
+        staged = af.to_values()
+        for t in change.transitions:
+            t.check(cls, staged)
+            hooks.call(getattr(cls, 'pre_%s_hook' % t.name), context, af)
+            staged = dict(af.to_values(), **t.changes(now))
+            af = cls.from_values(staged)
+        changes = {k: v for k, v in staged.items() if current.get(k) != v}
+        changes['updated_at'] = now
+        db.update(context, type_name, cls.fields, current['id'], current,
+                  changes)
+        new = dict(current, **changes)
+        af = cls.from_values(new)
+        if change.fields:
+            hooks.call(cls.post_update_hook, context, af)
+        for t in change.transitions:
+            hooks.call(getattr(cls, 'post_%s_hook' % t.name), context, af)
+        return self.render(context, type_name, new)
+
+    def delete(self, context, type_name, artifact_id):
+        cls = self._writable_type(context, type_name)
+        values = self.load(context, type_name, artifact_id)
+        if values['status'] == 'deleted':
+            raise exception.Forbidden('Artifact %s is already deleted' %
+                                      artifact_id)
+        context.can(rules.DELETE, self.target(context, values))
+        if render.blobs_saving(cls, values):
+            raise exception.Conflict('A blob of artifact %s is being '
+                                     'uploaded' % artifact_id)
+        af = cls.from_values(values)
+        hooks.call(cls.pre_delete_hook, context, af)
+        if self._delayed_delete(type_name):
+            db.update(context, type_name, cls.fields, values['id'], values,
+                      {'status': 'deleted', 'updated_at': _now()})
+        else:
+            db.delete(context, values['id'])
+        hooks.call(cls.post_delete_hook, context, af)
+        LOG.info('Artifact %s of type %s deleted', values['id'], type_name)
+
+    def _delayed_delete(self, type_name):
+        from glare.conf import artifact_type
+        return bool(artifact_type.type_option(self.conf, type_name,
+                                              'delayed_delete'))

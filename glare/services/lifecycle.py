@@ -1,0 +1,67 @@
+"""Status and visibility transitions, with the rule that guards each."""
+
+import dataclasses
+
+from glare import exception
+from glare.policies import artifacts as rules
+
+
+@dataclasses.dataclass
+class Transition:
+    name: str  # activate | deactivate | reactivate | publish
+    rule: str
+    field: str
+    value: str
+
+    def check(self, cls, values):
+        if self.name == 'activate':
+            missing = [n for n, fld in cls.fields.items()
+                       if fld.required_on_activate and not fld.system and
+                       _empty(values.get(n))]
+            if missing:
+                raise exception.Forbidden(
+                    'Artifact cannot be activated: required fields are not '
+                    'set: %s' % ', '.join(sorted(missing)))
+            if _saving(cls, values):
+                raise exception.Conflict('Artifact cannot be activated '
+                                         'while a blob is being uploaded')
+        if self.name == 'publish' and values['status'] != 'active':
+            raise exception.Forbidden('Only active artifacts can be made '
+                                      'public')
+
+    def changes(self, now):
+        out = {self.field: self.value}
+        if self.name == 'activate':
+            out['activated_at'] = now
+        return out
+
+
+def _empty(value):
+    return value is None or value in ([], {})
+
+
+def _saving(cls, values):
+    from glare.services import render
+    return render.blobs_saving(cls, values)
+
+
+def status_transition(current, new):
+    if current == new:
+        return None
+    if current == 'drafted' and new == 'active':
+        return Transition('activate', rules.ACTIVATE, 'status', new)
+    if current == 'active' and new == 'deactivated':
+        return Transition('deactivate', rules.DEACTIVATE, 'status', new)
+    if current == 'deactivated' and new == 'active':
+        return Transition('reactivate', rules.REACTIVATE, 'status', new)
+    raise exception.Forbidden('Status change %s → %s is not allowed' %
+                              (current, new))
+
+
+def visibility_transition(current, new):
+    if current == new:
+        return None
+    if current == 'private' and new == 'public':
+        return Transition('publish', rules.PUBLISH, 'visibility', new)
+    raise exception.Forbidden('Visibility change %s → %s is not allowed' %
+                              (current, new))

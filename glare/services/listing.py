@@ -1,0 +1,168 @@
+"""The list query language: parameters → a ListSpec, and page links."""
+
+import csv
+from urllib import parse
+
+from glare.db import query as q
+from glare import exception
+from glare.objects import fields as f
+
+RESERVED = ('limit', 'marker', 'sort', 'tags', 'tags-any')
+COMBINERS = ('and', 'or')
+
+
+def split_in_values(text):
+    """'a,"b,c",d' → ['a', 'b,c', 'd'] (double quotes escape commas)."""
+    try:
+        rows = list(csv.reader([text], delimiter=',', quotechar='"',
+                               skipinitialspace=False, strict=True))
+    except csv.Error as exc:
+        raise exception.InvalidFilter(reason='bad in: list %r (%s)' %
+                                      (text, exc))
+    return rows[0] if rows else []
+
+
+def _parse_term(raw):
+    """'[and:|or:][op:]value' → (combiner, op, value)."""
+    combiner, op, rest = 'and', 'eq', raw
+    head, sep, tail = rest.partition(':')
+    if sep and head in COMBINERS:
+        combiner, rest = head, tail
+        head, sep, tail = rest.partition(':')
+    if sep and head in f.ALL_OPS:
+        op, rest = head, tail
+    return combiner, op, rest
+
+
+def _coerce(field, name, raw, element=False):
+    try:
+        if element:
+            return field._coerce_scalar(raw)
+        if field.container is None and not field.is_blob:
+            value = field.kind.coerce_value(raw)
+            for v in field.validators:
+                v(value)
+            return value
+        return field.kind.coerce_value(raw)
+    except (ValueError, TypeError) as exc:
+        raise exception.InvalidFilter(reason='bad value for %s: %s' %
+                                      (name, exc))
+
+
+def _values(field, name, op, raw, element):
+    if op == 'in':
+        return [_coerce(field, name, v, element) for v in
+                split_in_values(raw)]
+    if op == 'like':
+        if not isinstance(field.kind, (f.String,)):
+            raise exception.InvalidFilter(
+                reason='like is only for strings (%s)' % name)
+        return raw
+    return _coerce(field, name, raw, element)
+
+
+def parse_filter(fields, name, raw):
+    """One 'name=value' query parameter → a Filter."""
+    combiner, op, value = _parse_term(raw)
+    if name in ('tags', 'tags-any'):
+        if op not in ('eq', 'neq') or not value:
+            raise exception.InvalidFilter(
+                reason='%s takes a comma list of tags' % name)
+        tags = value.split(',')
+        return q.Filter(name, op, tags, combiner, target=name)
+    key = None
+    if name not in fields and '.' in name:
+        name, _dot, key = name.partition('.')
+    field = fields.get(name)
+    if field is None:
+        raise exception.InvalidFilter(reason='unknown field %r' % name)
+    if field.is_blob:
+        raise exception.InvalidFilter(
+            reason='blob field %s is not filterable' % name)
+    if key is not None and field.container != 'Dict':
+        raise exception.InvalidFilter(
+            reason='%s is not a dict: %s.%s is invalid' % (name, name, key))
+    if op not in field.filter_ops:
+        raise exception.InvalidFilter(
+            reason='operator %s is not allowed for %s (allowed: %s)' % (
+                op, name, ', '.join(field.filter_ops) or 'none'))
+    if field.container == 'Dict':
+        if key is None:
+            keys = split_in_values(value) if op == 'in' else value
+            return q.Filter(name, op, keys, combiner, target='dict-key')
+        return q.Filter(name, op, _values(field, name, op, value, True),
+                        combiner, target='dict-value', kind=field.kind,
+                        key=key)
+    if field.container == 'List':
+        return q.Filter(name, op, _values(field, name, op, value, True),
+                        combiner, target='list', kind=field.kind)
+    coerced = _values(field, name, op, value, False)
+    if name == 'version':
+        return q.Filter(name, op, coerced, combiner, target='version')
+    if name in q.COLUMNS:
+        return q.Filter(name, op, coerced, combiner, target='column')
+    return q.Filter(name, op, coerced, combiner, target='prop',
+                    kind=field.kind)
+
+
+def parse_sort(fields, raw):
+    sorts = []
+    for part in raw.split(','):
+        name, _sep, direction = part.strip().partition(':')
+        direction = direction or 'desc'
+        if direction not in ('asc', 'desc'):
+            raise exception.InvalidSort(
+                reason='direction %r is not asc or desc' % direction)
+        field = fields.get(name)
+        if field is None or not field.sortable:
+            raise exception.InvalidSort(
+                reason='%r is not a sortable field' % name)
+        if any(s.field == name for s in sorts):
+            raise exception.InvalidSort(reason='%s is given twice' % name)
+        target = 'version' if name == 'version' else (
+            'column' if name in q.COLUMNS else 'prop')
+        sorts.append(q.Sort(name, direction, target, field.kind))
+    return sorts
+
+
+def _limit(raw, conf):
+    try:
+        limit = int(raw)
+    except (TypeError, ValueError):
+        raise exception.BadRequest('limit must be an integer, not %r' % raw)
+    if limit < 0:
+        raise exception.BadRequest('limit must not be negative')
+    return min(limit, conf.max_api_limit)
+
+
+def build_spec(fields, params, type_name, project_id, see_all, conf):
+    """Query parameters (a list of pairs) → ListSpec."""
+    spec = q.ListSpec(type_name=type_name, project_id=project_id,
+                      see_all=see_all, filters=[], sorts=[],
+                      limit=min(conf.default_api_limit, conf.max_api_limit))
+    for name, raw in params:
+        if name == 'limit':
+            spec.limit = _limit(raw, conf)
+        elif name == 'marker':
+            spec.marker = raw
+        elif name == 'sort':
+            if spec.sorts:
+                raise exception.InvalidSort(reason='sort is given twice')
+            spec.sorts = parse_sort(fields, raw)
+        elif name == 'version' and raw == 'latest':
+            spec.latest = True
+        else:
+            spec.filters.append(parse_filter(fields, name, raw))
+    return spec
+
+
+def page_links(type_name, params, artifacts, limit):
+    """The first/next links of a list body: repeated parameters kept."""
+    base = '/artifacts/%s' % type_name
+    kept = [(k, v) for k, v in params if k != 'marker']
+    query = parse.urlencode(kept, encoding='utf-8')
+    links = {'first': base + ('?' + query if query else '')}
+    if limit and len(artifacts) == limit:
+        marker = parse.urlencode([('marker', artifacts[-1]['id'])])
+        links['next'] = base + '?' + (query + '&' if query else '') + marker
+    return links

@@ -1,0 +1,56 @@
+"""Artifact values → the JSON document clients see."""
+
+from glare import policy
+
+
+def _blob(type_name, artifact_id, field_name, key, blob):
+    if blob is None:
+        return None
+    out = {k: blob.get(k) for k in ('size', 'md5', 'sha1', 'sha256',
+                                    'external', 'status', 'content_type')}
+    if blob.get('external'):
+        out['url'] = blob.get('url')
+    else:
+        out['url'] = '/artifacts/%s/%s/%s%s' % (
+            type_name, artifact_id, field_name,
+            '/' + key if key is not None else '')
+    return out
+
+
+def artifact(context, cls, values, as_all=False):
+    """The artifact document; fields the caller may not read are left out."""
+    type_name = values['type_name']
+    hidden = policy.unreadable_fields(context, type_name, {
+        'owner': values['owner'], 'visibility': values['visibility'],
+        'status': values['status'], 'type_name': type_name,
+        'project_id': context.project_id})
+    out = {}
+    for name, field in cls.fields.items():
+        if name in hidden:
+            continue
+        value = values.get(name)
+        if field.is_folder:
+            out[name] = {k: _blob(type_name, values['id'], name, k, b)
+                         for k, b in (value or {}).items()}
+        elif field.is_blob:
+            out[name] = _blob(type_name, values['id'], name, None, value)
+        else:
+            out[name] = field.primitive(value)
+    out['display_type_name'] = cls.get_display_type_name()
+    out = cls.format_output(out)
+    if as_all:
+        out['type_name'] = type_name
+        out = cls.format_all(out)
+    return out
+
+
+def blobs_saving(cls, values):
+    for name, field in cls.fields.items():
+        if not field.is_blob:
+            continue
+        value = values.get(name)
+        blobs = value.values() if field.is_folder else [value]
+        if any(b and b.get('status') == 'saving' for b in blobs):
+            return True
+    return False
+
