@@ -123,3 +123,9 @@ class ServiceUnavailable(GlareException):
     code = 503
     title = 'Service Unavailable'
     msg_fmt = 'Service unavailable'
+
+
+class ConfigurationError(GlareException):
+    """The service cannot start with this configuration."""
+
+    msg_fmt = 'Invalid configuration'

@@ -48,19 +48,6 @@ def _pecan_app(services):
                        guess_content_type_from_ext=False)
 
 
-class _Router:
-    """Sends /healthcheck and the version documents around auth."""
-
-    def __init__(self, app, health):
-        self.app = app
-        self.health = health
-
-    def __call__(self, environ, start_response):
-        if environ.get('PATH_INFO', '').rstrip('/') == '/healthcheck':
-            return self.health(environ, start_response)
-        return self.app(environ, start_response)
-
-
 def build_app(conf, services=None):
     """The whole stack, outermost last:
 
@@ -77,9 +64,8 @@ def build_app(conf, services=None):
     app = auth.ContextMiddleware(app, conf, strategy)
     if strategy == 'keystone':
         app = auth.keystone_pipeline(app, conf)
-    app = _Router(app, healthcheck.Healthcheck(app, {
-        'backends': '', 'detailed': False}))
-    app = _VersionsFirst(app)
+    app = versions.PublicPaths(app, healthcheck.Healthcheck(
+        None, {'backends': '', 'detailed': False}))
     app = fault.FaultWrapper(app)
     app = cors.CORS(app, conf)
     app = request_id.RequestId(app)
@@ -88,12 +74,3 @@ def build_app(conf, services=None):
              strategy, ', '.join(services.registry.names()))
     return app
 
-
-class _VersionsFirst(versions.VersionNegotiation):
-    """Answers / and /versions before auth; passes the rest on."""
-
-    def __call__(self, environ, start_response):
-        path = environ.get('PATH_INFO', '') or '/'
-        if path in ('/', '/versions', '/versions/'):
-            return self._versions(environ, start_response)
-        return self.app(environ, start_response)

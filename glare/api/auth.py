@@ -93,7 +93,44 @@ def keystone_pipeline(app, conf):
     """auth_token in front; it lets unauthenticated calls through to us
     (delay_auth_decision) only when anonymous access is allowed."""
     from keystonemiddleware import auth_token
-    return auth_token.AuthProtocol(app, {
+    protected = auth_token.AuthProtocol(app, {
         'oslo_config_config': conf,
         'delay_auth_decision': str(bool(conf.allow_anonymous_access)),
     })
+    if not conf.keystone_authtoken.www_authenticate_uri:
+        # without it every unauthenticated request would fail inside
+        # auth_token while it looks for a URI to put in WWW-Authenticate
+        raise exception.ConfigurationError(
+            '[api] auth_strategy = keystone needs [keystone_authtoken] '
+            'www_authenticate_uri (and the auth_type/auth_url options of '
+            'the service user)')
+    return _JsonUnauthorized(protected)
+
+
+class _JsonUnauthorized:
+    """auth_token's own 401 page, re-told as Glare's JSON error document."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        captured = {}
+
+        def _start(status, headers, exc_info=None):
+            captured['status'], captured['headers'] = status, headers
+            if not status.startswith('401'):
+                return start_response(status, headers, exc_info)
+            return lambda data: None
+
+        result = self.app(environ, _start)
+        if not captured.get('status', '').startswith('401'):
+            return result
+        if hasattr(result, 'close'):
+            result.close()
+        keep = [(k, v) for k, v in captured['headers']
+                if k.lower() == 'www-authenticate']
+
+        def _start_json(status, headers, exc_info=None):
+            return start_response(status, headers + keep, exc_info)
+        return errors.wsgi_response(_start_json, exception.Unauthorized(
+            'The request you have made requires authentication.'))

@@ -71,15 +71,12 @@ def negotiate(environ):
 
 
 class VersionNegotiation:
-    """Answers / and /versions; picks the version of every other request."""
+    """Picks the API version of a request and echoes it in the response."""
 
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
-        path = environ.get('PATH_INFO', '') or '/'
-        if path in ('/', '/versions', '/versions/'):
-            return self._versions(environ, start_response)
         try:
             version = negotiate(environ)
         except exception.GlareException as exc:
@@ -92,6 +89,22 @@ class VersionNegotiation:
             headers.append(('Vary', HEADER))
             return start_response(status, headers, exc_info)
         return self.app(environ, _start)
+
+
+class PublicPaths:
+    """Answers /, /versions and /healthcheck before auth; passes the rest."""
+
+    def __init__(self, app, healthcheck):
+        self.app = app
+        self.healthcheck = healthcheck
+
+    def __call__(self, environ, start_response):
+        path = environ.get('PATH_INFO', '') or '/'
+        if path in ('/', '/versions', '/versions/'):
+            return self._versions(environ, start_response)
+        if path.rstrip('/') == '/healthcheck':
+            return self.healthcheck(environ, start_response)
+        return self.app(environ, start_response)
 
     @staticmethod
     def _versions(environ, start_response):
