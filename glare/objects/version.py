@@ -7,7 +7,13 @@ import semantic_version
 PATTERN = (r'^([0-9]+)\.([0-9]+)\.([0-9]+)(?:-([0-9A-Za-z-]+'
            r'(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$')
 MAX_COMPONENT = 65535
-_PRERELEASE_NUM_WIDTH = 10
+#: size of the version_suffix column
+MAX_SUFFIX_LEN = 255
+#: joins encoded pre-release identifiers; it must sort below every
+#: identifier character ([0-9A-Za-z-]) so that 'rc' < 'rc-1' still holds
+#: when more identifiers follow 'rc' ('1.0.0-rc.1' < '1.0.0-rc-1')
+_SEP = '!'
+_NUM_LEN_WIDTH = 3
 
 
 def parse(value):
@@ -26,6 +32,8 @@ def parse(value):
         if part > MAX_COMPONENT:
             raise ValueError('version component %s of %r exceeds %s' %
                              (part, value, MAX_COMPONENT))
+    if len(suffix(v)) > MAX_SUFFIX_LEN:
+        raise ValueError('the pre-release part of %r is too long' % (value,))
     return v
 
 
@@ -42,8 +50,9 @@ def suffix(v):
     """Sortable text for the pre-release part.
 
     A release sorts after all its pre-releases, so it gets '~' (above every
-    identifier character); numeric identifiers are zero padded so that they
-    compare numerically as text.
+    identifier character). Numeric identifiers (no leading zeros in semver)
+    carry their digit count first so that they compare numerically as text,
+    whatever their size.
     """
     if not v.prerelease:
         return '~'
@@ -51,10 +60,10 @@ def suffix(v):
     for ident in v.prerelease:
         if ident.isdigit():
             # numeric identifiers have lower precedence than alphanumeric
-            parts.append('0' + ident.zfill(_PRERELEASE_NUM_WIDTH))
+            parts.append('0%0*d%s' % (_NUM_LEN_WIDTH, len(ident), ident))
         else:
             parts.append('1' + ident)
-    return '.'.join(parts)
+    return _SEP.join(parts)
 
 
 def db_columns(value):
@@ -70,8 +79,9 @@ def from_db(version_prefix, version_suffix, version_meta):
     text = '%d.%d.%d' % (major, minor, patch)
     if version_suffix and version_suffix != '~':
         idents = []
-        for part in version_suffix.split('.'):
-            idents.append(str(int(part[1:])) if part[0] == '0' else part[1:])
+        for part in version_suffix.split(_SEP):
+            idents.append(part[1 + _NUM_LEN_WIDTH:] if part[0] == '0'
+                          else part[1:])
         text += '-' + '.'.join(idents)
     if version_meta:
         text += '+' + version_meta
