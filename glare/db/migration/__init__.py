@@ -10,14 +10,13 @@ from alembic import migration as alembic_migration
 from alembic import script as alembic_script
 import sqlalchemy as sa
 
-from glare.db import api as db_api
-
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # Tables of revision 0001; finding one in a database without an alembic
 # version means the schema came from elsewhere and must not be recreated.
 _GLARE_TABLES = ('glare_artifacts', 'glare_artifact_tags',
                  'glare_artifact_properties', 'glare_artifact_blobs')
-# Server-side locks that serialise the workers of one deployment.
+# Server-side locks that serialise the workers of one deployment (and
+# glare-db-manage run meanwhile).
 _PG_LOCK_KEY = 0x474c415245  # 'GLARE'
 _MYSQL_LOCK_WAIT = 300  # seconds
 
@@ -34,14 +33,14 @@ def head():
 def upgrade(conf, revision='head'):
     """Migrate the [database] of conf up to revision."""
     _make_state_dir(conf)
-    with _engine(conf) as engine, engine.begin() as conn:
+    with _engine(conf) as engine, _schema_lock(conf, engine) as conn:
         command.upgrade(_alembic_config(conn), revision)
 
 
 def stamp(conf, revision):
     """Record revision as the current one without running migrations."""
     _make_state_dir(conf)
-    with _engine(conf) as engine, engine.begin() as conn:
+    with _engine(conf) as engine, _schema_lock(conf, engine) as conn:
         command.stamp(_alembic_config(conn), revision)
 
 
@@ -50,7 +49,7 @@ def version(conf):
     path = _sqlite_path(conf)
     if path is not None and not os.path.exists(path):
         return None  # asking must not create an empty database file
-    with _engine(conf) as engine, engine.connect() as conn:
+    with _engine(conf, write=False) as engine, engine.connect() as conn:
         return _current(conn)
 
 
@@ -67,15 +66,15 @@ def ensure_schema(conf):
         return None
     _make_state_dir(conf)
     target = head()
-    with _engine(conf) as engine:
+    with _engine(conf, write=False) as engine:
         if _quick_version(engine) == target:
             return target
-        with _schema_lock(conf, engine) as conn:
-            current = _current(conn)
-            if current is None:
-                _refuse_foreign_schema(conn)
-            if current != target:
-                command.upgrade(_alembic_config(conn), 'head')
+    with _engine(conf) as engine, _schema_lock(conf, engine) as conn:
+        current = _current(conn)
+        if current is None:
+            _refuse_foreign_schema(conn)
+        if current != target:
+            command.upgrade(_alembic_config(conn), 'head')
     return target
 
 
@@ -112,16 +111,31 @@ def _refuse_foreign_schema(conn):
 
 
 @contextlib.contextmanager
-def _engine(conf):
-    # A private engine without a pool: migrations run once, and the
-    # connection must really close to drop server-side session locks.
+def _engine(conf, write=True):
+    # A private engine without a pool or retries: migrations run once,
+    # the connection must really close to drop server-side session locks,
+    # and glare-db-manage should fail at once when the server is down.
     engine = sa.create_engine(conf.database.connection,
                               poolclass=sa.pool.NullPool)
-    db_api.install_engine_hooks(engine)
+    if engine.dialect.name == 'sqlite':
+        sa.event.listen(engine, 'connect', _sqlite_connect)
+        # IMMEDIATE takes the write lock up front, so that a running API
+        # worker's write cannot make the migration fail half-way.
+        begin = 'BEGIN IMMEDIATE' if write else 'BEGIN'
+        sa.event.listen(engine, 'begin',
+                        lambda conn: conn.exec_driver_sql(begin))
     try:
         yield engine
     finally:
         engine.dispose()
+
+
+def _sqlite_connect(dbapi_conn, _record):
+    # The driver's implicit transactions do not cover DDL; the 'begin'
+    # listener opens real ones instead.
+    dbapi_conn.isolation_level = None
+    dbapi_conn.execute('PRAGMA foreign_keys=ON')
+    dbapi_conn.execute('PRAGMA busy_timeout=30000')
 
 
 def _sqlite_path(conf):
@@ -142,6 +156,9 @@ def _make_state_dir(conf):
     parent = os.path.dirname(path)
     if os.path.commonpath([state, parent]) == state:
         os.makedirs(parent, mode=0o700, exist_ok=True)
+    elif not os.path.isdir(parent):
+        raise MigrationError('the directory of the SQLite database %s '
+                             'does not exist' % path)
 
 
 @contextlib.contextmanager
@@ -172,7 +189,7 @@ def _schema_lock(conf, engine):
                          {'k': _PG_LOCK_KEY})
             stack.callback(_unlock, conn, 'SELECT pg_advisory_unlock(:k)',
                            {'k': _PG_LOCK_KEY})
-        elif dialect == 'mysql':
+        elif dialect in ('mysql', 'mariadb'):
             # GET_LOCK names are server-wide: include the database.
             name = 'glare_schema_%s' % conn.exec_driver_sql(
                 'SELECT DATABASE()').scalar()

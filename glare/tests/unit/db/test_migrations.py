@@ -1,0 +1,313 @@
+"""Tests of the migrations, ensure_schema and glare-db-manage."""
+
+import datetime
+import os
+import subprocess
+import sys
+import uuid
+
+import fixtures
+from oslo_config import cfg
+from oslo_db.sqlalchemy import engines
+from oslo_db.sqlalchemy import test_migrations
+import sqlalchemy as sa
+import testtools
+
+from glare.common import config
+from glare.db import api as db_api
+from glare.db import migration
+from glare.db import models
+from glare.tests import db_fixtures
+
+_TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
+HEAD = '0001'
+# Waits for a start signal, so that the workers really race.
+_ENSURE_CHILD = '''
+import os, sys, time
+from oslo_config import cfg
+from glare.common import config
+from glare.db import migration
+conf = config.parse_args(['glare', '--config-file', sys.argv[1]],
+                         default_config_files=[], conf_obj=cfg.ConfigOpts())
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.005)
+print(migration.ensure_schema(conf))
+'''
+
+
+def _run(args, **kwargs):
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(_TOP))
+    return subprocess.run([sys.executable] + args, env=env, text=True,
+                          capture_output=True, timeout=120, **kwargs)
+
+
+def _popen(args):
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(_TOP))
+    return subprocess.Popen([sys.executable] + args, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+class _MigrationTests(test_migrations.ModelsMigrationsSync):
+    """Checks run on every backend; subclasses give the database URL."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.state_path = os.path.join(self.tmp, 'state')
+        self.conf_file = self.write_conf(self.database_url())
+        self.conf = self.load_conf(self.conf_file)
+
+    def database_url(self):
+        raise NotImplementedError
+
+    def write_conf(self, url, name='glare.conf'):
+        path = os.path.join(self.tmp, name)
+        with open(path, 'w') as f:
+            f.write('[DEFAULT]\nstate_path = %s\n' % self.state_path)
+            if url:
+                f.write('[database]\nconnection = %s\n' % url)
+        return path
+
+    def load_conf(self, path):
+        return config.parse_args(['glare', '--config-file', path],
+                                 default_config_files=[],
+                                 conf_obj=cfg.ConfigOpts())
+
+    # ModelsMigrationsSync hooks
+    def get_engine(self):
+        if not hasattr(self, '_engine'):
+            os.makedirs(self.state_path, exist_ok=True)  # for SQLite
+            # built like the service's engine, so that SQLite enforces
+            # the foreign keys as it does there
+            self._engine = engines.create_engine(
+                self.conf.database.connection, sqlite_fk=True,
+                max_retries=1)
+            db_api.install_engine_hooks(self._engine)
+            self.addCleanup(self._engine.dispose)
+        return self._engine
+
+    def get_metadata(self):
+        return models.Base.metadata
+
+    def db_sync(self, engine):
+        migration.upgrade(self.conf)
+
+    # the checks
+    def test_head(self):
+        self.assertEqual(HEAD, migration.head())
+
+    def test_version_before_and_after_upgrade(self):
+        self.assertIsNone(migration.version(self.conf))
+        migration.upgrade(self.conf)
+        self.assertEqual(HEAD, migration.version(self.conf))
+        migration.upgrade(self.conf)  # at head already: nothing to do
+        self.assertEqual(HEAD, migration.version(self.conf))
+
+    def test_stamp(self):
+        migration.stamp(self.conf, 'head')
+        self.assertEqual(HEAD, migration.version(self.conf))
+        self.assertNotIn('glare_artifacts',
+                         sa.inspect(self.get_engine()).get_table_names())
+        migration.stamp(self.conf, 'base')
+        self.assertIsNone(migration.version(self.conf))
+
+    def test_foreign_keys_cascade(self):
+        migration.upgrade(self.conf)
+        insp = sa.inspect(self.get_engine())
+        for table in ('glare_artifact_tags', 'glare_artifact_properties',
+                      'glare_artifact_blobs'):
+            fks = insp.get_foreign_keys(table)
+            self.assertEqual([(['artifact_id'], 'glare_artifacts', ['id'],
+                               'CASCADE')],
+                             [(fk['constrained_columns'], fk['referred_table'],
+                               fk['referred_columns'],
+                               fk['options'].get('ondelete', '').upper())
+                              for fk in fks], table)
+
+    def test_round_trip_and_cascade(self):
+        migration.upgrade(self.conf)
+        when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
+        art = models.Artifact.__table__
+        tag = models.ArtifactTag.__table__
+        prop = models.ArtifactProperty.__table__
+        with self.get_engine().begin() as conn:
+            conn.execute(art.insert().values(
+                id='a1', type_name='images', name='n', version_prefix=1,
+                version_suffix='', version_meta='', visibility='private',
+                status='drafted', owner='p', created_at=when,
+                updated_at=when, uniq_key='k'))
+            conn.execute(tag.insert(), [{'artifact_id': 'a1', 'value': v}
+                                        for v in ('x', 'X')])
+            conn.execute(prop.insert().values(artifact_id='a1', name='f',
+                                              numeric_value=0.1))
+        with self.get_engine().begin() as conn:
+            self.assertEqual(when, conn.execute(
+                sa.select(art.c.created_at)).scalar())
+            self.assertEqual(0.1, conn.execute(
+                sa.select(prop.c.numeric_value)).scalar())
+            conn.execute(art.delete())
+            self.assertEqual(0, conn.execute(
+                sa.select(sa.func.count()).select_from(tag)).scalar())
+
+    def test_ensure_schema_idempotent(self):
+        self.assertEqual(HEAD, migration.ensure_schema(self.conf))
+        self.assertEqual(HEAD, migration.ensure_schema(self.conf))
+        self.assertEqual(HEAD, migration.version(self.conf))
+
+    def test_ensure_schema_off(self):
+        self.conf.set_override('auto_create_schema', False)
+        self.assertIsNone(migration.ensure_schema(self.conf))
+        self.assertIsNone(migration.version(self.conf))
+
+    def test_ensure_schema_refuses_unversioned_tables(self):
+        models.Base.metadata.create_all(self.get_engine())
+        self.addCleanup(models.Base.metadata.drop_all, self.get_engine())
+        self.assertRaisesRegex(migration.MigrationError, 'stamp',
+                               migration.ensure_schema, self.conf)
+
+    def test_ensure_schema_concurrent(self):
+        go = os.path.join(self.tmp, 'go')
+        procs = [_popen(['-c', _ENSURE_CHILD, self.conf_file, go])
+                 for _ in range(4)]
+        open(go, 'w').close()
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            self.assertEqual(0, proc.returncode, err)
+            self.assertEqual(HEAD, out.strip(), err)
+        self.assertEqual(HEAD, migration.version(self.conf))
+        self.test_models_sync()
+
+
+class SQLiteMigrationTest(_MigrationTests, testtools.TestCase):
+
+    def database_url(self):
+        return None  # the default: sqlite under state_path
+
+    def test_default_database_is_under_state_path(self):
+        self.assertEqual(
+            'sqlite:///%s/glare.sqlite' % self.state_path,
+            self.conf.database.connection)
+
+    def test_ensure_schema_creates_state_path(self):
+        self.assertFalse(os.path.exists(self.state_path))
+        migration.ensure_schema(self.conf)
+        self.assertTrue(os.path.isdir(self.state_path))
+        self.assertEqual(0o700, os.stat(self.state_path).st_mode & 0o777)
+
+    def test_version_does_not_create_the_database(self):
+        os.makedirs(self.state_path)
+        self.assertIsNone(migration.version(self.conf))
+        self.assertEqual([], os.listdir(self.state_path))
+
+    def test_ensure_schema_at_head_runs_one_query(self):
+        migration.ensure_schema(self.conf)
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            # the transaction start is not a query
+            if statement.strip().upper() != 'BEGIN':
+                statements.append(statement)
+
+        sa.event.listen(sa.engine.Engine, 'before_cursor_execute', count)
+        self.addCleanup(sa.event.remove, sa.engine.Engine,
+                        'before_cursor_execute', count)
+        self.assertEqual(HEAD, migration.ensure_schema(self.conf))
+        self.assertEqual(1, len(statements), statements)
+
+    def test_upgrade_elsewhere_needs_its_directory(self):
+        url = 'sqlite:///%s/missing/glare.sqlite' % self.tmp
+        conf = self.load_conf(self.write_conf(url, 'other.conf'))
+        self.assertRaisesRegex(migration.MigrationError, 'does not exist',
+                               migration.upgrade, conf)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, 'missing')))
+
+
+class _ServerMigrationTests(_MigrationTests):
+    backend = None
+
+    def database_url(self):
+        db_fixtures.skip_unless_reachable(self, self.backend)
+        return self.useFixture(
+            db_fixtures.Database(self.backend, 'glare_mig_')).url
+
+
+class PostgreSQLMigrationTest(_ServerMigrationTests, testtools.TestCase):
+    backend = 'postgresql'
+
+
+class MySQLMigrationTest(_ServerMigrationTests, testtools.TestCase):
+    backend = 'mysql'
+
+    def test_table_options(self):
+        migration.upgrade(self.conf)
+        with self.get_engine().connect() as conn:
+            tables = conn.execute(sa.text(
+                'SELECT table_name, engine, table_collation '
+                'FROM information_schema.tables '
+                'WHERE table_schema = DATABASE() '
+                "AND table_name LIKE 'glare%'")).all()
+            precision = conn.execute(sa.text(
+                'SELECT DISTINCT datetime_precision '
+                'FROM information_schema.columns '
+                "WHERE table_schema = DATABASE() AND data_type = 'datetime'"
+            )).scalars().all()
+        self.assertEqual(4, len(tables))
+        for name, engine, collation in tables:
+            self.assertEqual(('InnoDB', 'utf8mb4_bin'), (engine, collation),
+                             name)
+        self.assertEqual([6], precision)
+
+
+class DBManageTest(testtools.TestCase):
+    """glare-db-manage run as a separate process."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.conf_file = self.write_conf(
+            '[DEFAULT]\nstate_path = %s/state\n' % self.tmp)
+
+    def write_conf(self, text):
+        path = os.path.join(self.tmp, uuid.uuid4().hex + '.conf')
+        with open(path, 'w') as f:
+            f.write(text)
+        return path
+
+    def manage(self, *args, conf_file=None, rc=0):
+        proc = _run(['-m', 'glare.cmd.db_manage', '--config-file',
+                     conf_file or self.conf_file] + list(args))
+        self.assertEqual(rc, proc.returncode, proc.stderr)
+        return proc
+
+    def test_upgrade_version_stamp(self):
+        self.assertEqual('None', self.manage('version').stdout.strip())
+        self.manage('upgrade')
+        self.assertEqual(HEAD, self.manage('version').stdout.strip())
+        self.manage('stamp', 'base')
+        self.assertEqual('None', self.manage('version').stdout.strip())
+        self.manage('stamp', HEAD)
+        self.assertEqual(HEAD, self.manage('version').stdout.strip())
+
+    def test_upgrade_to_revision(self):
+        self.manage('upgrade', HEAD)
+        self.assertEqual(HEAD, self.manage('version').stdout.strip())
+
+    def test_unknown_revision(self):
+        proc = self.manage('stamp', 'nope', rc=1)
+        self.assertIn("'nope'", proc.stderr)
+        self.assertNotIn('Traceback', proc.stderr)
+
+    def test_unreachable_database(self):
+        conf_file = self.write_conf(
+            '[database]\nconnection = '
+            'postgresql+psycopg2://glare:secret@127.0.0.1:1/glare\n')
+        proc = self.manage('upgrade', conf_file=conf_file, rc=1)
+        self.assertIn('glare-db-manage upgrade: error: database '
+                      'postgresql+psycopg2://glare:***@127.0.0.1:1/glare',
+                      proc.stderr)
+        self.assertNotIn('secret', proc.stderr)
+        self.assertNotIn('Traceback', proc.stderr)
+
+    def test_missing_command(self):
+        proc = self.manage(rc=2)
+        self.assertIn('command', proc.stderr)
