@@ -12,7 +12,10 @@ Helpers:
 - ``unreachable(backend)``: None when the server answers, else the reason
   (checked once per process).
 - ``skip_unless_reachable(test, backend)``: ``test.skipTest(...)`` with a
-  message naming the variable to set, when the server does not answer.
+  message naming the variable to set, when the server does not answer; a
+  failure instead when the backend is named in
+  ``GLARE_TEST_REQUIRE_BACKENDS`` (comma list; CI sets it so that a server
+  that is down fails the run rather than quietly skipping).
 - ``create_database(backend, prefix='glare_')``: creates an empty database
   ``<prefix><hex>`` and returns ``(url, cleanup)``; ``cleanup()`` drops it,
   closing connections still open to it.
@@ -66,6 +69,12 @@ def unreachable(backend):
 
 def skip_unless_reachable(test, backend):
     reason = unreachable(backend)
+    required = os.environ.get('GLARE_TEST_REQUIRE_BACKENDS', '').split(',')
+    if reason and backend in required:
+        test.fail('%s server %s is required (GLARE_TEST_REQUIRE_BACKENDS) '
+                  'but not reachable: %s' % (
+                      backend, _safe(server_url(backend)),
+                      reason.splitlines()[0]))
     if reason:
         test.skipTest('%s server %s not reachable (set %s): %s' % (
             backend, _safe(server_url(backend)), _SERVERS[backend][0],
