@@ -1,0 +1,156 @@
+"""Pin each artifact type's field set to its VERSION (DESIGN pattern 4).
+
+Field names, kinds and attributes are part of the API and of stored data:
+changing them needs a new type VERSION. A fingerprint is VERSION plus a hash
+of the sorted (name, repr(field)) pairs, as oslo.versionedobjects computes
+it; repr(field) carries the kind and every attribute but the description.
+
+When this test fails after a deliberate change: bump the type's VERSION,
+then put the new fingerprint printed by the failure in EXPECTED.
+"""
+
+from importlib import metadata
+
+from oslo_versionedobjects import fixture
+import testtools
+
+from glare.objects import base
+from glare.objects import fields as f
+from glare.objects import registry
+from glare.tests import sample_artifact
+from glare.tests.unit import objects as helpers
+
+EXPECTED = {
+    'all': '1.0-746261fc7928381ae1f409d0c8401204',
+    'heat_environments': '1.0-94a982495954e6394dab6f740fa51fc2',
+    'heat_templates': '1.0-a301a1a27f7c33e9d60b109eb3f659a0',
+    'images': '1.0-7f2ff1d7c20353b8cd94108fd5f66e36',
+    'murano_packages': '1.0-66f90c4e6e78304dbd1c743432bcd114',
+    'sample_artifact': '1.0-f4af46867026f00b90130e70c764e8b9',
+    'secrets': '1.0-06053303593622b574af35e598c4c3e9',
+    'tosca_templates': '1.0-b139a47b4c7d47bbaf9e5fe5c2b68e54',
+}
+
+
+def fingerprints(types):
+    """{type name: 'VERSION-md5'} for {type name: class}."""
+    checker = fixture.ObjectVersionChecker(
+        obj_classes={name: [cls] for name, cls in types.items()})
+    return checker.get_hashes()
+
+
+def problems(expected, actual):
+    """What is wrong, in words a developer can act on."""
+    out = []
+    for name in sorted(set(expected) | set(actual)):
+        want, got = expected.get(name), actual.get(name)
+        if want == got:
+            continue
+        if want is None:
+            out.append('type %s has no expected fingerprint: add %r: %r' %
+                       (name, name, got))
+        elif got is None:
+            out.append('type %s is no longer loaded: remove its '
+                       'fingerprint' % name)
+        elif want.split('-')[0] == got.split('-')[0]:
+            out.append('type %s changed its field set without a VERSION '
+                       'bump (still %s): bump VERSION, then set its '
+                       'fingerprint to the new one' % (
+                           name, got.split('-')[0]))
+        else:
+            out.append('type %s is now version %s: set its fingerprint to '
+                       '%r' % (name, got.split('-')[0], got))
+    return out
+
+
+class TestObjectVersions(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        # loading registers the classes in GlareObjectRegistry
+        self.types = dict(helpers.load_types(self).items())
+
+    def test_versions(self):
+        actual = fingerprints(self.types)
+        self.assertEqual([], problems(EXPECTED, actual),
+                         'actual fingerprints: %s' % actual)
+
+    def test_every_builtin_type_is_pinned(self):
+        names = {ep.name for ep in metadata.entry_points(
+            group=registry.NAMESPACE)}
+        self.assertEqual(set(helpers.BUILTIN_TYPES), names)
+        self.assertEqual(sorted(names | {'sample_artifact'}),
+                         sorted(EXPECTED))
+
+    def test_pinned_classes_are_registered(self):
+        registered = base.GlareObjectRegistry.obj_classes()
+        for name, cls in self.types.items():
+            self.assertIn(cls, registered[cls.obj_name()], name)
+
+
+class TestChecker(testtools.TestCase):
+    """The check above catches what it is meant to catch."""
+
+    def _variant(self, version='1.0', **extra_fields):
+        return type('SampleArtifact', (sample_artifact.SampleArtifact,), {
+            'VERSION': version,
+            'fields': dict(sample_artifact.SampleArtifact.fields,
+                           **extra_fields)})
+
+    def _problems(self, cls):
+        return problems({'sample_artifact': EXPECTED['sample_artifact']},
+                        fingerprints({'sample_artifact': cls}))
+
+    def test_unchanged(self):
+        self.assertEqual([], self._problems(self._variant()))
+
+    def test_description_is_not_part_of_the_field_set(self):
+        fields = dict(sample_artifact.SampleArtifact.fields,
+                      int1=f.Scalar(f.Integer, required_on_activate=False,
+                                    sortable=True, description='new words'))
+        cls = type('SampleArtifact', (sample_artifact.SampleArtifact,),
+                   {'fields': fields})
+        self.assertEqual([], self._problems(cls))
+
+    def test_new_field_without_version_bump(self):
+        found = self._problems(self._variant(new=f.Scalar(f.String)))
+        self.assertEqual(1, len(found))
+        self.assertIn('sample_artifact changed its field set without a '
+                      'VERSION bump (still 1.0)', found[0])
+
+    def test_changed_attribute_without_version_bump(self):
+        fields = dict(sample_artifact.SampleArtifact.fields)
+        for name, changed in (
+                ('int1', f.Scalar(f.Integer, required_on_activate=False)),
+                ('str1', f.Scalar(f.String, required_on_activate=False,
+                                  sortable=True)),
+                ('small_blob', f.Blob(max_blob_size=11,
+                                      required_on_activate=False,
+                                      mutable=True)),
+                ('list_of_int', f.List(f.String, required_on_activate=False,
+                                       filter_ops=(f.EQ, f.IN)))):
+            cls = type('SampleArtifact', (sample_artifact.SampleArtifact,),
+                       {'fields': dict(fields, **{name: changed})})
+            found = self._problems(cls)
+            self.assertEqual(1, len(found), name)
+            self.assertIn('without a VERSION bump', found[0])
+
+    def test_removed_field_without_version_bump(self):
+        fields = dict(sample_artifact.SampleArtifact.fields)
+        del fields['int2']
+        cls = type('SampleArtifact', (sample_artifact.SampleArtifact,),
+                   {'fields': fields})
+        self.assertIn('without a VERSION bump', self._problems(cls)[0])
+
+    def test_version_bump_asks_for_the_new_fingerprint(self):
+        cls = self._variant('1.1', new=f.Scalar(f.String))
+        found = self._problems(cls)
+        self.assertEqual(1, len(found))
+        self.assertIn('sample_artifact is now version 1.1: set its '
+                      "fingerprint to '1.1-", found[0])
+
+    def test_new_and_removed_types(self):
+        self.assertEqual(
+            ["type new has no expected fingerprint: add 'new': '1.0-x'",
+             'type old is no longer loaded: remove its fingerprint'],
+            problems({'old': '1.0-y'}, {'new': '1.0-x'}))

@@ -1,0 +1,68 @@
+"""Every key of a rendered artifact is a property of its type schema.
+
+python-glareclient looks each key of an artifact up in the type schema
+(SPEC §6), so the renderer must never show a key the schema lacks.
+"""
+
+import datetime
+
+import testtools
+
+from glare.objects import schema
+from glare.services import render
+from glare.tests.unit import objects as helpers
+from glare.tests.unit import test_policy
+
+UUID = '0b6b0ea5-1c7e-4c6e-a7b3-7b2d5f1a9c3e'
+BLOB = {'url': None, 'size': 3, 'md5': 'a', 'sha1': 'b', 'sha256': 'c',
+        'external': False, 'status': 'active', 'content_type': 'text/plain'}
+
+
+def _values(type_name, cls):
+    now = datetime.datetime(2020, 1, 2, 3, 4, 5)
+    values = {name: field.get_default() for name, field in cls.fields.items()}
+    values.update(id=UUID, name='art', owner='p1', type_name=type_name,
+                  created_at=now, updated_at=now)
+    for name, field in cls.fields.items():
+        if field.is_folder:
+            values[name] = {'a/b': dict(BLOB)}
+        elif field.is_blob:
+            values[name] = dict(BLOB)
+    return values
+
+
+class TestRenderedKeys(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(test_policy.PolicyFixture())
+        self.context = test_policy.ctx('p1', ['admin', 'member'])
+        self.types = dict(helpers.load_types(self).items())
+
+    def test_own_type(self):
+        for type_name, cls in self.types.items():
+            if type_name == 'all':
+                continue
+            doc = render.artifact(self.context, cls,
+                                  _values(type_name, cls))
+            props = schema.type_schema(cls)['properties']
+            self.assertEqual([], sorted(set(doc) - set(props)), type_name)
+            self.assertIn('display_type_name', doc)
+
+    def test_sample_meta_information(self):
+        cls = self.types['sample_artifact']
+        doc = render.artifact(self.context, cls,
+                              _values('sample_artifact', cls))
+        self.assertEqual('ART', doc['__some_meta_information__'])
+        self.assertIn('__some_meta_information__',
+                      schema.type_schema(cls)['properties'])
+
+    def test_all_view_carries_type_name(self):
+        props = schema.type_schema(self.types['all'])['properties']
+        for type_name, cls in self.types.items():
+            doc = render.artifact(self.context, cls,
+                                  _values(type_name, cls), as_all=True)
+            self.assertEqual(type_name, doc['type_name'])
+            for key in ('type_name', 'display_type_name', 'id', 'name',
+                        'version', 'owner', 'status', 'visibility'):
+                self.assertIn(key, props)
