@@ -8,6 +8,8 @@ from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
 import pecan
+from webob import acceptparse
+import webob.exc
 
 from glare.api import auth
 from glare.api.controllers import root
@@ -42,8 +44,42 @@ def build_services(conf):
         artifacts=artifacts.ArtifactService(conf, registry))
 
 
+class _Request(pecan.Request):
+    """pecan's request without what pecan must not do for Glare.
+
+    The controllers read their bodies themselves (glare.api.method) and
+    Accept only selects the API version (done before pecan), so pecan must
+    neither negotiate a content type on Accept (it answered 406 to any
+    Accept it did not know, the version media types included) nor parse
+    bodies into controller arguments (a deeply nested JSON body was a 500).
+    """
+
+    @property
+    def accept(self):
+        return acceptparse.create_accept_header(None)
+
+    @property
+    def json(self):
+        raise ValueError('controllers parse their own bodies')
+
+    @property
+    def params(self):
+        return self.GET
+
+
+class ErrorsHook(pecan.hooks.PecanHook):
+    """pecan's own HTTP errors (no route, undecodable query) leave as
+    exceptions, so that the fault middleware renders them as JSON."""
+
+    def on_error(self, state, exc):
+        if isinstance(exc, webob.exc.HTTPException) and exc.code >= 400:
+            raise exc
+
+
 def _pecan_app(services):
-    return pecan.Pecan(root.RootController(), hooks=[ServicesHook(services)],
+    return pecan.Pecan(root.RootController(),
+                       hooks=[ServicesHook(services), ErrorsHook()],
+                       request_cls=_Request,
                        force_canonical=False,
                        guess_content_type_from_ext=False)
 
