@@ -29,7 +29,7 @@ class Image(base.BaseArtifact):
                              validators=[v.MinNumberSize(0)],
                              description='Minimal disk space required to '
                                          'boot image.'),
-        'image': f.Blob(max_blob_size=1000 * GIB,
+        'image': f.Blob(max_blob_size=1000 * GIB, required_on_activate=False,
                         description='Image binary.'),
         'kernel_id': f.Scalar(f.String, required_on_activate=False,
                               validators=[v.UUID()],

@@ -76,9 +76,10 @@ def _base_fields():
                             required_on_activate=False, default='0.0.0',
                             filter_ops=_DT_OPS,
                             description='Artifact version(semver).'),
+        # derived from the type, never stored: not filterable or sortable
         'display_type_name': f.Scalar(S, system=True, nullable=False,
                                       required_on_activate=False,
-                                      sortable=True,
+                                      filter_ops=(),
                                       description='Display name of '
                                                   'artifact type.'),
     }

@@ -380,13 +380,10 @@ def Dict(kind, **kwargs):  # noqa: N802
 
 
 def Blob(max_blob_size=DEFAULT_MAX_BLOB_SIZE, **kwargs):  # noqa: N802
-    kwargs.setdefault('required_on_activate', False)
-    kwargs.setdefault('mutable', False)
     return ScalarField(BlobKind, max_blob_size=max_blob_size, **kwargs)
 
 
 def Folder(max_folder_size=DEFAULT_MAX_FOLDER_SIZE,  # noqa: N802
            max_blob_size=DEFAULT_MAX_BLOB_SIZE, **kwargs):
-    kwargs.setdefault('required_on_activate', False)
     return FolderField(BlobKind, max_folder_size=max_folder_size,
                        max_blob_size=max_blob_size, **kwargs)

@@ -57,6 +57,9 @@ def field_schema(field):
             s['pattern'] = glare_version.PATTERN
     for v in field.validators:
         s.update(v.to_jsonschema())
+    if 'enum' in s and field.nullable and None not in s['enum']:
+        # a nullable field's null must validate against its own schema
+        s['enum'] = s['enum'] + [None]
     if field.is_blob and not field.is_folder:
         s['maxBlobSize'] = field.max_blob_size
     if field.is_folder:

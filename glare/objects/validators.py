@@ -182,7 +182,7 @@ class ForbiddenChars(Validator):
                                  (value, c))
 
     def to_jsonschema(self):
-        return {'pattern': '^[^%s]+$' % ''.join(
+        return {'pattern': '^[^%s]*$' % ''.join(
             re.escape(c) for c in self.forbidden_chars)}
 
 

@@ -98,8 +98,9 @@ class ArtifactService:
 
     def render(self, context, type_name, values):
         cls = self.registry.get(values['type_name']) or base.BaseArtifact
-        return render.artifact(context, cls, values,
-                               as_all=type_name == type_registry.ALL)
+        view = self.registry.get(type_registry.ALL) \
+            if type_name == type_registry.ALL else None
+        return render.artifact(context, cls, values, view)
 
     def list(self, context, type_name, params):
         cls = self.get_type(type_name)

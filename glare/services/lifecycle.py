@@ -37,7 +37,8 @@ class Transition:
 
 
 def _empty(value):
-    return value is None or value in ([], {})
+    # only null counts: an empty list or dict is a value (as upstream)
+    return value is None
 
 
 def _saving(cls, values):

@@ -17,15 +17,20 @@ def _blob(type_name, artifact_id, field_name, key, blob):
     return out
 
 
-def artifact(context, cls, values, as_all=False):
-    """The artifact document; fields the caller may not read are left out."""
+def artifact(context, cls, values, view=None):
+    """The artifact document; fields the caller may not read are left out.
+
+    ``view`` is the 'all' type when rendering for /artifacts/all: only its
+    fields are shown (every key is then in its schema), and the concrete
+    type's format_all hook has the last word.
+    """
     type_name = values['type_name']
     hidden = policy.unreadable_fields(context, type_name, {
         'owner': values['owner'], 'visibility': values['visibility'],
         'status': values['status'], 'type_name': type_name,
         'project_id': context.project_id})
     out = {}
-    for name, field in cls.fields.items():
+    for name, field in (view or cls).fields.items():
         if name in hidden:
             continue
         value = values.get(name)
@@ -37,11 +42,10 @@ def artifact(context, cls, values, as_all=False):
         else:
             out[name] = field.primitive(value)
     out['display_type_name'] = cls.get_display_type_name()
-    out = cls.format_output(out)
-    if as_all:
+    if view is not None:
         out['type_name'] = type_name
-        out = cls.format_all(out)
-    return out
+        return cls.format_all(out)
+    return cls.format_output(out)
 
 
 def blobs_saving(cls, values):

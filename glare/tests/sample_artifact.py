@@ -84,6 +84,10 @@ class SampleArtifact(base.BaseArtifact):
         return values
 
     @classmethod
+    def format_all(cls, values):
+        return cls.format_output(values)
+
+    @classmethod
     def extra_schema_properties(cls):
         return {'__some_meta_information__': {
             'type': ['string', 'null'], 'glareType': 'String',
