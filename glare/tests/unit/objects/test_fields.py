@@ -244,7 +244,8 @@ class TestBlob(FieldTestCase):
         field = f.Blob()
         self.assertTrue(field.is_blob)
         self.assertFalse(field.is_folder)
-        self.assertFalse(field.required_on_activate)
+        # like every field, required on activate unless stated (TYPES.md)
+        self.assertTrue(field.required_on_activate)
         self.assertFalse(field.mutable)
         self.assertFalse(field.sortable)
         self.assertEqual((), field.filter_ops)
@@ -253,10 +254,10 @@ class TestBlob(FieldTestCase):
 
     def test_attributes_kept(self):
         field = f.Blob(max_blob_size=10, mutable=True, sortable=True,
-                       filter_ops=(f.EQ,), required_on_activate=True)
+                       filter_ops=(f.EQ,), required_on_activate=False)
         self.assertEqual(10, field.max_blob_size)
         self.assertTrue(field.mutable)
-        self.assertTrue(field.required_on_activate)
+        self.assertFalse(field.required_on_activate)
         # never sortable nor filterable, whatever the declaration says
         self.assertFalse(field.sortable)
         self.assertEqual((), field.filter_ops)
@@ -279,7 +280,9 @@ class TestFolder(FieldTestCase):
         self.assertTrue(field.is_folder)
         self.assertEqual('Folder', field.container)
         self.assertEqual('BlobDict', field.glare_type)
-        self.assertFalse(field.required_on_activate)
+        self.assertTrue(field.required_on_activate)
+        self.assertFalse(f.Folder(required_on_activate=False)
+                         .required_on_activate)
         self.assertEqual((), field.filter_ops)
         self.assertEqual(2550 * 1024 * 1024, field.max_folder_size)
         self.assertEqual(10 * 1024 * 1024, field.max_blob_size)

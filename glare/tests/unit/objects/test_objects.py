@@ -21,14 +21,14 @@ from glare.tests import sample_artifact
 from glare.tests.unit import objects as helpers
 
 EXPECTED = {
-    'all': '1.0-746261fc7928381ae1f409d0c8401204',
-    'heat_environments': '1.0-94a982495954e6394dab6f740fa51fc2',
-    'heat_templates': '1.0-a301a1a27f7c33e9d60b109eb3f659a0',
-    'images': '1.0-7f2ff1d7c20353b8cd94108fd5f66e36',
-    'murano_packages': '1.0-66f90c4e6e78304dbd1c743432bcd114',
-    'sample_artifact': '1.0-f4af46867026f00b90130e70c764e8b9',
-    'secrets': '1.0-06053303593622b574af35e598c4c3e9',
-    'tosca_templates': '1.0-b139a47b4c7d47bbaf9e5fe5c2b68e54',
+    'all': '1.0-9d9809d482fac80466cb06ace32c0fde',
+    'heat_environments': '1.0-5d5e53be5adcd14e02c127446325573d',
+    'heat_templates': '1.0-38b3b87d0eca0b2b8eef0f510302b026',
+    'images': '1.0-4b1c845a256c10ac2816619c6d0efc0c',
+    'murano_packages': '1.0-2c0a369e6be460562eda3b3893c1ccad',
+    'sample_artifact': '1.0-e7c6dde35beba334e7e59e2c0c3745c0',
+    'secrets': '1.0-b184146e6bafa0a27102913605114382',
+    'tosca_templates': '1.0-853e5a9ef63bba8b2b3f40ae332fbb35',
 }
 
 

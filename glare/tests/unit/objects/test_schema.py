@@ -5,6 +5,7 @@ import testtools
 
 from glare.objects import fields as f
 from glare.objects import schema
+from glare.objects import validators as v
 from glare.objects import version as glare_version
 from glare.tests.unit import objects as helpers
 
@@ -81,7 +82,7 @@ BASE_PROPERTIES = {
                     'description': 'Artifact description.'},
     'tags': {'type': 'array', 'glareType': 'StringList',
              'items': {'type': NULL_STR, 'maxLength': 255, 'minLength': 1,
-                       'pattern': '^[^,/]+$'},
+                       'pattern': '^[^,/]*$'},
              'maxItems': 255, 'uniqueItems': True, 'default': [],
              'filter_ops': STR_OPS, 'mutable': True,
              'required_on_activate': False,
@@ -101,9 +102,8 @@ BASE_PROPERTIES = {
                          description='Datetime when artifact has became '
                                      'active.'),
     'display_type_name': {'type': 'string', 'glareType': 'String',
-                          'maxLength': 255, 'filter_ops': STR_OPS,
-                          'readOnly': True, 'sortable': True,
-                          'required_on_activate': False,
+                          'maxLength': 255, 'filter_ops': [],
+                          'readOnly': True, 'required_on_activate': False,
                           'description': 'Display name of artifact type.'},
 }
 
@@ -171,7 +171,8 @@ SAMPLE_PROPERTIES = {
     'string_regex': _str(pattern='^([0-9a-fA-F]){8}$',
                          required_on_activate=False),
     'string_required': _str(),
-    'string_validators': _str(enum=['aa', 'bb', 'c' * 11], maxLength=10,
+    'string_validators': _str(enum=['aa', 'bb', 'c' * 11, None],
+                              maxLength=10,
                               required_on_activate=False),
     'int_validators': {'type': ['integer', 'null'],
                        'glareType': 'Integer', 'filter_ops': NUM_OPS,
@@ -208,7 +209,8 @@ DISPLAY_NAMES = {
 CONTROLLED = ('required_on_activate', 'mutable', 'sortable', 'readOnly',
               'default', 'enum')
 
-#: the builtin types' own fields (TYPES.md); roa is True unless stated
+#: the builtin types' own fields (TYPES.md); roa is True unless stated (blobs
+#: too); a nullable field's enum ends with None, so that null validates
 BUILTIN_FIELDS = {
     'all': {
         'type_name': {'glareType': 'String', 'readOnly': True,
@@ -218,11 +220,12 @@ BUILTIN_FIELDS = {
     'images': {
         'container_format': {
             'glareType': 'String',
-            'enum': ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker']},
+            'enum': ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker',
+                     None]},
         'disk_format': {
             'glareType': 'String',
             'enum': ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw',
-                     'qcow2', 'vdi', 'iso']},
+                     'qcow2', 'vdi', 'iso', None]},
         'min_ram': {'glareType': 'Integer', 'minimum': 0,
                     'required_on_activate': False},
         'min_disk': {'glareType': 'Integer', 'minimum': 0,
@@ -258,7 +261,8 @@ BUILTIN_FIELDS = {
     'murano_packages': {
         'package': {'glareType': 'Blob', 'maxBlobSize': 100 * MIB,
                     'required_on_activate': False},
-        'type': {'glareType': 'String', 'enum': ['Application', 'Library'],
+        'type': {'glareType': 'String',
+                 'enum': ['Application', 'Library', None],
                  'default': 'Application'},
         'display_name': {'glareType': 'String', 'mutable': True},
         'categories': {'glareType': 'StringList', 'mutable': True,
@@ -275,11 +279,13 @@ BUILTIN_FIELDS = {
         'payload': {'glareType': 'Blob', 'maxBlobSize': 10 * MIB},
         'payload_content_encoding': {'glareType': 'String',
                                      'default': 'base64',
-                                     'enum': ['base64'], 'filter_ops': []},
+                                     'enum': ['base64', None],
+                                     'filter_ops': []},
         'secret_type': {'glareType': 'String', 'default': 'opaque',
                         'sortable': True, 'filter_ops': ['eq'],
                         'enum': ['symmetric', 'public', 'private',
-                                 'passphrase', 'certificate', 'opaque']},
+                                 'passphrase', 'certificate', 'opaque',
+                                 None]},
         'algorithm': {'glareType': 'String', 'filter_ops': ['eq']},
         'bit_length': {'glareType': 'Integer', 'minimum': 1,
                        'sortable': True},
@@ -349,8 +355,8 @@ class TestBlobSchema(testtools.TestCase):
 
     def test_blob_value(self):
         # SPEC §6 blob value; §12.6: the blob schema lists url
-        self.assertEqual(_blob(maxBlobSize=10 * MIB,
-                               required_on_activate=False),
+        # like every field, a blob is required on activate unless stated
+        self.assertEqual(_blob(maxBlobSize=10 * MIB),
                          schema.field_schema(f.Blob()))
         self.assertEqual(sorted(BLOB_KEYS),
                          sorted(BLOB_VALUE['properties']))
@@ -367,6 +373,22 @@ class TestBlobSchema(testtools.TestCase):
         self.assertEqual({'type': NULL_STR, 'format': 'date-time'},
                          prop['items'])
         self.assertEqual('DateTimeList', prop['glareType'])
+
+    def test_nullable_enum_admits_null(self):
+        # a nullable field's null validates against its own schema
+        prop = schema.field_schema(f.Scalar(
+            f.String, validators=[v.AllowedValues(['a', 'b'])]))
+        self.assertEqual(['a', 'b', None], prop['enum'])
+        checker = jsonschema.Draft4Validator(prop)
+        for good in ('a', 'b', None):
+            self.assertTrue(checker.is_valid(good), good)
+        self.assertFalse(checker.is_valid('c'))
+        # not for a non-nullable field
+        prop = schema.field_schema(f.Scalar(
+            f.String, nullable=False,
+            validators=[v.AllowedValues(['a', 'b'])]))
+        self.assertEqual(['a', 'b'], prop['enum'])
+        self.assertFalse(jsonschema.Draft4Validator(prop).is_valid(None))
 
     def test_non_nullable_containers(self):
         self.assertEqual('array', schema.field_schema(
@@ -476,6 +498,29 @@ class TestEverySchema(SchemaTestCase):
         self.assertIn('__some_meta_information__',
                       self.schemas['sample_artifact']['properties'])
         self.assertIn('type_name', self.schemas['all']['properties'])
+
+    def test_images_artifact_with_null_container_format(self):
+        doc = self.schemas['images']
+        artifact = {'id': '0b6b0ea5-1c7e-4c6e-a7b3-7b2d5f1a9c3e',
+                    'name': 'img', 'owner': 'p1', 'status': 'drafted',
+                    'visibility': 'private', 'version': '0.0.0',
+                    'description': '', 'tags': [], 'metadata': {},
+                    'created_at': '2020-01-02T03:04:05Z',
+                    'updated_at': '2020-01-02T03:04:05Z',
+                    'activated_at': None,
+                    'display_type_name': 'Images',
+                    'container_format': None, 'disk_format': None,
+                    'min_ram': None, 'min_disk': None, 'image': None,
+                    'kernel_id': None, 'ramdisk_id': None,
+                    'instance_uuid': None, 'architecture': None,
+                    'os_distro': None, 'os_version': None}
+        self.assertEqual(sorted(doc['properties']), sorted(artifact))
+        checker = jsonschema.Draft4Validator(
+            doc, format_checker=jsonschema.FormatChecker())
+        self.assertEqual([], [e.message for e in
+                              checker.iter_errors(artifact)])
+        self.assertFalse(checker.is_valid(dict(artifact,
+                                               container_format='nope')))
 
     def test_schema_is_stable(self):
         for type_name, cls in self.types.items():

@@ -136,8 +136,8 @@ class TestForbiddenChars(ValidatorTestCase):
 
     def test_forbidden_chars(self):
         self.check(v.ForbiddenChars([',', '/']), 'string',
-                   ['a', 'a b', 'a.b-c'], ['a,b', '/', 'a/b', ','],
-                   {'pattern': '^[^,/]+$'},
+                   ['', 'a', 'a b', 'a.b-c'], ['a,b', '/', 'a/b', ','],
+                   {'pattern': '^[^,/]*$'},
                    messages=['contains the forbidden character'])
 
     def test_message(self):
@@ -146,8 +146,8 @@ class TestForbiddenChars(ValidatorTestCase):
 
     def test_regex_special_chars_escaped(self):
         self.check(v.ForbiddenChars([']', '^', '\\']), 'string',
-                   ['abc', '[', '-'], ['a]', '^', 'a\\b'],
-                   {'pattern': '^[^\\]\\^\\\\]+$'})
+                   ['', 'abc', '[', '-'], ['a]', '^', 'a\\b'],
+                   {'pattern': '^[^\\]\\^\\\\]*$'})
 
 
 class TestUnique(ValidatorTestCase):

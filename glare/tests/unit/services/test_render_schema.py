@@ -6,6 +6,7 @@ python-glareclient looks each key of an artifact up in the type schema
 
 import datetime
 
+import jsonschema
 import testtools
 
 from glare.objects import schema
@@ -58,11 +59,64 @@ class TestRenderedKeys(testtools.TestCase):
                       schema.type_schema(cls)['properties'])
 
     def test_all_view_carries_type_name(self):
-        props = schema.type_schema(self.types['all'])['properties']
+        view = self.types['all']
+        props = schema.type_schema(view)['properties']
         for type_name, cls in self.types.items():
             doc = render.artifact(self.context, cls,
-                                  _values(type_name, cls), as_all=True)
+                                  _values(type_name, cls), view)
             self.assertEqual(type_name, doc['type_name'])
+            self.assertEqual(cls.get_display_type_name(),
+                             doc['display_type_name'])
             for key in ('type_name', 'display_type_name', 'id', 'name',
                         'version', 'owner', 'status', 'visibility'):
                 self.assertIn(key, props)
+                self.assertIn(key, doc)
+
+    def test_all_view_shows_only_the_all_schema_keys(self):
+        # /artifacts/all: the all type's fields, then what format_all adds
+        view = self.types['all']
+        props = schema.type_schema(view)['properties']
+        added = {'sample_artifact': {'__some_meta_information__'}}
+        for type_name, cls in self.types.items():
+            doc = render.artifact(self.context, cls,
+                                  _values(type_name, cls), view)
+            self.assertEqual(sorted(props), sorted(set(doc) -
+                                                   added.get(type_name,
+                                                             set())),
+                             type_name)
+            self.assertEqual(sorted(added.get(type_name, ())),
+                             sorted(set(doc) - set(props)), type_name)
+            jsonschema.Draft4Validator(
+                schema.type_schema(view),
+                format_checker=jsonschema.FormatChecker()).validate(doc)
+        sample = self.types['sample_artifact']
+        doc = render.artifact(self.context, sample,
+                              _values('sample_artifact', sample), view)
+        self.assertEqual('ART', doc['__some_meta_information__'])
+        for own in ('blob', 'int1', 'str1', 'dict_of_blobs'):
+            self.assertNotIn(own, doc)
+        images = self.types['images']
+        doc = render.artifact(self.context, images,
+                              _values('images', images), view)
+        self.assertNotIn('container_format', doc)
+        self.assertNotIn('image', doc)
+
+    def test_own_type_validates_against_its_schema(self):
+        for type_name, cls in self.types.items():
+            doc = render.artifact(self.context, cls,
+                                  _values(type_name, cls))
+            jsonschema.Draft4Validator(
+                schema.type_schema(cls),
+                format_checker=jsonschema.FormatChecker()).validate(doc)
+
+    def test_null_enum_field_validates_against_its_schema(self):
+        # a nullable field with an enum admits null in its schema too
+        cls = self.types['images']
+        values = _values('images', cls)
+        values.update(container_format=None, disk_format=None)
+        doc = render.artifact(self.context, cls, values)
+        self.assertIsNone(doc['container_format'])
+        checker = jsonschema.Draft4Validator(schema.type_schema(cls))
+        self.assertEqual([], [e.message for e in checker.iter_errors(doc)])
+        doc['container_format'] = 'not-a-format'
+        self.assertFalse(checker.is_valid(doc))
