@@ -1,0 +1,1 @@
+"""Functional tests: real HTTP against a real glare-api process."""
