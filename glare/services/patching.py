@@ -24,10 +24,15 @@ class Change:
 
 def _coerce(field, name, value):
     try:
-        return field.coerce_value(value)
+        value = field.coerce_value(value)
     except (ValueError, TypeError) as exc:
         raise exception.BadRequest('Invalid value for field %s: %s' %
                                    (name, exc))
+    if field.container and not value and field.get_default() is None:
+        # an empty list or dict is stored as no rows, which reads back as
+        # the field's default null: say so now, not on the next GET
+        return None
+    return value
 
 
 def _reset_value(field, name):
