@@ -1,0 +1,1 @@
+"""Throughput and latency benchmarks of a real glare-api (not unit tests)."""

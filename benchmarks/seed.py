@@ -1,0 +1,109 @@
+"""Bulk seeding of sample_artifact rows straight into the database.
+
+Creating 100,000 artifacts through HTTP would take longer than the rest of
+the benchmark, so they are written with a few executemany() INSERTs instead.
+The rows are the ones the service itself writes: values are coerced and
+defaulted by the type's own fields (as patching.create_values does), and
+turned into rows by glare.db.artifacts' own helpers (uniq_key, the version
+columns, the property rows), into the tables of glare.db.models. Only
+policy checks and hooks are skipped; sample_artifact has none that change
+the stored data.
+"""
+
+import datetime
+import uuid
+
+import sqlalchemy as sa
+
+from glare.db import api as db_api
+from glare.db import artifacts as db_artifacts
+from glare.db import models
+from glare.tests import sample_artifact
+
+TYPE_NAME = sample_artifact.SampleArtifact.TYPE_NAME
+OWNER = 'glare-local-project'  # the noauth single-user project
+#: distinct str1 values of the seeded rows; a str1=eq: filter matches
+#: 1/STR1_VALUES of them
+STR1_VALUES = 200
+
+
+def str1_value(i):
+    return 'value-%03d' % (i % STR1_VALUES)
+
+
+def body(i, prefix='seed', per_name=10):
+    """The create body of the i-th artifact (seeded, or sent over HTTP).
+
+    per_name consecutive artifacts share a name and differ by version.
+    """
+    return {
+        'name': '%s-%05d' % (prefix, i // per_name),
+        'version': '1.%d.0' % (i % per_name),
+        'description': 'artifact number %d' % i,
+        'str1': str1_value(i),
+        'int1': i % 1000,
+        'bool1': i % 2 == 0,
+        'tags': ['bench', 'tag-%d' % (i % 50)],
+        'list_of_str': ['a', 'b'],
+        'dict_of_str': {'k1': 'v%d' % (i % 7), 'k2': 'x'},
+    }
+
+
+def _values(cls, body_, i, now):
+    """Field values as ArtifactService.create builds them."""
+    values = {}
+    for name, field in cls.fields.items():
+        if field.is_blob:
+            values[name] = {} if field.is_folder else None
+        elif name in body_:
+            values[name] = field.coerce_value(body_[name])
+        else:
+            values[name] = field.get_default()
+    created = now - datetime.timedelta(days=1, milliseconds=-i)
+    values.update(id=str(uuid.uuid4()), owner=OWNER, status='drafted',
+                  visibility='public' if i % 10 == 0 else 'private',
+                  created_at=created, updated_at=created, activated_at=None)
+    return values
+
+
+def _rows(cls, values):
+    v = values
+    art = db_artifacts._column_values(v)
+    art.update(id=v['id'], type_name=TYPE_NAME,
+               uniq_key=db_artifacts.uniq_key(
+                   TYPE_NAME, v['name'], v['version'], v['visibility'],
+                   v['owner'], v['status']))
+    tags = [dict(artifact_id=v['id'], value=t) for t in v['tags'] or []]
+    props = []
+    for name, field in db_artifacts.property_fields(cls.fields).items():
+        props.extend(db_artifacts._property_rows(v['id'], name, field,
+                                                 v.get(name)))
+    return art, tags, props
+
+
+def seed(db_url, count, start=0, chunk=5000, log=None):
+    """Insert artifacts start..start+count-1; returns the seconds taken."""
+    import time
+    cls = sample_artifact.SampleArtifact
+    engine = sa.create_engine(db_url)
+    db_api.install_engine_hooks(engine)
+    now = datetime.datetime.utcnow().replace(microsecond=0)
+    t0 = time.monotonic()
+    try:
+        for lo in range(start, start + count, chunk):
+            arts, tags, props = [], [], []
+            for i in range(lo, min(lo + chunk, start + count)):
+                a, t, p = _rows(cls, _values(cls, body(i), i, now))
+                arts.append(a)
+                tags += t
+                props += p
+            with engine.begin() as conn:
+                conn.execute(models.Artifact.__table__.insert(), arts)
+                conn.execute(models.ArtifactTag.__table__.insert(), tags)
+                conn.execute(models.ArtifactProperty.__table__.insert(),
+                             props)
+            if log:
+                log('  seeded %d/%d' % (i + 1 - start, count))
+    finally:
+        engine.dispose()
+    return time.monotonic() - t0
