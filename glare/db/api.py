@@ -20,8 +20,12 @@ def configure(conf):
     global _configured
     if _configured:
         return
-    context_manager.configure(**dict(conf.database.items()))
+    # No eventlet here: oslo.db's time.sleep(0) on every connection
+    # check-in only hands the CPU away (thread_checkin).
+    context_manager.configure(thread_checkin=False,
+                              **dict(conf.database.items()))
     context_manager.append_on_engine_create(install_engine_hooks)
+    context_manager.append_on_engine_create(_pool_sqlite_connections)
     _configured = True
 
 
@@ -62,6 +66,28 @@ def install_engine_hooks(engine):
         engine._glare_hooks = True
         # oslo.db opened a first connection before these hooks existed
         engine.dispose()
+
+
+def _pool_sqlite_connections(engine):
+    """Keep SQLite connections open between requests.
+
+    oslo.db gives SQLite file databases a NullPool: every transaction then
+    opens a connection, runs the pragmas, and on closing the last one
+    checkpoints the WAL into the database file with an fsync. A QueuePool
+    (SQLAlchemy's own default for SQLite files, whose connections may move
+    between threads) keeps them, with the same event listeners. No
+    pre-ping: a local file has no connection to lose.
+    """
+    old = engine.pool
+    if engine.dialect.name != 'sqlite' or not isinstance(
+            old, sa.pool.NullPool):
+        return
+    engine.pool = sa.pool.QueuePool(
+        old._creator, pool_size=5, max_overflow=10, recycle=old._recycle,
+        logging_name=old._orig_logging_name,
+        reset_on_return=old._reset_on_return, _dispatch=old.dispatch,
+        dialect=old._dialect)
+    old.dispose()
 
 
 def writer(fn):
