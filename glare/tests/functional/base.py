@@ -374,6 +374,12 @@ class FunctionalTest(unittest.TestCase):
         self.assertEqual(200, resp.status_code, brief(resp))
         return resp.json()
 
+    def count_own(self, type_name=SAMPLE):
+        """How many artifacts the test's project owns (public ones of
+        other tests, visible to everyone, left out)."""
+        return self.list('limit=0&owner=' + self.project,
+                         type_name=type_name)['total_count']
+
     # -- assertions ------------------------------------------------------
     def assertError(self, code, resp, message_contains=None):
         """resp is the JSON error document of status code."""

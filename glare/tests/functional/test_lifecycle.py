@@ -296,7 +296,7 @@ class DelayedDeleteTests:
         self.assertEqual('deleted', shown['status'])
         self.assertEqual([], self.list_ids('id=' + af['id']))
         self.assertEqual([], self.list_ids('status=deleted'))
-        self.assertEqual(0, self.list('limit=0')['total_count'])
+        self.assertEqual(0, self.count_own())
         # its name and version are free again
         self.create(name=af['name'], version='1.0')
 

@@ -144,6 +144,8 @@ class ListTests:
     def test_bad_filter_values_400(self):
         self.create()
         for pair in (('int1', 'abc'), ('int1', 'gt:1.5'),
+                     ('int1', 'gt:99999999999999999999'),
+                     ('float1', 'nan'), ('float1', 'gt:inf'),
                      ('float1', 'x'), ('bool1', 'maybe'),
                      ('created_at', 'gt:yesterday'), ('version', 'gt:abc'),
                      ('int_validators', '5'), ('string_validators', 'zz'),
@@ -152,6 +154,42 @@ class ListTests:
                      ('nope', '1'), ('blob', 'x'), ('dict_of_blobs', 'a'),
                      ('list_of_str.k', 'x'), ('int1.k', '1')):
             self.bad(q(pair))
+
+    def test_nul_in_filter_values_400(self):
+        # no stored string holds NUL (create refuses it): a filter value
+        # with one is a bad value like any other, not a database error
+        self.create(tags=['a'], metadata={'k': 'v'}, str1='s')
+        wrong = []
+        for pair in (('tags', '\x00'), ('tags', 'a,\x00'),
+                     ('tags-any', '\x00'), ('str1', 'like:\x00'),
+                     ('name', 'like:a\x00%'), ('str1', 'in:s,\x00'),
+                     ('metadata', '\x00'), ('metadata', 'in:k,\x00'),
+                     ('dict_of_str', '\x00'), ('metadata.\x00', 'v'),
+                     ('metadata.k', '\x00'), ('list_of_str', '\x00'),
+                     ('owner', 'like:\x00')):
+            resp = self.get(self.url() + '?' + q(pair), headers=self.user)
+            if resp.status_code != 400:
+                wrong.append((pair, resp.status_code))
+            else:
+                self.assertError(400, resp)
+        self.assertEqual([], wrong, 'filters answered other than 400')
+
+    def test_four_byte_utf8_filter_values(self):
+        smile = '\U0001F600'
+        self.create(str1='s', tags=['t'], metadata={'k': 'v'})
+        wrong = []
+        for pair in (('str1', smile), ('str1', 'in:s,' + smile),
+                     ('str1', 'like:%' + smile), ('tags', smile),
+                     ('tags-any', 't,' + smile), ('metadata', smile),
+                     ('metadata.k', smile), ('name', smile),
+                     ('description', smile)):
+            resp = self.get(self.url() + '?' + q(pair), headers=self.user)
+            expected = 1 if pair[1].startswith(('in:s', 't,')) else 0
+            if resp.status_code != 200:
+                wrong.append((pair, resp.status_code))
+            else:
+                self.assertEqual(expected, resp.json()['total_count'], pair)
+        self.assertEqual([], wrong, 'filters answered other than 200')
 
     # -- containers, tags ------------------------------------------------
     def test_tags(self):
