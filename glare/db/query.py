@@ -4,6 +4,8 @@ import dataclasses
 import typing
 
 import sqlalchemy as sa
+from sqlalchemy.ext import compiler as sa_compiler
+from sqlalchemy.sql import visitors
 
 from glare.db import models
 from glare.objects import fields as f
@@ -175,10 +177,55 @@ def filter_clause(flt):
     raise ValueError(t)
 
 
+class _NoIndex(sa.sql.ColumnElement):
+    """A column SQLite must not look up through an index: '+col'.
+
+    Without ANALYZE statistics SQLite guesses that an equality on the first
+    column of any index matches 10 rows, fewer than the 25 it guesses for
+    'id IN (subquery)'. So for 'type_name = ? AND id IN (SELECT artifact_id
+    FROM properties WHERE name = ? AND string_value = ?)' it walks every
+    artifact of the type (100,000 rows: 150 ms) instead of the few ids the
+    property index gives (0.5%: 1.5 ms). The unary '+' is SQLite's own way
+    to take a term out of index selection; other databases plan from
+    statistics and get the plain column.
+    """
+
+    inherit_cache = True
+    _traverse_internals = [
+        ('column', visitors.InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column):
+        self.column = column
+        self.type = column.type
+
+
+@sa_compiler.compiles(_NoIndex)
+def _no_index(element, compiler, **kw):
+    return compiler.process(element.column, **kw)
+
+
+@sa_compiler.compiles(_NoIndex, 'sqlite')
+def _no_index_sqlite(element, compiler, **kw):
+    return '+' + compiler.process(element.column, **kw)
+
+
+#: filters answered by 'id IN (subquery)' through an index of their own
+_SUBQUERY_TARGETS = ('prop', 'list', 'dict-key', 'dict-value', 'tags',
+                     'tags-any')
+
+
+def _narrowing_subquery(spec):
+    """Whether an ANDed eq/in filter names the artifacts by subquery."""
+    return any(flt.combiner == 'and' and flt.op in ('eq', 'in') and
+               flt.target in _SUBQUERY_TARGETS for flt in spec.filters)
+
+
 def _where(spec):
     conds = [A.c.status != 'deleted']
     if spec.type_name is not None:
-        conds.append(A.c.type_name == spec.type_name)
+        type_col = _NoIndex(A.c.type_name) if _narrowing_subquery(spec) \
+            else A.c.type_name
+        conds.append(type_col == spec.type_name)
     if not spec.see_all:
         if spec.project_id:
             conds.append(sa.or_(A.c.owner == spec.project_id,
