@@ -10,6 +10,9 @@ otherwise).
 
 Tests isolate themselves inside a class by working in projects of their
 own (``self.project``, ``self.new_project()``) and with unique names.
+
+Set ``GLARE_TEST_KEEP_LOGS=1`` to keep each class's temporary directory
+(/tmp/glare-functional-*: glare.conf, policy file, glare-api.log).
 """
 
 import json
