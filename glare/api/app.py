@@ -89,14 +89,16 @@ def build_app(conf, services=None):
 
     HTTPProxyToWSGI → request id → CORS → fault wrapper → healthcheck /
     versions (answered before auth) → auth (keystone or noauth) → context
-    → version negotiation → pecan.
+    → version negotiation → fault wrapper → pecan.
     """
     db_api.configure(conf)
     policy.init(conf)
     services = services or build_services(conf)
     strategy = api_conf.auth_strategy(conf)
     app = _pecan_app(services)
-    app = versions.VersionNegotiation(app)
+    # errors from the controllers pass through version negotiation as
+    # responses, so they carry the version headers too
+    app = versions.VersionNegotiation(fault.FaultWrapper(app))
     app = auth.ContextMiddleware(app, conf, strategy)
     if strategy == 'keystone':
         app = auth.keystone_pipeline(app, conf)

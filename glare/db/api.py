@@ -22,11 +22,26 @@ def configure(conf):
         return
     # No eventlet here: oslo.db's time.sleep(0) on every connection
     # check-in only hands the CPU away (thread_checkin).
-    context_manager.configure(thread_checkin=False,
-                              **dict(conf.database.items()))
+    options = dict(conf.database.items())
+    options['connection'] = connection_url(conf.database.connection)
+    context_manager.configure(thread_checkin=False, **options)
     context_manager.append_on_engine_create(install_engine_hooks)
     context_manager.append_on_engine_create(_pool_sqlite_connections)
     _configured = True
+
+
+def connection_url(url):
+    """[database] connection, with utf8mb4 for MySQL unless it says.
+
+    oslo.db adds charset=utf8 to a MySQL URL without a charset, and such a
+    connection cannot carry the 4-byte characters utf8mb4 tables store.
+    """
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() in ('mysql', 'mariadb') and \
+            'charset' not in parsed.query:
+        parsed = parsed.update_query_dict({'charset': 'utf8mb4'})
+        return parsed.render_as_string(hide_password=False)
+    return url
 
 
 def reset():
@@ -47,6 +62,8 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute('PRAGMA synchronous=NORMAL')
     cur.execute('PRAGMA foreign_keys=ON')
     cur.execute('PRAGMA busy_timeout=30000')
+    # LIKE is case-sensitive on PostgreSQL and MySQL (binary collation)
+    cur.execute('PRAGMA case_sensitive_like=ON')
     cur.close()
 
 

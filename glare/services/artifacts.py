@@ -114,6 +114,7 @@ class ArtifactService:
             cls.fields, params,
             None if type_name == type_registry.ALL else type_name,
             context.project_id, see_all, self.conf)
+        self._check_readable(context, type_name, spec)
         if spec.marker is not None:
             try:
                 spec.marker = str(uuid.UUID(spec.marker))
@@ -126,6 +127,21 @@ class ArtifactService:
         body.update(listing.page_links(type_name, params, artifacts,
                                        spec.limit))
         return body
+
+    @staticmethod
+    def _check_readable(context, type_name, spec):
+        """Filtering or sorting on a field would reveal its values."""
+        read_protected = policy.protected_fields(type_name)[0]
+        if not read_protected:
+            return
+        used = {f.field for f in spec.filters} | {s.field for s in spec.sorts}
+        target = {'owner': context.project_id, 'visibility': 'private',
+                  'status': 'active', 'type_name': type_name,
+                  'project_id': context.project_id}
+        for name in sorted(used & set(read_protected)):
+            if not policy.can_read_field(context, type_name, name, target):
+                raise exception.Forbidden('You may not filter or sort on '
+                                          'field %s' % name)
 
     # -- writing -----------------------------------------------------------
     def create(self, context, type_name, body):

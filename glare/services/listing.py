@@ -63,6 +63,10 @@ def _values(field, name, op, raw, element):
 
 def parse_filter(fields, name, raw):
     """One 'name=value' query parameter → a Filter."""
+    if '\x00' in name or '\x00' in raw:
+        # values that skip coercion (tags, keys, like) must not reach SQL
+        raise exception.InvalidFilter(reason='NUL characters are not '
+                                             'allowed')
     combiner, op, value = _parse_term(raw)
     if name in ('tags', 'tags-any'):
         if op not in ('eq', 'neq') or not value:

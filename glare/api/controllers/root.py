@@ -15,13 +15,18 @@ class SchemasController:
         args = [a for a in args if a]
         if len(args) > 1:
             pecan.abort(404)
-        if request.method != 'GET':
-            method.not_allowed('GET')
         return (self.show if args else self.index), args
+
+    @staticmethod
+    def _only_get():
+        # pecan sends /schemas straight to index, around _route
+        if pecan.request.method != 'GET':
+            method.not_allowed('GET')
+        method.no_body(pecan.request)
 
     @pecan.expose()
     def index(self):
-        method.no_body(pecan.request)
+        self._only_get()
         return method.json_response(
             {'schemas': pecan.request.app_services.artifacts.schemas(
                 method.context())},
@@ -29,7 +34,7 @@ class SchemasController:
 
     @pecan.expose()
     def show(self, type_name):
-        method.no_body(pecan.request)
+        self._only_get()
         return method.json_response(
             {'schemas': pecan.request.app_services.artifacts.schemas(
                 method.context(), type_name)},

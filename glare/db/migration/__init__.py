@@ -10,6 +10,8 @@ from alembic import migration as alembic_migration
 from alembic import script as alembic_script
 import sqlalchemy as sa
 
+from glare.db import api as db_api
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # Tables of revision 0001; finding one in a database without an alembic
 # version means the schema came from elsewhere and must not be recreated.
@@ -115,8 +117,9 @@ def _engine(conf, write=True):
     # A private engine without a pool or retries: migrations run once,
     # the connection must really close to drop server-side session locks,
     # and glare-db-manage should fail at once when the server is down.
-    engine = sa.create_engine(conf.database.connection,
-                              poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(
+        db_api.connection_url(conf.database.connection),
+        poolclass=sa.pool.NullPool)
     if engine.dialect.name == 'sqlite':
         sa.event.listen(engine, 'connect', _sqlite_connect)
         # IMMEDIATE takes the write lock up front, so that a running API

@@ -13,6 +13,18 @@ depends_on = None
 # must keep creating the schema of its own time when the models move on.
 _TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4',
                'mysql_collate': 'utf8mb4_bin'}
+# Binary collations that do not pad: with utf8mb4_bin, MySQL/MariaDB
+# compare 'a' and 'a ' as equal, in unique keys and in filters alike.
+_NOPAD_COLLATIONS = ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')
+
+
+def _mysql_collation(bind):
+    if bind.dialect.name not in ('mysql', 'mariadb'):
+        return
+    for name in _NOPAD_COLLATIONS:
+        if bind.exec_driver_sql("SHOW COLLATION LIKE '%s'" % name).first():
+            _TABLE_ARGS['mysql_collate'] = name
+            return
 _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
                                         'mariadb')
 
@@ -114,6 +126,7 @@ def _blobs():
 
 
 def upgrade():
+    _mysql_collation(op.get_bind())
     _artifacts()
     _tags()
     _properties()
