@@ -1,5 +1,7 @@
 """The one policy enforcer of Glare, and property protection on top of it."""
 
+import contextlib
+import contextvars
 import threading
 
 from oslo_config import cfg
@@ -18,6 +20,37 @@ _LOCK = threading.Lock()
 # which fields have a protection rule, for the rules the enforcer holds now.
 _PROTECTED = (None, -1, {})
 _NONE = (frozenset(), frozenset())
+# The enforcers that looked at the policy file during the current API
+# request (see request_scope); None outside of requests.
+_SCOPE = contextvars.ContextVar('glare_policy_scope', default=None)
+
+
+class _Enforcer(policy.Enforcer):
+    """Looks for changes of the policy file once per API request.
+
+    oslo.policy looks at every check, and without a policy file it searches
+    every config directory each time: 110 us a look, 3 looks per show and
+    23 per list of 20 artifacts (one per artifact for property protection).
+    Outside of request_scope() it looks every time, as before.
+    """
+
+    def load_rules(self, force_reload=False):
+        scope = _SCOPE.get()
+        if scope is not None and not force_reload and self in scope:
+            return
+        super().load_rules(force_reload)
+        if scope is not None:
+            scope.add(self)
+
+
+@contextlib.contextmanager
+def request_scope():
+    """Rules found at the first check of a request hold for all of it."""
+    token = _SCOPE.set(set())
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
 
 
 def init(conf=None, policy_file=None, rules=None):
@@ -30,7 +63,7 @@ def init(conf=None, policy_file=None, rules=None):
     with _LOCK:
         if _ENFORCER is not None:
             return _ENFORCER
-        enforcer = policy.Enforcer(conf or CONF, policy_file=policy_file)
+        enforcer = _Enforcer(conf or CONF, policy_file=policy_file)
         enforcer.register_defaults(policies.list_rules())
         if rules:
             enforcer.load_rules()
@@ -86,8 +119,8 @@ def protected_fields(type_name):
     """(read-protected fields, write-protected fields) of a type."""
     global _PROTECTED
     enforcer = get_enforcer()
-    # Cheap when nothing changed (a stat of the policy file); replaces
-    # enforcer.rules with a new object when the file was edited.
+    # Once per request (see _Enforcer); replaces enforcer.rules with a new
+    # object when the file was edited.
     enforcer.load_rules()
     rules = enforcer.rules
     cached_rules, cached_len, index = _PROTECTED

@@ -5,6 +5,7 @@ from urllib import parse
 from glare.api import errors
 from glare import context as glare_context
 from glare import exception
+from glare import policy
 
 CONTEXT_KEY = 'glare.context'
 LOCAL_PROJECT = 'glare-local-project'
@@ -51,7 +52,8 @@ class ContextMiddleware:
         except exception.GlareException as exc:
             return errors.wsgi_response(start_response, exc)
         environ[CONTEXT_KEY] = ctx
-        return self.app(environ, start_response)
+        with policy.request_scope():
+            return self.app(environ, start_response)
 
     @staticmethod
     def _noauth(environ):
