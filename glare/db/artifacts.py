@@ -239,16 +239,47 @@ def _load(session, fields_for, rows):
     return out
 
 
+class _Layout:
+    """Where each field of a type lives, worked out once per fields dict.
+
+    Loading a page of 20 artifacts looked at every field of the type for
+    each artifact (is_blob, get_default, property_fields): 20% of a list
+    request in the profiler.
+    """
+
+    _cache = {}
+
+    def __init__(self, fields):
+        self.fields = fields
+        self.size = len(fields)
+        self.props = property_fields(fields)
+        # the empty value of each property field: None or a container type
+        self.empty = []
+        for name, field in self.props.items():
+            empty = None
+            if field.container:
+                default = field.get_default()
+                if default is not None or not field.nullable:
+                    empty = type(default or ([] if field.container == 'List'
+                                             else {}))
+            self.empty.append((name, empty))
+        self.blobs = [(name, field.is_folder) for name, field in
+                      fields.items() if field.is_blob]
+
+    @classmethod
+    def of(cls, fields):
+        layout = cls._cache.get(id(fields))
+        if layout is None or layout.fields is not fields or \
+                layout.size != len(fields):
+            layout = cls._cache[id(fields)] = cls(fields)
+        return layout
+
+
 def _fill_properties(values, fields, prop_rows):
-    pfields = property_fields(fields)
-    for name, field in pfields.items():
-        if field.container:
-            default = field.get_default()
-            values[name] = None if default is None and field.nullable \
-                else type(default or ([] if field.container == 'List'
-                                      else {}))()
-        else:
-            values[name] = None
+    layout = _Layout.of(fields)
+    pfields = layout.props
+    for name, empty in layout.empty:
+        values[name] = None if empty is None else empty()
     for p in prop_rows:
         field = pfields.get(p.name)
         if field is None:
@@ -267,9 +298,8 @@ def _fill_properties(values, fields, prop_rows):
 
 
 def _fill_blobs(values, fields, blob_rows):
-    for name, field in fields.items():
-        if field.is_blob:
-            values[name] = {} if field.is_folder else None
+    for name, is_folder in _Layout.of(fields).blobs:
+        values[name] = {} if is_folder else None
     for b in blob_rows:
         field = fields.get(b.name)
         if field is None or not field.is_blob:

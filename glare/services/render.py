@@ -17,6 +17,20 @@ def _blob(type_name, artifact_id, field_name, key, blob):
     return out
 
 
+_SHAPES = {}
+
+
+def _shapes(fields):
+    """(name, field, 'folder' | 'blob' | None) per field, once per type."""
+    hit = _SHAPES.get(id(fields))
+    if hit is None or hit[0] is not fields or len(hit[1]) != len(fields):
+        hit = _SHAPES[id(fields)] = (fields, tuple(
+            (name, field, 'folder' if field.is_folder else
+             'blob' if field.is_blob else None)
+            for name, field in fields.items()))
+    return hit[1]
+
+
 def artifact(context, cls, values, view=None):
     """The artifact document; fields the caller may not read are left out.
 
@@ -30,17 +44,17 @@ def artifact(context, cls, values, view=None):
         'status': values['status'], 'type_name': type_name,
         'project_id': context.project_id})
     out = {}
-    for name, field in (view or cls).fields.items():
+    for name, field, shape in _shapes((view or cls).fields):
         if name in hidden:
             continue
         value = values.get(name)
-        if field.is_folder:
+        if shape is None:
+            out[name] = field.primitive(value)
+        elif shape == 'folder':
             out[name] = {k: _blob(type_name, values['id'], name, k, b)
                          for k, b in (value or {}).items()}
-        elif field.is_blob:
-            out[name] = _blob(type_name, values['id'], name, None, value)
         else:
-            out[name] = field.primitive(value)
+            out[name] = _blob(type_name, values['id'], name, None, value)
     out['display_type_name'] = cls.get_display_type_name()
     if view is not None:
         out['type_name'] = type_name
