@@ -9,6 +9,11 @@ from glare.objects import fields as f
 
 RESERVED = ('limit', 'marker', 'sort', 'tags', 'tags-any')
 COMBINERS = ('and', 'or')
+# Filter values per request (each tag, each in: value, each parameter).
+# Every value becomes a term of the SQL condition, and databases refuse
+# conditions past a size (SQLite: an expression depth of 1000), which was a
+# 500 for e.g. tags=a,a,a,... with thousands of tags.
+MAX_FILTER_VALUES = 255
 
 
 def split_in_values(text):
@@ -157,6 +162,10 @@ def build_spec(fields, params, type_name, project_id, see_all, conf):
             spec.latest = True
         else:
             spec.filters.append(parse_filter(fields, name, raw))
+            if sum(len(flt.value) if isinstance(flt.value, list) else 1
+                   for flt in spec.filters) > MAX_FILTER_VALUES:
+                raise exception.InvalidFilter(
+                    reason='more than %d filter values' % MAX_FILTER_VALUES)
     return spec
 
 
