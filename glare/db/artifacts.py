@@ -1,6 +1,8 @@
 """Artifact records: small reader/writer functions over the Glare tables."""
 
+import functools
 import hashlib
+import operator
 
 from oslo_db import exception as db_exc
 from oslo_utils import timeutils
@@ -60,6 +62,24 @@ def _row_value(kind, row):
     if isinstance(kind, f.DateTime) and value is not None:
         return timeutils.parse_isotime(value).replace(tzinfo=None)
     return value
+
+
+def _string_value(row):
+    value = row.string_value
+    return row.text_value if value is None else value
+
+
+def _reader(kind):
+    """_row_value(kind, row) as a function of the row alone."""
+    if isinstance(kind, f.Boolean):
+        return operator.attrgetter('bool_value')
+    if isinstance(kind, f.Integer):
+        return operator.attrgetter('int_value')
+    if isinstance(kind, f.Float):
+        return operator.attrgetter('numeric_value')
+    if isinstance(kind, f.DateTime):
+        return functools.partial(_row_value, kind)
+    return _string_value
 
 
 _EMPTY_ROW = dict.fromkeys(('string_value', 'text_value', 'int_value',
@@ -180,13 +200,28 @@ def delete(context, session, artifact_id):
 
 # -- readers -------------------------------------------------------------
 
+# Built once: making a select() costs more than SQLite takes to run it, and
+# the reads go through the session's Core connection, skipping the ORM's
+# per-statement work (the rows are plain rows either way).
+_BY_ID = sa.select(A).where(A.c.id == sa.bindparam('id'))
+_BY_ID_AND_TYPE = _BY_ID.where(A.c.type_name == sa.bindparam('type_name'))
+_IDS = sa.bindparam('ids', expanding=True)
+_TAGS_OF = sa.select(T.c.artifact_id, T.c.value).where(
+    T.c.artifact_id.in_(_IDS)).order_by(T.c.id)
+_PROPS_OF = sa.select(P).where(P.c.artifact_id.in_(_IDS)).order_by(
+    P.c.artifact_id, P.c.name, P.c.position, P.c.id)
+_BLOBS_OF = sa.select(B).where(B.c.artifact_id.in_(_IDS))
+
+
 @api.reader
 def get(context, session, fields_for, artifact_id, type_name=None):
     """One artifact as a dict of values, or ArtifactNotFound."""
-    query = sa.select(A).where(A.c.id == artifact_id)
-    if type_name is not None:
-        query = query.where(A.c.type_name == type_name)
-    row = session.execute(query).first()
+    if type_name is None:
+        query, params = _BY_ID, {'id': artifact_id}
+    else:
+        query, params = _BY_ID_AND_TYPE, {'id': artifact_id,
+                                          'type_name': type_name}
+    row = session.connection().execute(query, params).first()
     if row is None:
         raise exception.ArtifactNotFound(id=artifact_id)
     return _load(session, fields_for, [row])[0]
@@ -208,16 +243,14 @@ def _load(session, fields_for, rows):
     """Rows of the artifacts table → value dicts, in four queries."""
     if not rows:
         return []
-    ids = [r.id for r in rows]
+    ids = {'ids': [r.id for r in rows]}
+    conn = session.connection()
     tags, props, blobs = {}, {}, {}
-    for t in session.execute(sa.select(T.c.artifact_id, T.c.value).where(
-            T.c.artifact_id.in_(ids)).order_by(T.c.id)):
+    for t in conn.execute(_TAGS_OF, ids):
         tags.setdefault(t.artifact_id, []).append(t.value)
-    for p in session.execute(sa.select(P).where(P.c.artifact_id.in_(ids))
-                             .order_by(P.c.artifact_id, P.c.name,
-                                       P.c.position, P.c.id)):
+    for p in conn.execute(_PROPS_OF, ids):
         props.setdefault(p.artifact_id, []).append(p)
-    for b in session.execute(sa.select(B).where(B.c.artifact_id.in_(ids))):
+    for b in conn.execute(_BLOBS_OF, ids):
         blobs.setdefault(b.artifact_id, []).append(b)
     out = []
     for r in rows:
@@ -255,6 +288,9 @@ class _Layout:
         self.props = property_fields(fields)
         # the empty value of each property field: None or a container type
         self.empty = []
+        # name -> (row -> value, container) of each property field
+        self.readers = {name: (_reader(field.kind), field.container)
+                        for name, field in self.props.items()}
         for name, field in self.props.items():
             empty = None
             if field.container:
@@ -277,24 +313,25 @@ class _Layout:
 
 def _fill_properties(values, fields, prop_rows):
     layout = _Layout.of(fields)
-    pfields = layout.props
+    readers = layout.readers
     for name, empty in layout.empty:
         values[name] = None if empty is None else empty()
     for p in prop_rows:
-        field = pfields.get(p.name)
-        if field is None:
+        name = p.name
+        reader = readers.get(name)
+        if reader is None:
             continue  # a field the type no longer declares
-        v = _row_value(field.kind, p)
-        if field.container == 'List':
-            if values[p.name] is None:
-                values[p.name] = []
-            values[p.name].append(v)
-        elif field.container == 'Dict':
-            if values[p.name] is None:
-                values[p.name] = {}
-            values[p.name][p.key_name] = v
+        read, container = reader
+        if container is None:
+            values[name] = read(p)
+        elif container == 'List':
+            if values[name] is None:
+                values[name] = []
+            values[name].append(read(p))
         else:
-            values[p.name] = v
+            if values[name] is None:
+                values[name] = {}
+            values[name][p.key_name] = read(p)
 
 
 def _fill_blobs(values, fields, blob_rows):
