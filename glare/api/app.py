@@ -1,5 +1,6 @@
 """The WSGI application: the middleware stack, in order, in one place."""
 
+import functools
 import types
 
 from oslo_log import log as logging
@@ -8,6 +9,7 @@ from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import request_id
 import pecan
+from pecan import util as pecan_util
 from webob import acceptparse
 import webob.exc
 
@@ -76,7 +78,20 @@ class ErrorsHook(pecan.hooks.PecanHook):
             raise exc
 
 
+def _cache_pecan_argspecs():
+    """Inspect each controller method's signature once, not per request.
+
+    pecan inspects the controller twice per request, building a new
+    namedtuple class each time: 80 us a request, 9% of a show in cProfile.
+    Controllers are long-lived objects whose signatures never change.
+    """
+    if not hasattr(pecan_util._getargspec, 'cache_info'):
+        pecan_util._getargspec = functools.lru_cache(maxsize=1024)(
+            pecan_util._getargspec)
+
+
 def _pecan_app(services):
+    _cache_pecan_argspecs()
     return pecan.Pecan(root.RootController(),
                        hooks=[ServicesHook(services), ErrorsHook()],
                        request_cls=_Request,
