@@ -124,10 +124,16 @@ def writer(fn):
 
 
 def reader(fn):
-    """Run fn(context, session, ...) in a read transaction."""
+    """Run fn(context, conn, ...) in a read transaction.
+
+    conn is a Core Connection (execute(), scalars(); no ORM Session
+    methods): readers run plain select()s, and a Session's set-up and
+    tear-down cost a show request more than its own four queries. Inside a
+    writer's transaction conn is that transaction's connection.
+    """
 
     @functools.wraps(fn)
     def wrapper(context, *args, **kwargs):
-        with context_manager.reader.using(context) as session:
-            return fn(context, session, *args, **kwargs)
+        with context_manager.reader.connection.using(context) as conn:
+            return fn(context, conn, *args, **kwargs)
     return wrapper

@@ -354,4 +354,4 @@ def run_list(session, spec, marker_vals=None):
             raise exception.ArtifactNotFound(id=spec.marker)
         query = query.where(_keyset(cols, mvals))
     query = query.order_by(*_order_by(cols)).limit(spec.limit)
-    return list(session.execute(query)), total
+    return session.execute(query).all(), total
