@@ -1,5 +1,6 @@
 """Artifact values → the JSON document clients see."""
 
+from glare.objects import fields as f
 from glare import policy
 
 
@@ -20,14 +21,26 @@ def _blob(type_name, artifact_id, field_name, key, blob):
 _SHAPES = {}
 
 
+def _shape(field):
+    if field.is_folder:
+        return 'folder'
+    if field.is_blob:
+        return 'blob'
+    if type(field).primitive is f.Field.primitive and \
+            type(field.kind).to_primitive is f.Kind.to_primitive:
+        return 'plain'  # a scalar whose JSON form is its value
+    return None
+
+
 def _shapes(fields):
-    """(name, field, 'folder' | 'blob' | None) per field, once per type."""
+    """(name, field, shape) per field, worked out once per type.
+
+    shape: 'folder', 'blob', 'plain' or None (ask field.primitive).
+    """
     hit = _SHAPES.get(id(fields))
     if hit is None or hit[0] is not fields or len(hit[1]) != len(fields):
         hit = _SHAPES[id(fields)] = (fields, tuple(
-            (name, field, 'folder' if field.is_folder else
-             'blob' if field.is_blob else None)
-            for name, field in fields.items()))
+            (name, field, _shape(field)) for name, field in fields.items()))
     return hit[1]
 
 
@@ -48,7 +61,9 @@ def artifact(context, cls, values, view=None):
         if name in hidden:
             continue
         value = values.get(name)
-        if shape is None:
+        if shape == 'plain':
+            out[name] = value
+        elif shape is None:
             out[name] = field.primitive(value)
         elif shape == 'folder':
             out[name] = {k: _blob(type_name, values['id'], name, k, b)
