@@ -10,6 +10,7 @@ from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import orm
 from sqlalchemy import String
+from sqlalchemy import text
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.dialects import mysql
@@ -81,6 +82,22 @@ class ArtifactTag(Base):
     value = Column(String(255), nullable=False)
 
 
+def _value_index(suffix, column):
+    """(name, column, artifact_id) over the rows whose column is set.
+
+    A property row sets one value column. Full indexes on the int, numeric,
+    bool and key columns held every row of every kind, mostly NULLs:
+    creating a sample artifact wrote 115 database pages, 52 with these
+    partial. A comparison on the column implies it is not NULL, so SQLite
+    and PostgreSQL use them for every filter; MySQL has no partial indexes
+    and gets full ones. The string index stays full: LIKE also searches
+    text_value, where string_value is NULL, through it.
+    """
+    where = text('%s IS NOT NULL' % column)
+    return Index('ix_glare_prop_name_' + suffix, 'name', column,
+                 'artifact_id', sqlite_where=where, postgresql_where=where)
+
+
 class ArtifactProperty(Base):
     """A custom field value; list items have a position, dict items a key."""
 
@@ -89,12 +106,10 @@ class ArtifactProperty(Base):
         Index('ix_glare_prop_artifact', 'artifact_id'),
         Index('ix_glare_prop_name_string', 'name', 'string_value',
               'artifact_id'),
-        Index('ix_glare_prop_name_int', 'name', 'int_value', 'artifact_id'),
-        Index('ix_glare_prop_name_numeric', 'name', 'numeric_value',
-              'artifact_id'),
-        Index('ix_glare_prop_name_bool', 'name', 'bool_value',
-              'artifact_id'),
-        Index('ix_glare_prop_name_key', 'name', 'key_name', 'artifact_id'),
+        _value_index('int', 'int_value'),
+        _value_index('numeric', 'numeric_value'),
+        _value_index('bool', 'bool_value'),
+        _value_index('key', 'key_name'),
         _TABLE_ARGS,
     )
 

@@ -93,12 +93,16 @@ def _properties():
         **_TABLE_ARGS)
     op.create_index('ix_glare_prop_artifact', 'glare_artifact_properties',
                     ['artifact_id'])
-    for suffix, col in (('string', 'string_value'), ('int', 'int_value'),
-                        ('numeric', 'numeric_value'), ('bool', 'bool_value'),
-                        ('key', 'key_name')):
+    op.create_index('ix_glare_prop_name_string', 'glare_artifact_properties',
+                    ['name', 'string_value', 'artifact_id'])
+    # partial (SQLite, PostgreSQL): only the rows that set the column
+    for suffix, col in (('int', 'int_value'), ('numeric', 'numeric_value'),
+                        ('bool', 'bool_value'), ('key', 'key_name')):
+        where = sa.text('%s IS NOT NULL' % col)
         op.create_index('ix_glare_prop_name_' + suffix,
                         'glare_artifact_properties',
-                        ['name', col, 'artifact_id'])
+                        ['name', col, 'artifact_id'], sqlite_where=where,
+                        postgresql_where=where)
 
 
 def _blobs():
