@@ -135,7 +135,8 @@ def create(context, session, type_name, fields, values):
                                  values['version'], values['visibility'],
                                  values['owner'], values['status']))
     try:
-        session.execute(A.insert().values(**row))
+        # parameters, not values(): the compiled INSERT is then cached
+        session.execute(A.insert(), row)
         session.flush()
     except db_exc.DBDuplicateEntry:
         raise exception.ArtifactExists(name=values['name'],
