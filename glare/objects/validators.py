@@ -1,4 +1,4 @@
-"""Field validators: each checks a value and describes itself in JSON schema."""
+"""Field validators: each checks a value and describes itself in schema."""
 
 import re
 import uuid

@@ -17,7 +17,7 @@ _NUM_LEN_WIDTH = 3
 
 
 def parse(value):
-    """Coerce a version string ('1', '0.0', '1.2.3-rc1') to semantic_version."""
+    """Coerce a version string ('1', '0.0', '1.2.3-rc1') to semver."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError('version must be a string, not %s' %
                          type(value).__name__)
