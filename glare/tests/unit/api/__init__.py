@@ -1,0 +1,1 @@
+"""Tests of the WSGI stack: glare.api and the services under it."""
