@@ -1,0 +1,51 @@
+"""The service's engine: SQLite connections pooled, with their pragmas."""
+
+import os
+
+import fixtures
+from oslo_config import cfg
+from oslo_db.sqlalchemy import engines
+import sqlalchemy as sa
+import testtools
+
+from glare.common import config
+from glare.db import api as db_api
+
+
+class TestSQLiteEngine(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        tmp = self.useFixture(fixtures.TempDir()).path
+        path = os.path.join(tmp, 'glare.conf')
+        with open(path, 'w') as f:
+            f.write('[DEFAULT]\nstate_path = %s\n[database]\n'
+                    'connection = sqlite:///%s/glare.sqlite\n' % (tmp, tmp))
+        conf = config.parse_args(['glare', '--config-file', path],
+                                 default_config_files=[],
+                                 conf_obj=cfg.ConfigOpts())
+        db_api.reset()
+        self.addCleanup(db_api.reset)
+        db_api.configure(conf)
+        self.engine = db_api.get_engine()
+        self.addCleanup(self.engine.dispose)
+
+    def test_connections_are_pooled(self):
+        self.assertIsInstance(self.engine.pool, sa.pool.QueuePool)
+        with self.engine.connect() as conn:
+            first = conn.connection.dbapi_connection
+        with self.engine.connect() as conn:
+            self.assertIs(first, conn.connection.dbapi_connection)
+
+    def test_pooled_connections_get_the_pragmas(self):
+        with self.engine.connect() as conn:
+            self.assertEqual('wal', conn.exec_driver_sql(
+                'PRAGMA journal_mode').scalar())
+            self.assertEqual(1, conn.exec_driver_sql(
+                'PRAGMA foreign_keys').scalar())
+            self.assertEqual(30000, conn.exec_driver_sql(
+                'PRAGMA busy_timeout').scalar())
+
+    def test_no_sleep_at_check_in(self):
+        self.assertFalse(sa.event.contains(self.engine, 'checkin',
+                                           engines._thread_yield))
