@@ -299,8 +299,8 @@ def _keyset(cols, marker_values):
 
 def _base_query(spec):
     """Filtered rows of the artifacts table (latest applied) as a FROM."""
-    query = sa.select(A).where(*_where(spec))
     if spec.latest:
+        query = sa.select(A).where(*_where(spec))
         rank = sa.func.row_number().over(
             partition_by=(A.c.type_name, A.c.name),
             order_by=(A.c.version_prefix.desc(),
