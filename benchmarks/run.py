@@ -2,9 +2,11 @@
 
     python -m benchmarks.run [--quick] [--no-check] [...]
 
-One sequential client (a keep-alive requests.Session) against glare-api
-started as a subprocess on a free loopback port, with SQLite and noauth in
-a temp state dir. Phases:
+One sequential keep-alive client against glare-api started as a subprocess
+on a free loopback port, with SQLite and noauth in a temp state dir. The
+client is a lean http.client one (benchmarks/client.py) unless --client
+requests: requests alone costs about as much CPU per request as a show.
+Phases:
 
 1. create: POST sample_artifact (a few fields), --creates times;
 2. show: GET /artifacts/sample_artifact/<id> of those, --shows times;
@@ -24,6 +26,7 @@ import time
 
 import requests
 
+from benchmarks import client as lean_client
 from benchmarks import seed as seeder
 from benchmarks import server as bench_server
 
@@ -113,6 +116,9 @@ SUMMARY_HEAD = ('%-32s %6s %7s %7s %7s %7s %7s %6s\n%-32s %6s %7s %7s %7s '
 
 def _args(argv):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--client', choices=('http.client', 'requests'),
+                   default='http.client',
+                   help='the HTTP client library (default http.client)')
     p.add_argument('--quick', action='store_true',
                    help='small counts (300 created, 10,000 seeded) for a '
                         'quick look')
@@ -156,7 +162,8 @@ def run(args):
     with bench_server.Server(workers=args.workers, keep=args.keep) as srv:
         _log('glare-api %s, state in %s' % (srv.url, srv.state))
         base = '%s/artifacts/%s' % (srv.url, TYPE)
-        s = requests.Session()
+        s = (requests.Session() if args.client == 'requests'
+             else lean_client.Session())
         # warm up the worker: imports, first connections, caches
         warm = [s.post(base, json=seeder.body(i, 'warmup', PER_NAME))
                 for i in range(20)]
