@@ -368,9 +368,21 @@ class TestPropertyProtection(testtools.TestCase):
             policy.protected_fields('images')
         index.assert_not_called()
 
+    def test_policy_file_change_waits_for_the_reload_interval(self):
+        self.assertFalse(policy.can_read_field(
+            self.member, 'sample_artifact', 'str1', self.target))
+        self.fixture.write(
+            '"artifact:property:sample_artifact.str2:write": "role:admin"\n')
+        # looked at less than RELOAD_INTERVAL ago: the old rules still hold
+        self.assertEqual((frozenset(['str1']), frozenset(['str1'])),
+                         policy.protected_fields('sample_artifact'))
+
     def test_policy_file_change_is_seen(self):
         self.assertFalse(policy.can_read_field(
             self.member, 'sample_artifact', 'str1', self.target))
+        # the next look is due at once (normally within a second)
+        self.useFixture(fixtures.MonkeyPatch('glare.policy.RELOAD_INTERVAL',
+                                             0))
         self.fixture.write(
             '"artifact:property:sample_artifact.str2:write": "role:admin"\n')
         self.assertEqual((frozenset(), frozenset(['str2'])),
