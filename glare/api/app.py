@@ -18,6 +18,7 @@ from glare.api.controllers import root
 from glare.api import fault
 from glare.api import versions
 from glare.conf import api as api_conf
+from glare.conf import artifact_type
 from glare.db import api as db_api
 from glare.objects import registry as type_registry
 from glare import policy
@@ -37,7 +38,6 @@ class ServicesHook(pecan.hooks.PecanHook):
 
 
 def build_services(conf):
-    from glare.conf import artifact_type
     registry = type_registry.TypeRegistry.load(conf)
     for name in registry.names():
         artifact_type.register_type_opts(conf, name)

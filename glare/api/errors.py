@@ -1,5 +1,6 @@
 """The JSON error document, shared by every layer that answers an error."""
 
+from http import client
 import json
 
 from glare import exception
@@ -25,7 +26,6 @@ def from_exception(exc):
 
 
 def wsgi_response(start_response, exc):
-    from http import client
     status, headers, body = from_exception(exc)
     reason = client.responses.get(status, exc.title)
     headers.append(('Content-Length', str(len(body))))

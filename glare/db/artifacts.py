@@ -12,6 +12,7 @@ from glare.db import api
 from glare.db import models
 from glare.db import query as q
 from glare import exception
+from glare.objects import base
 from glare.objects import fields as f
 from glare.objects import version as glare_version
 
@@ -107,7 +108,6 @@ def _property_rows(artifact_id, name, field, value):
 
 def property_fields(fields):
     """Fields kept in the properties table (not columns, tags or blobs)."""
-    from glare.objects import base
     return {n: fld for n, fld in fields.items()
             if n not in base.COLUMN_FIELDS and n not in (
                 'tags', 'display_type_name', 'type_name') and

@@ -8,6 +8,7 @@ from sqlalchemy.ext import compiler as sa_compiler
 from sqlalchemy.sql import visitors
 
 from glare.db import models
+from glare import exception
 from glare.objects import fields as f
 from glare.objects import version as glare_version
 
@@ -353,7 +354,6 @@ def run_list(session, spec, marker_vals=None):
     if spec.marker is not None:
         mvals = marker_values(session, spec, spec.marker)
         if mvals is None:
-            from glare import exception
             raise exception.ArtifactNotFound(id=spec.marker)
         query = query.where(_keyset(cols, mvals))
     query = query.order_by(*_order_by(cols)).limit(spec.limit)

@@ -3,6 +3,8 @@
 import re
 import uuid
 
+from glare.objects import version as glare_version
+
 
 class Validator:
     """Checks one value; raises ValueError with a user-facing reason."""
@@ -287,9 +289,7 @@ class Version(Validator):
     kinds = ('String',)
 
     def __call__(self, value):
-        from glare.objects import version as glare_version
         glare_version.parse(value)
 
     def to_jsonschema(self):
-        from glare.objects import version as glare_version
         return {'pattern': glare_version.PATTERN}

@@ -5,6 +5,7 @@ import uuid
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from glare.conf import artifact_type
 from glare.db import artifacts as db
 from glare import exception
 from glare.objects import base
@@ -220,6 +221,5 @@ class ArtifactService:
         LOG.info('Artifact %s of type %s deleted', values['id'], type_name)
 
     def _delayed_delete(self, type_name):
-        from glare.conf import artifact_type
         return bool(artifact_type.type_option(self.conf, type_name,
                                               'delayed_delete'))

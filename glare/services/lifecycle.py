@@ -4,6 +4,7 @@ import dataclasses
 
 from glare import exception
 from glare.policies import artifacts as rules
+from glare.services import render
 
 
 @dataclasses.dataclass
@@ -42,7 +43,6 @@ def _empty(value):
 
 
 def _saving(cls, values):
-    from glare.services import render
     return render.blobs_saving(cls, values)
 
 
