@@ -149,8 +149,9 @@ def filter_clause(flt):
     if t in ('tags', 'tags-any'):
         tags = flt.value
         if t == 'tags-any':
-            return A.c.id.in_(sa.select(T.c.artifact_id).where(
+            has_any = A.c.id.in_(sa.select(T.c.artifact_id).where(
                 T.c.value.in_(tags)))
+            return sa.not_(has_any) if flt.op == 'neq' else has_any
         conds = [A.c.id.in_(sa.select(T.c.artifact_id).where(
             T.c.value == tag)) for tag in tags]
         clause = sa.and_(*conds)

@@ -201,6 +201,9 @@ class ListTests:
         self.assertEqual(sorted([a['name'], c['name']]),
                          self.names(q(('tags-any', 'b,c'))))
         self.assertEqual([], self.names(q(('tags-any', 'zzz'))))
+        # neq: artifacts with none of the tags (the whole set made here)
+        self.assertEqual(sorted([b['name'], d['name']]),
+                         self.names(q(('tags-any', 'neq:b,c'))))
         self.assertEqual([], self.names(q(tags='a,c')))
         # repeated tags parameters all apply
         self.assertEqual(sorted([a['name']]),
