@@ -14,6 +14,7 @@ fixture resets both before it builds the app and again at clean-up.
 
 import collections
 import io
+import os
 from urllib import parse
 
 import fixtures
@@ -34,22 +35,34 @@ Response = collections.namedtuple('Response', 'status reason headers body')
 class GlareApp(fixtures.Fixture):
     """The WSGI application of a fresh service on a temporary database."""
 
-    def __init__(self, overrides=None):
+    def __init__(self, overrides=None, config_text=None):
+        # overrides: 'group.name' (or 'name') -> value; config_text: a
+        # configuration file read as the service reads glare.conf (for
+        # options registered only while the app is built, e.g.
+        # [keystone_authtoken])
         super().__init__()
         self.overrides = dict(overrides or {})
+        self.config_text = config_text
 
     def _setUp(self):
         self.state_path = self.useFixture(fixtures.TempDir()).path
         conf = cfg.ConfigOpts()
         glare_conf.register_opts(conf)
-        conf(args=[], project='glare', default_config_files=[],
+        config_files = []
+        if self.config_text is not None:
+            config_files.append(os.path.join(self.state_path, 'glare.conf'))
+            with open(config_files[0], 'w') as f:
+                f.write(self.config_text)
+        conf(args=[], project='glare', default_config_files=config_files,
              default_config_dirs=[])
         self.addCleanup(conf.reset)
         conf.set_override('state_path', self.state_path)
         conf.set_override('connection', 'sqlite:///%s/glare.sqlite' %
                           self.state_path, group='database')
         conf.set_override('custom_artifact_types_modules', [SAMPLE_MODULE])
-        conf.set_override('auth_strategy', 'noauth', group='api')
+        # a default, not an override: a [paste_deploy] flavor or an
+        # [api] auth_strategy from overrides/config_text still decides
+        conf.set_default('auth_strategy', 'noauth', group='api')
         conf.set_override('auto_create_schema', True)
         for key, value in self.overrides.items():
             group, _dot, name = key.rpartition('.')
