@@ -234,11 +234,6 @@ def list_artifacts(context, conn, fields_for, spec):
     return _load(conn, fields_for, rows), total
 
 
-@api.reader
-def get_sort_values(context, conn, spec, marker_id):
-    return q.marker_values(conn, spec, marker_id)
-
-
 def _load(conn, fields_for, rows):
     """Rows of the artifacts table → value dicts, in four queries."""
     if not rows:

@@ -23,7 +23,7 @@ class Transition:
                 raise exception.Forbidden(
                     'Artifact cannot be activated: required fields are not '
                     'set: %s' % ', '.join(sorted(missing)))
-            if _saving(cls, values):
+            if render.blobs_saving(cls, values):
                 raise exception.Conflict('Artifact cannot be activated '
                                          'while a blob is being uploaded')
         if self.name == 'publish' and values['status'] != 'active':
@@ -40,10 +40,6 @@ class Transition:
 def _empty(value):
     # only null counts: an empty list or dict is a value (as upstream)
     return value is None
-
-
-def _saving(cls, values):
-    return render.blobs_saving(cls, values)
 
 
 def status_transition(current, new):
