@@ -8,6 +8,7 @@ from sqlalchemy import Double
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
 from sqlalchemy import orm
 from sqlalchemy import String
 from sqlalchemy import text
@@ -156,3 +157,93 @@ class ArtifactBlob(Base):
     content_type = Column(String(255), nullable=True)
     created_at = Column(Timestamp, nullable=False)
     updated_at = Column(Timestamp, nullable=False)
+
+
+class BlobUpload(Base):
+    """Blob data being written to a store: the lock and the undo record.
+
+    One row per upload in flight, unique per blob, so a second upload of
+    the same blob conflicts in the database. ``reserved`` bytes count
+    against the owner's data quota until the upload ends. A row whose
+    heartbeat stopped belongs to a worker that died: the API at start-up
+    and glare-scrubber remove its partial data and restore the blob.
+    """
+
+    __tablename__ = 'glare_blob_uploads'
+    __table_args__ = (
+        UniqueConstraint('artifact_id', 'blob_name', 'key_name',
+                         name='uq_glare_blob_upload'),
+        Index('ix_glare_blob_upload_owner', 'owner', 'type_name'),
+        Index('ix_glare_blob_upload_heartbeat', 'heartbeat_at'),
+        _TABLE_ARGS,
+    )
+
+    # also the id of the data in the store
+    id = Column(String(36), primary_key=True)
+    # no foreign key: the record must outlive a purged artifact
+    artifact_id = Column(String(36), nullable=False)
+    blob_name = Column(String(255), nullable=False)
+    key_name = Column(String(255), nullable=False)
+    type_name = Column(String(255), nullable=False)
+    owner = Column(String(255), nullable=False)
+    reserved = Column(BigInteger, nullable=False)
+    store = Column(String(255), nullable=False)
+    # where the partial data is, when the store can tell before writing
+    location = Column(Text, nullable=True)
+    created_at = Column(Timestamp, nullable=False)
+    heartbeat_at = Column(Timestamp, nullable=False)
+
+
+class StoreTrash(Base):
+    """Store data no blob refers to any more, waiting to be deleted.
+
+    Written in the transaction that drops the reference (a re-upload, a
+    purge), then removed once the store has deleted the data: a crash in
+    between leaves a row here, not an orphan in the store.
+    """
+
+    __tablename__ = 'glare_store_trash'
+    __table_args__ = (_TABLE_ARGS,)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    location = Column(Text, nullable=False)
+    created_at = Column(Timestamp, nullable=False)
+
+
+class Quota(Base):
+    """A per-project quota set through PUT /quotas."""
+
+    __tablename__ = 'glare_quotas'
+    __table_args__ = (_TABLE_ARGS,)
+
+    project_id = Column(String(255), primary_key=True)
+    quota_name = Column(String(255), primary_key=True)
+    quota_value = Column(BigInteger, nullable=False)
+
+
+class ProjectLock(Base):
+    """A row per project, locked (FOR UPDATE) while quotas are checked.
+
+    Serialises the count-then-write of concurrent creates and uploads of
+    one project across API workers, so a quota is never overshot.
+    """
+
+    __tablename__ = 'glare_project_locks'
+    __table_args__ = (_TABLE_ARGS,)
+
+    project_id = Column(String(255), primary_key=True)
+
+
+# LONGBLOB on MySQL: its BLOB holds 64 KiB only
+Chunk = LargeBinary().with_variant(mysql.LONGBLOB(), 'mysql', 'mariadb')
+
+
+class BlobDataChunk(Base):
+    """The "database" store: blob data as ordered chunks of bounded size."""
+
+    __tablename__ = 'glare_blob_data_chunks'
+    __table_args__ = (_TABLE_ARGS,)
+
+    data_id = Column(String(36), primary_key=True)
+    position = Column(Integer, primary_key=True, autoincrement=False)
+    data = Column(Chunk, nullable=False)
