@@ -1,0 +1,341 @@
+"""Blob stores behind one narrow interface: write, open, delete, check.
+
+Backends are glance_store's (single-store ``[glance_store] stores`` /
+``default_store`` or multi-store ``enabled_backends`` /
+``default_backend``) plus ``database``, which keeps data in the SQL
+database (glare.store.database). Locations are strings the service keeps
+in its own records and never shows: a glance_store URI, prefixed with
+``<backend>@`` in multi-store mode, or ``sql://<data id>``.
+"""
+
+import os
+import queue
+import threading
+import urllib.parse
+
+import glance_store
+from glance_store import exceptions as gs_exc
+from glance_store import location as gs_location
+from oslo_log import log as logging
+
+from glare.conf import artifact_type
+from glare.conf import store as store_conf
+from glare import exception
+from glare.store import base
+from glare.store import database
+
+LOG = logging.getLogger(__name__)
+
+DATABASE = 'database'
+# internal locations an admin may not set: local paths, or stores whose
+# URIs carry credentials from the service's own configuration
+RESTRICTED_SCHEMES = ('file', 'filesystem', 'swift+config', 'sql')
+
+
+def translate(exc):
+    """A glance_store error as the Glare exception the client should see."""
+    if isinstance(exc, gs_exc.NotFound):
+        return exception.NotFound('Blob data not found in the store')
+    if isinstance(exc, gs_exc.StorageFull):
+        return base.StorageFull()
+    if isinstance(exc, (gs_exc.BadStoreUri, gs_exc.UnknownScheme)):
+        return exception.BadRequest('Invalid store location: %s' % exc)
+    if isinstance(exc, (gs_exc.StorageWriteDenied, gs_exc.Forbidden,
+                        gs_exc.StoreAddDisabled)):
+        return exception.ServiceUnavailable('The store refused the write')
+    return exception.ServiceUnavailable('The store failed: %s' %
+                                        type(exc).__name__)
+
+
+def _file_chunks(f, length):
+    left = length
+    while left > 0:
+        data = f.read(min(base.CHUNK_SIZE, left))
+        if not data:
+            break
+        left -= len(data)
+        yield data
+
+
+class _FileWriter:
+    """Writes straight into a glance_store filesystem datadir.
+
+    glance_store's own filesystem add() hashes md5 and a second digest one
+    after the other in the writing thread, which caps an upload near
+    1 / (1/md5 + 1/sha) of one core; the service computes its three
+    digests in parallel threads anyway (glare.common.hashing). The file
+    gets the name, permissions and URI glance_store would have given it,
+    so that glance_store reads and deletes it as its own.
+    """
+
+    def __init__(self, store, datadir, data_id):
+        self._store = store
+        self.path = os.path.join(datadir, data_id)
+        self.location = 'file://' + self.path
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                           0o600)
+
+    def write(self, chunk):
+        view = memoryview(chunk)
+        while view:
+            try:
+                view = view[os.write(self._fd, view):]
+            except OSError as e:
+                raise base.StorageFull() if e.errno in (28, 27) else e
+
+    def finish(self):
+        os.fsync(self._fd)
+        os.close(self._fd)
+        self._fd = None
+        perm = self._store.conf.glance_store.filesystem_store_file_perm
+        if perm > 0:
+            os.chmod(self.path, int(str(perm), 8))
+        return self.location
+
+    def abort(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+
+class _QueueFile:
+    """The read() side of a queue of chunks, for glance_store's add()."""
+
+    def __init__(self, q):
+        self._q = q
+        self._buf = b''
+        self._eof = False
+
+    def read(self, size=-1):
+        while not self._eof and (size < 0 or len(self._buf) < size):
+            chunk = self._q.get()
+            if chunk is _ABORT:
+                raise _Abort()
+            if chunk is None:
+                self._eof = True
+            else:
+                self._buf += chunk
+        if size < 0:
+            size = len(self._buf)
+        out, self._buf = self._buf[:size], self._buf[size:]
+        return out
+
+
+class _Abort(Exception):
+    """Raised inside the driver's add() so that it drops partial data."""
+
+
+_ABORT = object()
+
+
+class _GlanceWriter:
+    """Any glance_store backend: its add() pulls from a queue in a thread."""
+
+    location = None  # the backend tells only when the data is written
+
+    def __init__(self, backend, store, data_id, size, delete):
+        self._backend = backend
+        self._delete = delete
+        self._queue = queue.Queue(maxsize=4)
+        self._result = None
+        self._error = None
+        self._thread = threading.Thread(
+            target=self._add, args=(store, data_id, size), daemon=True,
+            name='glare-store-add')
+        self._thread.start()
+
+    def _add(self, store, data_id, size):
+        try:
+            result = store.add(data_id, _QueueFile(self._queue), size or 0,
+                               'sha1')
+            self._result = result[0]
+        except Exception as e:  # handed to the request thread
+            self._error = e
+
+    def write(self, chunk):
+        while self._thread.is_alive():
+            try:
+                self._queue.put(chunk, timeout=1)
+                return
+            except queue.Full:
+                continue
+        self._raise()
+
+    def _raise(self):
+        if isinstance(self._error, gs_exc.GlanceStoreException):
+            raise translate(self._error)
+        raise self._error or exception.ServiceUnavailable(
+            'The store stopped reading')
+
+    def finish(self):
+        self.write(None)
+        self._thread.join()
+        if self._error is not None:
+            self._raise()
+        return _join(self._backend, self._result)
+
+    def abort(self):
+        if self._thread.is_alive():
+            try:
+                self._queue.put(_ABORT, timeout=30)
+            except queue.Full:
+                LOG.warning('The store did not stop reading an aborted '
+                            'upload')
+            self._thread.join(timeout=30)
+        if self._result is not None:
+            try:
+                self._delete(_join(self._backend, self._result))
+            except Exception:
+                LOG.exception('Could not delete aborted upload data')
+
+
+def _join(backend, uri):
+    return '%s@%s' % (backend, uri) if backend else uri
+
+
+def _split(location):
+    """(backend or None, uri) of a location string."""
+    head, sep, rest = location.partition('@')
+    if sep and '://' not in head and '://' in rest:
+        return head, rest
+    return None, location
+
+
+class Stores:
+    """The configured backends, created once per process."""
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.multi = bool(conf.enabled_backends)
+        self.database = database.DatabaseStore(conf)
+        if self.multi:
+            from glance_store import multi_backend
+            store_conf.register_backend_opts(conf)
+            multi_backend.create_multi_stores(conf)
+            multi_backend.verify_store()
+            self.default = conf.glance_store.default_backend
+        else:
+            glance_store.create_stores(conf)
+            glance_store.verify_default_store()
+            self.default = conf.glance_store.default_store
+
+    # -- choosing -------------------------------------------------------
+    def store_for(self, type_name):
+        """The store name new blobs of a type go to."""
+        return artifact_type.type_option(
+            self.conf, type_name, 'default_store') or self.default
+
+    def _driver(self, name):
+        if self.multi:
+            from glance_store import multi_backend
+            return multi_backend.get_store_from_store_identifier(name)
+        return glance_store.get_store_from_scheme(name)
+
+    def check_store(self, name):
+        """ConfigurationError unless name is a usable store."""
+        if name == DATABASE:
+            return
+        try:
+            self._driver(name)
+        except (gs_exc.UnknownScheme, gs_exc.GlanceStoreException) as e:
+            raise exception.ConfigurationError(
+                'Unknown store "%s": %s' % (name, e))
+
+    # -- writing --------------------------------------------------------
+    def writer(self, name, data_id, size=None):
+        """An object with write(chunk), finish() -> location, abort().
+
+        Its ``location`` attribute is set before any data is written when
+        the store can tell where the data goes (crash clean-up uses it).
+        """
+        if name == DATABASE:
+            return self.database.writer(data_id)
+        driver = self._driver(name)
+        datadir = getattr(driver, 'datadir', None)
+        if type(driver).__module__.endswith('filesystem') and datadir and \
+                not getattr(driver, 'multiple_datadirs', False):
+            return _FileWriter(driver, datadir, data_id)
+        return _GlanceWriter(name if self.multi else None, driver,
+                             data_id, size, self.delete)
+
+    # -- reading --------------------------------------------------------
+    def _location(self, location):
+        backend, uri = _split(location)
+        if backend:
+            return backend, gs_location.get_location_from_uri_and_backend(
+                uri, backend, conf=self.conf)
+        return None, gs_location.get_location_from_uri(uri, conf=self.conf)
+
+    def open(self, location, offset=0, length=None):
+        """A Reader of the data from offset, length bytes (None: to end)."""
+        if location.startswith('sql://'):
+            return self.database.open(location, offset, length)
+        if _split(location)[1].startswith('file://'):
+            return self._open_file(_split(location)[1][len('file://'):],
+                                   offset, length)
+        try:
+            backend, loc = self._location(location)
+            chunks, size = self._driver_of(backend, loc).get(
+                loc, offset=offset, chunk_size=length)
+        except gs_exc.GlanceStoreException as e:
+            raise translate(e)
+        if length is None:
+            length = max(size - offset, 0) if size else size
+        return base.Reader(chunks, length)
+
+    def _driver_of(self, backend, loc):
+        return self._driver(backend) if backend else \
+            glance_store.get_store_from_uri(loc.get_uri())
+
+    @staticmethod
+    def _open_file(path, offset, length):
+        try:
+            f = open(urllib.parse.unquote(path), 'rb')
+        except FileNotFoundError:
+            raise exception.NotFound('Blob data not found in the store')
+        size = os.fstat(f.fileno()).st_size
+        f.seek(offset)
+        if length is None:
+            length = max(size - offset, 0)
+        return base.Reader(_file_chunks(f, length), length, file=f)
+
+    def size(self, location):
+        """Size of the data at a location (for internal locations)."""
+        if location.startswith('sql://'):
+            return self.database.size(location)
+        try:
+            backend, loc = self._location(location)
+            return self._driver_of(backend, loc).get_size(loc)
+        except gs_exc.GlanceStoreException as e:
+            raise translate(e)
+
+    # -- deleting -------------------------------------------------------
+    def delete(self, location):
+        """Remove the data; data already gone is not an error."""
+        if location.startswith('sql://'):
+            return self.database.delete(location)
+        try:
+            backend, loc = self._location(location)
+            self._driver_of(backend, loc).delete(loc)
+        except gs_exc.NotFound:
+            pass
+        except gs_exc.GlanceStoreException as e:
+            raise translate(e)
+
+    # -- internal locations ---------------------------------------------
+    def check_internal(self, url, backend=None):
+        """The location string for an admin-given store URI, or an error."""
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+        if scheme in RESTRICTED_SCHEMES:
+            raise exception.Forbidden('Locations with scheme "%s" are not '
+                                      'allowed' % scheme)
+        location = _join(backend, url) if self.multi else url
+        try:
+            self._location(location)
+        except (gs_exc.UnknownScheme, gs_exc.BadStoreUri) as e:
+            raise exception.BadRequest('Unknown store location: %s' % e)
+        return location
