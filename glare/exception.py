@@ -101,6 +101,12 @@ class ArtifactExists(Conflict):
                'for this owner: %(name)s %(version)s')
 
 
+class LengthRequired(GlareException):
+    code = 411
+    title = 'Length Required'
+    msg_fmt = 'Send the data with a Content-Length or chunked encoding'
+
+
 class RequestEntityTooLarge(GlareException):
     code = 413
     title = 'Request Entity Too Large'
@@ -117,6 +123,18 @@ class RequestedRangeNotSatisfiable(GlareException):
     code = 416
     title = 'Requested Range Not Satisfiable'
     msg_fmt = 'Requested range not satisfiable'
+
+
+class BadGateway(GlareException):
+    code = 502
+    title = 'Bad Gateway'
+    msg_fmt = 'An external server answered wrongly'
+
+
+class StorageFull(GlareException):
+    code = 507
+    title = 'Insufficient Storage'
+    msg_fmt = 'The store has no room left for this data'
 
 
 class ServiceUnavailable(GlareException):

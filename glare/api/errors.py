@@ -19,6 +19,7 @@ def from_exception(exc):
     headers = [('Content-Type', JSON_TYPE)]
     if isinstance(exc, exception.MethodNotAllowed) and exc.allowed:
         headers.append(('Allow', ', '.join(exc.allowed)))
+    headers.extend(getattr(exc, 'headers', {}).items())
     extra = getattr(exc, 'body_extra', None)
     if extra:
         body.update(extra)

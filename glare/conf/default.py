@@ -52,6 +52,12 @@ artifact_opts = [
                 help='Keep deleted artifacts and their data in status '
                      '"deleted" until glare-scrubber purges them, instead '
                      'of removing them at once.'),
+    cfg.IntOpt('stale_upload_timeout', default=300, min=1,
+               help='Seconds after which an upload whose API worker stopped '
+                    'reporting progress is taken for dead: the next API '
+                    'start or glare-scrubber run removes its partial data '
+                    'and gives the blob back its previous value. Workers '
+                    'report every fifth of this time.'),
     cfg.StrOpt('glare_publisher_id', default='artifact',
                help='Publisher id of the notifications the service emits.'),
 ]

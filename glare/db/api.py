@@ -5,6 +5,7 @@ import functools
 
 from oslo_db import api as oslo_db_api
 from oslo_db.sqlalchemy import enginefacade
+from oslo_utils import timeutils
 import sqlalchemy as sa
 
 context_manager = enginefacade.transaction_context()
@@ -137,3 +138,8 @@ def reader(fn):
         with context_manager.reader.connection.using(context) as conn:
             return fn(context, conn, *args, **kwargs)
     return wrapper
+
+
+def now():
+    """The current UTC time as the naive datetime the tables store."""
+    return timeutils.utcnow().replace(tzinfo=None)

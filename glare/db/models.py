@@ -12,6 +12,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import orm
 from sqlalchemy import String
 from sqlalchemy import text
+from sqlalchemy import true as sa_true
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.dialects import mysql
@@ -153,6 +154,9 @@ class ArtifactBlob(Base):
     sha256 = Column(String(64), nullable=True)
     external = Column(Boolean, nullable=False, default=False)
     url = Column(Text, nullable=True)
+    # False for an internal location an admin set: the data was not
+    # written by the service, so it never deletes it
+    managed = Column(Boolean, nullable=False, server_default=sa_true())
     status = Column(String(32), nullable=False)
     content_type = Column(String(255), nullable=True)
     created_at = Column(Timestamp, nullable=False)

@@ -9,6 +9,9 @@ def _blob(type_name, artifact_id, field_name, key, blob):
         return None
     out = {k: blob.get(k) for k in ('size', 'md5', 'sha1', 'sha256',
                                     'external', 'status', 'content_type')}
+    if out['status'] == 'saving':
+        # the values of the data being replaced, until the new data lands
+        out.update(size=None, md5=None, sha1=None, sha256=None)
     if blob.get('external'):
         out['url'] = blob.get('url')
     else:

@@ -37,7 +37,7 @@ def translate(exc):
     if isinstance(exc, gs_exc.NotFound):
         return exception.NotFound('Blob data not found in the store')
     if isinstance(exc, gs_exc.StorageFull):
-        return base.StorageFull()
+        return exception.StorageFull()
     if isinstance(exc, (gs_exc.BadStoreUri, gs_exc.UnknownScheme)):
         return exception.BadRequest('Invalid store location: %s' % exc)
     if isinstance(exc, (gs_exc.StorageWriteDenied, gs_exc.Forbidden,
@@ -81,7 +81,7 @@ class _FileWriter:
             try:
                 view = view[os.write(self._fd, view):]
             except OSError as e:
-                raise base.StorageFull() if e.errno in (28, 27) else e
+                raise exception.StorageFull() if e.errno in (28, 27) else e
 
     def finish(self):
         os.fsync(self._fd)
@@ -216,12 +216,12 @@ class Stores:
             from glance_store import multi_backend
             store_conf.register_backend_opts(conf)
             multi_backend.create_multi_stores(conf)
-            multi_backend.verify_store()
             self.default = conf.glance_store.default_backend
         else:
             glance_store.create_stores(conf)
-            glance_store.verify_default_store()
             self.default = conf.glance_store.default_store
+        # glance_store's own verify functions read the global CONF
+        self.check_store(self.default)
 
     # -- choosing -------------------------------------------------------
     def store_for(self, type_name):
@@ -264,11 +264,14 @@ class Stores:
 
     # -- reading --------------------------------------------------------
     def _location(self, location):
+        """(driver, glance_store Location) of a location string."""
         backend, uri = _split(location)
         if backend:
-            return backend, gs_location.get_location_from_uri_and_backend(
-                uri, backend, conf=self.conf)
-        return None, gs_location.get_location_from_uri(uri, conf=self.conf)
+            return self._driver(backend), \
+                gs_location.get_location_from_uri_and_backend(
+                    uri, backend, conf=self.conf)
+        return glance_store.get_store_from_uri(uri), \
+            gs_location.get_location_from_uri(uri, conf=self.conf)
 
     def open(self, location, offset=0, length=None):
         """A Reader of the data from offset, length bytes (None: to end)."""
@@ -278,18 +281,14 @@ class Stores:
             return self._open_file(_split(location)[1][len('file://'):],
                                    offset, length)
         try:
-            backend, loc = self._location(location)
-            chunks, size = self._driver_of(backend, loc).get(
+            driver, loc = self._location(location)
+            chunks, size = driver.get(
                 loc, offset=offset, chunk_size=length)
         except gs_exc.GlanceStoreException as e:
             raise translate(e)
         if length is None:
             length = max(size - offset, 0) if size else size
         return base.Reader(chunks, length)
-
-    def _driver_of(self, backend, loc):
-        return self._driver(backend) if backend else \
-            glance_store.get_store_from_uri(loc.get_uri())
 
     @staticmethod
     def _open_file(path, offset, length):
@@ -308,8 +307,8 @@ class Stores:
         if location.startswith('sql://'):
             return self.database.size(location)
         try:
-            backend, loc = self._location(location)
-            return self._driver_of(backend, loc).get_size(loc)
+            driver, loc = self._location(location)
+            return driver.get_size(loc)
         except gs_exc.GlanceStoreException as e:
             raise translate(e)
 
@@ -319,8 +318,8 @@ class Stores:
         if location.startswith('sql://'):
             return self.database.delete(location)
         try:
-            backend, loc = self._location(location)
-            self._driver_of(backend, loc).delete(loc)
+            driver, loc = self._location(location)
+            driver.delete(loc)
         except gs_exc.NotFound:
             pass
         except gs_exc.GlanceStoreException as e:

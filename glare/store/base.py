@@ -1,15 +1,7 @@
 """What every store shares: the reader type, chunk size, storage errors."""
 
-from glare import exception
-
 # bytes per chunk moved between the socket, the digests and the stores
 CHUNK_SIZE = 1 << 20
-
-
-class StorageFull(exception.GlareException):
-    code = 507
-    title = 'Insufficient Storage'
-    msg_fmt = 'The store has no room left for this data'
 
 
 class Reader:

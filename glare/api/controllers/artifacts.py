@@ -2,6 +2,7 @@
 
 import pecan
 
+from glare.api.controllers import blobs
 from glare.api import method
 
 
@@ -12,6 +13,9 @@ def _service():
 def _query_params(request):
     """Query parameters in order, repeated ones kept; '?&a=b' tolerated."""
     return [(k, v) for k, v in request.GET.items() if k]
+
+
+_BLOBS = blobs.BlobsController()
 
 
 class ArtifactsController:
@@ -27,6 +31,12 @@ class ArtifactsController:
         elif len(args) == 2:
             handlers = {'GET': self.show, 'PATCH': self.update,
                         'DELETE': self.delete}
+        elif args[2]:
+            # .../{field}[/{key}]: the key may itself hold slashes
+            args = args[:3] + (['/'.join(args[3:])] if len(args) > 3
+                               else [])
+            handlers = {'GET': _BLOBS.download, 'PUT': _BLOBS.upload,
+                        'DELETE': _BLOBS.delete}
         else:
             pecan.abort(404)
         if verb not in handlers:

@@ -1,4 +1,5 @@
-"""Blob data: uploads in flight, store trash, quotas, database store."""
+"""Blob data: uploads in flight, store trash, quotas, database store,
+and which blob data the service wrote (and may delete)."""
 
 from alembic import op
 import sqlalchemy as sa
@@ -29,6 +30,8 @@ def _table_args(bind):
 
 def upgrade():
     args = _table_args(op.get_bind())
+    op.add_column('glare_artifact_blobs', sa.Column(
+        'managed', sa.Boolean, nullable=False, server_default=sa.true()))
     op.create_table(
         'glare_blob_uploads',
         sa.Column('id', sa.String(36), primary_key=True),

@@ -1,0 +1,300 @@
+"""Blob records: uploads in flight, their quota room, swaps and trash.
+
+Every function that changes a blob locks its artifact's row first
+(SELECT ... FOR UPDATE; SQLite writers are serialised by BEGIN IMMEDIATE),
+so uploads, locations, activation and deletion of one artifact see each
+other's effects, on every backend and across API processes.
+"""
+
+import uuid
+
+from oslo_db import exception as db_exc
+import sqlalchemy as sa
+
+from glare.db import api
+from glare.db import models
+from glare import exception
+
+A = models.Artifact.__table__
+B = models.ArtifactBlob.__table__
+U = models.BlobUpload.__table__
+TRASH = models.StoreTrash.__table__
+now = api.now
+
+
+def _lock_artifact(session, artifact_id):
+    row = session.execute(
+        sa.select(A.c.id, A.c.type_name, A.c.owner, A.c.status,
+                  A.c.visibility)
+        .where(A.c.id == artifact_id).with_for_update()).first()
+    if row is None:
+        raise exception.ArtifactNotFound(id=artifact_id)
+    return row
+
+
+def _blob_row(session, artifact_id, name, key):
+    return session.execute(sa.select(B).where(
+        B.c.artifact_id == artifact_id, B.c.name == name,
+        B.c.key_name == key)).first()
+
+
+# -- room: field, folder and quotas ----------------------------------------
+
+def _sum(session, query):
+    return session.execute(query).scalar() or 0
+
+
+def _folder_used(session, artifact_id, name, key):
+    """Bytes the other keys of a folder hold or have reserved."""
+    stored = sa.select(sa.func.sum(B.c.size)).where(
+        B.c.artifact_id == artifact_id, B.c.name == name,
+        B.c.key_name != key)
+    reserved = sa.select(sa.func.sum(U.c.reserved)).where(
+        U.c.artifact_id == artifact_id, U.c.blob_name == name,
+        U.c.key_name != key)
+    return _sum(session, stored) + _sum(session, reserved)
+
+
+def data_used(session, owner, type_name=None):
+    """Bytes a project keeps in the stores, plus those reserved by uploads.
+
+    External blobs and internal locations set by an admin take no room
+    the service manages and do not count.
+    """
+    stored = sa.select(sa.func.sum(B.c.size)).select_from(
+        B.join(A, A.c.id == B.c.artifact_id)).where(
+        A.c.owner == owner, A.c.status != 'deleted',
+        B.c.external == sa.false(), B.c.managed == sa.true())
+    reserved = sa.select(sa.func.sum(U.c.reserved)).where(U.c.owner == owner)
+    if type_name is not None:
+        stored = stored.where(A.c.type_name == type_name)
+        reserved = reserved.where(U.c.type_name == type_name)
+    return _sum(session, stored) + _sum(session, reserved)
+
+
+class Limits:
+    """What bounds one upload: static caps and the project's data quotas.
+
+    ``quotas`` is a callable (session, owner, type_name) -> (global limit,
+    type limit), each None when unlimited; it runs inside the reserving
+    transaction so that overrides set meanwhile are honoured.
+    """
+
+    def __init__(self, max_blob_size=None, max_folder_size=None,
+                 quotas=None):
+        self.max_blob_size = max_blob_size
+        self.max_folder_size = max_folder_size
+        self.quotas = quotas
+
+
+def _room(session, upload, limits, own_reserved):
+    """Largest total the upload may reserve; None when unbounded."""
+    bounds = []
+    if limits.max_blob_size is not None:
+        bounds.append(limits.max_blob_size)
+    if limits.max_folder_size is not None:
+        bounds.append(limits.max_folder_size - _folder_used(
+            session, upload.artifact_id, upload.blob_name, upload.key_name))
+    if limits.quotas is not None:
+        total, per_type = limits.quotas(session, upload.owner,
+                                        upload.type_name)
+        if total is not None or per_type is not None:
+            from glare.db import quotas as quotas_db
+            quotas_db.lock_project(session, upload.owner)
+        if total is not None:
+            bounds.append(total - data_used(session, upload.owner) +
+                          own_reserved)
+        if per_type is not None:
+            bounds.append(per_type - data_used(
+                session, upload.owner, upload.type_name) + own_reserved)
+    return min(bounds) if bounds else None
+
+
+def _too_large(wanted, room):
+    return exception.RequestEntityTooLarge(
+        'The data (%d bytes or more) exceeds the room left for this blob: '
+        '%d bytes (field size limit, folder size limit or data quota)'
+        % (wanted, max(room, 0)))
+
+
+# -- uploads ---------------------------------------------------------------
+
+@api.writer
+def begin_upload(context, session, upload, limits, reserve, allowed):
+    """Record an upload in flight and mark its blob saving.
+
+    upload: dict of the glare_blob_uploads columns but the timestamps.
+    reserve: bytes to reserve now (the Content-Length, or a first step).
+    allowed(artifact_row): raises unless the blob may be written now.
+    Conflict when the blob is being written already; 413 when the room
+    left is smaller than reserve.
+    """
+    art = _lock_artifact(session, upload['artifact_id'])
+    allowed(art)
+    now = api.now()
+    row = dict(upload, created_at=now, heartbeat_at=now, reserved=0)
+    try:
+        session.execute(U.insert(), row)
+        session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.Conflict('The blob is being uploaded already')
+    upload_row = session.execute(sa.select(U).where(
+        U.c.id == upload['id'])).first()
+    room = _room(session, upload_row, limits, 0)
+    if room is not None and reserve > room:
+        raise _too_large(reserve, room)
+    session.execute(U.update().where(U.c.id == upload['id'])
+                    .values(reserved=reserve))
+    _mark_saving(session, upload, now)
+
+
+def _mark_saving(session, upload, now):
+    blob = _blob_row(session, upload['artifact_id'], upload['blob_name'],
+                     upload['key_name'])
+    if blob is None:
+        session.execute(B.insert(), dict(
+            id=str(uuid.uuid4()), artifact_id=upload['artifact_id'],
+            name=upload['blob_name'], key_name=upload['key_name'],
+            external=False, status='saving', created_at=now,
+            updated_at=now))
+    elif blob.status == 'saving':
+        raise exception.Conflict('The blob is being uploaded already')
+    elif blob.external:
+        raise exception.Conflict('The blob has an external location; '
+                                 'delete it before uploading data')
+    else:
+        session.execute(B.update().where(B.c.id == blob.id)
+                        .values(status='saving'))
+
+
+@api.writer
+def extend_upload(context, session, upload_id, limits, needed, wanted):
+    """Grow an upload's reservation to wanted bytes, or as far as the
+    room goes; 413 when that is less than needed. Returns the new total.
+    """
+    upload = session.execute(sa.select(U).where(
+        U.c.id == upload_id).with_for_update()).first()
+    if upload is None:
+        raise exception.Conflict('The upload was cancelled')
+    room = _room(session, upload, limits, upload.reserved)
+    if room is not None and needed > room:
+        raise _too_large(needed, room)
+    total = wanted if room is None else min(wanted, room)
+    session.execute(U.update().where(U.c.id == upload_id).values(
+        reserved=total, heartbeat_at=api.now()))
+    return total
+
+
+@api.writer
+def heartbeat(context, session, upload_id):
+    session.execute(U.update().where(U.c.id == upload_id).values(
+        heartbeat_at=api.now()))
+
+
+@api.writer
+def set_upload_location(context, session, upload_id, location):
+    session.execute(U.update().where(U.c.id == upload_id).values(
+        location=location))
+
+
+@api.writer
+def finish_upload(context, session, upload_id, values, allowed):
+    """Make the uploaded data the blob's value, atomically.
+
+    The data it replaces goes to the trash in the same transaction.
+    Returns (trash id, old location) or (None, None).
+    """
+    upload = session.execute(sa.select(U).where(U.c.id == upload_id)).first()
+    if upload is None:
+        raise exception.Conflict('The upload was cancelled')
+    allowed(_lock_artifact(session, upload.artifact_id))
+    blob = _blob_row(session, upload.artifact_id, upload.blob_name,
+                     upload.key_name)
+    if blob is None:
+        raise exception.Conflict('The blob was removed during the upload')
+    trash_id = old = None
+    if blob.url and not blob.external and blob.managed:
+        old = blob.url
+        trash_id = session.execute(TRASH.insert().values(
+            location=old, created_at=api.now())).inserted_primary_key[0]
+    session.execute(B.update().where(B.c.id == blob.id).values(
+        status='active', external=False, managed=True,
+        updated_at=api.now(), **values))
+    session.execute(U.delete().where(U.c.id == upload_id))
+    return trash_id, old
+
+
+@api.writer
+def abort_upload(context, session, upload_id):
+    """Forget an upload whose data is gone: the blob gets its old value."""
+    upload = session.execute(sa.select(U).where(U.c.id == upload_id)).first()
+    if upload is None:
+        return
+    blob = _blob_row(session, upload.artifact_id, upload.blob_name,
+                     upload.key_name)
+    if blob is not None and blob.status == 'saving':
+        if blob.url is None:
+            session.execute(B.delete().where(B.c.id == blob.id))
+        else:
+            session.execute(B.update().where(B.c.id == blob.id)
+                            .values(status='active'))
+    session.execute(U.delete().where(U.c.id == upload_id))
+
+
+@api.reader
+def stale_uploads(context, conn, before):
+    """Uploads whose worker stopped beating before the given time."""
+    return conn.execute(sa.select(U).where(U.c.heartbeat_at < before)).all()
+
+
+# -- locations and external blobs ------------------------------------------
+
+@api.writer
+def add_location(context, session, artifact_id, name, key, values, allowed):
+    """A new blob whose data is elsewhere; Conflict when one exists."""
+    allowed(_lock_artifact(session, artifact_id))
+    if _blob_row(session, artifact_id, name, key) is not None:
+        raise exception.Conflict('The blob already has data or a location')
+    now = api.now()
+    session.execute(B.insert(), dict(
+        values, id=str(uuid.uuid4()), artifact_id=artifact_id, name=name,
+        key_name=key, status='active', created_at=now, updated_at=now))
+
+
+@api.writer
+def delete_external(context, session, artifact_id, name, key, allowed):
+    allowed(_lock_artifact(session, artifact_id))
+    blob = _blob_row(session, artifact_id, name, key)
+    if blob is None:
+        raise exception.NotFound('The blob has no value')
+    if not blob.external:
+        raise exception.Forbidden('Only a blob with an external location '
+                                  'can be deleted; upload new data to '
+                                  'replace stored data')
+    session.execute(B.delete().where(B.c.id == blob.id))
+
+
+# -- trash -----------------------------------------------------------------
+
+def trash_locations(session, artifact_id):
+    """Put an artifact's stored data in the trash, in the purge's
+    transaction; returns [(trash id, location)]."""
+    rows = session.execute(sa.select(B.c.url).where(
+        B.c.artifact_id == artifact_id, B.c.managed == sa.true(),
+        B.c.external == sa.false(), B.c.url.is_not(None))).all()
+    now = api.now()
+    return [(session.execute(TRASH.insert().values(
+        location=r.url, created_at=now)).inserted_primary_key[0], r.url)
+        for r in rows]
+
+
+@api.reader
+def list_trash(context, conn, limit=100):
+    return conn.execute(sa.select(TRASH).order_by(TRASH.c.id)
+                        .limit(limit)).all()
+
+
+@api.writer
+def remove_trash(context, session, trash_ids):
+    if trash_ids:
+        session.execute(TRASH.delete().where(TRASH.c.id.in_(trash_ids)))

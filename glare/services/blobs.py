@@ -1,0 +1,298 @@
+"""Blob data: streaming upload and download, external blob removal."""
+
+import datetime
+import time
+import uuid
+
+from oslo_log import log as logging
+
+from glare.common import hashing
+from glare.db import blobs as db
+from glare import exception
+from glare.policies import blobs as rules
+from glare import policy
+from glare.services import hooks
+from glare.services import quotas
+from glare.store import base as store_base
+
+LOG = logging.getLogger(__name__)
+
+# bytes reserved against the room left at a time when the size is unknown
+RESERVE_STEP = 64 << 20
+
+
+class Body:
+    """The request body as a file: read(size) -> bytes, b'' at the end.
+
+    A body that ends before its Content-Length is a client that went away
+    or lied: BadRequest, so that nothing is kept.
+    """
+
+    def __init__(self, stream, length=None):
+        self._stream = stream
+        self._left = length
+
+    def read(self, size=-1):
+        if self._left is None:
+            return self._stream.read(size)
+        if self._left <= 0:
+            return b''
+        want = self._left if size is None or size < 0 else \
+            min(size, self._left)
+        data = self._stream.read(want)
+        if not data:
+            raise exception.BadRequest(
+                'The request body ended %d bytes before its Content-Length'
+                % self._left)
+        self._left -= len(data)
+        return data
+
+
+class Blob:
+    """Where a request points: the artifact, the field and the key."""
+
+    def __init__(self, service, context, type_name, artifact_id, field_name,
+                 key):
+        artifacts = service.artifacts
+        self.cls = artifacts.get_type(type_name)
+        self.values = artifacts.load(context, type_name, artifact_id)
+        self.type_name = self.values['type_name']
+        self.cls = artifacts.get_type(self.type_name)
+        self.field = self.cls.fields.get(field_name)
+        if self.field is None or not self.field.is_blob:
+            raise exception.BadRequest('%s is not a blob field of %s' % (
+                field_name, self.type_name))
+        if self.field.is_folder and not key:
+            raise exception.BadRequest('Blob folder %s needs a key: '
+                                       '.../%s/<key>' % (field_name,
+                                                         field_name))
+        if not self.field.is_folder and key:
+            raise exception.BadRequest('%s is a single blob, not a folder'
+                                       % field_name)
+        self.name = field_name
+        self.key = key
+        self.target = artifacts.target(context, self.values)
+        self.target['field'] = field_name
+
+    @property
+    def value(self):
+        value = self.values.get(self.name)
+        if self.field.is_folder:
+            return (value or {}).get(self.key)
+        return value
+
+    def af(self):
+        return self.cls.from_values(self.values)
+
+
+class Trash:
+    """Deletes data no blob refers to any more, then its trash rows."""
+
+    def __init__(self, stores):
+        self.stores = stores
+
+    def empty(self, context, trashed):
+        """trashed: [(trash id, location)], committed to the trash."""
+        done = []
+        for trash_id, location in trashed:
+            try:
+                self.stores.delete(location)
+                done.append(trash_id)
+            except Exception:
+                LOG.exception('Could not delete unreferenced blob data; '
+                              'glare-scrubber will retry')
+        db.remove_trash(context, done)
+        return len(done)
+
+
+class BlobService:
+    """Upload, download and removal of blob data. No HTTP, no SQL."""
+
+    def __init__(self, conf, artifacts, stores, trash):
+        self.conf = conf
+        self.artifacts = artifacts
+        self.stores = stores
+        self.trash = trash
+        self.stale_after = conf.stale_upload_timeout
+        self.heartbeat_every = max(self.stale_after / 5.0, 0.2)
+
+    def blob(self, context, type_name, artifact_id, field_name, key):
+        return Blob(self, context, type_name, artifact_id, field_name, key)
+
+    # -- rules -----------------------------------------------------------
+    def _writable(self, blob, status=None):
+        """Raise unless the blob may get new data now."""
+        status = status or blob.values['status']
+        if status == 'drafted':
+            return
+        if status == 'active' and blob.field.mutable:
+            return
+        raise exception.Forbidden(
+            'Blob %s of a %s artifact cannot be changed' % (blob.name,
+                                                            status))
+
+    def check_write(self, context, blob, rule):
+        self.artifacts._writable_type(context, blob.type_name)
+        context.can(rule, blob.target)
+        policy.check_write_field(context, blob.type_name, blob.name,
+                                 blob.target)
+        self._writable(blob)
+
+    def allowed(self, blob):
+        def check(row):
+            self._writable(blob, row.status)
+        return check
+
+    def _limits(self, blob):
+        def data_quotas(session, owner, type_name):
+            from glare.db import quotas as quotas_db
+            return quotas.limits(self.conf,
+                                 quotas_db.project_limits(session, owner),
+                                 type_name, 'max_uploaded_data')
+        return db.Limits(
+            max_blob_size=blob.field.max_blob_size,
+            max_folder_size=blob.field.max_folder_size
+            if blob.field.is_folder else None,
+            quotas=data_quotas)
+
+    # -- upload ----------------------------------------------------------
+    def upload(self, context, type_name, artifact_id, field_name, key,
+               stream, length, chunked, content_type):
+        """Stream data into a blob; returns the rendered artifact."""
+        if length is None and not chunked:
+            raise exception.LengthRequired()
+        blob = self.blob(context, type_name, artifact_id, field_name, key)
+        self.check_write(context, blob, rules.UPLOAD)
+        limits = self._limits(blob)
+        if length is not None and length > limits.max_blob_size:
+            raise exception.RequestEntityTooLarge(
+                'The data (%d bytes) exceeds the size limit of %s (%d '
+                'bytes)' % (length, field_name, limits.max_blob_size))
+        store = self.stores.store_for(blob.type_name)
+        upload_id = str(uuid.uuid4())
+        writer = self.stores.writer(store, upload_id, length)
+        record = dict(id=upload_id, artifact_id=blob.values['id'],
+                      blob_name=blob.name, key_name=blob.key or '',
+                      type_name=blob.type_name, owner=blob.values['owner'],
+                      store=store, location=writer.location)
+        try:
+            db.begin_upload(
+                context, record, limits,
+                length if length is not None else 0, self.allowed(blob))
+        except Exception:
+            writer.abort()
+            raise
+        try:
+            values = self._stream(context, blob, upload_id, writer, limits,
+                                  Body(stream, length), length)
+            values['content_type'] = content_type or \
+                'application/octet-stream'
+            trash_id, old = db.finish_upload(context, upload_id, values,
+                                             self.allowed(blob))
+        except BaseException:
+            self._abandon(context, upload_id, writer)
+            raise
+        if old is not None:
+            self.trash.empty(context, [(trash_id, old)])
+        LOG.info('Uploaded %d bytes to %s/%s of artifact %s', values['size'],
+                 field_name, key or '', blob.values['id'])
+        return self._after_write(context, blob, upload=True)
+
+    def _stream(self, context, blob, upload_id, writer, limits, body,
+                length):
+        """Move the data to the store; the blob's new values."""
+        fd = hooks.call(blob.cls.pre_upload_hook, context, blob.af(),
+                        blob.name, blob.key, body)
+        hasher = hashing.ParallelHasher()
+        reserved = length or 0
+        size = 0
+        beat = time.monotonic() + self.heartbeat_every
+        try:
+            while True:
+                try:
+                    chunk = fd.read(store_base.CHUNK_SIZE)
+                except exception.GlareException:
+                    raise
+                except Exception as exc:
+                    raise exception.BadRequest(
+                        'Reading the data failed: %s' % exc)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > reserved:
+                    reserved = self._reserve_more(context, upload_id, limits,
+                                                  size)
+                hasher.update(chunk)
+                writer.write(chunk)
+                if time.monotonic() > beat:
+                    db.heartbeat(context, upload_id)
+                    beat = time.monotonic() + self.heartbeat_every
+            location = writer.finish()
+            digests = hasher.hexdigests()
+        finally:
+            hasher.close()
+        return dict(size=size, url=location, **digests)
+
+    @staticmethod
+    def _reserve_more(context, upload_id, limits, size):
+        if size > limits.max_blob_size:
+            raise exception.RequestEntityTooLarge(
+                'The data exceeds the size limit of the blob (%d bytes)'
+                % limits.max_blob_size)
+        return db.extend_upload(context, upload_id, limits, size,
+                                size + RESERVE_STEP)
+
+    def _abandon(self, context, upload_id, writer):
+        """Remove the partial data, then the record of the upload."""
+        try:
+            writer.abort()
+        except Exception:
+            LOG.exception('Could not remove the data of upload %s; '
+                          'clean-up will retry', upload_id)
+            return
+        db.abort_upload(context, upload_id)
+
+    def _after_write(self, context, blob, upload):
+        values = self.artifacts.load(context, blob.type_name,
+                                     blob.values['id'])
+        af = blob.cls.from_values(values)
+        if upload:
+            hooks.call(blob.cls.post_upload_hook, context, af, blob.name,
+                       blob.key)
+        return self.artifacts.render(context, blob.type_name, values)
+
+    # -- removal ---------------------------------------------------------
+    def delete_external(self, context, type_name, artifact_id, field_name,
+                        key):
+        blob = self.blob(context, type_name, artifact_id, field_name, key)
+        self.check_write(context, blob, rules.DELETE_BLOB)
+        db.delete_external(context, blob.values['id'], blob.name,
+                           blob.key or '', self.allowed(blob))
+        return self._after_write(context, blob, upload=False)
+
+    # -- crash clean-up --------------------------------------------------
+    def clean_up(self, context):
+        """Undo uploads whose worker died; empty the trash.
+
+        Returns (uploads undone, trash entries removed).
+        """
+        before = db.now() - datetime.timedelta(seconds=self.stale_after)
+        undone = 0
+        for upload in db.stale_uploads(context, before):
+            if upload.location:
+                try:
+                    self.stores.delete(upload.location)
+                except Exception:
+                    LOG.exception('Could not delete the partial data of '
+                                  'upload %s', upload.id)
+                    continue
+            else:
+                LOG.warning('Upload %s to store %s died; that store cannot '
+                            'say where partial data went', upload.id,
+                            upload.store)
+            db.abort_upload(context, upload.id)
+            undone += 1
+        trash = db.list_trash(context, limit=1000)
+        emptied = self.trash.empty(context, [(t.id, t.location)
+                                             for t in trash])
+        return undone, emptied

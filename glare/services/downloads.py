@@ -1,0 +1,155 @@
+"""Blob downloads: checksum headers, HTTP ranges, external locations."""
+
+import re
+
+from glare import exception
+from glare.objects import base
+from glare.policies import blobs as rules
+from glare import policy
+from glare.services import hooks
+
+_BASE_POST_DOWNLOAD = base.BaseArtifact.post_download_hook.__func__
+_RANGE = re.compile(r'^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$', re.IGNORECASE)
+
+
+def parse_range(header, size):
+    """(offset, length) of a Range header against size; None for all.
+
+    One range only: a list of ranges, another unit or a malformed header
+    is ignored and the whole blob served, as RFC 9110 allows. A range that
+    starts past the end is 416.
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header)
+    if not match or match.group(1) == match.group(2) == '':
+        return None
+    first, last = match.groups()
+    if first == '':
+        suffix = int(last)
+        if suffix == 0:
+            raise RangeNotSatisfiable(size)
+        return max(size - suffix, 0), min(suffix, size)
+    first = int(first)
+    last = size - 1 if last == '' else int(last)
+    if first >= size:
+        raise RangeNotSatisfiable(size)
+    if last < first:
+        return None
+    last = min(last, size - 1)
+    return first, last - first + 1
+
+
+class RangeNotSatisfiable(exception.RequestedRangeNotSatisfiable):
+
+    def __init__(self, size):
+        super().__init__('The requested range is outside the %d bytes of '
+                         'the blob' % size)
+        self.headers = {'Content-Range': 'bytes */%d' % size}
+
+
+class Download:
+    """What to answer: status, headers and an iterable body.
+
+    ``file`` is an open local file positioned at the first byte to send
+    when the WSGI server may sendfile() it instead of iterating.
+    """
+
+    def __init__(self, status, headers, body=(), file=None, length=None):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.file = file
+        self.length = length
+
+
+def checksum_headers(value):
+    headers = {}
+    if value.get('md5'):
+        headers['Content-MD5'] = value['md5']
+    if value.get('sha1'):
+        headers['X-Openstack-Glare-Content-SHA1'] = value['sha1']
+    if value.get('sha256'):
+        headers['X-Openstack-Glare-Content-SHA256'] = value['sha256']
+    return headers
+
+
+class DownloadService:
+    """Reads blob data for the API. No HTTP framework, no SQL here."""
+
+    def __init__(self, conf, blobs, fetcher):
+        self.conf = conf
+        self.blobs = blobs
+        self.fetcher = fetcher
+
+    def download(self, context, type_name, artifact_id, field_name, key,
+                 range_header=None):
+        blob = self.blobs.blob(context, type_name, artifact_id, field_name,
+                               key)
+        if blob.values['status'] == 'deleted':
+            raise exception.Forbidden('The artifact is deleted')
+        context.can(rules.DOWNLOAD, blob.target)
+        if not policy.can_read_field(context, blob.type_name, blob.name,
+                                     blob.target):
+            raise exception.Forbidden('You may not read field %s' %
+                                      blob.name)
+        value = blob.value
+        if value is None:
+            raise exception.NotFound('Blob %s has no data' % field_name)
+        if value['status'] == 'saving':
+            raise exception.Conflict('Blob %s is being uploaded' % field_name)
+        af = blob.af()
+        hooks.call(blob.cls.pre_download_hook, context, af, blob.name,
+                   blob.key)
+        headers = checksum_headers(value)
+        if value['external']:
+            if self.conf.locations.external_download == 'redirect':
+                headers['Location'] = value['url']
+                return Download(301, headers)
+            return self._proxy(blob, value, headers)
+        return self._stored(context, blob, af, value, headers, range_header)
+
+    def _stored(self, context, blob, af, value, headers, range_header):
+        size = value['size'] or 0
+        part = parse_range(range_header, size)
+        offset, length = part if part else (0, size)
+        reader = self.blobs.stores.open(value['url'], offset, length)
+        headers['Content-Type'] = value.get('content_type') or \
+            'application/octet-stream'
+        headers['Accept-Ranges'] = 'bytes'
+        status = 200
+        if part:
+            status = 206
+            # Content-MD5 is the digest of the body sent: not of a part
+            headers.pop('Content-MD5', None)
+            headers['Content-Range'] = 'bytes %d-%d/%d' % (
+                offset, offset + length - 1, size)
+        hook = blob.cls.post_download_hook
+        if getattr(hook, '__func__', None) is _BASE_POST_DOWNLOAD:
+            return Download(status, headers, reader, file=reader.file,
+                            length=length)
+        data = hooks.call(hook, context, af, blob.name, blob.key, reader)
+        return Download(status, headers, data,
+                        length=length if data is reader else None)
+
+    def _proxy(self, blob, value, headers):
+        """Stream an external blob through the service."""
+        max_bytes = value.get('size') or blob.field.max_blob_size
+        response = self.fetcher.open(value['url'], max_bytes=max_bytes)
+        if value.get('size') is not None and response.length is not None \
+                and response.length != value['size']:
+            response.close()
+            raise exception.BadGateway(
+                'The data at the external location changed: %d bytes '
+                'instead of %d' % (response.length, value['size']))
+        headers['Content-Type'] = response.headers.get(
+            'Content-Type', 'application/octet-stream')
+        return Download(200, headers, _closing(response),
+                        length=response.length)
+
+
+def _closing(response):
+    try:
+        yield from response.iter_chunks()
+    finally:
+        response.close()
