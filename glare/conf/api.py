@@ -35,10 +35,18 @@ paste_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(api_group)
-    conf.register_opts(api_opts, group=api_group)
-    conf.register_group(paste_group)
-    conf.register_opts(paste_opts, group=paste_group)
+    # a group object of its own: oslo.config copies a registered
+    # OptGroup shallowly, so a shared one would share set_override()s
+    # between ConfigOpts instances
+    conf.register_group(cfg.OptGroup(api_group.name, title=api_group.title,
+                                     help=api_group.help))
+    conf.register_opts(api_opts, group=api_group.name)
+    # a group object of its own: oslo.config copies a registered
+    # OptGroup shallowly, so a shared one would share set_override()s
+    # between ConfigOpts instances
+    conf.register_group(cfg.OptGroup(paste_group.name, title=paste_group.title,
+                                     help=paste_group.help))
+    conf.register_opts(paste_opts, group=paste_group.name)
 
 
 def list_opts():

@@ -42,8 +42,12 @@ locations_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(locations_group)
-    conf.register_opts(locations_opts, group=locations_group)
+    # a group object of its own: oslo.config copies a registered
+    # OptGroup shallowly, so a shared one would share set_override()s
+    # between ConfigOpts instances
+    conf.register_group(cfg.OptGroup(locations_group.name, title=locations_group.title,
+                                     help=locations_group.help))
+    conf.register_opts(locations_opts, group=locations_group.name)
 
 
 def list_opts():

@@ -22,8 +22,12 @@ scrubber_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(scrubber_group)
-    conf.register_opts(scrubber_opts, group=scrubber_group)
+    # a group object of its own: oslo.config copies a registered
+    # OptGroup shallowly, so a shared one would share set_override()s
+    # between ConfigOpts instances
+    conf.register_group(cfg.OptGroup(scrubber_group.name, title=scrubber_group.title,
+                                     help=scrubber_group.help))
+    conf.register_opts(scrubber_opts, group=scrubber_group.name)
 
 
 def list_opts():

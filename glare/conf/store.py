@@ -39,4 +39,4 @@ def register_backend_opts(conf):
 
 
 def list_opts():
-    return [(None, store_opts)]
+    return [('DEFAULT', store_opts)]
