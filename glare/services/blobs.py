@@ -101,7 +101,8 @@ class Trash:
             except Exception:
                 LOG.exception('Could not delete unreferenced blob data; '
                               'glare-scrubber will retry')
-        db.remove_trash(context, done)
+        if done:
+            db.remove_trash(context, done)
         return len(done)
 
 

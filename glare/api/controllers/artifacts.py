@@ -31,7 +31,7 @@ class ArtifactsController:
         elif len(args) == 2:
             handlers = {'GET': self.show, 'PATCH': self.update,
                         'DELETE': self.delete}
-        elif args[2]:
+        elif len(args) >= 3 and args[2]:
             # .../{field}[/{key}]: the key may itself hold slashes
             args = args[:3] + (['/'.join(args[3:])] if len(args) > 3
                                else [])
