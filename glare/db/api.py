@@ -80,6 +80,13 @@ def install_engine_hooks(engine):
     if engine.dialect.name == 'sqlite' and not getattr(
             engine, '_glare_hooks', False):
         sa.event.listen(engine, 'connect', _sqlite_pragmas)
+        # oslo.db's own BEGIN listener ran first despite insert=True, so
+        # every writer began DEFERRED: one that read before writing got
+        # "database is locked" at once, without the busy timeout, when
+        # another worker wrote in between. Ours replaces it.
+        for listener in list(engine.dispatch.begin):
+            if getattr(listener, '__name__', '') == '_sqlite_emit_begin':
+                sa.event.remove(engine, 'begin', listener)
         sa.event.listen(engine, 'begin', _sqlite_begin, insert=True)
         engine._glare_hooks = True
         # oslo.db opened a first connection before these hooks existed

@@ -49,3 +49,28 @@ class TestSQLiteEngine(testtools.TestCase):
     def test_no_sleep_at_check_in(self):
         self.assertFalse(sa.event.contains(self.engine, 'checkin',
                                            engines._thread_yield))
+
+    def _begins(self, fn):
+        seen = []
+
+        def record(conn, cursor, statement, *args):
+            if statement.startswith('BEGIN'):
+                seen.append(statement)
+        sa.event.listen(self.engine, 'before_cursor_execute', record)
+        self.addCleanup(sa.event.remove, self.engine,
+                        'before_cursor_execute', record)
+        fn(type('Context', (), {})())
+        return seen
+
+    def test_writers_begin_immediate(self):
+        # a deferred writer that reads first cannot wait for the lock:
+        # SQLite answers "database is locked" at its first write
+        @db_api.writer
+        def write(context, session):
+            session.execute(sa.text('SELECT 1'))
+
+        @db_api.reader
+        def read(context, conn):
+            conn.execute(sa.text('SELECT 1'))
+        self.assertEqual(['BEGIN IMMEDIATE'], self._begins(write))
+        self.assertEqual(['BEGIN'], self._begins(read))

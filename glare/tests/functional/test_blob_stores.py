@@ -1,0 +1,116 @@
+"""Data quotas under concurrent uploads, and the database store."""
+
+import concurrent.futures
+import hashlib
+import os
+
+import requests
+import sqlalchemy as sa
+
+from glare.tests.functional import base
+from glare.tests.functional import test_blobs
+
+
+@base.with_backends
+class DataQuotaTests(test_blobs.BlobMixin):
+    """20 parallel uploads at the edge of a quota, on 4 API workers."""
+
+    WORKERS = 4
+    CONFIG = {'DEFAULT': {'max_uploaded_data': '1000'}}
+
+    def _parallel_uploads(self, make_data):
+        ids = [self.create()['id'] for _ in range(20)]
+
+        def put(artifact_id):
+            with requests.Session() as session:
+                return self.request(
+                    'PUT', self.blob_path(artifact_id, 'blob'),
+                    headers=self.user, data=make_data(),
+                    content_type='application/octet-stream',
+                    session=session).status_code
+        with concurrent.futures.ThreadPoolExecutor(20) as pool:
+            return sorted(pool.map(put, ids))
+
+    def used(self):
+        return sum((a['blob'] or {}).get('size') or 0 for a in self.list(
+            'limit=100&owner=' + self.project)['artifacts'])
+
+    def test_known_lengths_never_overshoot(self):
+        self.upload(self.create()['id'], 'blob', b'x' * 500)
+        codes = self._parallel_uploads(lambda: b'y' * 100)
+        self.assertEqual([200] * 5 + [413] * 15, codes)
+        self.assertEqual(1000, self.used())
+
+    def test_chunked_uploads_never_overshoot(self):
+        self.upload(self.create()['id'], 'blob', b'x' * 700)
+        codes = self._parallel_uploads(lambda: iter([b'y' * 50] * 2))
+        self.assertEqual([200] * 3 + [413] * 17, codes)
+        self.assertEqual(1000, self.used())
+
+    def test_room_comes_back_after_delete_and_failed_upload(self):
+        af = self.create()
+        self.upload(af['id'], 'blob', b'x' * 900)
+        other = self.create()
+        self.assertError(413, self.put_data(other['id'], 'blob', b'y' * 200))
+        self.assertEqual(204, self.delete(self.url(af['id']),
+                                          headers=self.user).status_code)
+        self.upload(other['id'], 'blob', b'y' * 200)
+
+    def test_project_override(self):
+        resp = self.request('PUT', '/quotas', headers=self.admin, json_body=[
+            {'project_id': self.project, 'project_quotas': [
+                {'quota_name': 'max_uploaded_data:sample_artifact',
+                 'quota_value': 150}]}])
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        af = self.create()
+        self.assertError(413, self.put_data(af['id'], 'blob', b'z' * 151))
+        self.upload(af['id'], 'blob', b'z' * 150)
+        # other projects keep the configured quota
+        self.user = self.auth(self.new_project())
+        self.upload(self.create()['id'], 'blob', b'z' * 900)
+
+
+@base.with_backends
+class DatabaseStoreTests(test_blobs.BlobMixin):
+    """[artifact_type:sample_artifact] default_store = database."""
+
+    CONFIG = {'artifact_type:sample_artifact': {'default_store': 'database'}}
+
+    def chunk_rows(self):
+        engine = sa.create_engine(self.server.db_url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text(
+                    'SELECT COUNT(*) FROM glare_blob_data_chunks')).scalar()
+        finally:
+            engine.dispose()
+
+    def test_round_trip_in_chunks(self):
+        files = self.store_files()
+        rows = self.chunk_rows()
+        af = self.create()
+        data = os.urandom(2 * 1024 * 1024 + 123)
+        out = self.upload(af['id'], 'blob', iter([data[:1000], data[1000:]]))
+        self.assertEqual(hashlib.sha256(data).hexdigest(),
+                         out['blob']['sha256'])
+        self.assertEqual(rows + 3, self.chunk_rows())
+        self.assertEqual(files, self.store_files())  # nothing on disk
+        self.assertEqual(data, self.download(af['id'], 'blob').content)
+        resp = self.request('GET', self.blob_path(af['id'], 'blob'),
+                            headers=dict(self.user,
+                                         Range='bytes=1048570-1048580'))
+        self.assertEqual(206, resp.status_code)
+        self.assertEqual(data[1048570:1048581], resp.content)
+        # replacing and deleting remove the old chunks
+        self.upload(af['id'], 'blob', b'small')
+        self.assertEqual(rows + 1, self.chunk_rows())
+        self.assertEqual(204, self.delete(self.url(af['id']),
+                                          headers=self.user).status_code)
+        self.assertEqual(rows, self.chunk_rows())
+
+    def test_failed_upload_leaves_no_chunks(self):
+        rows = self.chunk_rows()
+        af = self.create()
+        self.assertError(413, self.put_data(af['id'], 'small_blob',
+                                            iter([b'x' * 8, b'y' * 8])))
+        self.assertEqual(rows, self.chunk_rows())
