@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from glare.db import api
 from glare.db import models
+from glare.db import quotas as quotas_db
 from glare import exception
 
 A = models.Artifact.__table__
@@ -96,11 +97,9 @@ def _room(session, upload, limits, own_reserved):
         bounds.append(limits.max_folder_size - _folder_used(
             session, upload.artifact_id, upload.blob_name, upload.key_name))
     if limits.quotas is not None:
+        # the caller holds the project's lock
         total, per_type = limits.quotas(session, upload.owner,
                                         upload.type_name)
-        if total is not None or per_type is not None:
-            from glare.db import quotas as quotas_db
-            quotas_db.lock_project(session, upload.owner)
         if total is not None:
             bounds.append(total - data_used(session, upload.owner) +
                           own_reserved)
@@ -131,6 +130,10 @@ def begin_upload(context, session, upload, limits, reserve, allowed):
     """
     art = _lock_artifact(session, upload['artifact_id'])
     allowed(art)
+    # before any plain SELECT: MySQL fixes a transaction's snapshot at
+    # the first one, and the sums must see what the lock's previous
+    # holder committed
+    quotas_db.lock_project(session, upload['owner'])
     now = api.now()
     row = dict(upload, created_at=now, heartbeat_at=now, reserved=0)
     try:
@@ -176,6 +179,7 @@ def extend_upload(context, session, upload_id, limits, needed, wanted):
         U.c.id == upload_id).with_for_update()).first()
     if upload is None:
         raise exception.Conflict('The upload was cancelled')
+    quotas_db.lock_project(session, upload.owner)
     room = _room(session, upload, limits, upload.reserved)
     if room is not None and needed > room:
         raise _too_large(needed, room)
