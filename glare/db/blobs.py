@@ -89,10 +89,9 @@ class Limits:
 
 
 def _room(session, upload, limits, own_reserved):
-    """Largest total the upload may reserve; None when unbounded."""
+    """(largest total the upload may reserve or None when unbounded,
+    whether anything but the field's own size limit bounds it)."""
     bounds = []
-    if limits.max_blob_size is not None:
-        bounds.append(limits.max_blob_size)
     if limits.max_folder_size is not None:
         bounds.append(limits.max_folder_size - _folder_used(
             session, upload.artifact_id, upload.blob_name, upload.key_name))
@@ -106,7 +105,10 @@ def _room(session, upload, limits, own_reserved):
         if per_type is not None:
             bounds.append(per_type - data_used(
                 session, upload.owner, upload.type_name) + own_reserved)
-    return min(bounds) if bounds else None
+    shared = bool(bounds)
+    if limits.max_blob_size is not None:
+        bounds.append(limits.max_blob_size)
+    return (min(bounds) if bounds else None), shared
 
 
 def _too_large(wanted, room):
@@ -126,7 +128,9 @@ def begin_upload(context, session, upload, limits, reserve, allowed):
     reserve: bytes to reserve now (the Content-Length, or a first step).
     allowed(artifact_row): raises unless the blob may be written now.
     Conflict when the blob is being written already; 413 when the room
-    left is smaller than reserve.
+    left is smaller than reserve. Returns whether room shared with other
+    blobs (folder, quotas) bounds the upload: then a stream of unknown
+    length must reserve what it reads as it goes (extend_upload).
     """
     art = _lock_artifact(session, upload['artifact_id'])
     allowed(art)
@@ -143,12 +147,13 @@ def begin_upload(context, session, upload, limits, reserve, allowed):
         raise exception.Conflict('The blob is being uploaded already')
     upload_row = session.execute(sa.select(U).where(
         U.c.id == upload['id'])).first()
-    room = _room(session, upload_row, limits, 0)
+    room, shared = _room(session, upload_row, limits, 0)
     if room is not None and reserve > room:
         raise _too_large(reserve, room)
     session.execute(U.update().where(U.c.id == upload['id'])
                     .values(reserved=reserve))
     _mark_saving(session, upload, now)
+    return shared
 
 
 def _mark_saving(session, upload, now):
@@ -171,22 +176,23 @@ def _mark_saving(session, upload, now):
 
 
 @api.writer
-def extend_upload(context, session, upload_id, limits, needed, wanted):
-    """Grow an upload's reservation to wanted bytes, or as far as the
-    room goes; 413 when that is less than needed. Returns the new total.
+def extend_upload(context, session, upload_id, limits, total):
+    """Grow an upload's reservation to total bytes, or 413.
+
+    Reserving exactly what has arrived keeps concurrent uploads of one
+    project fair: a step beyond it would refuse others room that the
+    stream may never use.
     """
     upload = session.execute(sa.select(U).where(
         U.c.id == upload_id).with_for_update()).first()
     if upload is None:
         raise exception.Conflict('The upload was cancelled')
     quotas_db.lock_project(session, upload.owner)
-    room = _room(session, upload, limits, upload.reserved)
-    if room is not None and needed > room:
-        raise _too_large(needed, room)
-    total = wanted if room is None else min(wanted, room)
+    room = _room(session, upload, limits, upload.reserved)[0]
+    if room is not None and total > room:
+        raise _too_large(total, room)
     session.execute(U.update().where(U.c.id == upload_id).values(
         reserved=total, heartbeat_at=api.now()))
-    return total
 
 
 @api.writer

@@ -17,8 +17,6 @@ from glare.store import base as store_base
 
 LOG = logging.getLogger(__name__)
 
-# bytes reserved against the room left at a time when the size is unknown
-RESERVE_STEP = 64 << 20
 
 
 class Body:
@@ -177,7 +175,7 @@ class BlobService:
                       type_name=blob.type_name, owner=blob.values['owner'],
                       store=store, location=writer.location)
         try:
-            db.begin_upload(
+            shared = db.begin_upload(
                 context, record, limits,
                 length if length is not None else 0, self.allowed(blob))
         except Exception:
@@ -185,7 +183,7 @@ class BlobService:
             raise
         try:
             values = self._stream(context, blob, upload_id, writer, limits,
-                                  Body(stream, length), length)
+                                  Body(stream, length), length, shared)
             values['content_type'] = content_type or \
                 'application/octet-stream'
             trash_id, old = db.finish_upload(context, upload_id, values,
@@ -200,7 +198,7 @@ class BlobService:
         return self._after_write(context, blob, upload=True)
 
     def _stream(self, context, blob, upload_id, writer, limits, body,
-                length):
+                length, shared):
         """Move the data to the store; the blob's new values."""
         fd = hooks.call(blob.cls.pre_upload_hook, context, blob.af(),
                         blob.name, blob.key, body)
@@ -221,8 +219,8 @@ class BlobService:
                     break
                 size += len(chunk)
                 if size > reserved:
-                    reserved = self._reserve_more(context, upload_id, limits,
-                                                  size)
+                    self._reserve(context, upload_id, limits, size, shared)
+                    reserved = size
                 hasher.update(chunk)
                 writer.write(chunk)
                 if time.monotonic() > beat:
@@ -235,13 +233,14 @@ class BlobService:
         return dict(size=size, url=location, **digests)
 
     @staticmethod
-    def _reserve_more(context, upload_id, limits, size):
+    def _reserve(context, upload_id, limits, size, shared):
+        """A stream of unknown length has size bytes: is there room?"""
         if size > limits.max_blob_size:
             raise exception.RequestEntityTooLarge(
                 'The data exceeds the size limit of the blob (%d bytes)'
                 % limits.max_blob_size)
-        return db.extend_upload(context, upload_id, limits, size,
-                                size + RESERVE_STEP)
+        if shared:
+            db.extend_upload(context, upload_id, limits, size)
 
     def _abandon(self, context, upload_id, writer):
         """Remove the partial data, then the record of the upload."""
