@@ -114,3 +114,62 @@ class DatabaseStoreTests(test_blobs.BlobMixin):
         self.assertError(413, self.put_data(af['id'], 'small_blob',
                                             iter([b'x' * 8, b'y' * 8])))
         self.assertEqual(rows, self.chunk_rows())
+
+
+@base.with_backends
+class MultiStoreTests(test_blobs.BlobMixin):
+    """Multi-store mode: two file backends, the type on the second one.
+
+    The second uses filesystem_store_datadirs, which the direct file
+    writer leaves to glance_store's own add(): both paths are exercised.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        cls.CONFIG = {
+            'DEFAULT': {'enabled_backends': 'fast:file, cheap:file'},
+            'glance_store': {'default_backend': 'fast'},
+            'fast': {'filesystem_store_datadir': '$state_path/fast'},
+            'cheap': {'filesystem_store_datadir': '',
+                      # one datadir: the option is multi-valued
+                      'filesystem_store_datadirs': '$state_path/cheap:100'},
+            'artifact_type:sample_artifact': {'default_store': 'cheap'},
+        }
+        super().setUpClass()
+
+    def files(self, *names):
+        found = []
+        for name in names:
+            path = os.path.join(self.server.workdir, 'state', name)
+            if os.path.isdir(path):
+                found += os.listdir(path)
+        return sorted(found)
+
+    def test_type_store_and_round_trip(self):
+        before = self.files('cheap')
+        af = self.create()
+        data = os.urandom(300000)
+        out = self.upload(af['id'], 'blob', data)
+        self.assertEqual(hashlib.md5(data).hexdigest(), out['blob']['md5'])
+        self.assertEqual(len(before) + 1, len(self.files('cheap')))
+        self.assertEqual([], self.files('fast'))
+        resp = self.download(af['id'], 'blob')
+        self.assertEqual(data, resp.content)
+        resp = self.request('GET', self.blob_path(af['id'], 'blob'),
+                            headers=dict(self.user, Range='bytes=-10'))
+        self.assertEqual(data[-10:], resp.content)
+        self.upload(af['id'], 'blob', b'again')
+        self.assertEqual(len(before) + 1, len(self.files('cheap')))
+        self.assertEqual(204, self.delete(self.url(af['id']),
+                                          headers=self.user).status_code)
+        self.assertEqual(before, self.files('cheap'))
+
+    def test_failed_upload_through_glance_store_leaves_nothing(self):
+        before = self.files('cheap')
+        af = self.create()
+        self.assertError(413, self.put_data(af['id'], 'small_blob',
+                                            iter([b'x' * 8, b'y' * 8])))
+        self.assertError(400, self.put_data(af['id'], 'blob',
+                                            b'invalid_data'))
+        self.assertEqual(before, self.files('cheap'))
+        self.assertIsNone(self.show(af['id'])['blob'])
