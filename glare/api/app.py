@@ -23,6 +23,7 @@ from glare.db import api as db_api
 from glare.objects import registry as type_registry
 from glare import policy
 from glare.services import artifacts
+from glare.services import quotas
 
 LOG = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ def build_services(conf):
         artifact_type.register_type_opts(conf, name)
     return types.SimpleNamespace(
         registry=registry,
-        artifacts=artifacts.ArtifactService(conf, registry))
+        artifacts=artifacts.ArtifactService(conf, registry),
+        quotas=quotas.QuotaService(conf, registry))
 
 
 class _Request(pecan.Request):

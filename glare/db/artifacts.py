@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from glare.db import api
 from glare.db import models
 from glare.db import query as q
+from glare.db import quotas
 from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
@@ -127,8 +128,15 @@ def _column_values(values):
 # -- writers -------------------------------------------------------------
 
 @api.writer
-def create(context, session, type_name, fields, values):
-    """Insert a new artifact with its tags and properties."""
+def create(context, session, type_name, fields, values, count_quota=None):
+    """Insert a new artifact with its tags and properties.
+
+    count_quota: a glare.db.quotas.CountQuota, checked in this transaction
+    before anything is written (Forbidden when the owner has no room left).
+    """
+    if count_quota is not None:
+        quotas.check_artifact_count(session, values['owner'], type_name,
+                                    count_quota)
     row = _column_values(values)
     row.update(id=values['id'], type_name=type_name,
                uniq_key=uniq_key(type_name, values['name'],

@@ -16,6 +16,7 @@ from glare import policy
 from glare.services import hooks
 from glare.services import listing
 from glare.services import patching
+from glare.services import quotas
 from glare.services import render
 
 LOG = logging.getLogger(__name__)
@@ -160,7 +161,9 @@ class ArtifactService:
         af = cls.from_values(values)
         hooks.call(cls.pre_create_hook, context, af)
         values = af.to_values()
-        db.create(context, type_name, cls.fields, values)
+        db.create(context, type_name, cls.fields, values,
+                  count_quota=quotas.count_quota(self.conf, self.registry,
+                                                 type_name))
         values['type_name'] = type_name
         hooks.call(cls.post_create_hook, context, cls.from_values(values))
         LOG.info('Artifact %s of type %s created', values['id'], type_name)

@@ -1,8 +1,9 @@
-"""The root of the v1 API: schemas and artifacts."""
+"""The root of the v1 API: schemas, artifacts and quotas."""
 
 import pecan
 
 from glare.api.controllers import artifacts
+from glare.api.controllers import quotas
 from glare.api import method
 
 
@@ -44,3 +45,9 @@ class SchemasController:
 class RootController:
     schemas = SchemasController()
     artifacts = artifacts.ArtifactsController()
+    quotas = quotas.QuotasController()
+
+
+# not a Python name: routed explicitly
+pecan.route(RootController, 'project-quotas',
+            quotas.ProjectQuotasController())
