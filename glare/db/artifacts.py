@@ -359,3 +359,20 @@ def get_summary(context, conn, artifact_id):
         A.c.type_name, A.c.owner, A.c.visibility, A.c.status).where(
         A.c.id == artifact_id)).first()
     return None if row is None else dict(row._mapping)
+
+
+@api.reader
+def deleted_before(context, conn, before, limit, after=None):
+    """Up to limit (id, updated_at) rows of artifacts in status 'deleted'
+    whose updated_at (the time of the delete) is older than before, oldest
+    first. after: (updated_at, id) of the previous page's last row.
+    """
+    query = sa.select(A.c.id, A.c.updated_at).where(
+        A.c.status == 'deleted', A.c.updated_at < before)
+    if after is not None:
+        updated_at, last_id = after
+        query = query.where(sa.or_(
+            A.c.updated_at > updated_at,
+            sa.and_(A.c.updated_at == updated_at, A.c.id > last_id)))
+    return conn.execute(query.order_by(A.c.updated_at, A.c.id)
+                        .limit(limit)).all()
