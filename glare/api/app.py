@@ -1,6 +1,7 @@
 """The WSGI application: the middleware stack, in order, in one place."""
 
 import functools
+import threading
 import types
 
 from oslo_log import log as logging
@@ -17,13 +18,19 @@ from glare.api import auth
 from glare.api.controllers import root
 from glare.api import fault
 from glare.api import versions
+from glare.common import urlfetch
 from glare.conf import api as api_conf
 from glare.conf import artifact_type
+from glare import context as glare_context
 from glare.db import api as db_api
 from glare.objects import registry as type_registry
 from glare import policy
 from glare.services import artifacts
+from glare.services import blobs
+from glare.services import downloads
+from glare.services import locations
 from glare.services import quotas
+from glare.store import api as store_api
 
 LOG = logging.getLogger(__name__)
 
@@ -42,9 +49,20 @@ def build_services(conf):
     registry = type_registry.TypeRegistry.load(conf)
     for name in registry.names():
         artifact_type.register_type_opts(conf, name)
+    stores = store_api.Stores(conf)
+    for name in registry.names():
+        if name != type_registry.ALL:
+            stores.check_store(stores.store_for(name))
+    trash = blobs.Trash(stores)
+    artifact_service = artifacts.ArtifactService(conf, registry, trash)
+    blob_service = blobs.BlobService(conf, artifact_service, stores, trash)
+    fetcher = urlfetch.Fetcher(conf)
     return types.SimpleNamespace(
         registry=registry,
-        artifacts=artifacts.ArtifactService(conf, registry),
+        artifacts=artifact_service,
+        blobs=blob_service,
+        downloads=downloads.DownloadService(conf, blob_service, fetcher),
+        locations=locations.LocationService(conf, blob_service, fetcher),
         quotas=quotas.QuotaService(conf, registry))
 
 
@@ -127,5 +145,25 @@ def build_app(conf, services=None):
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
     LOG.info('Glare API ready: auth strategy %s, artifact types %s',
              strategy, ', '.join(services.registry.names()))
+    _clean_up_in_background(services)
     return app
+
+
+def _clean_up_in_background(services):
+    """Undo uploads a dead worker left and empty the store trash, once.
+
+    In a thread: the worker serves at once; the clean-up only touches
+    uploads whose heartbeat stopped, never live ones.
+    """
+    def run():
+        try:
+            undone, trashed = services.blobs.clean_up(
+                glare_context.get_admin_context())
+            if undone or trashed:
+                LOG.info('Start-up clean-up: %d dead upload(s) undone, %d '
+                         'trashed blob(s) deleted', undone, trashed)
+        except Exception:
+            LOG.exception('Start-up clean-up failed; glare-scrubber '
+                          'will retry')
+    threading.Thread(target=run, name='glare-clean-up', daemon=True).start()
 

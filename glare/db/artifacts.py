@@ -9,6 +9,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from glare.db import api
+from glare.db import blobs
 from glare.db import models
 from glare.db import query as q
 from glare.db import quotas
@@ -200,11 +201,18 @@ def update(context, session, type_name, fields, artifact_id, current,
 
 @api.writer
 def delete(context, session, artifact_id):
+    """Remove an artifact's records; returns its stored data, trashed.
+
+    [(trash id, location)]: the caller deletes the data from the store
+    once this transaction has committed, then empties those trash rows.
+    """
+    trashed = blobs.trash_locations(session, artifact_id)
     # children first: SQLite only cascades with foreign_keys=ON
     for table in (P, T, B):
         session.execute(table.delete().where(
             table.c.artifact_id == artifact_id))
     session.execute(A.delete().where(A.c.id == artifact_id))
+    return trashed
 
 
 # -- readers -------------------------------------------------------------

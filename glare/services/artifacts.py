@@ -29,9 +29,11 @@ def _now():
 class ArtifactService:
     """The domain rules for artifact metadata. No HTTP, no SQL here."""
 
-    def __init__(self, conf, registry):
+    def __init__(self, conf, registry, trash=None):
         self.conf = conf
         self.registry = registry
+        # glare.services.blobs.Trash: deletes the data of purged artifacts
+        self.trash = trash
         self._schemas = {name: schema.type_schema(cls)
                          for name, cls in registry.items()}
 
@@ -219,9 +221,15 @@ class ArtifactService:
             db.update(context, type_name, cls.fields, values['id'], values,
                       {'status': 'deleted', 'updated_at': _now()})
         else:
-            db.delete(context, values['id'])
+            self.purge(context, values['id'])
         hooks.call(cls.post_delete_hook, context, af)
         LOG.info('Artifact %s of type %s deleted', values['id'], type_name)
+
+    def purge(self, context, artifact_id):
+        """Remove an artifact's records, then the data it stored."""
+        trashed = db.delete(context, artifact_id)
+        if trashed and self.trash is not None:
+            self.trash.empty(context, trashed)
 
     def _delayed_delete(self, type_name):
         return bool(artifact_type.type_option(self.conf, type_name,

@@ -14,6 +14,7 @@ import threading
 import urllib.parse
 
 import glance_store
+from glance_store import capabilities
 from glance_store import exceptions as gs_exc
 from glance_store import location as gs_location
 from oslo_log import log as logging
@@ -55,6 +56,26 @@ def _file_chunks(f, length):
             break
         left -= len(data)
         yield data
+
+
+def _slice(chunks, offset, length):
+    """length bytes (None: all) from offset of a stream of chunks."""
+    try:
+        for chunk in chunks:
+            if offset >= len(chunk):
+                offset -= len(chunk)
+                continue
+            chunk, offset = chunk[offset:], 0
+            if length is not None:
+                chunk = chunk[:length]
+                length -= len(chunk)
+            yield chunk
+            if length == 0:
+                return
+    finally:
+        close = getattr(chunks, 'close', None)
+        if close is not None:
+            close()
 
 
 class _FileWriter:
@@ -236,14 +257,24 @@ class Stores:
         return glance_store.get_store_from_scheme(name)
 
     def check_store(self, name):
-        """ConfigurationError unless name is a usable store."""
+        """ConfigurationError unless blobs can be written to store name.
+
+        glance_store only logs a store it could not configure for writing
+        and turns its add() off: checked at start-up instead of answering
+        every upload with an error.
+        """
         if name == DATABASE:
             return
         try:
-            self._driver(name)
+            driver = self._driver(name)
         except (gs_exc.UnknownScheme, gs_exc.GlanceStoreException) as e:
             raise exception.ConfigurationError(
                 'Unknown store "%s": %s' % (name, e))
+        if not driver.is_capable(capabilities.BitMasks.WRITE_ACCESS):
+            raise exception.ConfigurationError(
+                'Store "%s" cannot be written: its configuration failed '
+                '(see the glance_store messages above) or it is read-only'
+                % name)
 
     # -- writing --------------------------------------------------------
     def writer(self, name, data_id, size=None):
@@ -282,8 +313,16 @@ class Stores:
                                    offset, length)
         try:
             driver, loc = self._location(location)
-            chunks, size = driver.get(
-                loc, offset=offset, chunk_size=length)
+            if not offset and length is None:
+                chunks, size = driver.get(loc)
+            else:
+                try:
+                    chunks, size = driver.get(loc, offset=offset,
+                                              chunk_size=length)
+                except gs_exc.StoreRandomGetNotSupported:
+                    # e.g. the http store: read from the start and skip
+                    chunks, size = driver.get(loc)
+                    chunks = _slice(chunks, offset, length)
         except gs_exc.GlanceStoreException as e:
             raise translate(e)
         if length is None:
