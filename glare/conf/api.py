@@ -1,6 +1,8 @@
 """Options of the [api] group and the deprecated [paste_deploy] flavor."""
 
 from oslo_config import cfg
+
+from glare.conf import utils
 from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
@@ -35,18 +37,8 @@ paste_opts = [
 
 
 def register_opts(conf):
-    # a group object of its own: oslo.config copies a registered
-    # OptGroup shallowly, so a shared one would share set_override()s
-    # between ConfigOpts instances
-    conf.register_group(cfg.OptGroup(api_group.name, title=api_group.title,
-                                     help=api_group.help))
-    conf.register_opts(api_opts, group=api_group.name)
-    # a group object of its own: oslo.config copies a registered
-    # OptGroup shallowly, so a shared one would share set_override()s
-    # between ConfigOpts instances
-    conf.register_group(cfg.OptGroup(paste_group.name, title=paste_group.title,
-                                     help=paste_group.help))
-    conf.register_opts(paste_opts, group=paste_group.name)
+    utils.register_group_opts(conf, api_group, api_opts)
+    utils.register_group_opts(conf, paste_group, paste_opts)
 
 
 def list_opts():

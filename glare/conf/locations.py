@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from glare.conf import utils
+
 locations_group = cfg.OptGroup(
     'locations', title='External locations',
     help='How blobs that point at an external http(s) URL are checked '
@@ -42,12 +44,7 @@ locations_opts = [
 
 
 def register_opts(conf):
-    # a group object of its own: oslo.config copies a registered
-    # OptGroup shallowly, so a shared one would share set_override()s
-    # between ConfigOpts instances
-    conf.register_group(cfg.OptGroup(locations_group.name, title=locations_group.title,
-                                     help=locations_group.help))
-    conf.register_opts(locations_opts, group=locations_group.name)
+    utils.register_group_opts(conf, locations_group, locations_opts)
 
 
 def list_opts():

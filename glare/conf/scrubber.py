@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from glare.conf import utils
+
 scrubber_group = cfg.OptGroup(
     'scrubber', title='Scrubber options',
     help='glare-scrubber purges artifacts left in status "deleted" by '
@@ -22,12 +24,7 @@ scrubber_opts = [
 
 
 def register_opts(conf):
-    # a group object of its own: oslo.config copies a registered
-    # OptGroup shallowly, so a shared one would share set_override()s
-    # between ConfigOpts instances
-    conf.register_group(cfg.OptGroup(scrubber_group.name, title=scrubber_group.title,
-                                     help=scrubber_group.help))
-    conf.register_opts(scrubber_opts, group=scrubber_group.name)
+    utils.register_group_opts(conf, scrubber_group, scrubber_opts)
 
 
 def list_opts():

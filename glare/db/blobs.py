@@ -41,8 +41,16 @@ def _blob_row(session, artifact_id, name, key):
 
 # -- room: field, folder and quotas ----------------------------------------
 
-def _sum(session, query):
-    return session.execute(query).scalar() or 0
+def _sum(session, *queries):
+    """The sum of the sums, read in ONE statement.
+
+    Two statements would see two snapshots under READ COMMITTED: an
+    upload finishing in between (its size lands in the blobs and its
+    reservation leaves the uploads, in one commit) would be missed by
+    both, and a quota overshot.
+    """
+    total = sum(sa.func.coalesce(q.scalar_subquery(), 0) for q in queries)
+    return session.execute(sa.select(total)).scalar() or 0
 
 
 def _folder_used(session, artifact_id, name, key):
@@ -53,7 +61,7 @@ def _folder_used(session, artifact_id, name, key):
     reserved = sa.select(sa.func.sum(U.c.reserved)).where(
         U.c.artifact_id == artifact_id, U.c.blob_name == name,
         U.c.key_name != key)
-    return _sum(session, stored) + _sum(session, reserved)
+    return _sum(session, stored, reserved)
 
 
 def data_used(session, owner, type_name=None):
@@ -70,7 +78,7 @@ def data_used(session, owner, type_name=None):
     if type_name is not None:
         stored = stored.where(A.c.type_name == type_name)
         reserved = reserved.where(U.c.type_name == type_name)
-    return _sum(session, stored) + _sum(session, reserved)
+    return _sum(session, stored, reserved)
 
 
 class Limits:
@@ -202,12 +210,6 @@ def heartbeat(context, session, upload_id):
 
 
 @api.writer
-def set_upload_location(context, session, upload_id, location):
-    session.execute(U.update().where(U.c.id == upload_id).values(
-        location=location))
-
-
-@api.writer
 def finish_upload(context, session, upload_id, values, allowed):
     """Make the uploaded data the blob's value, atomically.
 
@@ -238,8 +240,33 @@ def finish_upload(context, session, upload_id, values, allowed):
 def abort_upload(context, session, upload_id):
     """Forget an upload whose data is gone: the blob gets its old value."""
     upload = session.execute(sa.select(U).where(U.c.id == upload_id)).first()
-    if upload is None:
-        return
+    if upload is not None:
+        _undo(session, upload)
+
+
+@api.writer
+def undo_stale_upload(context, session, upload_id, before):
+    """Undo an upload whose worker stopped beating before ``before``.
+
+    Checked again under the row's lock, so a live upload is never undone;
+    its partial data goes to the trash in the same transaction. Returns
+    the [(trash id, location)] to empty, or None when the upload is live
+    or gone.
+    """
+    upload = session.execute(sa.select(U).where(
+        U.c.id == upload_id).with_for_update()).first()
+    if upload is None or upload.heartbeat_at >= before:
+        return None
+    trashed = []
+    if upload.location:
+        trashed.append((session.execute(TRASH.insert().values(
+            location=upload.location, created_at=api.now()))
+            .inserted_primary_key[0], upload.location))
+    _undo(session, upload)
+    return trashed
+
+
+def _undo(session, upload):
     blob = _blob_row(session, upload.artifact_id, upload.blob_name,
                      upload.key_name)
     if blob is not None and blob.status == 'saving':
@@ -248,23 +275,31 @@ def abort_upload(context, session, upload_id):
         else:
             session.execute(B.update().where(B.c.id == blob.id)
                             .values(status='active'))
-    session.execute(U.delete().where(U.c.id == upload_id))
+    session.execute(U.delete().where(U.c.id == upload.id))
 
 
 @api.reader
 def stale_uploads(context, conn, before):
-    """Uploads whose worker stopped beating before the given time."""
-    return conn.execute(sa.select(U).where(U.c.heartbeat_at < before)).all()
+    """Ids and stores of the uploads whose worker stopped beating."""
+    return conn.execute(sa.select(U.c.id, U.c.store, U.c.location).where(
+        U.c.heartbeat_at < before)).all()
 
 
 # -- locations and external blobs ------------------------------------------
 
 @api.writer
-def add_location(context, session, artifact_id, name, key, values, allowed):
-    """A new blob whose data is elsewhere; Conflict when one exists."""
+def add_location(context, session, artifact_id, name, key, values, allowed,
+                 max_folder_size=None):
+    """A new blob whose data is elsewhere; Conflict when one exists, 413
+    when its known size does not fit in the folder's room."""
     allowed(_lock_artifact(session, artifact_id))
     if _blob_row(session, artifact_id, name, key) is not None:
         raise exception.Conflict('The blob already has data or a location')
+    if max_folder_size is not None and values.get('size'):
+        room = max_folder_size - _folder_used(session, artifact_id, name,
+                                              key)
+        if values['size'] > room:
+            raise _too_large(values['size'], room)
     now = api.now()
     session.execute(B.insert(), dict(
         values, id=str(uuid.uuid4()), artifact_id=artifact_id, name=name,

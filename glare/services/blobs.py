@@ -1,12 +1,13 @@
 """Blob data: streaming upload and download, external blob removal."""
 
 import datetime
-import time
+import threading
 import uuid
 
 from oslo_log import log as logging
 
 from glare.common import hashing
+from glare import context as glare_context
 from glare.db import blobs as db
 from glare import exception
 from glare.policies import blobs as rules
@@ -81,6 +82,33 @@ class Blob:
 
     def af(self):
         return self.cls.from_values(self.values)
+
+
+class _Heartbeat(threading.Thread):
+    """Tells other processes an upload is alive while this one is.
+
+    On a timer, not on data: a slow or pausing client must not look like
+    a dead worker to the clean-up of another process.
+    """
+
+    def __init__(self, context, upload_id, every):
+        super().__init__(name='glare-heartbeat', daemon=True)
+        self._context = context
+        self._upload_id = upload_id
+        self._every = every
+        self._stopped = threading.Event()
+        self.start()
+
+    def run(self):
+        while not self._stopped.wait(self._every):
+            try:
+                db.heartbeat(self._context, self._upload_id)
+            except Exception:
+                LOG.exception('Upload %s: heartbeat failed', self._upload_id)
+
+    def stop(self):
+        self._stopped.set()
+        self.join()
 
 
 class Trash:
@@ -205,7 +233,10 @@ class BlobService:
         hasher = hashing.ParallelHasher()
         reserved = length or 0
         size = 0
-        beat = time.monotonic() + self.heartbeat_every
+        # a context of its own: enginefacade keeps transaction state on
+        # the context object
+        heart = _Heartbeat(glare_context.get_admin_context(), upload_id,
+                           self.heartbeat_every)
         try:
             while True:
                 try:
@@ -223,12 +254,10 @@ class BlobService:
                     reserved = size
                 hasher.update(chunk)
                 writer.write(chunk)
-                if time.monotonic() > beat:
-                    db.heartbeat(context, upload_id)
-                    beat = time.monotonic() + self.heartbeat_every
             location = writer.finish()
             digests = hasher.hexdigests()
         finally:
+            heart.stop()
             hasher.close()
         return dict(size=size, url=location, **digests)
 
@@ -279,18 +308,14 @@ class BlobService:
         before = db.now() - datetime.timedelta(seconds=self.stale_after)
         undone = 0
         for upload in db.stale_uploads(context, before):
-            if upload.location:
-                try:
-                    self.stores.delete(upload.location)
-                except Exception:
-                    LOG.exception('Could not delete the partial data of '
-                                  'upload %s', upload.id)
-                    continue
-            else:
+            trashed = db.undo_stale_upload(context, upload.id, before)
+            if trashed is None:
+                continue  # it beat meanwhile, or ended
+            if not upload.location:
                 LOG.warning('Upload %s to store %s died; that store cannot '
                             'say where partial data went', upload.id,
                             upload.store)
-            db.abort_upload(context, upload.id)
+            self.trash.empty(context, trashed)
             undone += 1
         trash = db.list_trash(context, limit=1000)
         emptied = self.trash.empty(context, [(t.id, t.location)

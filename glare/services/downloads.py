@@ -1,6 +1,9 @@
 """Blob downloads: checksum headers, HTTP ranges, external locations."""
 
+import hashlib
 import re
+
+from oslo_log import log as logging
 
 from glare import exception
 from glare.objects import base
@@ -8,6 +11,7 @@ from glare.policies import blobs as rules
 from glare import policy
 from glare.services import hooks
 
+LOG = logging.getLogger(__name__)
 _BASE_POST_DOWNLOAD = base.BaseArtifact.post_download_hook.__func__
 _RANGE = re.compile(r'^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$', re.IGNORECASE)
 
@@ -25,6 +29,8 @@ def parse_range(header, size):
     if not match or match.group(1) == match.group(2) == '':
         return None
     first, last = match.groups()
+    if size == 0:
+        raise RangeNotSatisfiable(size)  # no byte of nothing exists
     if first == '':
         suffix = int(last)
         if suffix == 0:
@@ -135,7 +141,12 @@ class DownloadService:
     def _proxy(self, blob, value, headers):
         """Stream an external blob through the service."""
         max_bytes = value.get('size') or blob.field.max_blob_size
-        response = self.fetcher.open(value['url'], max_bytes=max_bytes)
+        try:
+            response = self.fetcher.open(value['url'], max_bytes=max_bytes)
+        except exception.BadRequest as exc:
+            # the URL was fine when it was set: the far end fails now
+            raise exception.BadGateway(
+                'The external location could not be read: %s' % exc)
         if value.get('size') is not None and response.length is not None \
                 and response.length != value['size']:
             response.close()
@@ -144,12 +155,40 @@ class DownloadService:
                 'instead of %d' % (response.length, value['size']))
         headers['Content-Type'] = response.headers.get(
             'Content-Type', 'application/octet-stream')
-        return Download(200, headers, _closing(response),
+        return Download(200, headers,
+                        _verified(response, value.get('sha256')),
                         length=response.length)
 
 
-def _closing(response):
+def _verified(response, sha256):
+    """The response's chunks, the last byte held back until the data is
+    known to be the data the blob was set with.
+
+    Headers are gone by the time a difference shows: failing before the
+    last byte leaves the client a body shorter than its Content-Length
+    (or an unterminated chunked body), an error every client notices,
+    instead of wrong data under the blob's checksum headers.
+    """
     try:
-        yield from response.iter_chunks()
+        if not sha256:
+            yield from response.iter_chunks()
+            return
+        digest = hashlib.sha256()
+        held = b''
+        for chunk in response.iter_chunks():
+            digest.update(chunk)
+            out, held = held + chunk[:-1], chunk[-1:]
+            if out:
+                yield out
+        if digest.hexdigest() != sha256:
+            LOG.error('The data at an external location changed since it '
+                      'was set (sha256 %s, expected %s): download cut',
+                      digest.hexdigest(), sha256)
+            raise exception.BadGateway('The external data changed')
+        if held:
+            yield held
+    except exception.GlareException as exc:
+        LOG.warning('Proxied download failed: %s', exc)
+        raise
     finally:
         response.close()

@@ -1,6 +1,7 @@
 """Blob locations: external URLs (verified, SSRF-guarded) and internal ones."""
 
 import re
+import urllib.parse
 
 from oslo_log import log as logging
 
@@ -44,6 +45,13 @@ def _parse(body):
     return url, kind, sums
 
 
+def _check_scheme(url):
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ('http', 'https') or not parts.netloc:
+        raise exception.BadRequest('An external location is an http or '
+                                   'https URL')
+
+
 class LocationService:
     """PUT of a location instead of data. No HTTP, no SQL here."""
 
@@ -59,6 +67,10 @@ class LocationService:
         internal = kind == 'internal'
         self.blobs.check_write(context, blob, rules.SET_INTERNAL_LOCATION
                                if internal else rules.SET_LOCATION)
+        if blob.value is not None:
+            # before fetching anything; the database checks it again
+            raise exception.Conflict('The blob already has data or a '
+                                     'location')
         if internal:
             values = self._internal(url, sums)
         else:
@@ -67,7 +79,9 @@ class LocationService:
         hooks.call(blob.cls.pre_add_location_hook, context, af, blob.name,
                    blob.key, url)
         db.add_location(context, blob.values['id'], blob.name,
-                        blob.key or '', values, self.blobs.allowed(blob))
+                        blob.key or '', values, self.blobs.allowed(blob),
+                        blob.field.max_folder_size
+                        if blob.field.is_folder else None)
         LOG.info('Set %s location for %s/%s of artifact %s', kind,
                  field_name, key or '', blob.values['id'])
         values = self.blobs.artifacts.load(context, blob.type_name,
@@ -79,6 +93,9 @@ class LocationService:
     def _internal(self, url, sums):
         stores = self.blobs.stores
         location = stores.check_internal(url)
+        if location.split('://', 1)[0].split('@')[-1] in ('http', 'https'):
+            # glance_store's http store fetches it: the same address rules
+            self.fetcher.check_url(url)
         try:
             size = stores.size(location)
         except exception.NotFound:
@@ -89,7 +106,11 @@ class LocationService:
                     sha256=sums.get('sha256'))
 
     def _external(self, blob, url, sums):
-        self.fetcher.check_url(url)
+        opts = self.conf.locations
+        if opts.verify_external or not opts.allow_private_networks:
+            self.fetcher.check_url(url)
+        else:
+            _check_scheme(url)  # upstream mode: the URL as given
         values = dict(url=url, external=True, managed=False, size=None,
                       content_type='application/octet-stream', **{
                           name: sums.get(name) for name in _HEX})

@@ -119,8 +119,12 @@ class UploadTests(BlobMixin):
         out = self.upload(af['id'], 'blob', b'')
         self.assertEqual(0, out['blob']['size'])
         resp = self.download(af['id'], 'blob')
-        self.assertEqual(b'', resp.content)
+        self.assertEqual((200, b'', '0'), (resp.status_code, resp.content,
+                                           resp.headers['Content-Length']))
         self.assertEqual(_digests(b'')['md5'], resp.headers['Content-MD5'])
+        resp = self.request('GET', self.blob_path(af['id'], 'blob'),
+                            headers=dict(self.user, Range='bytes=-5'))
+        self.assertError(416, resp)
 
     def test_reupload_replaces_and_deletes_old_data(self):
         before = self.store_files()

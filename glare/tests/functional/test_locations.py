@@ -5,6 +5,8 @@ import hashlib
 import http.server
 import threading
 
+import requests
+
 from glare.tests.functional import base
 from glare.tests.functional import test_blobs
 
@@ -25,14 +27,18 @@ class _Origin(http.server.BaseHTTPRequestHandler):
             self.send_header('Content-Length', '0')
             self.end_headers()
             return
-        if self.path != '/data':
+        if self.path == '/changed':
+            body = DATA.upper()  # same length, other bytes
+        elif self.path == '/data':
+            body = DATA
+        else:
             self.send_error(404)
             return
         self.send_response(200)
         self.send_header('Content-Type', 'application/x-origin')
-        self.send_header('Content-Length', str(len(DATA)))
+        self.send_header('Content-Length', str(len(body)))
         self.end_headers()
-        self.wfile.write(DATA)
+        self.wfile.write(body)
 
     def do_HEAD(self):  # noqa: N802
         self.send_response(200 if self.path == '/data' else 404)
@@ -116,10 +122,14 @@ class VerifiedLocationTests(LocationMixin):
             'url': self.origin_url(), 'sha256': '0' * 64}), 'sha256')
         self.assertIsNone(self.show(af['id'])['blob'])
 
-    def test_size_limit_applies_to_external_data(self):
+    def test_size_limits_apply_to_external_data(self):
         af = self.create()
         self.assertError(413, self.set_location(af['id'], 'small_blob', {
             'url': self.origin_url()}))
+        # dict_of_blobs holds 2000 bytes; DATA is bigger
+        self.assertError(413, self.set_location(af['id'], 'dict_of_blobs', {
+            'url': self.origin_url()}, key='k'))
+        self.assertEqual({}, self.show(af['id'])['dict_of_blobs'])
 
     def test_private_and_bad_urls_refused(self):
         af = self.create()
@@ -168,7 +178,16 @@ class VerifiedLocationTests(LocationMixin):
 @base.with_backends
 class InternalLocationTests(LocationMixin):
     """An admin points a blob at data in a configured store (the http
-    store here); the service streams it and never deletes it."""
+    store here); the service streams it and never deletes it. The http
+    store fetches URLs too: the same address rules apply."""
+
+    CONFIG = {'locations': {'allowed_networks': '127.0.0.1/32'}}
+
+    def test_internal_http_location_to_private_address(self):
+        af = self.create(headers=self.admin)
+        self.assertError(400, self.set_location(af['id'], 'blob', {
+            'url': self.origin_url(server=self.private),
+            'location_type': 'internal'}, headers=self.admin))
 
     def test_internal_http_location(self):
         af = self.create(headers=self.admin)
@@ -212,6 +231,23 @@ class ProxyLocationTests(LocationMixin):
         self.assertEqual(md5, down.headers['Content-MD5'])
         self.assertEqual('application/x-origin',
                          down.headers['Content-Type'])
+
+    def test_changed_data_is_cut_short(self):
+        af = self.create()
+        resp = self.set_location(af['id'], 'blob', {
+            'url': self.origin_url('/changed'),
+            'sha256': hashlib.sha256(DATA).hexdigest()})
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        # the body stops one byte short of its Content-Length
+        self.assertRaises(requests.exceptions.RequestException,
+                          self.download, af['id'], 'blob')
+
+    def test_unresolvable_host_stored_as_given(self):
+        af = self.create()
+        resp = self.set_location(af['id'], 'blob', {
+            'url': 'http://no-such-host.invalid/x'})
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertError(502, self.download(af['id'], 'blob'))
 
     def test_non_http_schemes_still_refused(self):
         af = self.create()

@@ -366,7 +366,7 @@ class ScrubberTests(test_blobs.BlobMixin):
                         self.server.log_tail())
         self.assertIsNone(self.show(af['id'])['blob'])
         self.assertEqual(before, self.store_files())
-        self.assertIn('Start-up clean-up: 1 dead upload(s) undone',
+        self.assertIn('Clean-up: 1 dead upload(s) undone',
                       self.server.log_tail(20000))
 
 

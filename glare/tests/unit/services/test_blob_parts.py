@@ -34,7 +34,8 @@ class ParseRangeTest(testtools.TestCase):
 
     def test_unsatisfiable(self):
         for header, size in (('bytes=10-', 10), ('bytes=10-20', 10),
-                             ('bytes=-0', 10), ('bytes=0-', 0)):
+                             ('bytes=-0', 10), ('bytes=0-', 0),
+                             ('bytes=-5', 0)):
             exc = self.assertRaises(exception.RequestedRangeNotSatisfiable,
                                     downloads.parse_range, header, size)
             self.assertEqual({'Content-Range': 'bytes */%d' % size},
