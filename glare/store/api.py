@@ -365,15 +365,32 @@ class Stores:
             raise translate(e)
 
     # -- internal locations ---------------------------------------------
-    def check_internal(self, url, backend=None):
-        """The location string for an admin-given store URI, or an error."""
+    def check_internal(self, url):
+        """The location string for an admin-given store URI, or an error.
+
+        In multi-store mode the first enabled backend (in
+        enabled_backends order) whose driver knows the URI's scheme
+        serves it.
+        """
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme in RESTRICTED_SCHEMES:
             raise exception.Forbidden('Locations with scheme "%s" are not '
                                       'allowed' % scheme)
-        location = _join(backend, url) if self.multi else url
+        location = url
+        if self.multi:
+            location = _join(self._backend_for_scheme(scheme), url)
         try:
             self._location(location)
         except (gs_exc.UnknownScheme, gs_exc.BadStoreUri) as e:
             raise exception.BadRequest('Unknown store location: %s' % e)
         return location
+
+    def _backend_for_scheme(self, scheme):
+        for backend in self.conf.enabled_backends:
+            try:
+                if scheme in self._driver(backend).get_schemes():
+                    return backend
+            except gs_exc.GlanceStoreException:
+                continue
+        raise exception.BadRequest('No enabled store serves "%s" locations'
+                                   % scheme)

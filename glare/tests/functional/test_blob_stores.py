@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from glare.tests.functional import base
 from glare.tests.functional import test_blobs
+from glare.tests.functional import test_locations
 
 
 @base.with_backends
@@ -117,7 +118,7 @@ class DatabaseStoreTests(test_blobs.BlobMixin):
 
 
 @base.with_backends
-class MultiStoreTests(test_blobs.BlobMixin):
+class MultiStoreTests(test_locations.LocationMixin):
     """Multi-store mode: two file backends, the type on the second one.
 
     The second uses filesystem_store_datadirs, which the direct file
@@ -127,7 +128,9 @@ class MultiStoreTests(test_blobs.BlobMixin):
     @classmethod
     def setUpClass(cls):
         cls.CONFIG = {
-            'DEFAULT': {'enabled_backends': 'fast:file, cheap:file'},
+            'DEFAULT': {'enabled_backends':
+                        'fast:file, cheap:file, web:http'},
+            'locations': {'allowed_networks': '127.0.0.1/32'},
             'glance_store': {'default_backend': 'fast'},
             'fast': {'filesystem_store_datadir': '$state_path/fast'},
             'cheap': {'filesystem_store_datadir': '',
@@ -173,3 +176,15 @@ class MultiStoreTests(test_blobs.BlobMixin):
                                             b'invalid_data'))
         self.assertEqual(before, self.files('cheap'))
         self.assertIsNone(self.show(af['id'])['blob'])
+
+    def test_internal_location_finds_its_backend(self):
+        af = self.create(headers=self.admin)
+        resp = self.set_location(af['id'], 'blob', {
+            'url': self.origin_url(), 'location_type': 'internal'},
+            headers=self.admin)
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        down = self.download(af['id'], 'blob', headers=self.admin)
+        self.assertEqual(test_locations.DATA, down.content)
+        self.assertError(400, self.set_location(af['id'], 'small_blob', {
+            'url': 'rbd://a/b/c/d', 'location_type': 'internal'},
+            headers=self.admin))
