@@ -383,6 +383,33 @@ class FunctionalTest(unittest.TestCase):
         return self.list('limit=0&owner=' + self.project,
                          type_name=type_name)['total_count']
 
+    def fire(self, calls):
+        """Run calls (each takes a requests.Session) at once, one thread
+        each; return their results in order."""
+        barrier = threading.Barrier(len(calls))
+        results = [None] * len(calls)
+        errors = []
+
+        def run(i, call):
+            with requests.Session() as session:
+                try:
+                    barrier.wait(30)
+                    results[i] = call(session)
+                except BaseException as exc:  # re-raised below
+                    errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(i, call))
+                   for i, call in enumerate(calls)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(HTTP_TIMEOUT * 2)
+        self.assertFalse(any(t.is_alive() for t in threads),
+                         'requests did not finish')
+        if errors:
+            raise errors[0]
+        return results
+
     # -- assertions ------------------------------------------------------
     def assertError(self, code, resp, message_contains=None):
         """resp is the JSON error document of status code."""

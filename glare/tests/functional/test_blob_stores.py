@@ -1,10 +1,9 @@
 """Data quotas under concurrent uploads, and the database store."""
 
-import concurrent.futures
+import functools
 import hashlib
 import os
 
-import requests
 import sqlalchemy as sa
 
 from glare.tests.functional import base
@@ -22,15 +21,13 @@ class DataQuotaTests(test_blobs.BlobMixin):
     def _parallel_uploads(self, make_data):
         ids = [self.create()['id'] for _ in range(20)]
 
-        def put(artifact_id):
-            with requests.Session() as session:
-                return self.request(
-                    'PUT', self.blob_path(artifact_id, 'blob'),
-                    headers=self.user, data=make_data(),
-                    content_type='application/octet-stream',
-                    session=session).status_code
-        with concurrent.futures.ThreadPoolExecutor(20) as pool:
-            return sorted(pool.map(put, ids))
+        def put(artifact_id, session):
+            return self.request(
+                'PUT', self.blob_path(artifact_id, 'blob'),
+                headers=self.user, data=make_data(),
+                content_type='application/octet-stream',
+                session=session).status_code
+        return sorted(self.fire([functools.partial(put, i) for i in ids]))
 
     def used(self):
         return sum((a['blob'] or {}).get('size') or 0 for a in self.list(

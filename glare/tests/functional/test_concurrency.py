@@ -1,9 +1,7 @@
 """Uniqueness under concurrent requests to several API processes
 (SPEC §12.4: database constraints, not check-then-act)."""
 
-import threading
 
-import requests
 
 from glare.tests.functional import base
 
@@ -14,33 +12,6 @@ THREADS = 20
 class ConcurrencyTests:
 
     WORKERS = 4
-
-    def fire(self, calls):
-        """Run calls (each takes a requests.Session) at once, one thread
-        each; return their results in order."""
-        barrier = threading.Barrier(len(calls))
-        results = [None] * len(calls)
-        errors = []
-
-        def run(i, call):
-            with requests.Session() as session:
-                try:
-                    barrier.wait(30)
-                    results[i] = call(session)
-                except BaseException as exc:  # re-raised below
-                    errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(i, call))
-                   for i, call in enumerate(calls)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(base.HTTP_TIMEOUT * 2)
-        self.assertFalse(any(t.is_alive() for t in threads),
-                         'requests did not finish')
-        if errors:
-            raise errors[0]
-        return results
 
     def test_concurrent_creates_of_one_name_one_wins(self):
         body = {'name': self.unique(), 'version': '1.0'}

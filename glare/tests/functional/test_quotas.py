@@ -1,9 +1,7 @@
 """Quotas (SPEC §10): the /quotas and /project-quotas API, and the artifact
 count quota, exact under concurrent creates to several API processes."""
 
-import threading
 
-import requests
 
 from glare.tests.functional import base
 
@@ -257,33 +255,6 @@ class QuotaEnforcementTests(QuotaClient):
     WORKERS = 4
     CONFIG = {'DEFAULT': {COUNT: 3},
               'artifact_type:images': {COUNT: 1}}
-
-    def fire(self, calls):
-        """Run calls (each takes a requests.Session) at once, one thread
-        each; return their results in order."""
-        barrier = threading.Barrier(len(calls))
-        results = [None] * len(calls)
-        errors = []
-
-        def run(i, call):
-            with requests.Session() as session:
-                try:
-                    barrier.wait(30)
-                    results[i] = call(session)
-                except BaseException as exc:  # re-raised below
-                    errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(i, call))
-                   for i, call in enumerate(calls)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(base.HTTP_TIMEOUT * 2)
-        self.assertFalse(any(t.is_alive() for t in threads),
-                         'requests did not finish')
-        if errors:
-            raise errors[0]
-        return results
 
     def create_many(self, n, **kw):
         return [self.create(**kw) for _i in range(n)]
