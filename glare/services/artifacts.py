@@ -44,7 +44,7 @@ class ArtifactService:
             raise exception.TypeNotFound(type_name=type_name)
         return cls
 
-    def _writable_type(self, context, type_name):
+    def writable_type(self, context, type_name):
         cls = self.get_type(type_name)
         if type_name == type_registry.ALL:
             raise exception.Forbidden('Type "all" is read-only')
@@ -149,7 +149,7 @@ class ArtifactService:
 
     # -- writing -----------------------------------------------------------
     def create(self, context, type_name, body):
-        cls = self._writable_type(context, type_name)
+        cls = self.writable_type(context, type_name)
         if not isinstance(body, dict):
             raise exception.BadRequest('The artifact must be a JSON object')
         context.can(rules.CREATE, {'type_name': type_name,
@@ -172,7 +172,7 @@ class ArtifactService:
         return self.render(context, type_name, values)
 
     def update(self, context, type_name, artifact_id, patch):
-        cls = self._writable_type(context, type_name)
+        cls = self.writable_type(context, type_name)
         current = self.load(context, type_name, artifact_id)
         target = self.target(context, current)
         change = patching.apply(context, cls, current, patch)
@@ -206,7 +206,7 @@ class ArtifactService:
         return self.render(context, type_name, new)
 
     def delete(self, context, type_name, artifact_id):
-        cls = self._writable_type(context, type_name)
+        cls = self.writable_type(context, type_name)
         values = self.load(context, type_name, artifact_id)
         if values['status'] == 'deleted':
             raise exception.Forbidden('Artifact %s is already deleted' %

@@ -9,6 +9,7 @@ from oslo_log import log as logging
 from glare.common import hashing
 from glare import context as glare_context
 from glare.db import blobs as db
+from glare.db import quotas as quotas_db
 from glare import exception
 from glare.policies import blobs as rules
 from glare import policy
@@ -159,7 +160,7 @@ class BlobService:
                                                             status))
 
     def check_write(self, context, blob, rule):
-        self.artifacts._writable_type(context, blob.type_name)
+        self.artifacts.writable_type(context, blob.type_name)
         context.can(rule, blob.target)
         policy.check_write_field(context, blob.type_name, blob.name,
                                  blob.target)
@@ -172,7 +173,6 @@ class BlobService:
 
     def _limits(self, blob):
         def data_quotas(session, owner, type_name):
-            from glare.db import quotas as quotas_db
             return quotas.limits(self.conf,
                                  quotas_db.project_limits(session, owner),
                                  type_name, 'max_uploaded_data')

@@ -164,10 +164,11 @@ class _GlanceWriter:
         self._queue = queue.Queue(maxsize=4)
         self._result = None
         self._error = None
+        # started by the first write: nothing reaches the store before the
+        # upload is recorded (a crash in between would orphan it)
         self._thread = threading.Thread(
             target=self._add, args=(store, data_id, size), daemon=True,
             name='glare-store-add')
-        self._thread.start()
 
     def _add(self, store, data_id, size):
         try:
@@ -178,6 +179,8 @@ class _GlanceWriter:
             self._error = e
 
     def write(self, chunk):
+        if self._thread.ident is None:
+            self._thread.start()
         while self._thread.is_alive():
             try:
                 self._queue.put(chunk, timeout=1)
