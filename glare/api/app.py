@@ -24,6 +24,7 @@ from glare.conf import api as api_conf
 from glare.conf import artifact_type
 from glare import context as glare_context
 from glare.db import api as db_api
+from glare import notification
 from glare.objects import registry as type_registry
 from glare import policy
 from glare.services import artifacts
@@ -55,16 +56,19 @@ def build_services(conf):
         if name != type_registry.ALL:
             stores.check_store(stores.store_for(name))
     trash = blobs.Trash(stores)
-    artifact_service = artifacts.ArtifactService(conf, registry, trash)
+    notifier = notification.Notifier(conf)
+    artifact_service = artifacts.ArtifactService(conf, registry, trash,
+                                                 notifier)
     blob_service = blobs.BlobService(conf, artifact_service, stores, trash)
     fetcher = urlfetch.Fetcher(conf)
     return types.SimpleNamespace(
         registry=registry,
+        notifier=notifier,
         artifacts=artifact_service,
         blobs=blob_service,
         downloads=downloads.DownloadService(conf, blob_service, fetcher),
         locations=locations.LocationService(conf, blob_service, fetcher),
-        quotas=quotas.QuotaService(conf, registry))
+        quotas=quotas.QuotaService(conf, registry, notifier))
 
 
 class _Request(pecan.Request):

@@ -8,6 +8,7 @@ from oslo_utils import timeutils
 from glare.conf import artifact_type
 from glare.db import artifacts as db
 from glare import exception
+from glare import notification
 from glare.objects import base
 from glare.objects import registry as type_registry
 from glare.objects import schema
@@ -29,9 +30,10 @@ def _now():
 class ArtifactService:
     """The domain rules for artifact metadata. No HTTP, no SQL here."""
 
-    def __init__(self, conf, registry, trash=None):
+    def __init__(self, conf, registry, trash=None, notifier=None):
         self.conf = conf
         self.registry = registry
+        self.notifier = notifier or notification.Notifier()
         # glare.services.blobs.Trash: deletes the data of purged artifacts
         self.trash = trash
         self._schemas = {name: schema.type_schema(cls)
@@ -169,7 +171,9 @@ class ArtifactService:
         values['type_name'] = type_name
         hooks.call(cls.post_create_hook, context, cls.from_values(values))
         LOG.info('Artifact %s of type %s created', values['id'], type_name)
-        return self.render(context, type_name, values)
+        document = self.render(context, type_name, values)
+        self.notifier.artifact(context, 'create', type_name, document)
+        return document
 
     def update(self, context, type_name, artifact_id, patch):
         cls = self.writable_type(context, type_name)
@@ -203,7 +207,12 @@ class ArtifactService:
             hooks.call(cls.post_update_hook, context, af)
         for t in change.transitions:
             hooks.call(getattr(cls, 'post_%s_hook' % t.name), context, af)
-        return self.render(context, type_name, new)
+        document = self.render(context, type_name, new)
+        events = [t.name for t in change.transitions]
+        if change.fields:
+            events.insert(0, 'update')
+        self.notifier.artifact(context, events, type_name, document)
+        return document
 
     def delete(self, context, type_name, artifact_id):
         cls = self.writable_type(context, type_name)
@@ -223,6 +232,8 @@ class ArtifactService:
         else:
             self.purge(context, values['id'])
         hooks.call(cls.post_delete_hook, context, af)
+        self.notifier.artifact(context, 'delete', type_name, lambda: (
+            self.render(context, type_name, dict(values, status='deleted'))))
         LOG.info('Artifact %s of type %s deleted', values['id'], type_name)
 
     def purge(self, context, artifact_id):

@@ -288,7 +288,11 @@ class BlobService:
         if upload:
             hooks.call(blob.cls.post_upload_hook, context, af, blob.name,
                        blob.key)
-        return self.artifacts.render(context, blob.type_name, values)
+        document = self.artifacts.render(context, blob.type_name, values)
+        self.artifacts.notifier.artifact(
+            context, 'upload' if upload else 'delete_blob', blob.type_name,
+            document)
+        return document
 
     # -- removal ---------------------------------------------------------
     def delete_external(self, context, type_name, artifact_id, field_name,

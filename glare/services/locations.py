@@ -88,7 +88,10 @@ class LocationService:
                                            blob.values['id'])
         hooks.call(blob.cls.post_add_location_hook, context,
                    blob.cls.from_values(values), blob.name, blob.key)
-        return self.blobs.artifacts.render(context, blob.type_name, values)
+        document = self.blobs.artifacts.render(context, blob.type_name, values)
+        self.blobs.artifacts.notifier.artifact(context, 'set_location',
+                                               blob.type_name, document)
+        return document
 
     def _internal(self, url, sums):
         stores = self.blobs.stores

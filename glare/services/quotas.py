@@ -7,6 +7,7 @@ import jsonschema.exceptions
 from glare.conf import artifact_type
 from glare.db import quotas as db
 from glare import exception
+from glare import notification
 from glare.policies import quotas as rules
 
 COUNT = 'max_artifact_number'
@@ -95,9 +96,10 @@ def _where(path):
 class QuotaService:
     """Project quotas over the configured defaults. No HTTP, no SQL."""
 
-    def __init__(self, conf, registry):
+    def __init__(self, conf, registry, notifier=None):
         self.conf = conf
         self.registry = registry
+        self.notifier = notifier or notification.Notifier()
 
     # -- names -------------------------------------------------------------
     def type_names(self):
@@ -169,10 +171,12 @@ class QuotaService:
         self.validate(body)
         db.set_project_quotas(context, body)
         # what is stored now: exactly what the body says
-        return {'quotas': [
+        document = {'quotas': [
             _project(item['project_id'], {q['quota_name']: q['quota_value']
                                           for q in item['project_quotas']})
             for item in sorted(body, key=lambda i: i['project_id'])]}
+        self.notifier.quotas(context, document)
+        return document
 
     def list_all(self, context):
         """Every project's own quotas and the configured ones (admin)."""
