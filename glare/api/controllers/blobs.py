@@ -35,6 +35,47 @@ def _length(environ):
     return length, chunked
 
 
+class _UwsgiChunks:
+    """A chunked request body under uWSGI, as a file.
+
+    uWSGI gives a chunked body without a Content-Length to wsgi.input as an
+    empty stream (an upload would be stored as an empty blob) but hands
+    its chunks out through uwsgi.chunked_read().
+    """
+
+    def __init__(self):
+        import uwsgi  # only importable inside a uWSGI worker
+        self._next = uwsgi.chunked_read
+        self._buf = bytearray()
+        self._done = False
+
+    def read(self, size=-1):
+        while not self._done and (size < 0 or len(self._buf) < size):
+            chunk = self._next()
+            if not chunk:
+                self._done = True
+            else:
+                self._buf += chunk
+        if size < 0:
+            size = len(self._buf)
+        out = bytes(self._buf[:size])
+        del self._buf[:size]
+        return out
+
+
+def _body(environ, chunked):
+    """The request body as a file, whatever the WSGI server."""
+    if not chunked or environ.get('wsgi.input_terminated'):
+        # the server delivers the whole body and then EOF (PEP 3333
+        # extension; gunicorn and mod_wsgi say so)
+        return environ['wsgi.input']
+    if 'uwsgi.version' in environ:
+        return _UwsgiChunks()
+    raise exception.LengthRequired(
+        'This WSGI server cannot stream a body without Content-Length; '
+        'send the Content-Length')
+
+
 class BlobsController:
     """Reached through ArtifactsController._route with 3 or 4 arguments."""
 
@@ -52,7 +93,7 @@ class BlobsController:
         length, chunked = _length(environ)
         return method.json_response(_services().blobs.upload(
             context, type_name, artifact_id, field_name, _key(key),
-            environ['wsgi.input'], length, chunked,
+            _body(environ, chunked), length, chunked,
             request.headers.get('Content-Type')))
 
     @pecan.expose()

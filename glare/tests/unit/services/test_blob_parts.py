@@ -6,6 +6,7 @@ import os
 
 import testtools
 
+from glare.api.controllers import blobs as blob_controller
 from glare.common import hashing
 from glare import exception
 from glare.services import blobs
@@ -113,3 +114,18 @@ class SliceTest(testtools.TestCase):
                                                 length))
                 end = None if length is None else offset + length
                 self.assertEqual(data[offset:end], got, (offset, length))
+
+
+class RequestBodyTest(testtools.TestCase):
+    """Which stream an upload reads, by what the WSGI server promises."""
+
+    def test_length_or_terminated_input_is_read_directly(self):
+        stream = io.BytesIO(b'x')
+        for environ, chunked in (({'wsgi.input': stream}, False),
+                                 ({'wsgi.input': stream,
+                                   'wsgi.input_terminated': True}, True)):
+            self.assertIs(stream, blob_controller._body(environ, chunked))
+
+    def test_chunked_without_server_support_is_411(self):
+        self.assertRaises(exception.LengthRequired, blob_controller._body,
+                          {'wsgi.input': io.BytesIO(b'')}, True)
