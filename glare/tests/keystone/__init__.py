@@ -1,0 +1,1 @@
+"""Functional tests of the keystone auth strategy against a real Keystone."""
