@@ -5,6 +5,7 @@ import threading
 import time
 import types
 
+from oslo_context import context as oslo_context
 from oslo_log import log as logging
 from oslo_middleware import cors
 from oslo_middleware import healthcheck
@@ -69,6 +70,26 @@ def build_services(conf):
         downloads=downloads.DownloadService(conf, blob_service, fetcher),
         locations=locations.LocationService(conf, blob_service, fetcher),
         quotas=quotas.QuotaService(conf, registry, notifier))
+
+
+class _FreshLogContext:
+    """Starts each request with a context of its own for the log.
+
+    oslo.context keeps the last context made in a thread, and oslo.log
+    stamps every line with it: without this, what keystonemiddleware logs
+    about a rejected token carried the previous request's id, user and
+    project. Sits inside RequestId (it needs the id) and outside the
+    auth pipeline (it logs before the service's context exists).
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        oslo_context.RequestContext(
+            request_id=environ.get(request_id.ENV_REQUEST_ID),
+            overwrite=True)
+        return self.app(environ, start_response)
 
 
 class _Request(pecan.Request):
@@ -160,6 +181,7 @@ def build_app(conf, services=None):
         None, {'backends': '', 'detailed': False}))
     app = fault.FaultWrapper(app)
     app = cors.CORS(app, conf)
+    app = _FreshLogContext(app)
     app = request_id.RequestId(app)
     app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
     LOG.info('Glare API ready: auth strategy %s, artifact types %s',

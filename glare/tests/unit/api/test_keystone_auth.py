@@ -71,6 +71,19 @@ class TestKeystoneWithoutToken(KeystoneAssertions, testtools.TestCase):
             self.assertUnauthorized(resp)
         self.assertEqual(0, self.app.count())
 
+    def test_rejected_request_logs_under_its_own_request_id(self):
+        # a context left by an earlier request in this thread would stamp
+        # what auth_token logs about this one
+        from oslo_context import context as oslo_context
+        oslo_context.RequestContext(request_id='req-earlier', user_id='u1',
+                                    overwrite=True)
+        resp = self.app.call('GET', '/artifacts/' + TYPE)
+        self.assertUnauthorized(resp)
+        current = oslo_context.get_current()
+        self.assertEqual(app_fixture.header(resp, 'x-openstack-request-id'),
+                         current.request_id)
+        self.assertIsNone(current.user_id)
+
     def test_identity_headers_are_not_trusted(self):
         # what noauth believes, keystone does not: auth_token strips them
         resp = self.app.call('GET', '/artifacts/' + TYPE, headers={
