@@ -9,6 +9,8 @@ from oslo_log import log as logging
 import oslo_messaging
 from oslo_messaging import opts as messaging_opts
 
+from glare.objects import base
+
 LOG = logging.getLogger(__name__)
 
 GROUP = 'oslo_messaging_notifications'
@@ -42,11 +44,13 @@ def drivers(conf):
     return [d for d in conf[GROUP].driver if d and d != 'noop']
 
 
-def artifact_payload(type_name, document):
-    """An artifact's notification payload: the document the API renders
-    for it, which holds blob metadata (size, checksums, url) and never blob
-    data; type_name added, as the document of a concrete type lacks it."""
-    return dict(document, type_name=type_name)
+def artifact_payload(cls, type_name, document):
+    """An artifact's notification payload: its type's summary of it
+    (the to_notification hook; by default the base fields), made from the
+    document the API renders, which never holds blob data, with type_name
+    added, as the document of a concrete type lacks it."""
+    return (cls or base.BaseArtifact).to_notification(
+        dict(document, type_name=type_name))
 
 
 class Notifier:
@@ -78,10 +82,11 @@ class Notifier:
                  ', '.join(names), conf.glare_publisher_id)
 
     # -- emitting --------------------------------------------------------
-    def artifact(self, context, events, type_name, document):
+    def artifact(self, context, events, type_name, document, cls=None):
         """An artifact changed. events: a name of ARTIFACT_EVENTS or a list
         of them (sent in that order); document: the rendered artifact, or a
-        function that renders it (called only when notifications are on)."""
+        function that renders it (called only when notifications are on);
+        cls: the artifact's type, whose to_notification makes the payload."""
         if not self.enabled or not events:
             return
         if isinstance(events, str):
@@ -89,7 +94,7 @@ class Notifier:
         try:
             if callable(document):
                 document = document()
-            payload = artifact_payload(type_name, document)
+            payload = artifact_payload(cls, type_name, document)
             for event in events:
                 self._emit(context, PREFIX + event, payload)
         except Exception:

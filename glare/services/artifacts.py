@@ -172,7 +172,7 @@ class ArtifactService:
         hooks.call(cls.post_create_hook, context, cls.from_values(values))
         LOG.info('Artifact %s of type %s created', values['id'], type_name)
         document = self.render(context, type_name, values)
-        self.notifier.artifact(context, 'create', type_name, document)
+        self.notifier.artifact(context, 'create', type_name, document, cls)
         return document
 
     def update(self, context, type_name, artifact_id, patch):
@@ -211,7 +211,7 @@ class ArtifactService:
         events = [t.name for t in change.transitions]
         if change.fields:
             events.insert(0, 'update')
-        self.notifier.artifact(context, events, type_name, document)
+        self.notifier.artifact(context, events, type_name, document, cls)
         return document
 
     def delete(self, context, type_name, artifact_id):
@@ -233,7 +233,8 @@ class ArtifactService:
             self.purge(context, values['id'])
         hooks.call(cls.post_delete_hook, context, af)
         self.notifier.artifact(context, 'delete', type_name, lambda: (
-            self.render(context, type_name, dict(values, status='deleted'))))
+            self.render(context, type_name, dict(values, status='deleted'))),
+            cls)
         LOG.info('Artifact %s of type %s deleted', values['id'], type_name)
 
     def purge(self, context, artifact_id):

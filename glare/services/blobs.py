@@ -291,7 +291,7 @@ class BlobService:
         document = self.artifacts.render(context, blob.type_name, values)
         self.artifacts.notifier.artifact(
             context, 'upload' if upload else 'delete_blob', blob.type_name,
-            document)
+            document, blob.cls)
         return document
 
     # -- removal ---------------------------------------------------------

@@ -90,7 +90,8 @@ class LocationService:
                    blob.cls.from_values(values), blob.name, blob.key)
         document = self.blobs.artifacts.render(context, blob.type_name, values)
         self.blobs.artifacts.notifier.artifact(context, 'set_location',
-                                               blob.type_name, document)
+                                               blob.type_name, document,
+                                               blob.cls)
         return document
 
     def _internal(self, url, sums):

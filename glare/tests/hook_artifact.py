@@ -5,6 +5,9 @@ and, when ``RAISE`` maps its name to an exception, raises it after
 recording. ``PROBE``, when set, is called with the artifact object and its
 result is recorded too (``PROBES``), e.g. to look at the database while
 the hook runs. Tests reset all of this with ``reset()``.
+
+Its ``to_notification`` adds its field ``str1`` to the base summary (the
+notification payload; glare/tests/unit/test_notification.py).
 """
 
 from glare.objects import base
@@ -52,6 +55,10 @@ class HookArtifact(base.BaseArtifact):
         'str1': f.Scalar(f.String, required_on_activate=False),
         'int1': f.Scalar(f.Integer, required_on_activate=False),
     })
+
+    @classmethod
+    def to_notification(cls, values):
+        return dict(super().to_notification(values), str1=values.get('str1'))
 
     @classmethod
     def pre_create_hook(cls, context, af):

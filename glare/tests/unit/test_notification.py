@@ -4,9 +4,13 @@ oslo.messaging's ``test`` driver keeps what the service sends in memory;
 every request goes through the whole stack (``GlareApp``).
 """
 
+import base64
 import json
 import logging
+import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from unittest import mock
@@ -21,6 +25,7 @@ import testtools
 from glare.api import app as glare_app
 from glare import conf as glare_conf
 from glare import notification
+from glare.tests import hook_artifact
 from glare.tests.unit.api import app_fixture
 
 SAMPLE = '/artifacts/sample_artifact'
@@ -32,6 +37,16 @@ LOCATION = {'Content-Type':
 MEMBER = {'X-Auth-Token': 'u1:p1:member'}
 ADMIN = {'X-Auth-Token': 'root:admin-project:admin'}
 TEST_DRIVER = '[oslo_messaging_notifications]\ndriver = test\n'
+# the keys of the base summary (BaseArtifact.to_notification), issue 6
+SUMMARY = ('id', 'name', 'version', 'type_name', 'owner', 'status',
+           'visibility', 'created_at', 'updated_at', 'activated_at')
+
+
+def summary(document, type_name='sample_artifact', **changes):
+    """The base summary of an artifact, picked out of what the API answered
+    (type_name added: the document of a concrete type lacks it)."""
+    document = dict(document, type_name=type_name, **changes)
+    return {k: document[k] for k in SUMMARY}
 
 
 def _closed_port():
@@ -108,9 +123,7 @@ class TestArtifactEvents(NotificationTestBase):
 
     def test_create(self):
         doc = self.create(str1='hello')
-        self.assertEqual([('artifact.create',
-                           dict(doc, type_name='sample_artifact'))],
-                         self.sent())
+        self.assertEqual([('artifact.create', summary(doc))], self.sent())
         _ctxt, message, priority, _retry = _impl_test.NOTIFICATIONS[0]
         self.assertEqual('INFO', priority)
         self.assertEqual('artifact', message['publisher_id'])
@@ -124,9 +137,9 @@ class TestArtifactEvents(NotificationTestBase):
                            ('owner', 'p1'), ('status', 'drafted'),
                            ('visibility', 'private')]:
             self.assertEqual(value, payload[key], key)
-        for key in ('created_at', 'updated_at', 'activated_at', 'tags',
-                    'metadata', 'description', 'blob'):
-            self.assertIn(key, payload)
+        self.assertEqual(sorted(SUMMARY), sorted(payload))
+        self.assertEqual(summary(doc), payload)
+        self.assertIsNone(payload['activated_at'])
         json.dumps(payload)  # what the bus carries
 
     def test_context_is_redacted(self):
@@ -142,10 +155,9 @@ class TestArtifactEvents(NotificationTestBase):
         doc = self.create()
         self.clear()
         new = self.patch(doc['id'], str1='changed')
-        self.assertEqual([('artifact.update',
-                           dict(new, type_name='sample_artifact'))],
-                         self.sent())
-        self.assertEqual('changed', self.sent()[0][1]['str1'])
+        self.assertEqual([('artifact.update', summary(new))], self.sent())
+        self.assertEqual('changed', new['str1'])
+        self.assertNotIn('str1', self.sent()[0][1])  # not in the summary
 
     def test_patch_changing_nothing_emits_nothing(self):
         doc = self.create(str1='same')
@@ -157,10 +169,11 @@ class TestArtifactEvents(NotificationTestBase):
         doc = self.create()
         self.clear()
         new = self.patch(doc['id'], string_required='x', status='active')
-        payload = dict(new, type_name='sample_artifact')
+        payload = summary(new)
         self.assertEqual([('artifact.update', payload),
                           ('artifact.activate', payload)], self.sent())
         self.assertEqual('active', payload['status'])
+        self.assertIsNotNone(payload['activated_at'])
 
     def test_activate_alone(self):
         doc = self.create(string_required='x')
@@ -172,12 +185,15 @@ class TestArtifactEvents(NotificationTestBase):
         doc = self.create(string_required='x')
         self.patch(doc['id'], status='active')
         self.clear()
-        self.patch(doc['id'], headers=ADMIN, status='deactivated')
-        self.patch(doc['id'], headers=ADMIN, status='active')
-        self.patch(doc['id'], headers=ADMIN, visibility='public')
+        answers = [
+            self.patch(doc['id'], headers=ADMIN, status='deactivated'),
+            self.patch(doc['id'], headers=ADMIN, status='active'),
+            self.patch(doc['id'], headers=ADMIN, visibility='public')]
         sent = self.sent()
         self.assertEqual(['artifact.deactivate', 'artifact.reactivate',
                           'artifact.publish'], [e for e, _p in sent])
+        self.assertEqual([summary(a) for a in answers],
+                         [p for _e, p in sent])
         self.assertEqual([('deactivated', 'private'), ('active', 'private'),
                           ('active', 'public')],
                          [(p['status'], p['visibility']) for _e, p in sent])
@@ -188,8 +204,7 @@ class TestArtifactEvents(NotificationTestBase):
         self.request('DELETE', '%s/%s' % (SAMPLE, doc['id']), expect=204)
         (event, payload), = self.sent()
         self.assertEqual('artifact.delete', event)
-        self.assertEqual(dict(doc, status='deleted',
-                              type_name='sample_artifact'), payload)
+        self.assertEqual(summary(doc, status='deleted'), payload)
 
     def test_failed_request_emits_nothing(self):
         doc = self.create()
@@ -216,56 +231,151 @@ class TestBlobEvents(NotificationTestBase):
                            b'some blob data', OCTETS)
         (event, payload), = self.sent()
         self.assertEqual('artifact.upload', event)
-        self.assertEqual(dict(new, type_name='sample_artifact'), payload)
-        self.assertEqual(14, payload['blob']['size'])
-        self.assertEqual('active', payload['blob']['status'])
+        self.assertEqual(summary(new), payload)
+        self.assertEqual(14, new['blob']['size'])
+        self.assertNotIn('blob', payload)  # blobs are not in the summary
         self.assertNotIn('some blob data', json.dumps(payload))
 
     def test_upload_to_folder(self):
         doc = self.create()
         self.clear()
-        self.request('PUT', '%s/%s/dict_of_blobs/a/b' % (SAMPLE, doc['id']),
-                     b'data', OCTETS)
-        (event, payload), = self.sent()
-        self.assertEqual('artifact.upload', event)
-        self.assertEqual(4, payload['dict_of_blobs']['a/b']['size'])
+        new = self.request('PUT', '%s/%s/dict_of_blobs/a/b' % (
+            SAMPLE, doc['id']), b'data', OCTETS)
+        self.assertEqual(4, new['dict_of_blobs']['a/b']['size'])
+        self.assertEqual([('artifact.upload', summary(new))], self.sent())
 
     def test_set_location_and_delete_blob(self):
         doc = self.create()
         self.clear()
         url = 'https://203.0.113.5/data.img'
-        self.request('PUT', '%s/%s/blob' % (SAMPLE, doc['id']),
-                     {'url': url, 'md5': 'a' * 32}, LOCATION)
-        self.request('DELETE', '%s/%s/blob' % (SAMPLE, doc['id']))
-        (e1, p1), (e2, p2) = self.sent()
-        self.assertEqual(('artifact.set_location', 'artifact.delete_blob'),
-                         (e1, e2))
-        self.assertEqual({'url': url, 'external': True, 'md5': 'a' * 32},
-                         {k: p1['blob'][k] for k in ('url', 'external',
-                                                     'md5')})
-        self.assertIsNone(p2['blob'])
+        located = self.request('PUT', '%s/%s/blob' % (SAMPLE, doc['id']),
+                               {'url': url, 'md5': 'a' * 32}, LOCATION)
+        removed = self.request('DELETE', '%s/%s/blob' % (SAMPLE, doc['id']))
+        self.assertEqual(url, located['blob']['url'])
+        self.assertIsNone(removed['blob'])
+        self.assertEqual([('artifact.set_location', summary(located)),
+                          ('artifact.delete_blob', summary(removed))],
+                         self.sent())
 
     def test_secret_payload_carries_no_secret(self):
         secret = b'TOP-SECRET-VALUE-0123456789'
         doc = self.create(SECRETS, secret_type='passphrase')
-        self.request('PUT', '%s/%s/payload' % (SECRETS, doc['id']), secret,
-                     OCTETS)
-        self.patch(doc['id'], path=SECRETS, status='active')
+        uploaded = self.request('PUT', '%s/%s/payload' % (
+            SECRETS, doc['id']), secret, OCTETS)
+        active = self.patch(doc['id'], path=SECRETS, status='active')
         self.request('DELETE', '%s/%s' % (SECRETS, doc['id']), expect=204)
         sent = self.sent()
-        self.assertEqual(['artifact.create', 'artifact.upload',
-                          'artifact.activate', 'artifact.delete'],
-                         [e for e, _p in sent])
+        self.assertEqual([
+            ('artifact.create', summary(doc, 'secrets')),
+            ('artifact.upload', summary(uploaded, 'secrets')),
+            ('artifact.activate', summary(active, 'secrets')),
+            ('artifact.delete', summary(active, 'secrets',
+                                        status='deleted'))], sent)
+        self.assertEqual(len(secret), uploaded['payload']['size'])
         for _ctxt, message, _p, _r in _impl_test.NOTIFICATIONS:
+            self.assertNotIn('payload', message['payload'])
             text = json.dumps(message, default=str)
             self.assertNotIn(secret.decode(), text)
             self.assertNotIn('VkFMVUU', text)  # nor any base64 of it
-        blob = sent[1][1]['payload']
-        self.assertEqual(len(secret), blob['size'])
-        self.assertEqual(64, len(blob['sha256']))
-        self.assertEqual('/artifacts/secrets/%s/payload' % doc['id'],
-                         blob['url'])
-        self.assertEqual('secrets', sent[1][1]['type_name'])
+            self.assertNotIn(base64.b64encode(secret).decode(), text)
+
+
+class TestTypeSummary(NotificationTestBase):
+    """A type's own to_notification shapes its payload: hook_artifact's
+    adds its field str1 to the base summary."""
+
+    HOOKS = '/artifacts/hook_artifact'
+    OVERRIDES = {'custom_artifact_types_modules': [
+        app_fixture.SAMPLE_MODULE, 'glare.tests.hook_artifact']}
+
+    def setUp(self):
+        super().setUp()
+        hook_artifact.reset()
+        self.addCleanup(hook_artifact.reset)
+
+    def hooked(self, document, **changes):
+        expected = summary(document, 'hook_artifact', **changes)
+        expected['str1'] = document['str1']
+        return expected
+
+    def test_override_shapes_the_payload(self):
+        doc = self.create(self.HOOKS, str1='first', int1=1)
+        new = self.patch(doc['id'], path=self.HOOKS, str1='second')
+        active = self.patch(doc['id'], path=self.HOOKS, status='active')
+        self.request('DELETE', '%s/%s' % (self.HOOKS, doc['id']),
+                     expect=204)
+        sent = self.sent()
+        self.assertEqual([('artifact.create', self.hooked(doc)),
+                          ('artifact.update', self.hooked(new)),
+                          ('artifact.activate', self.hooked(active)),
+                          ('artifact.delete', self.hooked(
+                              active, status='deleted'))], sent)
+        self.assertEqual(['first', 'second', 'second', 'second'],
+                         [p['str1'] for _e, p in sent])
+        for _e, payload in sent:
+            self.assertNotIn('int1', payload)  # only what the hook adds
+
+    def test_hook_gets_the_rendered_document(self):
+        seen = []
+        real = hook_artifact.HookArtifact.to_notification.__func__
+
+        def to_notification(cls, values):
+            seen.append((cls, dict(values)))
+            return real(cls, values)
+
+        with mock.patch.object(hook_artifact.HookArtifact, 'to_notification',
+                               classmethod(to_notification)):
+            doc = self.create(self.HOOKS, str1='x')
+        self.assertEqual([('artifact.create', self.hooked(doc))],
+                         self.sent())
+        (cls, values), = seen
+        self.assertIs(hook_artifact.HookArtifact, cls)
+        self.assertEqual(dict(doc, type_name='hook_artifact'), values)
+
+    def test_other_types_keep_the_base_summary(self):
+        doc = self.create(str1='hello')
+        self.assertEqual([('artifact.create', summary(doc))], self.sent())
+
+    def test_failing_hook_does_not_fail_the_request(self):
+        with mock.patch.object(hook_artifact.HookArtifact, 'to_notification',
+                               side_effect=RuntimeError('hook broke')):
+            doc = self.create(self.HOOKS, str1='x')
+        self.assertEqual([], self.sent())
+        self.assertIn('Could not emit create of a hook_artifact artifact',
+                      self.log.output)
+        # the next notification goes out
+        self.patch(doc['id'], path=self.HOOKS, str1='y')
+        self.assertEqual(['artifact.update'], self.events())
+
+
+class TestTypeSummaryProtected(NotificationTestBase):
+    """The hook sees the document the caller is answered: a field property
+    protection hides from the caller is not there for it either."""
+
+    HOOKS = TestTypeSummary.HOOKS
+    OVERRIDES = TestTypeSummary.OVERRIDES
+
+    def setUp(self):
+        policy_dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, policy_dir)
+        policy_file = os.path.join(policy_dir, 'policy.yaml')
+        with open(policy_file, 'w') as f:
+            json.dump({'artifact:property:hook_artifact.str1:read':
+                       'role:admin'}, f)
+        self.CONFIG_TEXT = TEST_DRIVER + (
+            '[oslo_policy]\npolicy_file = %s\n' % policy_file)
+        super().setUp()
+
+    def test_hidden_field_stays_hidden(self):
+        doc = self.create(self.HOOKS, str1='hidden value')
+        self.assertNotIn('str1', doc)
+        by_admin = self.patch(doc['id'], headers=ADMIN, path=self.HOOKS,
+                              str1='seen by admin')
+        self.assertEqual('seen by admin', by_admin['str1'])
+        (_e1, p1), (_e2, p2) = self.sent()
+        self.assertIsNone(p1['str1'])
+        self.assertNotIn('hidden value', json.dumps(p1))
+        self.assertEqual('seen by admin', p2['str1'])
 
 
 class TestQuotaEvents(NotificationTestBase):
