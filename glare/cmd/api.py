@@ -2,9 +2,11 @@
 
 import gc
 import select
+import socket
 import sys
 
 from gunicorn.app import base as gunicorn_base
+from gunicorn.http import body as gunicorn_body
 from gunicorn.workers import gthread
 from oslo_log import log as logging
 
@@ -14,8 +16,79 @@ from glare.conf import CONF
 LOG = logging.getLogger(__name__)
 
 
+class SocketBody(gunicorn_body.Body):
+    """wsgi.input of a request with a Content-Length, read off the socket.
+
+    gunicorn reads a body through its Unreader and Body buffers: a 1 MiB
+    read() was a few recv()s of what the socket held, each appended to a
+    BytesIO, joined, sliced and appended to another BytesIO. perf of a
+    worker taking 256 MiB uploads: 31% of the request thread in memmove
+    (0.11 s of CPU per 256 MiB), on a 2-core machine where the three
+    digests already need all but a fraction of both cores. Here read(n)
+    is one recv(n, MSG_WAITALL) into a new bytes object: the kernel's copy
+    out of the socket is the only one.
+
+    Bytes gunicorn read ahead with the headers come first, and the
+    LengthReader's count stays right, so that gunicorn drains what the
+    application left unread before the next request of the connection.
+    readline() (and anything already in this Body's own buffer) goes the
+    stock way.
+    """
+
+    def __init__(self, reader, sock):
+        super().__init__(reader)
+        self._sock = sock
+
+    def read(self, size=None):
+        if self.buf.tell():
+            return super().read(size)
+        reader = self.reader
+        size = self.getsize(size)
+        size = min(size, reader.length)
+        if size <= 0:
+            return b''
+        try:
+            data = self._read(reader, size)
+        except Exception:
+            self.failed = True
+            raise
+        if len(data) < size:
+            reader.length = 0  # the client went away: end of the body
+        else:
+            reader.length -= size
+        return data
+
+    def _read(self, reader, size):
+        unreader = reader.unreader
+        held = unreader.buf.seek(0, 2)  # read ahead with the headers
+        head = unreader.read(min(size, held)) if held else b''
+        if len(head) == size:
+            return head
+        parts = [head] if head else []
+        want = size - len(head)
+        while want:
+            # one system call, however the client's bytes arrive, unless
+            # a timeout (set while gunicorn drains a body) cuts it short
+            data = self._sock.recv(want, socket.MSG_WAITALL)
+            if not data:
+                break
+            parts.append(data)
+            want -= len(data)
+        return parts[0] if len(parts) == 1 else b''.join(parts)
+
+
+def _socket_body(req, sock):
+    """req.body as a SocketBody when it is plain bytes of a known length."""
+    body = getattr(req, 'body', None)
+    if type(body) is gunicorn_body.Body and \
+            type(body.reader) is gunicorn_body.LengthReader and \
+            type(sock) is socket.socket:
+        req.body = SocketBody(body.reader, sock)
+
+
 class KeepAliveThreadWorker(gthread.ThreadWorker):
-    """gthread, serving a kept-alive client's next request on its thread.
+    """gthread, serving a kept-alive client's next request on its thread,
+    and reading request bodies straight off the socket (SocketBody).
 
     Stock gthread gives a kept-alive connection back to the main thread's
     poller after every response, and its next request is handed to a pool
@@ -29,6 +102,11 @@ class KeepAliveThreadWorker(gthread.ThreadWorker):
     """
 
     LINGER = 0.005
+
+    def handle_request(self, req, conn):
+        if not (self.cfg.is_ssl or conn.is_http2):
+            _socket_body(req, conn.sock)
+        return super().handle_request(req, conn)
 
     def handle(self, conn):
         keepalive = super().handle(conn)

@@ -87,7 +87,17 @@ class _FileWriter:
     digests in parallel threads anyway (glare.common.hashing). The file
     gets the name, permissions and URI glance_store would have given it,
     so that glance_store reads and deletes it as its own.
+
+    Writeback of every WRITEBACK_STEP bytes is started as soon as they are
+    written (sync_file_range), so that the fsync at the end only waits for
+    the last few MiB. Without it the kernel starts nothing for seconds (its
+    dirty thresholds are GiB here) and the fsync wrote the whole blob after
+    the last byte came in: 120 to 150 ms of a 256 MiB upload that takes
+    600 ms at md5's speed; 5 to 20 ms with it.
     """
+
+    WRITEBACK_STEP = 8 << 20
+    _sync_file_range = None  # libc's, once looked up; False: none
 
     def __init__(self, store, datadir, data_id):
         self._store = store
@@ -95,6 +105,8 @@ class _FileWriter:
         self.location = 'file://' + self.path
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                            0o600)
+        self._written = 0
+        self._flushed = 0  # writeback started up to here
 
     def write(self, chunk):
         view = memoryview(chunk)
@@ -103,6 +115,26 @@ class _FileWriter:
                 view = view[os.write(self._fd, view):]
             except OSError as e:
                 raise exception.StorageFull() if e.errno in (28, 27) else e
+        self._written += len(chunk)
+        if self._written - self._flushed >= self.WRITEBACK_STEP:
+            self._start_writeback(self._fd, self._flushed,
+                                  self._written - self._flushed)
+            self._flushed = self._written
+
+    @classmethod
+    def _start_writeback(cls, fd, offset, length):
+        """Queue the range for writing to disk, without waiting (a hint)."""
+        if cls._sync_file_range is None:
+            try:
+                import ctypes  # here: the rest of the module needs none
+                func = ctypes.CDLL(None, use_errno=True).sync_file_range
+                func.argtypes = (ctypes.c_int, ctypes.c_int64,
+                                 ctypes.c_int64, ctypes.c_uint)
+                cls._sync_file_range = func
+            except (ImportError, OSError, AttributeError):
+                cls._sync_file_range = False  # not Linux: fsync does it all
+        if cls._sync_file_range:
+            cls._sync_file_range(fd, offset, length, 2)  # ..._WRITE
 
     def finish(self):
         os.fsync(self._fd)
