@@ -114,6 +114,15 @@ class KeepAliveThreadWorker(gthread.ThreadWorker):
             keepalive = super().handle(conn)
         return keepalive
 
+    def set_accept_enabled(self, enabled):
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            # stopping: refuse new connections now rather than once the
+            # requests in flight are done (until then they would wait
+            # unanswered in the listen queue); closing twice is harmless
+            for listener in self.sockets:
+                listener.close()
+
     def _next_request_ready(self, conn):
         queue = getattr(self.tpool, '_work_queue', None)
         if (not self.alive or self.cfg.is_ssl or conn.is_http2 or

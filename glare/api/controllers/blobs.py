@@ -108,7 +108,11 @@ class BlobsController:
             headers.append(('Content-Length', str(result.length)))
         wrapper = request.environ.get('wsgi.file_wrapper')
         body = result.body
-        if result.file is not None and wrapper is not None:
+        # uWSGI's file wrapper sends from byte 0 whatever the file's
+        # position: a range past 0 goes through the iterator there
+        if result.file is not None and wrapper is not None and (
+                'uwsgi.version' not in request.environ or
+                result.file.tell() == 0):
             # the WSGI server may then sendfile() from the file's position
             body = wrapper(result.file, store_base.CHUNK_SIZE)
         return webob.Response(status=result.status, headerlist=headers,

@@ -16,7 +16,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import unittest
 
 import requests
 
@@ -248,7 +247,6 @@ class DownloadTest(ShutdownTest):
 
 class NewConnectionTest(ShutdownTest):
 
-    @unittest.expectedFailure
     def test_new_connections_refused_at_once(self):
         # gunicorn's gthread workers close their copy of the listening
         # socket only once their last request is done: until then a new

@@ -276,7 +276,6 @@ class UwsgiTest(WsgiServerTests, base.FunctionalTest):
     SERVER = Uwsgi
     CONFIG = {'DEFAULT': {'auto_create_schema': True}}
 
-    @unittest.expectedFailure
     def test_range_download(self):
         # uWSGI's wsgi.file_wrapper sendfile()s from the start of the file,
         # not from the position the download controller seeked it to: a
