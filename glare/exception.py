@@ -44,6 +44,11 @@ class InvalidJsonPatch(BadRequest):
     msg_fmt = 'Invalid JSON patch: %(reason)s'
 
 
+class InvalidData(BadRequest):
+    """Uploaded data its artifact type does not accept."""
+    msg_fmt = 'The uploaded data is not valid: %(reason)s'
+
+
 class Unauthorized(GlareException):
     code = 401
     title = 'Unauthorized'

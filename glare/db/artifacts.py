@@ -169,6 +169,26 @@ def _write_tags(session, artifact_id, tags):
 def update(context, session, type_name, fields, artifact_id, current,
            changes):
     """Write the changed fields of an artifact; current is its old state."""
+    write_changes(session, type_name, fields, artifact_id, current, changes)
+
+
+def write_changes(session, type_name, fields, artifact_id, current,
+                  changes):
+    """update() inside the caller's transaction.
+
+    current None: read the identity columns now (the caller holds the
+    artifact's row lock, so they cannot change under it).
+    """
+    if current is None:
+        row = session.execute(sa.select(
+            A.c.name, A.c.owner, A.c.visibility, A.c.status,
+            A.c.version_prefix, A.c.version_suffix, A.c.version_meta).where(
+            A.c.id == artifact_id)).first()
+        current = dict(name=row.name, owner=row.owner,
+                       visibility=row.visibility, status=row.status,
+                       version=glare_version.from_db(
+                           row.version_prefix, row.version_suffix,
+                           row.version_meta))
     new = dict(current, **changes)
     row = _column_values(changes)
     if changes.keys() & {'name', 'version', 'visibility', 'status'}:
@@ -358,6 +378,23 @@ def _fill_blobs(values, fields, blob_rows):
             values[b.name][b.key_name] = blob
         else:
             values[b.name] = blob
+
+
+@api.reader
+def versions_named(context, conn, type_name, name):
+    """[{id, version, owner, visibility, status}] of the live artifacts of
+    a type with this name."""
+    rows = conn.execute(sa.select(
+        A.c.id, A.c.owner, A.c.visibility, A.c.status, A.c.version_prefix,
+        A.c.version_suffix, A.c.version_meta).where(
+        A.c.type_name == type_name, A.c.name == name,
+        A.c.status != 'deleted')).all()
+    return [dict(id=r.id, owner=r.owner, visibility=r.visibility,
+                 status=r.status, type_name=type_name,
+                 version=glare_version.from_db(r.version_prefix,
+                                               r.version_suffix,
+                                               r.version_meta))
+            for r in rows]
 
 
 @api.reader

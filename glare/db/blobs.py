@@ -210,10 +210,13 @@ def heartbeat(context, session, upload_id):
 
 
 @api.writer
-def finish_upload(context, session, upload_id, values, allowed):
+def finish_upload(context, session, upload_id, values, allowed,
+                  also=None):
     """Make the uploaded data the blob's value, atomically.
 
     The data it replaces goes to the trash in the same transaction.
+    also(session): more writes to make in it (the artifact's fields an
+    upload inspector set), under the artifact's row lock.
     Returns (trash id, old location) or (None, None).
     """
     upload = session.execute(sa.select(U).where(U.c.id == upload_id)).first()
@@ -233,6 +236,8 @@ def finish_upload(context, session, upload_id, values, allowed):
         status='active', external=False, managed=True,
         updated_at=api.now(), **values))
     session.execute(U.delete().where(U.c.id == upload_id))
+    if also is not None:
+        also(session)
     return trash_id, old
 
 

@@ -5,15 +5,19 @@ import threading
 import uuid
 
 from oslo_log import log as logging
+from oslo_utils import timeutils
 
 from glare.common import hashing
 from glare import context as glare_context
+from glare.db import artifacts as artifacts_db
 from glare.db import blobs as db
 from glare.db import quotas as quotas_db
 from glare import exception
+from glare.objects import uploads
 from glare.policies import blobs as rules
 from glare import policy
 from glare.services import hooks
+from glare.services import patching
 from glare.services import quotas
 from glare.store import base as store_base
 
@@ -210,12 +214,14 @@ class BlobService:
             writer.abort()
             raise
         try:
-            values = self._stream(context, blob, upload_id, writer, limits,
-                                  Body(stream, length), length, shared)
+            values, changes = self._stream(context, blob, upload_id, writer,
+                                           limits, Body(stream, length),
+                                           length, shared)
             values['content_type'] = content_type or \
                 'application/octet-stream'
-            trash_id, old = db.finish_upload(context, upload_id, values,
-                                             self.allowed(blob))
+            trash_id, old = db.finish_upload(
+                context, upload_id, values, self.allowed(blob),
+                also=self._field_writer(blob, changes))
         except BaseException:
             self._abandon(context, upload_id, writer)
             raise
@@ -254,12 +260,33 @@ class BlobService:
                     reserved = size
                 hasher.update(chunk)
                 writer.write(chunk)
+            inspected = self._inspected(context, blob, fd)
             location = writer.finish()
             digests = hasher.hexdigests()
         finally:
             heart.stop()
             hasher.close()
-        return dict(size=size, url=location, **digests)
+        return dict(size=size, url=location, **digests), inspected
+
+    def _inspected(self, context, blob, fd):
+        """The field changes the type's upload inspector asks for."""
+        if not isinstance(fd, uploads.UploadInspector):
+            return {}
+        values = hooks.call(fd.finish)
+        return patching.inspected_changes(context, blob.cls, blob.values,
+                                          values)
+
+    @staticmethod
+    def _field_writer(blob, changes):
+        if not changes:
+            return None
+
+        def write(session):
+            artifacts_db.write_changes(
+                session, blob.type_name, blob.cls.fields, blob.values['id'],
+                None, dict(changes, updated_at=timeutils.utcnow().replace(
+                    tzinfo=None)))
+        return write
 
     @staticmethod
     def _reserve(context, upload_id, limits, size, shared):

@@ -4,6 +4,7 @@ import re
 
 from glare.db import artifacts as db
 from glare import exception
+from glare.objects import uploads
 from glare.policies import artifacts as rules
 
 _INTERNAL = re.compile(r'^/artifacts/([^/]+)/([0-9a-fA-F-]{36})$')
@@ -46,3 +47,48 @@ def _visible(context, row):
     return context.can(rules.GET_ANY, dict(row,
                                            project_id=context.project_id),
                        fatal=False)
+
+
+def resolve(context, requirement):
+    """The link to the newest active artifact meeting a Requirement.
+
+    Only artifacts the caller can see count; at equal versions the caller's
+    own wins over a public one. BadRequest names what is missing.
+    """
+    try:
+        clauses = requirement.clauses()
+    except ValueError as exc:
+        raise exception.BadRequest('Requirement %s: %s' % (requirement.name,
+                                                           exc))
+    best = None
+    for row in db.versions_named(context, requirement.type_name,
+                                 requirement.name):
+        if row['status'] != 'active' or not _visible(context, row):
+            continue
+        version = uploads.parse_version(row['version'])
+        if not all(uploads.compare(version, op, bound)
+                   for op, bound in clauses):
+            continue
+        key = (version, row['owner'] == context.project_id)
+        if best is None or key > best[0]:
+            best = (key, row)
+    if best is None:
+        raise exception.BadRequest(
+            'Required %s %s is missing: no active %s artifact you can see '
+            'named %s matches version %s' % (
+                requirement.type_name, requirement.name,
+                requirement.type_name, requirement.name,
+                requirement.spec or '0 (any 0.x.y)'))
+    return '/artifacts/%s/%s' % (requirement.type_name, best[1]['id'])
+
+
+def resolve_all(context, value):
+    """value with every Requirement in it (alone, in a list or dict values)
+    replaced by its link."""
+    if isinstance(value, uploads.Requirement):
+        return resolve(context, value)
+    if isinstance(value, (list, tuple)):
+        return [resolve_all(context, v) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve_all(context, v) for k, v in value.items()}
+    return value

@@ -174,3 +174,30 @@ def check_field_changes(context, cls, current, change):
     for name in change.fields:
         policy.check_write_field(context, cls.get_type_name(), name, target)
     links.check(context, cls, change.fields)
+
+
+def inspected_changes(context, cls, current, values):
+    """The changes an upload inspector asks for, checked like a patch.
+
+    Requirements become links first; then the fields are coerced and held
+    to the same status, mutability, property-protection and link rules as
+    a user's patch, since what an inspector reads comes from the user's
+    data.
+    """
+    changed = {}
+    for name, value in (values or {}).items():
+        field = cls.fields.get(name)
+        if field is None or field.is_blob or field.system or \
+                name in LIFECYCLE_FIELDS + base.CREATE_FORBIDDEN:
+            raise exception.BadRequest(
+                'The %s upload check tried to set field %r, which cannot '
+                'be set that way' % (cls.get_type_name(), name))
+        value = links.resolve_all(context, value)
+        if value is None:
+            value = _reset_value(field, name)
+        coerced = _coerce(field, name, value)
+        if coerced != current.get(name):
+            changed[name] = coerced
+    if changed:
+        check_field_changes(context, cls, current, Change(changed, []))
+    return changed
