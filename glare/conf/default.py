@@ -14,7 +14,7 @@ def _default_state_path():
 
 
 DEFAULT_TYPES = ['heat_templates', 'heat_environments', 'murano_packages',
-                 'tosca_templates', 'images']
+                 'tosca_templates', 'images', 'murano']
 
 server_opts = [
     cfg.HostAddressOpt('bind_host', default='127.0.0.1',

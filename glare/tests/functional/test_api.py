@@ -18,7 +18,7 @@ SAMPLE_FIELDS = (
     'int_validators', 'list_validators', 'dict_validators',
     'system_attribute', 'metadata_attribute')
 DEFAULT_TYPES = ('heat_templates', 'heat_environments', 'murano_packages',
-                 'tosca_templates', 'images')
+                 'tosca_templates', 'images', 'murano')
 
 
 @base.with_backends

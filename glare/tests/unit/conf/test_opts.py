@@ -75,7 +75,8 @@ class ListOptsTest(ConfTestCase):
         self.assertEqual('127.0.0.1', self.conf.bind_host)
         self.assertEqual(9494, self.conf.bind_port)
         self.assertEqual(['heat_templates', 'heat_environments',
-                          'murano_packages', 'tosca_templates', 'images'],
+                          'murano_packages', 'tosca_templates', 'images',
+                          'murano'],
                          self.conf.enabled_artifact_types)
         self.assertEqual(-1, self.conf.max_uploaded_data)
         self.assertTrue(self.conf.auto_create_schema)

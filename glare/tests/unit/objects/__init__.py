@@ -8,7 +8,7 @@ from glare.objects import registry
 
 #: every builtin type (entry points of glare.artifact_types)
 BUILTIN_TYPES = ('all', 'heat_environments', 'heat_templates', 'images',
-                 'murano_packages', 'secrets', 'tosca_templates')
+                 'murano', 'murano_packages', 'secrets', 'tosca_templates')
 SAMPLE_MODULE = 'glare.tests.sample_artifact'
 
 

@@ -19,7 +19,7 @@ from glare.tests import sample_artifact
 from glare.tests.unit import objects as helpers
 
 DEFAULT_TYPES = ['all', 'heat_environments', 'heat_templates', 'images',
-                 'murano_packages', 'tosca_templates']
+                 'murano', 'murano_packages', 'tosca_templates']
 
 _BROKEN_ENTRY_POINTS = """\
 [glare.artifact_types]

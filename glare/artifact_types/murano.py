@@ -1,0 +1,68 @@
+"""Murano application packages, as Murano stores them through the v0.1 API."""
+
+from glare.objects import base
+from glare.objects import fields as f
+from glare.objects import validators as v
+
+MIB = 1024 ** 2
+# a class name is a namespaced identifier: it never holds a comma, so a
+# list of class names is kept as one comma-joined string
+LIST_SEPARATOR = ','
+
+
+class Murano(base.BaseArtifact):
+    """A Murano package: manifest facts, classes, and the package files.
+
+    ``inherits`` maps a base class to the package's classes derived from
+    it; Murano sends it as a dict of lists. Glare's dicts hold scalars, so
+    each list is stored as one comma-joined string (class names hold no
+    commas); the v0.1 API turns it back into lists both ways (see
+    DICT_OF_LISTS), and the v1 API shows the stored strings.
+    """
+
+    TYPE_NAME = 'murano'
+    DISPLAY_TYPE_NAME = 'Murano Packages'
+    #: Dict(String) fields the v0.1 API shows and takes as dicts of lists
+    DICT_OF_LISTS = ('inherits',)
+
+    fields = dict(base.BaseArtifact.fields, **{
+        'type': f.Scalar(f.String, sortable=True,
+                         validators=[v.AllowedValues(['Application',
+                                                      'Library'])],
+                         description='Package type: Application or '
+                                     'Library.'),
+        'author': f.Scalar(f.String, required_on_activate=False,
+                           description='Author of the package.'),
+        'display_name': f.Scalar(f.String, mutable=True, sortable=True,
+                                 filter_ops=(f.EQ, f.NEQ, f.IN, f.LIKE),
+                                 description='Human-readable name of the '
+                                             'package.'),
+        'enabled': f.Scalar(f.Boolean, mutable=True, default=True,
+                            nullable=False, required_on_activate=False,
+                            description='Whether the package may be used '
+                                        'in new environments.'),
+        'categories': f.List(f.String, mutable=True,
+                             required_on_activate=False,
+                             description='Categories of the package.'),
+        'class_definitions': f.List(f.String, required_on_activate=False,
+                                    validators=[v.Unique()],
+                                    description='Fully qualified names of '
+                                                'the classes the package '
+                                                'defines.'),
+        'inherits': f.Dict(f.String, required_on_activate=False,
+                           element_validators=[v.MaxStrLen(16384)],
+                           description='Base class → comma-joined names '
+                                       'of the package classes derived '
+                                       'from it.'),
+        'keywords': f.List(f.String, mutable=True,
+                           required_on_activate=False,
+                           description='Search keywords.'),
+        'archive': f.Blob(max_blob_size=100 * MIB,
+                          description='The package archive (zip).'),
+        'logo': f.Blob(required_on_activate=False, max_blob_size=5 * MIB,
+                       description='Logo of the package.'),
+        'ui_definition': f.Blob(required_on_activate=False,
+                                max_blob_size=5 * MIB,
+                                description='UI definition (YAML) of the '
+                                            'package.'),
+    })
