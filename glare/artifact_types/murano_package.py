@@ -1,14 +1,155 @@
 """Murano application packages."""
 
+import re
+
+import yaml
+
+from glare.artifact_types import archives
+from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
+from glare.objects import uploads
 from glare.objects import validators as v
 
 MIB = 1024 ** 2
+MANIFEST = 'manifest.yaml'
+MANIFEST_MAX = MIB
+#: Format values of Murano's package formats (MuranoPL, Heat templates,
+#: CSAR), with or without the name, e.g. "1.4", "MuranoPL/1.0"
+_FORMAT_RE = re.compile(r'^((MuranoPL|Heat\.HOT|CSAR)/)?\d+(\.\d+){0,2}$')
+_FQN_RE = re.compile(r'^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$')
+_SPEC_TYPES = (str, int, float)
+
+
+def _bad(reason):
+    raise exception.InvalidData(reason='Murano package: ' + reason)
+
+
+def _text(manifest, key, required=False):
+    value = manifest.get(key)
+    if value is None:
+        if required:
+            _bad('%s has no %s' % (MANIFEST, key))
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        _bad('%s of %s must be text' % (key, MANIFEST))
+    return str(value)
+
+
+def _strings(manifest, key):
+    value = manifest.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+            isinstance(x, str) for x in value):
+        _bad('%s of %s must be a list of strings' % (key, MANIFEST))
+    return value
+
+
+def _mapping(manifest, key):
+    value = manifest.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) for k in value):
+        _bad('%s of %s must be a mapping' % (key, MANIFEST))
+    return value
+
+
+def read_manifest(pkg):
+    """The parsed manifest.yaml of a SafeZip package."""
+    raw = pkg.read(MANIFEST, MANIFEST_MAX)
+    if raw is None:
+        _bad('the archive has no %s at its top level' % MANIFEST)
+    try:
+        manifest = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        _bad('%s is not valid YAML (%s)' % (MANIFEST,
+                                            str(exc).splitlines()[0]))
+    if not isinstance(manifest, dict):
+        _bad('%s must be a mapping' % MANIFEST)
+    return manifest
+
+
+def requirements(manifest):
+    """Require (FQN → version spec) as uploads.Requirement objects."""
+    out = []
+    for fqn, spec in sorted(_mapping(manifest, 'Require').items()):
+        if not _FQN_RE.match(fqn):
+            _bad('Require names %r, which is not a package name' % fqn)
+        if spec is not None and (not isinstance(spec, _SPEC_TYPES) or
+                                 isinstance(spec, bool)):
+            _bad('the version spec of required %s must be text' % fqn)
+        req = uploads.Requirement(MuranoPackage.TYPE_NAME, fqn,
+                                  '' if spec is None else str(spec))
+        try:
+            req.clauses()
+        except ValueError as exc:
+            _bad('required %s: %s' % (fqn, exc))
+        out.append(req)
+    return out
+
+
+def package_values(pkg):
+    """The artifact's field values that a package's contents define."""
+    manifest = read_manifest(pkg)
+    fmt = _text(manifest, 'Format')
+    if fmt is not None and not _FORMAT_RE.match(fmt):
+        _bad('unknown Format %r' % fmt)
+    full_name = _text(manifest, 'FullName', required=True)
+    if not _FQN_RE.match(full_name):
+        _bad('FullName %r is not a package name (dotted identifiers)' %
+             full_name)
+    classes = _mapping(manifest, 'Classes')
+    for fqn, path in sorted(classes.items()):
+        if not isinstance(path, str):
+            _bad('the file of class %s must be text' % fqn)
+        if not (fmt or '').startswith(('Heat', 'CSAR')) and \
+                not pkg.has('Classes/' + path):
+            _bad('class %s: file Classes/%s is not in the archive' % (
+                fqn, path))
+    for key, folder in (('Logo', ''), ('UI', 'UI/')):
+        name = _text(manifest, key)
+        if name is not None and not pkg.has(folder + name):
+            _bad('%s names %s%s, which is not in the archive' % (
+                key, folder, name))
+    values = {
+        'name': full_name,
+        'display_name': _text(manifest, 'Name') or full_name,
+        'type': _text(manifest, 'Type') or 'Application',
+        'class_definitions': sorted(classes),
+        'dependencies': requirements(manifest),
+    }
+    version = _text(manifest, 'Version')
+    if version is not None:
+        values['version'] = version
+    description = _text(manifest, 'Description')
+    if description is not None:
+        values['description'] = description
+    tags = _strings(manifest, 'Tags')
+    if tags is not None:
+        values['tags'] = tags
+    return values
+
+
+class PackageInspector(archives.SpoolingInspector):
+    """Checks an uploaded Murano package and reads its manifest."""
+
+    def inspect_file(self, fileobj):
+        pkg = archives.SafeZip(fileobj, 'Murano package')
+        try:
+            pkg.verify()
+            return package_values(pkg)
+        finally:
+            pkg.close()
 
 
 class MuranoPackage(base.BaseArtifact):
-    """A Murano package with its class definitions and dependencies."""
+    """A Murano package with its class definitions and dependencies.
+
+    An uploaded package fills the artifact from its manifest.yaml; its
+    Require section becomes links to the newest matching packages.
+    """
 
     TYPE_NAME = 'murano_packages'
     DISPLAY_TYPE_NAME = 'Murano packages'
@@ -35,3 +176,9 @@ class MuranoPackage(base.BaseArtifact):
                                description='List of package dependencies '
                                            'for this package.'),
     })
+
+    @classmethod
+    def pre_upload_hook(cls, context, af, field_name, blob_key, fd):
+        if field_name == 'package':
+            return PackageInspector(fd)
+        return fd

@@ -45,6 +45,9 @@ class UploadInspector:
         """All data has passed: raise to refuse it, or return field values."""
         return {}
 
+    def close(self):
+        """The upload is over, kept or not: release what inspect held."""
+
 
 _OP_RE = re.compile(r'^(==|!=|>=|<=|>|<|=)?\s*(.+)$')
 

@@ -266,6 +266,8 @@ class BlobService:
         finally:
             heart.stop()
             hasher.close()
+            if isinstance(fd, uploads.UploadInspector):
+                fd.close()
         return dict(size=size, url=location, **digests), inspected
 
     def _inspected(self, context, blob, fd):
