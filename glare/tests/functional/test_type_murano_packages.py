@@ -9,7 +9,7 @@ T = 'murano_packages'
 
 
 @base.with_backends
-class MuranoPackageTests(test_blobs.BlobMixin, base.FunctionalTest):
+class MuranoPackageTests(test_blobs.BlobMixin):
 
     def new_package(self, **fields):
         return self.create(type_name=T, **fields)
