@@ -19,6 +19,7 @@ import webob.exc
 
 from glare.api import auth
 from glare.api.controllers import root
+from glare.api.controllers.v0_1 import middleware as legacy_api
 from glare.api import fault
 from glare.api import versions
 from glare.common import urlfetch
@@ -298,9 +299,10 @@ def _pecan_app(services):
 def build_app(conf, services=None):
     """The whole stack, outermost last:
 
-    HTTPProxyToWSGI → request id → CORS → fault wrapper → healthcheck /
-    versions (answered before auth) → auth (keystone or noauth) → context
-    → version negotiation → fault wrapper → pecan.
+    HTTPProxyToWSGI → request id → v0.1 token and errors → CORS → fault
+    wrapper → healthcheck / versions (answered before auth) → auth
+    (keystone or noauth) → context → version negotiation → fault wrapper
+    → pecan.
     """
     db_api.configure(conf)
     policy.init(conf)
@@ -317,6 +319,7 @@ def build_app(conf, services=None):
         None, {'backends': '', 'detailed': False}))
     app = fault.FaultWrapper(app)
     app = cors.CORS(app, conf)
+    app = legacy_api.LegacyAPI(app)
     app = _AccessLog(app)
     app = _FreshLogContext(app)
     app = request_id.RequestId(app)

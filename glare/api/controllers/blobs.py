@@ -19,7 +19,7 @@ def _key(key):
     return key or None
 
 
-def _length(environ):
+def request_length(environ):
     """(Content-Length or None, chunked?) of the request."""
     chunked = 'chunked' in environ.get('HTTP_TRANSFER_ENCODING',
                                        '').lower()
@@ -63,7 +63,7 @@ class _UwsgiChunks:
         return out
 
 
-def _body(environ, chunked):
+def request_body(environ, chunked):
     """The request body as a file, whatever the WSGI server."""
     if not chunked or environ.get('wsgi.input_terminated'):
         # the server delivers the whole body and then EOF (PEP 3333
@@ -90,10 +90,10 @@ class BlobsController:
                 context, type_name, artifact_id, field_name, _key(key),
                 body))
         environ = request.environ
-        length, chunked = _length(environ)
+        length, chunked = request_length(environ)
         return method.json_response(_services().blobs.upload(
             context, type_name, artifact_id, field_name, _key(key),
-            _body(environ, chunked), length, chunked,
+            request_body(environ, chunked), length, chunked,
             request.headers.get('Content-Type')))
 
     @pecan.expose()

@@ -1,9 +1,10 @@
-"""The root of the v1 API: schemas, artifacts and quotas."""
+"""The root of the API: v1 (schemas, artifacts, quotas) and v0.1."""
 
 import pecan
 
 from glare.api.controllers import artifacts
 from glare.api.controllers import quotas
+from glare.api.controllers.v0_1 import routes as v0_1
 from glare.api import method
 
 
@@ -51,3 +52,5 @@ class RootController:
 # not a Python name: routed explicitly
 pecan.route(RootController, 'project-quotas',
             quotas.ProjectQuotasController())
+# the Glance "v3" artifacts API Murano speaks
+pecan.route(RootController, 'v0.1', v0_1.V01Controller())

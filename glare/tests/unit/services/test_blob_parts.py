@@ -124,8 +124,10 @@ class RequestBodyTest(testtools.TestCase):
         for environ, chunked in (({'wsgi.input': stream}, False),
                                  ({'wsgi.input': stream,
                                    'wsgi.input_terminated': True}, True)):
-            self.assertIs(stream, blob_controller._body(environ, chunked))
+            self.assertIs(stream,
+                          blob_controller.request_body(environ, chunked))
 
     def test_chunked_without_server_support_is_411(self):
-        self.assertRaises(exception.LengthRequired, blob_controller._body,
+        self.assertRaises(exception.LengthRequired,
+                          blob_controller.request_body,
                           {'wsgi.input': io.BytesIO(b'')}, True)

@@ -1,0 +1,93 @@
+"""What /v0.1 requests need around the stack: their token and error shape."""
+
+import json
+from urllib import parse
+
+PREFIX = '/v0.1'
+#: HTTP status → the key of a v0.1 error document (the names the
+#: OpenStack compute API made conventional)
+ERROR_KEYS = {400: 'badRequest', 401: 'unauthorized', 403: 'forbidden',
+              404: 'itemNotFound', 405: 'badMethod', 406: 'notAcceptable',
+              409: 'conflictingRequest', 411: 'lengthRequired',
+              413: 'overLimit', 415: 'badMediaType',
+              416: 'requestedRangeNotSatisfiable', 429: 'overLimit',
+              501: 'notImplemented', 502: 'badGateway',
+              503: 'serviceUnavailable'}
+SERVER_ERROR_KEY = 'serverError'
+#: error bodies are small: anything bigger is passed on as it is
+_MAX_ERROR_BODY = 64 * 1024
+
+
+def is_v01(environ):
+    path = environ.get('PATH_INFO', '')
+    return path == PREFIX or path.startswith(PREFIX + '/')
+
+
+def error_document(code, body):
+    """Glare's error document (bytes) → {key: {message, code}}."""
+    message = None
+    try:
+        doc = json.loads(body)
+        if isinstance(doc, dict):
+            error = doc.get('error')
+            message = (error.get('message') if isinstance(error, dict)
+                       else None) or doc.get('explanation')
+    except ValueError:
+        pass
+    if not isinstance(message, str):
+        message = body.decode('utf-8', 'replace').strip()
+    key = ERROR_KEYS.get(code, SERVER_ERROR_KEY if code >= 500 else 'error')
+    return {key: {'message': message, 'code': code}}
+
+
+class LegacyAPI:
+    """For /v0.1 requests: decodes the token, reshapes error documents.
+
+    The v0.1 clients send X-Auth-Token percent-encoded (glanceclient
+    quotes every header); Keystone tokens hold no '%', so a token with
+    one is decoded before the auth layer reads it. v1 requests pass
+    untouched. Sits outside every layer that may answer an error (the
+    fault wrappers, version negotiation, auth), so that each error a v0.1
+    client gets has the one shape its client library reads.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if not is_v01(environ):
+            return self.app(environ, start_response)
+        token = environ.get('HTTP_X_AUTH_TOKEN')
+        if token and '%' in token:
+            environ['HTTP_X_AUTH_TOKEN'] = parse.unquote(token)
+        captured = {}
+
+        def _start(status, headers, exc_info=None):
+            code = int(status.split(' ', 1)[0])
+            ctype = dict((k.lower(), v) for k, v in headers).get(
+                'content-type', '')
+            if code < 400 or not ctype.startswith('application/json'):
+                return start_response(status, headers, exc_info)
+            captured.update(status=status, headers=headers, code=code)
+            return captured.setdefault('chunks', []).append
+
+        result = self.app(environ, _start)
+        if 'status' not in captured:
+            return result
+        try:
+            data = b''.join(captured['chunks'])
+            for chunk in result:
+                data += chunk
+                if len(data) > _MAX_ERROR_BODY:
+                    break
+        finally:
+            close = getattr(result, 'close', None)
+            if close is not None:
+                close()
+        body = json.dumps(error_document(captured['code'], data)).encode(
+            'utf-8')
+        headers = [(k, v) for k, v in captured['headers']
+                   if k.lower() != 'content-length']
+        headers.append(('Content-Length', str(len(body))))
+        start_response(captured['status'], headers)
+        return [body]
