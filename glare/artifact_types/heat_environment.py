@@ -1,7 +1,44 @@
 """Heat environments."""
 
+from glare.artifact_types import yaml_docs
 from glare.objects import base
 from glare.objects import fields as f
+
+#: the top-level sections Heat reads in an environment (heat's
+#: environment_format.SECTIONS); any other key makes Heat refuse the file
+SECTIONS = ('parameters', 'parameter_defaults', 'resource_registry',
+            'encrypted_param_names', 'event_sinks',
+            'parameter_merge_strategies')
+_MAPPINGS = ('parameters', 'parameter_defaults', 'resource_registry',
+             'parameter_merge_strategies')
+_LISTS = ('encrypted_param_names', 'event_sinks')
+
+
+def check_environment(doc, what='environment'):
+    """Raise yaml_docs.DocumentError unless doc is a Heat environment.
+
+    As in Heat, an empty document is an empty environment.
+    """
+    if doc is None:
+        return
+    yaml_docs.require_mapping(doc, what)
+    wrong = sorted(k for k in doc if k not in SECTIONS)
+    if wrong:
+        raise yaml_docs.DocumentError(
+            '%s has section(s) %s that Heat does not know; the sections '
+            'are %s' % (what, ', '.join(repr(k) for k in wrong),
+                        ', '.join(SECTIONS)))
+    for section in _MAPPINGS:
+        yaml_docs.require_kind(doc, section, (dict,), what)
+    for section in _LISTS:
+        yaml_docs.require_kind(doc, section, (list,), what)
+
+
+class EnvironmentInspector(yaml_docs.DocumentInspector):
+    what = 'Heat environment'
+
+    def check(self, doc, fmt):
+        check_environment(doc, self.what)
 
 
 class HeatEnvironment(base.BaseArtifact):
@@ -12,3 +49,7 @@ class HeatEnvironment(base.BaseArtifact):
     fields = dict(base.BaseArtifact.fields, **{
         'environment': f.Blob(description='Heat Environment text body.'),
     })
+
+    @classmethod
+    def pre_upload_hook(cls, context, af, field_name, blob_key, fd):
+        return EnvironmentInspector(fd)

@@ -1,7 +1,64 @@
 """TOSCA templates."""
 
+import re
+
+from glare.artifact_types import yaml_docs
+from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
+
+#: tosca_definitions_version values: the TOSCA Simple Profile in YAML
+#: (tosca_simple_yaml_1_0 … 1_3), TOSCA 2.0 (tosca_2_0) and the profiles
+#: tosca-parser knows (tosca_simple_profile_for_nfv_1_0_0, …)
+TOSCA_VERSION = re.compile(
+    r'^tosca_(simple_yaml_\d+_\d+|\d+_\d+|'
+    r'simple_profile_for_[a-z0-9]+_\d+_\d+_\d+)$')
+#: what template_format says: the syntax of the template blob. JSON is
+#: YAML, so a 'yaml' template may be written in JSON; a 'json' one must be
+#: JSON. Unset at upload, it is set from the data.
+FORMATS = ('yaml', 'json')
+
+
+def check_template(doc, what='TOSCA template'):
+    """Raise yaml_docs.DocumentError unless doc is a TOSCA template."""
+    yaml_docs.require_mapping(doc, what)
+    if 'tosca_definitions_version' not in doc:
+        raise yaml_docs.DocumentError(
+            '%s is not a TOSCA template: it has no '
+            'tosca_definitions_version' % what)
+    version = doc['tosca_definitions_version']
+    if not isinstance(version, str) or not TOSCA_VERSION.match(version):
+        raise yaml_docs.DocumentError(
+            'tosca_definitions_version %r is not a TOSCA version (such as '
+            'tosca_simple_yaml_1_3 or tosca_2_0)' % (version,))
+
+
+def check_format(value):
+    """The normalised template_format; BadRequest when unknown."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value.lower() not in FORMATS:
+        raise exception.BadRequest(
+            'template_format must be one of %s, not %r' % (
+                ', '.join(FORMATS), value))
+    return value.lower()
+
+
+class TemplateInspector(yaml_docs.DocumentInspector):
+    what = 'TOSCA template'
+
+    def __init__(self, fd, template_format):
+        super().__init__(fd)
+        self.template_format = template_format
+
+    def check(self, doc, fmt):
+        check_template(doc, self.what)
+        if self.template_format is None:
+            return {'template_format': fmt}
+        if self.template_format == 'json' and fmt != 'json':
+            raise yaml_docs.DocumentError(
+                'template_format is json, but the template is not JSON')
+        return {}
 
 
 class TOSCATemplate(base.BaseArtifact):
@@ -14,3 +71,28 @@ class TOSCATemplate(base.BaseArtifact):
                                     description='TOSCA template format.'),
         'template': f.Blob(description='TOSCA template body.'),
     })
+
+    @classmethod
+    def pre_create_hook(cls, context, af):
+        check_format(af.get('template_format'))
+
+    @classmethod
+    def pre_update_hook(cls, context, af, patch=None):
+        check_format(af.get('template_format'))
+        if af.get('template') is not None and _changes_format(patch):
+            raise exception.BadRequest(
+                'template_format describes the uploaded template; upload '
+                'the template again (in a new artifact) to change it')
+
+    @classmethod
+    def pre_upload_hook(cls, context, af, field_name, blob_key, fd):
+        return TemplateInspector(fd, check_format(
+            af.get('template_format')))
+
+
+def _changes_format(patch):
+    for op in patch or ():
+        if isinstance(op, dict) and '/template_format' in (
+                op.get('path'), op.get('from')):
+            return True
+    return False

@@ -27,6 +27,10 @@ from glare.objects import version as versions
 class UploadInspector:
     """A read-through wrapper over an upload's data stream."""
 
+    #: True when read() returns other bytes than the request body's (a
+    #: decoder): the body's length is then no size hint for the store
+    transforms = False
+
     def __init__(self, fd):
         self._fd = fd
         self.size = 0

@@ -236,6 +236,8 @@ class BlobService:
         """Move the data to the store; the blob's new values."""
         fd = hooks.call(blob.cls.pre_upload_hook, context, blob.af(),
                         blob.name, blob.key, body)
+        if getattr(fd, 'transforms', False):
+            writer.size = None
         hasher = hashing.ParallelHasher()
         reserved = length or 0
         size = 0

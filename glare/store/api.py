@@ -196,16 +196,19 @@ class _GlanceWriter:
         self._queue = queue.Queue(maxsize=4)
         self._result = None
         self._error = None
+        #: the size hint given to the backend (None: unknown); read when
+        #: the first chunk is written
+        self.size = size
         # started by the first write: nothing reaches the store before the
         # upload is recorded (a crash in between would orphan it)
         self._thread = threading.Thread(
-            target=self._add, args=(store, data_id, size), daemon=True,
+            target=self._add, args=(store, data_id), daemon=True,
             name='glare-store-add')
 
-    def _add(self, store, data_id, size):
+    def _add(self, store, data_id):
         try:
-            result = store.add(data_id, _QueueFile(self._queue), size or 0,
-                               'sha1')
+            result = store.add(data_id, _QueueFile(self._queue),
+                               self.size or 0, 'sha1')
             self._result = result[0]
         except Exception as e:  # handed to the request thread
             self._error = e
