@@ -77,8 +77,9 @@ class TestObjectVersions(testtools.TestCase):
                          'actual fingerprints: %s' % actual)
 
     def test_every_builtin_type_is_pinned(self):
+        # Glare's own: a type package installed next to it has its own
         names = {ep.name for ep in metadata.entry_points(
-            group=registry.NAMESPACE)}
+            group=registry.NAMESPACE) if ep.dist.name == 'glare'}
         self.assertEqual(set(helpers.BUILTIN_TYPES), names)
         self.assertEqual(sorted(names | {'sample_artifact'}),
                          sorted(EXPECTED))
