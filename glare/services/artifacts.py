@@ -1,5 +1,6 @@
 """Artifact rules: create, show, list, update, lifecycle and delete."""
 
+import copy
 import uuid
 
 from oslo_log import log as logging
@@ -38,6 +39,21 @@ class ArtifactService:
         self.trash = trash
         self._schemas = {name: schema.type_schema(cls)
                          for name, cls in registry.items()}
+        self._add_format_all_keys()
+
+    def _add_format_all_keys(self):
+        # /artifacts/all shows the keys each type's format_all adds, and
+        # python-glareclient looks every key it shows up in /schemas/all
+        # (a KeyError in the client otherwise)
+        view = self._schemas.get(type_registry.ALL)
+        if view is None:
+            return
+        props = view['properties']
+        for name, cls in self.registry.items():
+            if name == type_registry.ALL:
+                continue
+            for key, prop in cls.extra_schema_properties().items():
+                props.setdefault(key, copy.deepcopy(prop))
 
     # -- types -----------------------------------------------------------
     def get_type(self, type_name):

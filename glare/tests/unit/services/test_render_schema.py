@@ -10,6 +10,7 @@ import jsonschema
 import testtools
 
 from glare.objects import schema
+from glare.services import artifacts
 from glare.services import render
 from glare.tests.unit import objects as helpers
 from glare.tests.unit import test_policy
@@ -120,3 +121,36 @@ class TestRenderedKeys(testtools.TestCase):
         self.assertEqual([], [e.message for e in checker.iter_errors(doc)])
         doc['container_format'] = 'not-a-format'
         self.assertFalse(checker.is_valid(doc))
+
+
+class TestServedSchemas(testtools.TestCase):
+    """What /schemas/{type} serves (ArtifactService.schemas)."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(test_policy.PolicyFixture())
+        self.context = test_policy.ctx('p1', ['admin', 'member'])
+        registry = helpers.load_types(self)
+        self.types = dict(registry.items())
+        self.service = artifacts.ArtifactService(None, registry)
+
+    def test_all_schema_has_every_key_the_all_view_shows(self):
+        # python-glareclient's "show all NAME" looks each key up in
+        # /schemas/all: what format_all adds must be there too
+        props = self.service.schemas(self.context, 'all')['all'][
+            'properties']
+        view = self.types['all']
+        for type_name, cls in self.types.items():
+            doc = render.artifact(self.context, cls,
+                                  _values(type_name, cls), view)
+            self.assertEqual([], sorted(set(doc) - set(props)), type_name)
+        self.assertEqual('String',
+                         props['__some_meta_information__']['glareType'])
+        # the type's own schema keeps its own fields only
+        own = self.service.schemas(self.context, 'images')['images']
+        self.assertNotIn('__some_meta_information__', own['properties'])
+        self.assertNotIn('type_name', own['properties'])
+
+    def test_all_schema_stays_valid_draft4(self):
+        doc = self.service.schemas(self.context, 'all')['all']
+        jsonschema.Draft4Validator.check_schema(doc)
