@@ -59,6 +59,9 @@ class Blob:
                  key):
         artifacts = service.artifacts
         self.cls = artifacts.get_type(type_name)
+        #: the type named in the request: "all" reads any type's blobs,
+        #: but writes none
+        self.requested_type = type_name
         self.values = artifacts.load(context, type_name, artifact_id)
         self.type_name = self.values['type_name']
         self.cls = artifacts.get_type(self.type_name)
@@ -164,6 +167,7 @@ class BlobService:
                                                             status))
 
     def check_write(self, context, blob, rule):
+        self.artifacts.writable_type(context, blob.requested_type)
         self.artifacts.writable_type(context, blob.type_name)
         context.can(rule, blob.target)
         policy.check_write_field(context, blob.type_name, blob.name,
