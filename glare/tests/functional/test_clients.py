@@ -68,6 +68,20 @@ class ClientMixin:
         env['XDG_CONFIG_HOME'] = env['XDG_CACHE_HOME'] = cls.workdir
         cls.cli_env = env
 
+    def setUp(self):
+        super().setUp()
+        self._log_start = os.path.getsize(self.server.log_path)
+        self.addCleanup(self.assert_no_server_errors)
+
+    def assert_no_server_errors(self):
+        # a 500 would reach the glare CLI as a TypeError of its own
+        with open(self.server.log_path, 'rb') as f:
+            f.seek(self._log_start)
+            lines = f.read().decode('utf-8', 'replace').splitlines()
+        self.assertEqual([], [line for line in lines
+                              if 'glare.api.access' in line
+                              and ' -> 5' in line])
+
     # -- running the client ----------------------------------------------
     def argv(self, args, token=None, patched=False):
         if patched:
