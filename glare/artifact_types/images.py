@@ -121,7 +121,6 @@ class ImageDataInspector(uploads.UploadInspector):
         self.detector = formats.Detector()
         self.container_format = af.get('container_format')
         self.disk_format = af.get('disk_format')
-        self.metadata = dict(af.get('metadata') or {})
 
     def inspect(self, chunk):
         self.detector.feed(chunk)
@@ -133,12 +132,12 @@ class ImageDataInspector(uploads.UploadInspector):
     def finish(self):
         detected = self.detector.finish()
         self._check(detected)
-        metadata = {k: v for k, v in self.metadata.items()
-                    if k not in formats.RESERVED_KEYS}
-        metadata[formats.DETECTED_FORMAT] = detected.format
-        if detected.virtual_size is not None:
-            metadata[formats.VIRTUAL_SIZE] = str(detected.virtual_size)
-        return {'metadata': metadata}
+        # merged into metadata as it is when the upload commits
+        virtual_size = detected.virtual_size
+        return {'metadata': {
+            formats.DETECTED_FORMAT: detected.format,
+            formats.VIRTUAL_SIZE: None if virtual_size is None
+            else str(virtual_size)}}
 
     def _check(self, detected):
         formats.check(self.container_format, self.disk_format,

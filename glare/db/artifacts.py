@@ -159,6 +159,24 @@ def create(context, session, type_name, fields, values, count_quota=None):
         session.execute(P.insert(), rows)
 
 
+def merged_dicts(session, fields, artifact_id, merge):
+    """{field: its stored dict with merge[field] applied}."""
+    rows = session.execute(sa.select(P).where(
+        P.c.artifact_id == artifact_id, P.c.name.in_(list(merge)))).all()
+    now = {}
+    _fill_properties(now, fields, rows)
+    out = {}
+    for name, partial in merge.items():
+        value = dict(now.get(name) or {})
+        for key, item in partial.items():
+            if item is None:
+                value.pop(key, None)
+            else:
+                value[key] = item
+        out[name] = value or fields[name].get_default()
+    return out
+
+
 def _write_tags(session, artifact_id, tags):
     if tags:
         session.execute(T.insert(), [dict(artifact_id=artifact_id, value=t)
@@ -173,12 +191,18 @@ def update(context, session, type_name, fields, artifact_id, current,
 
 
 def write_changes(session, type_name, fields, artifact_id, current,
-                  changes):
+                  changes, merge=None):
     """update() inside the caller's transaction.
 
     current None: read the identity columns now (the caller holds the
     artifact's row lock, so they cannot change under it).
+    merge: {Dict field: {key: value or None}} set into (None: removed
+    from) the field's value as it is now, so that keys written meanwhile
+    by others are kept.
     """
+    if merge:
+        changes = dict(changes, **merged_dicts(session, fields, artifact_id,
+                                               merge))
     if current is None:
         row = session.execute(sa.select(
             A.c.name, A.c.owner, A.c.visibility, A.c.status,

@@ -13,7 +13,9 @@ After the last byte the service calls :meth:`UploadInspector.finish`:
   transaction that makes the data the blob's value. Values go through the
   fields' coercion and validators; a Link field may be given a
   :class:`Requirement`, which the service resolves to the newest matching
-  artifact the uploader can see.
+  artifact the uploader can see. A Dict field's value is merged into the
+  field's value at that moment: the keys given are set (None removes a
+  key) and keys others wrote during the upload are kept.
 """
 
 import dataclasses

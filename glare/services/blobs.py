@@ -279,13 +279,14 @@ class BlobService:
     def _inspected(self, context, blob, fd):
         """The field changes the type's upload inspector asks for."""
         if not isinstance(fd, uploads.UploadInspector):
-            return {}
+            return {}, {}
         values = hooks.call(fd.finish)
         return patching.inspected_changes(context, blob.cls, blob.values,
                                           values)
 
     @staticmethod
-    def _field_writer(blob, changes):
+    def _field_writer(blob, inspected):
+        changes, merges = inspected
         if not changes:
             return None
 
@@ -293,7 +294,7 @@ class BlobService:
             artifacts_db.write_changes(
                 session, blob.type_name, blob.cls.fields, blob.values['id'],
                 None, dict(changes, updated_at=timeutils.utcnow().replace(
-                    tzinfo=None)))
+                    tzinfo=None)), merge=merges)
         return write
 
     @staticmethod

@@ -182,9 +182,12 @@ def inspected_changes(context, cls, current, values):
     Requirements become links first; then the fields are coerced and held
     to the same status, mutability, property-protection and link rules as
     a user's patch, since what an inspector reads comes from the user's
-    data.
+    data. A Dict field's value is a partial one (key → value, None to
+    remove the key), merged into the field's value.
+
+    Returns (changed fields, {Dict field: partial value}).
     """
-    changed = {}
+    changed, merges = {}, {}
     for name, value in (values or {}).items():
         field = cls.fields.get(name)
         if field is None or field.is_blob or field.system or \
@@ -193,6 +196,15 @@ def inspected_changes(context, cls, current, values):
                 'The %s upload check tried to set field %r, which cannot '
                 'be set that way' % (cls.get_type_name(), name))
         value = links.resolve_all(context, value)
+        if field.container == 'Dict' and isinstance(value, dict):
+            merges[name] = value
+            merged = dict(current.get(name) or {})
+            for key, item in value.items():
+                if item is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = item
+            value = merged
         if value is None:
             value = _reset_value(field, name)
         coerced = _coerce(field, name, value)
@@ -200,4 +212,5 @@ def inspected_changes(context, cls, current, values):
             changed[name] = coerced
     if changed:
         check_field_changes(context, cls, current, Change(changed, []))
-    return changed
+    merges = {n: v for n, v in merges.items() if n in changed}
+    return changed, merges

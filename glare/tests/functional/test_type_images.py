@@ -1,6 +1,7 @@
 """The images type over HTTP: data checks on upload, reserved metadata,
 the fields only an admin or a service may set."""
 
+import threading
 import uuid
 
 from glare.tests.functional import base
@@ -102,6 +103,25 @@ class ImageDataTests:
         pieces = (data[i:i + 5] for i in range(0, len(data), 5))
         resp = self.put_image(af['id'], pieces)
         self.assertError(400, resp, 'Unsupported subformat')
+
+    def test_metadata_patched_during_an_upload_is_kept(self):
+        af = self.new_image(disk_format='raw', metadata={'a': '1'})
+        resumed = threading.Event()
+        patched = {}
+
+        def body():
+            yield bytes(MIB)
+            patched['doc'] = self.update(af['id'], [
+                {'op': 'add', 'path': '/metadata/b', 'value': '2'},
+                {'op': 'replace', 'path': '/metadata/a', 'value': '3'}],
+                type_name=TYPE)
+            resumed.set()
+            yield bytes(MIB)
+
+        up = self.upload_ok(af['id'], body())
+        self.assertTrue(resumed.is_set())
+        self.assertEqual({'a': '3', 'b': '2', 'detected_format': 'raw',
+                          'virtual_size': str(2 * MIB)}, up['metadata'])
 
     def test_refused_while_streaming_a_big_image(self):
         af = self.new_image(disk_format='qcow2')

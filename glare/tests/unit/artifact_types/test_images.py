@@ -264,8 +264,9 @@ class UploadInspectorTest(testtools.TestCase):
         return fd.finish()
 
     def test_records_format_and_virtual_size(self):
+        # the keys to merge into metadata as it is when the upload commits
         self.assertEqual(
-            {'metadata': {'a': 'b', 'detected_format': 'qcow2',
+            {'metadata': {'detected_format': 'qcow2',
                           'virtual_size': str(3 * MIB)}},
             self.upload(samples.qcow2(size=3 * MIB), disk_format='qcow2',
                         metadata={'a': 'b', 'virtual_size': 'old'}))
@@ -279,7 +280,9 @@ class UploadInspectorTest(testtools.TestCase):
     def test_size_unknown_is_left_out(self):
         data = bytearray(samples.iso())
         data[32768] = 2  # not the primary volume descriptor
-        self.assertEqual({'metadata': {'detected_format': 'iso'}},
+        # None: an older upload's recorded size is removed
+        self.assertEqual({'metadata': {'detected_format': 'iso',
+                                       'virtual_size': None}},
                          self.upload(bytes(data), disk_format='iso'))
 
     def test_contradiction_refused(self):
