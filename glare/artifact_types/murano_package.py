@@ -2,9 +2,8 @@
 
 import re
 
-import yaml
-
 from glare.artifact_types import archives
+from glare.artifact_types import yaml_docs
 from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
@@ -13,7 +12,7 @@ from glare.objects import validators as v
 
 MIB = 1024 ** 2
 MANIFEST = 'manifest.yaml'
-MANIFEST_MAX = MIB
+MANIFEST_MAX = yaml_docs.MAX_DOCUMENT_SIZE
 #: Format values of Murano's package formats (MuranoPL, Heat templates,
 #: CSAR), with or without the name, e.g. "1.4", "MuranoPL/1.0"
 _FORMAT_RE = re.compile(r'^((MuranoPL|Heat\.HOT|CSAR)/)?\d+(\.\d+){0,2}$')
@@ -62,10 +61,9 @@ def read_manifest(pkg):
     if raw is None:
         _bad('the archive has no %s at its top level' % MANIFEST)
     try:
-        manifest = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        _bad('%s is not valid YAML (%s)' % (MANIFEST,
-                                            str(exc).splitlines()[0]))
+        manifest = yaml_docs.parse(raw)[0]
+    except yaml_docs.DocumentError as exc:
+        _bad('%s: %s' % (MANIFEST, str(exc).splitlines()[0]))
     if not isinstance(manifest, dict):
         _bad('%s must be a mapping' % MANIFEST)
     return manifest

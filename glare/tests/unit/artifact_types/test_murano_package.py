@@ -96,7 +96,8 @@ class TestPackageValues(testtools.TestCase):
             lines.append('a%d: &a%d [%s]' % (i, i, ', '.join(
                 ['*a%d' % (i - 1)] * 10)))
         raw = '\n'.join(lines) + '\nFullName: io.x\nRequire: {io.y: *a11}\n'
-        self.assertRefused(pkgs.package(raw_manifest=raw), 'must be text')
+        self.assertRefused(pkgs.package(raw_manifest=raw),
+                           'nodes once its aliases are expanded')
 
 
 class TestSafeZip(testtools.TestCase):
