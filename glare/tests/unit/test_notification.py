@@ -260,8 +260,9 @@ class TestBlobEvents(NotificationTestBase):
     def test_secret_payload_carries_no_secret(self):
         secret = b'TOP-SECRET-VALUE-0123456789'
         doc = self.create(SECRETS, secret_type='passphrase')
+        # base64 (payload_content_encoding), stored decoded
         uploaded = self.request('PUT', '%s/%s/payload' % (
-            SECRETS, doc['id']), secret, OCTETS)
+            SECRETS, doc['id']), base64.b64encode(secret), OCTETS)
         active = self.patch(doc['id'], path=SECRETS, status='active')
         self.request('DELETE', '%s/%s' % (SECRETS, doc['id']), expect=204)
         sent = self.sent()
