@@ -78,8 +78,11 @@ class TOSCATemplate(base.BaseArtifact):
 
     @classmethod
     def pre_update_hook(cls, context, af, patch=None):
+        # values stored before this check existed do not block other changes
+        if patch is not None and not _changes_format(patch):
+            return
         check_format(af.get('template_format'))
-        if af.get('template') is not None and _changes_format(patch):
+        if af.get('template') is not None:
             raise exception.BadRequest(
                 'template_format describes the uploaded template; upload '
                 'the template again (in a new artifact) to change it')

@@ -85,3 +85,8 @@ class TestUpload(testtools.TestCase):
                           uploaded, op)
         cls.pre_update_hook(None, uploaded, [
             {'op': 'replace', 'path': '/name', 'value': 'x'}])
+        legacy = cls.from_values({'template_format': 'TOSCA 1.0'})
+        cls.pre_update_hook(None, legacy, [
+            {'op': 'replace', 'path': '/name', 'value': 'x'}])
+        self.assertRaises(exception.BadRequest, cls.pre_update_hook, None,
+                          legacy, op)
