@@ -1,5 +1,6 @@
 """Murano application packages."""
 
+import mimetypes
 import re
 
 from glare.artifact_types import archives
@@ -13,6 +14,8 @@ from glare.objects import validators as v
 MIB = 1024 ** 2
 MANIFEST = 'manifest.yaml'
 MANIFEST_MAX = yaml_docs.MAX_DOCUMENT_SIZE
+#: the largest logo or UI definition kept as a resource
+RESOURCE_MAX = 5 * MIB
 #: Format values of Murano's package formats (MuranoPL, Heat templates,
 #: CSAR), with or without the name, e.g. "1.4", "MuranoPL/1.0"
 _FORMAT_RE = re.compile(r'^((MuranoPL|Heat\.HOT|CSAR)/)?\d+(\.\d+){0,2}$')
@@ -106,17 +109,27 @@ def package_values(pkg):
                 not pkg.has('Classes/' + path):
             _bad('class %s: file Classes/%s is not in the archive' % (
                 fqn, path))
-    for key, folder in (('Logo', ''), ('UI', 'UI/')):
+    resources = {}
+    for key, folder, default, resource, kind in (
+            ('Logo', '', 'logo.png', 'logo', None),
+            ('UI', 'UI/', 'ui.yaml', 'ui_definition', 'application/yaml')):
         name = _text(manifest, key)
         if name is not None and not pkg.has(folder + name):
             _bad('%s names %s%s, which is not in the archive' % (
                 key, folder, name))
+        path = folder + (name or default)
+        if pkg.has(path):
+            resources[resource] = uploads.BlobData(
+                pkg.read(path, RESOURCE_MAX),
+                kind or mimetypes.guess_type(path)[0] or
+                'application/octet-stream')
     values = {
         'name': full_name,
         'display_name': _text(manifest, 'Name') or full_name,
         'type': _text(manifest, 'Type') or 'Application',
         'class_definitions': sorted(classes),
         'dependencies': requirements(manifest),
+        'resources': resources,
     }
     version = _text(manifest, 'Version')
     if version is not None:
@@ -146,8 +159,11 @@ class MuranoPackage(base.BaseArtifact):
     """A Murano package with its class definitions and dependencies.
 
     An uploaded package fills the artifact from its manifest.yaml; its
-    Require section becomes links to the newest matching packages.
+    Require section becomes links to the newest matching packages, and
+    its logo and UI definition become keys of the resources folder.
     """
+
+    VERSION = '1.1'
 
     TYPE_NAME = 'murano_packages'
     DISPLAY_TYPE_NAME = 'Murano packages'
@@ -173,6 +189,13 @@ class MuranoPackage(base.BaseArtifact):
         'dependencies': f.List(f.Link, required_on_activate=False,
                                description='List of package dependencies '
                                            'for this package.'),
+        'resources': f.Folder(system=True, required_on_activate=False,
+                              max_blob_size=RESOURCE_MAX,
+                              max_folder_size=2 * RESOURCE_MAX,
+                              description='The logo ("logo") and UI '
+                                          'definition ("ui_definition") '
+                                          'of the package, taken out of '
+                                          'it when it is uploaded.'),
     })
 
     @classmethod

@@ -136,3 +136,13 @@ class ParallelHasher:
                 except queue.Empty:
                     pass
         self._stop()
+
+
+def digests_of(data, algorithms=ALGORITHMS):
+    """{algorithm: hex digest} of bytes already in memory (small data)."""
+    out = {}
+    for name in algorithms:
+        h = _new(name)
+        h.update(data)
+        out[name] = h.hexdigest()
+    return out

@@ -215,10 +215,18 @@ def finish_upload(context, session, upload_id, values, allowed,
     """Make the uploaded data the blob's value, atomically.
 
     The data it replaces goes to the trash in the same transaction.
-    also(session): more writes to make in it (the artifact's fields an
-    upload inspector set), under the artifact's row lock.
-    Returns (trash id, old location) or (None, None).
+    also(session) -> [(trash id, location)] or None: more writes to make
+    in it (what an upload inspector set), under the artifact's row lock.
+    Returns the [(trash id, location)] to empty once committed.
     """
+    trashed = finish_in(session, upload_id, values, allowed)
+    if also is not None:
+        trashed.extend(also(session) or ())
+    return trashed
+
+
+def finish_in(session, upload_id, values, allowed):
+    """finish_upload() in the caller's transaction, without also."""
     upload = session.execute(sa.select(U).where(U.c.id == upload_id)).first()
     if upload is None:
         raise exception.Conflict('The upload was cancelled')
@@ -227,18 +235,33 @@ def finish_upload(context, session, upload_id, values, allowed,
                      upload.key_name)
     if blob is None:
         raise exception.Conflict('The blob was removed during the upload')
-    trash_id = old = None
+    trashed = []
     if blob.url and not blob.external and blob.managed:
-        old = blob.url
-        trash_id = session.execute(TRASH.insert().values(
-            location=old, created_at=api.now())).inserted_primary_key[0]
+        trashed.append(_to_trash(session, blob.url))
     session.execute(B.update().where(B.c.id == blob.id).values(
         status='active', external=False, managed=True,
         updated_at=api.now(), **values))
     session.execute(U.delete().where(U.c.id == upload_id))
-    if also is not None:
-        also(session)
-    return trash_id, old
+    return trashed
+
+
+def _to_trash(session, location):
+    return session.execute(TRASH.insert().values(
+        location=location, created_at=api.now())).inserted_primary_key[0], \
+        location
+
+
+def drop_keys(session, artifact_id, name, keep):
+    """Remove the folder's keys not in keep, in the caller's transaction;
+    their stored data goes to the trash. Returns [(trash id, location)]."""
+    rows = session.execute(sa.select(B).where(
+        B.c.artifact_id == artifact_id, B.c.name == name,
+        B.c.key_name.not_in(list(keep)) if keep else sa.true())).all()
+    trashed = [_to_trash(session, r.url) for r in rows
+               if r.url and not r.external and r.managed]
+    if rows:
+        session.execute(B.delete().where(B.c.id.in_([r.id for r in rows])))
+    return trashed
 
 
 @api.writer
@@ -264,9 +287,7 @@ def undo_stale_upload(context, session, upload_id, before):
         return None
     trashed = []
     if upload.location:
-        trashed.append((session.execute(TRASH.insert().values(
-            location=upload.location, created_at=api.now()))
-            .inserted_primary_key[0], upload.location))
+        trashed.append(_to_trash(session, upload.location))
     _undo(session, upload)
     return trashed
 
@@ -332,10 +353,7 @@ def trash_locations(session, artifact_id):
     rows = session.execute(sa.select(B.c.url).where(
         B.c.artifact_id == artifact_id, B.c.managed == sa.true(),
         B.c.external == sa.false(), B.c.url.is_not(None))).all()
-    now = api.now()
-    return [(session.execute(TRASH.insert().values(
-        location=r.url, created_at=now)).inserted_primary_key[0], r.url)
-        for r in rows]
+    return [_to_trash(session, r.url) for r in rows]
 
 
 @api.reader

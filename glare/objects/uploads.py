@@ -26,6 +26,20 @@ import semantic_version
 from glare.objects import version as versions
 
 
+@dataclasses.dataclass(frozen=True)
+class BlobData:
+    """Small data an inspector takes out of an upload, to be kept as a key
+    of one of the type's system Folder fields.
+
+    ``finish()`` returning ``{'files': {'logo.png': BlobData(...)}}`` makes
+    those the folder's keys when the upload commits; keys it does not name
+    are removed. The data is held in memory: keep it small.
+    """
+
+    data: bytes
+    content_type: str = 'application/octet-stream'
+
+
 class UploadInspector:
     """A read-through wrapper over an upload's data stream."""
 

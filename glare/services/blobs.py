@@ -1,5 +1,6 @@
 """Blob data: streaming upload and download, external blob removal."""
 
+import dataclasses
 import datetime
 import threading
 import uuid
@@ -50,6 +51,22 @@ class Body:
                 % self._left)
         self._left -= len(data)
         return data
+
+
+@dataclasses.dataclass
+class _Inspected:
+    changes: dict   # field values, checked like a patch
+    merges: dict    # Dict field → partial value merged at commit
+    folders: dict   # system folder → {key: uploads.BlobData}
+
+
+def _blob_data(name, entries):
+    if not isinstance(entries, dict) or not all(
+            isinstance(k, str) and k and
+            isinstance(v, uploads.BlobData) for k, v in entries.items()):
+        raise exception.BadRequest('The upload check set folder %s to '
+                                   'something other than blob data' % name)
+    return entries
 
 
 class Blob:
@@ -169,6 +186,10 @@ class BlobService:
     def check_write(self, context, blob, rule):
         self.artifacts.writable_type(context, blob.requested_type)
         self.artifacts.writable_type(context, blob.type_name)
+        if blob.field.system:
+            raise exception.Forbidden(
+                'Blob %s is filled by the service from the artifact\'s '
+                'other data; it cannot be written' % blob.name)
         context.can(rule, blob.target)
         policy.check_write_field(context, blob.type_name, blob.name,
                                  blob.target)
@@ -203,6 +224,32 @@ class BlobService:
             raise exception.RequestEntityTooLarge(
                 'The data (%d bytes) exceeds the size limit of %s (%d '
                 'bytes)' % (length, field_name, limits.max_blob_size))
+        upload_id, writer, shared = self._begin(context, blob, limits,
+                                                length)
+        begun = [(upload_id, writer)]
+        try:
+            values, inspected = self._stream(context, blob, upload_id,
+                                             writer, limits,
+                                             Body(stream, length), length,
+                                             shared)
+            values['content_type'] = content_type or \
+                'application/octet-stream'
+            staged = self._stage(context, blob, inspected.folders, begun)
+            trashed = db.finish_upload(
+                context, upload_id, values, self.allowed(blob),
+                also=self._also(blob, inspected, staged))
+        except BaseException:
+            for begun_id, begun_writer in begun:
+                self._abandon(context, begun_id, begun_writer)
+            raise
+        if trashed:
+            self.trash.empty(context, trashed)
+        LOG.info('Uploaded %d bytes to %s/%s of artifact %s', values['size'],
+                 field_name, key or '', blob.values['id'])
+        return self._after_write(context, blob, upload=True)
+
+    def _begin(self, context, blob, limits, length):
+        """Record an upload and open its writer: (id, writer, shared)."""
         store = self.stores.store_for(blob.type_name)
         upload_id = str(uuid.uuid4())
         writer = self.stores.writer(store, upload_id, length)
@@ -217,23 +264,34 @@ class BlobService:
         except Exception:
             writer.abort()
             raise
-        try:
-            values, changes = self._stream(context, blob, upload_id, writer,
-                                           limits, Body(stream, length),
-                                           length, shared)
-            values['content_type'] = content_type or \
-                'application/octet-stream'
-            trash_id, old = db.finish_upload(
-                context, upload_id, values, self.allowed(blob),
-                also=self._field_writer(blob, changes))
-        except BaseException:
-            self._abandon(context, upload_id, writer)
-            raise
-        if old is not None:
-            self.trash.empty(context, [(trash_id, old)])
-        LOG.info('Uploaded %d bytes to %s/%s of artifact %s', values['size'],
-                 field_name, key or '', blob.values['id'])
-        return self._after_write(context, blob, upload=True)
+        return upload_id, writer, shared
+
+    def _stage(self, context, blob, folders, begun):
+        """Store the small blobs an inspector took out of the data as
+        uploads of their own, to be finished with the main one.
+
+        Returns [(upload id, values)]; what was begun is added to begun.
+        """
+        staged = []
+        for name in sorted(folders):
+            for key, item in sorted(folders[name].items()):
+                part = self.blob(context, blob.type_name, blob.values['id'],
+                                 name, key)
+                size = len(item.data)
+                limits = self._limits(part)
+                if size > limits.max_blob_size:
+                    raise exception.RequestEntityTooLarge(
+                        '%s/%s would be %d bytes, more than its limit (%d '
+                        'bytes)' % (name, key, size, limits.max_blob_size))
+                upload_id, writer, _shared = self._begin(context, part,
+                                                         limits, size)
+                begun.append((upload_id, writer))
+                writer.write(item.data)
+                staged.append((upload_id, dict(
+                    size=size, url=writer.finish(),
+                    content_type=item.content_type,
+                    **hashing.digests_of(item.data))))
+        return staged
 
     def _stream(self, context, blob, upload_id, writer, limits, body,
                 length, shared):
@@ -277,24 +335,42 @@ class BlobService:
         return dict(size=size, url=location, **digests), inspected
 
     def _inspected(self, context, blob, fd):
-        """The field changes the type's upload inspector asks for."""
+        """What the type's upload inspector asks to change."""
         if not isinstance(fd, uploads.UploadInspector):
-            return {}, {}
-        values = hooks.call(fd.finish)
-        return patching.inspected_changes(context, blob.cls, blob.values,
-                                          values)
+            return _Inspected({}, {}, {})
+        values = dict(hooks.call(fd.finish) or {})
+        folders = {}
+        for name in list(values):
+            field = blob.cls.fields.get(name)
+            if field is not None and field.is_folder and field.system:
+                folders[name] = _blob_data(name, values.pop(name))
+        changes, merges = patching.inspected_changes(
+            context, blob.cls, blob.values, values)
+        return _Inspected(changes, merges, folders)
 
-    @staticmethod
-    def _field_writer(blob, inspected):
-        changes, merges = inspected
-        if not changes:
+    def _also(self, blob, inspected, staged):
+        """The writes finishing the upload's transaction: the fields and
+        the staged blobs the inspector set."""
+        if not (inspected.changes or inspected.folders):
             return None
+        allowed = self.allowed(blob)
 
         def write(session):
-            artifacts_db.write_changes(
-                session, blob.type_name, blob.cls.fields, blob.values['id'],
-                None, dict(changes, updated_at=timeutils.utcnow().replace(
-                    tzinfo=None)), merge=merges)
+            trashed = []
+            for upload_id, values in staged:
+                trashed.extend(db.finish_in(session, upload_id, values,
+                                            allowed))
+            for name, entries in inspected.folders.items():
+                trashed.extend(db.drop_keys(session, blob.values['id'],
+                                            name, entries))
+            if inspected.changes:
+                artifacts_db.write_changes(
+                    session, blob.type_name, blob.cls.fields,
+                    blob.values['id'], None,
+                    dict(inspected.changes,
+                         updated_at=timeutils.utcnow().replace(tzinfo=None)),
+                    merge=inspected.merges)
+            return trashed
         return write
 
     @staticmethod

@@ -148,3 +148,65 @@ class MuranoPackageTests(test_blobs.BlobMixin):
                               '1.0.0')
         resp = self.put_package(af_id, pkgs.package('io.test.Other'))
         self.assertError(403, resp)
+
+    def test_logo_and_ui_definition_become_resources(self):
+        af = self.new_package(name='with-resources')
+        logo, ui = b'\x89PNG\r\n' + bytes(100), b'Version: 2.4\n'
+        resp = self.put_package(af['id'], pkgs.package(
+            'io.test.Res', Logo='icon.png',
+            files={'icon.png': logo, 'UI/ui.yaml': ui}))
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        resources = resp.json()['resources']
+        self.assertEqual(['logo', 'ui_definition'], sorted(resources))
+        self.assertEqual((len(logo), 'image/png', 'active'),
+                         (resources['logo']['size'],
+                          resources['logo']['content_type'],
+                          resources['logo']['status']))
+        for key, data in (('logo', logo), ('ui_definition', ui)):
+            got = self.request('GET', self.url(af['id'], T) +
+                               '/resources/' + key, headers=self.user)
+            self.assertEqual(200, got.status_code, base.brief(got))
+            self.assertEqual(data, got.content)
+        # a new package without a UI: the old definition goes, data too
+        files = self.store_files()
+        resp = self.put_package(af['id'], pkgs.package(
+            'io.test.Res', '1.1.0', Logo='icon.png',
+            files={'icon.png': logo + b'2'}))
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertEqual(['logo'], sorted(resp.json()['resources']))
+        self.assertEqual(len(logo) + 1,
+                         resp.json()['resources']['logo']['size'])
+        # package and logo replaced, UI removed: one file fewer
+        self.assertEqual(len(files) - 1, len(self.store_files()))
+
+    def test_resources_cannot_be_written_by_users(self):
+        af = self.new_package(name='no-writes')
+        resp = self.request('PUT', self.url(af['id'], T) + '/resources/logo',
+                            headers=self.user, data=b'x',
+                            content_type='application/octet-stream')
+        self.assertError(403, resp, 'filled by the service')
+        resp = self.request(
+            'PUT', self.url(af['id'], T) + '/resources/logo',
+            headers=self.user, json_body={'url': 'https://example.com/x'},
+            content_type='application/vnd+openstack.glare-custom-location'
+                         '+json')
+        self.assertError(403, resp, 'filled by the service')
+
+    def test_failed_commit_keeps_package_and_resources(self):
+        name = self.unique('io.test.Taken').replace('-', '_')
+        self.released(name, '1.0.0')
+        af = self.new_package(name='keeps-resources')
+        first = pkgs.package('io.test.Mine', files={'logo.png': b'one'})
+        self.assertEqual(200, self.put_package(af['id'], first).status_code)
+        files = self.store_files()
+        # the name clash is only found when the upload commits, after the
+        # resources were stored: they are removed with the package data
+        resp = self.put_package(af['id'], pkgs.package(
+            name, '1.0.0', files={'logo.png': b'two', 'UI/ui.yaml': b'a'}))
+        self.assertError(409, resp)
+        doc = self.show(af['id'], type_name=T)
+        self.assertEqual(('io.test.Mine', len(first), ['logo'], 3),
+                         (doc['name'], doc['package']['size'],
+                          sorted(doc['resources']),
+                          doc['resources']['logo']['size']))
+        self.assertEqual(files, self.store_files())

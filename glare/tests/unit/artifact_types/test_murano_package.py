@@ -37,7 +37,8 @@ class TestPackageValues(testtools.TestCase):
             'name': 'io.test.Web', 'version': '2.1.0',
             'display_name': 'App io.test.Web', 'type': 'Library',
             'description': 'Test package', 'tags': ['web', 'db'],
-            'class_definitions': ['io.test.Db', 'io.test.Web']}, values)
+            'class_definitions': ['io.test.Db', 'io.test.Web'],
+            'resources': {}}, values)
         self.assertEqual(
             [uploads.Requirement('murano_packages', 'io.test.Any', ''),
              uploads.Requirement('murano_packages', 'io.test.Base',
@@ -85,10 +86,24 @@ class TestPackageValues(testtools.TestCase):
         self.assertRefused(buf.getvalue(),
                            'file Classes/main.yaml is not in the archive')
 
-    def test_logo_and_ui_present(self):
-        values = inspect(pkgs.package(Logo='logo.png', UI='ui.yaml', files={
+    def test_logo_and_ui_become_resources(self):
+        values = inspect(pkgs.package(Logo='icon.png', UI='form.yaml', files={
+            'icon.png': b'\x89PNG', 'UI/form.yaml': 'Version: 2\n'}))
+        self.assertEqual({
+            'logo': uploads.BlobData(b'\x89PNG', 'image/png'),
+            'ui_definition': uploads.BlobData(b'Version: 2\n',
+                                              'application/yaml')},
+            values['resources'])
+
+    def test_default_logo_and_ui_names(self):
+        values = inspect(pkgs.package(files={
             'logo.png': b'\x89PNG', 'UI/ui.yaml': 'Version: 2\n'}))
-        self.assertEqual('io.test.App', values['name'])
+        self.assertEqual(['logo', 'ui_definition'],
+                         sorted(values['resources']))
+
+    def test_oversized_logo(self):
+        self.assertRefused(pkgs.package(Logo='logo.png', files={
+            'logo.png': bytes(mp.RESOURCE_MAX + 1)}), 'logo.png is larger')
 
     def test_alias_bomb_in_manifest_is_refused_quickly(self):
         lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]']

@@ -26,7 +26,7 @@ EXPECTED = {
     'heat_templates': '1.0-38b3b87d0eca0b2b8eef0f510302b026',
     'images': '1.0-4b1c845a256c10ac2816619c6d0efc0c',
     'murano': '1.0-7ea9c9180b110540bbe978b6f7ea1a08',
-    'murano_packages': '1.0-2c0a369e6be460562eda3b3893c1ccad',
+    'murano_packages': '1.1-faca95a975579b6d54255e9f322343c3',
     'sample_artifact': '1.0-e7c6dde35beba334e7e59e2c0c3745c0',
     'secrets': '1.0-b184146e6bafa0a27102913605114382',
     'tosca_templates': '1.0-853e5a9ef63bba8b2b3f40ae332fbb35',
