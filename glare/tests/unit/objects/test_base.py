@@ -9,6 +9,7 @@ from glare.objects import base
 from glare.objects import fields as f
 from glare.tests import sample_artifact
 from glare.tests.unit import objects as helpers
+from glare.tests.unit.objects import test_schema
 
 
 class TestBaseFields(testtools.TestCase):
@@ -111,7 +112,9 @@ class TestTypes(testtools.TestCase):
     def test_names(self):
         for type_name, cls in self.types.items():
             self.assertEqual(type_name, cls.get_type_name())
-            self.assertEqual('1.0', cls.get_version())
+            self.assertEqual(test_schema.TYPE_VERSIONS.get(type_name,
+                                                          '1.0'),
+                             cls.get_version())
             self.assertEqual('glare', cls.OBJ_PROJECT_NAMESPACE)
             self.assertTrue(cls.get_display_type_name())
             self.assertIs(cls, base.GlareObjectRegistry.obj_classes()[

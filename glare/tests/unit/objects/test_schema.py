@@ -209,6 +209,9 @@ DISPLAY_NAMES = {
 CONTROLLED = ('required_on_activate', 'mutable', 'sortable', 'readOnly',
               'default', 'enum')
 
+#: the builtin types whose version is not TYPES.md's 1.0
+TYPE_VERSIONS = {'murano_packages': '1.1'}
+
 #: the builtin types' own fields (TYPES.md); roa is True unless stated (blobs
 #: too); a nullable field's enum ends with None, so that null validates
 BUILTIN_FIELDS = {
@@ -274,6 +277,11 @@ BUILTIN_FIELDS = {
                      'default': []},
         'dependencies': {'glareType': 'LinkList', 'default': [],
                          'required_on_activate': False},
+        # not in TYPES.md: added with version 1.1 (the package's logo and
+        # UI definition, written by the service only)
+        'resources': {'glareType': 'BlobDict', 'readOnly': True,
+                      'default': {}, 'required_on_activate': False,
+                      'maxBlobSize': 5 * MIB, 'maxFolderSize': 10 * MIB},
     },
     'secrets': {
         'payload': {'glareType': 'Blob', 'maxBlobSize': 10 * MIB},
@@ -403,9 +411,11 @@ class TestBuiltinSchemas(SchemaTestCase):
 
     def check_type(self, type_name):
         doc = self.schemas[type_name]
+        version = TYPE_VERSIONS.get(type_name, '1.0')
         self.assertEqual({
-            'name': type_name, 'version': '1.0',
-            'title': 'Artifact type %s of version 1.0' % type_name,
+            'name': type_name, 'version': version,
+            'title': 'Artifact type %s of version %s' % (type_name,
+                                                         version),
             'type': 'object', 'display_name': DISPLAY_NAMES[type_name],
             'required': ['name']},
             {k: v for k, v in doc.items() if k != 'properties'})
