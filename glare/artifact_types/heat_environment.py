@@ -22,12 +22,7 @@ def check_environment(doc, what='environment'):
     if doc is None:
         return
     yaml_docs.require_mapping(doc, what)
-    wrong = sorted(k for k in doc if k not in SECTIONS)
-    if wrong:
-        raise yaml_docs.DocumentError(
-            '%s has section(s) %s that Heat does not know; the sections '
-            'are %s' % (what, ', '.join(repr(k) for k in wrong),
-                        ', '.join(SECTIONS)))
+    yaml_docs.require_sections(doc, SECTIONS, what)
     for section in _MAPPINGS:
         yaml_docs.require_kind(doc, section, (dict,), what)
     for section in _LISTS:

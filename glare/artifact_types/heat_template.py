@@ -83,7 +83,7 @@ def check_template(doc, what='template'):
 
 def _check_hot(doc, what):
     version = hot_version(doc['heat_template_version'])
-    _sections(doc, HOT_SECTIONS, what)
+    yaml_docs.require_sections(doc, HOT_SECTIONS, what)
     if 'conditions' in doc and version < _CONDITIONS_SINCE:
         raise yaml_docs.DocumentError(
             '%s has section conditions, which needs heat_template_version '
@@ -101,19 +101,10 @@ def _check_cfn(doc, key, what):
     if value not in CFN_VERSIONS[key]:
         raise yaml_docs.DocumentError('%s %r is not one Heat knows (%s)' % (
             key, value, ', '.join(CFN_VERSIONS[key])))
-    _sections(doc, CFN_SECTIONS, what)
+    yaml_docs.require_sections(doc, CFN_SECTIONS, what)
     for section in ('Mappings', 'Parameters', 'Resources', 'Outputs',
                     'Conditions'):
         yaml_docs.require_kind(doc, section, (dict,), what)
-
-
-def _sections(doc, allowed, what):
-    wrong = sorted(k for k in doc if k not in allowed)
-    if wrong:
-        raise yaml_docs.DocumentError(
-            '%s has section(s) %s that Heat does not know; the sections '
-            'are %s' % (what, ', '.join(repr(k) for k in wrong),
-                        ', '.join(allowed)))
 
 
 class TemplateInspector(yaml_docs.DocumentInspector):

@@ -147,6 +147,16 @@ def require_mapping(doc, what):
     return doc
 
 
+def require_sections(doc, allowed, what, owner='Heat'):
+    """doc has no top-level key outside allowed."""
+    wrong = sorted(k for k in doc if k not in allowed)
+    if wrong:
+        raise DocumentError(
+            '%s has section(s) %s that %s does not know; the sections '
+            'are %s' % (what, ', '.join(repr(k) for k in wrong), owner,
+                        ', '.join(allowed)))
+
+
 def require_kind(doc, section, kinds, what):
     """doc[section], when given and not null, is one of kinds."""
     value = doc.get(section)

@@ -16,6 +16,7 @@ from glare.db import quotas
 from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
+from glare.objects import uploads
 from glare.objects import version as glare_version
 
 A = models.Artifact.__table__
@@ -165,16 +166,8 @@ def merged_dicts(session, fields, artifact_id, merge):
         P.c.artifact_id == artifact_id, P.c.name.in_(list(merge)))).all()
     now = {}
     _fill_properties(now, fields, rows)
-    out = {}
-    for name, partial in merge.items():
-        value = dict(now.get(name) or {})
-        for key, item in partial.items():
-            if item is None:
-                value.pop(key, None)
-            else:
-                value[key] = item
-        out[name] = value or fields[name].get_default()
-    return out
+    return {name: uploads.merged(now.get(name), partial) or
+            fields[name].get_default() for name, partial in merge.items()}
 
 
 def _write_tags(session, artifact_id, tags):

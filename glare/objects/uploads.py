@@ -40,6 +40,17 @@ class BlobData:
     content_type: str = 'application/octet-stream'
 
 
+def merged(value, partial):
+    """A copy of dict value with partial's keys set (None: removed)."""
+    out = dict(value or {})
+    for key, item in partial.items():
+        if item is None:
+            out.pop(key, None)
+        else:
+            out[key] = item
+    return out
+
+
 class UploadInspector:
     """A read-through wrapper over an upload's data stream."""
 

@@ -9,6 +9,7 @@ import jsonpointer
 from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
+from glare.objects import uploads
 from glare import policy
 from glare.services import links
 from glare.services import lifecycle
@@ -198,13 +199,7 @@ def inspected_changes(context, cls, current, values):
         value = links.resolve_all(context, value)
         if field.container == 'Dict' and isinstance(value, dict):
             merges[name] = value
-            merged = dict(current.get(name) or {})
-            for key, item in value.items():
-                if item is None:
-                    merged.pop(key, None)
-                else:
-                    merged[key] = item
-            value = merged
+            value = uploads.merged(current.get(name), value)
         if value is None:
             value = _reset_value(field, name)
         coerced = _coerce(field, name, value)
