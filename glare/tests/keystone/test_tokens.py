@@ -73,6 +73,31 @@ class TokenTests(base.KeystoneTest):
             'X-Identity-Status': 'Confirmed', 'X-Roles': 'admin',
             'X-Project-Id': self.project_b}))
 
+    def test_v01_token_percent_encoded(self):
+        # Murano's client sends the token quoted; /v0.1 decodes it before
+        # keystonemiddleware reads it, v1 does not
+        token = self.user['X-Auth-Token']
+        encoded = {'X-Auth-Token': ''.join('%%%02X' % b
+                                           for b in token.encode())}
+        created = self.request('POST', '/v0.1/artifacts/murano/v1/drafts',
+                               headers=encoded, json_body={
+                                   'name': 'io.test.Encoded',
+                                   'type': 'Application',
+                                   'display_name': 'Encoded'})
+        self.assertEqual(201, created.status_code,
+                         functional.brief(created))
+        self.assertEqual(self.project, created.json()['owner'])
+        drafts = self.get('/v0.1/artifacts/murano/v1/drafts',
+                          headers=encoded)
+        self.assertEqual(200, drafts.status_code, functional.brief(drafts))
+        self.assertIn(created.json()['id'],
+                      [a['id'] for a in drafts.json()['artifacts']])
+        self.assertUnauthorized(self.get(self.url(), headers=encoded))
+        bad = self.get('/v0.1/artifacts/murano/v1/drafts',
+                       headers={'X-Auth-Token': '%67arbage'})
+        self.assertEqual(401, bad.status_code, functional.brief(bad))
+        self.assertIn('unauthorized', bad.json())
+
     def test_revoked_token_401(self):
         token, _body = self.cloud.password_token(
             self.cloud.personas['member-a'])
