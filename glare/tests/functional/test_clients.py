@@ -152,9 +152,11 @@ class GlareCLITests(ClientMixin, base.FunctionalTest):
     def test_type_list_and_schema(self):
         types = {row['Name']: row['Version']
                  for row in self.cli_json('type-list')}
-        for name in ('all', 'images', 'heat_templates', 'heat_environments',
-                     'tosca_templates', 'murano_packages', base.SAMPLE):
-            self.assertEqual('1.0', types.get(name), types)
+        self.assertEqual({
+            'all': '1.0', 'images': '1.0', 'heat_templates': '1.0',
+            'heat_environments': '1.0', 'tosca_templates': '1.0',
+            'murano_packages': '1.1', 'murano': '1.0', base.SAMPLE: '1.0'},
+            types)
 
         props = {row['Name']: row for row in
                  self.cli_json('schema', base.SAMPLE)}
