@@ -18,9 +18,6 @@ Set ``GLARE_TEST_KEEP_LOGS=1`` to keep each class's temporary directory
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,6 +28,7 @@ import uuid
 import requests
 
 from glare.tests import db_fixtures
+from glare.tests import processes
 
 BACKENDS = ('sqlite', 'postgresql', 'mysql')
 START_TIMEOUT = 60
@@ -48,12 +46,6 @@ def brief(resp, size=600):
     return '%s %s: %s' % (resp.request.method, resp.url, text)
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _ini(sections):
     lines = []
     for section, options in sections.items():
@@ -66,12 +58,16 @@ def _ini(sections):
     return '\n'.join(lines)
 
 
-class ServerFailed(Exception):
-    """The API process did not come up."""
+ServerFailed = processes.ServerFailed
+_free_port = processes.free_port
 
 
-class GlareServer:
+class GlareServer(processes.ServerProcess):
     """One glare-api process (``python -m glare.cmd.api``)."""
+
+    NAME = 'glare-api'
+    START_TIMEOUT = START_TIMEOUT
+    STOP_TIMEOUT = STOP_TIMEOUT
 
     def __init__(self, workdir, db_url, workers=1, config=None, policy=None):
         self.workdir = workdir
@@ -119,51 +115,24 @@ class GlareServer:
             f.write(_ini(sections))
         return path
 
-    def start(self):
-        for _attempt in range(3):
-            self.port = _free_port()
-            conf_file = self._write_config()
-            env = dict(os.environ)
-            # gunicorn's control socket defaults to a per-user path: keep
-            # servers running side by side (and the user's home) apart
-            env['XDG_RUNTIME_DIR'] = self.workdir
-            env['PYTHONUNBUFFERED'] = '1'
-            self._log = open(self.log_path, 'ab')
-            self.process = subprocess.Popen(
-                [sys.executable, '-m', 'glare.cmd.api',
-                 '--config-file', conf_file],
-                stdout=self._log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=env, cwd=self.workdir,
-                start_new_session=True)
-            try:
-                self._wait_until_up()
-                return
-            except ServerFailed:
-                log = self.log_tail()
-                self.stop()
-                if 'Address already in use' not in log:
-                    raise ServerFailed('glare-api did not start:\n' + log)
-        raise ServerFailed('glare-api found no free port:\n' +
-                           self.log_tail())
+    def spawn(self, attempt):
+        self.port = _free_port()
+        conf_file = self._write_config()
+        env = dict(os.environ)
+        # gunicorn's control socket defaults to a per-user path: keep
+        # servers running side by side (and the user's home) apart
+        env['XDG_RUNTIME_DIR'] = self.workdir
+        env['PYTHONUNBUFFERED'] = '1'
+        return [sys.executable, '-m', 'glare.cmd.api', '--config-file',
+                conf_file], env
 
-    def _wait_until_up(self):
-        deadline = time.monotonic() + START_TIMEOUT
-        with requests.Session() as session:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise ServerFailed('exited with %s' %
-                                       self.process.returncode)
-                try:
-                    resp = session.get(self.url + '/versions', timeout=2)
-                    if resp.status_code == 300:
-                        if self.workers > 1:
-                            self._wait_for_workers(session)
-                        return
-                except requests.RequestException:
-                    pass
-                time.sleep(0.05)  # polling the port; nothing to wait on
-        raise ServerFailed('no answer on %s within %ss' %
-                           (self.url, START_TIMEOUT))
+    def ready(self, session):
+        resp = session.get(self.url + '/versions', timeout=2)
+        if resp.status_code != 300:
+            return False
+        if self.workers > 1:
+            self._wait_for_workers(session)
+        return True
 
     def _wait_for_workers(self, session):
         # /versions is answered by whichever worker booted first; let the
@@ -175,50 +144,6 @@ class GlareServer:
                 if f.read().count(b'Glare API ready') >= self.workers:
                     return
             time.sleep(0.05)
-
-    def log_tail(self, size=6000):
-        try:
-            with open(self.log_path, 'rb') as f:
-                data = f.read()
-        except OSError:
-            return ''
-        return data[-size:].decode('utf-8', 'replace')
-
-    def stop(self, wait=True):
-        """SIGTERM to the process group, SIGKILL after STOP_TIMEOUT.
-
-        With wait=False a thread waits for the exit (gunicorn takes a few
-        seconds to wind down) while the next test class starts; the
-        interpreter still joins that thread before it exits.
-        """
-        proc, self.process = self.process, None
-        log, self._log = self._log, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        if wait:
-            _reap(proc, log)
-        else:
-            threading.Thread(target=_reap, args=(proc, log),
-                             name='reap-glare-api-%s' % proc.pid).start()
-
-
-def _reap(proc, log):
-    try:
-        proc.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(STOP_TIMEOUT)
-    finally:
-        if log is not None:
-            log.close()
 
 
 class FunctionalTest(unittest.TestCase):

@@ -63,30 +63,14 @@ class ExternalServer(base.GlareServer):
     def prepare(self, conf_file):
         """Anything to do before the server starts."""
 
-    def start(self):
-        for _attempt in range(3):
-            self.port = base._free_port()
-            conf_file = self._write_config()
-            self.prepare(conf_file)
-            env = dict(os.environ, GLARE_CONFIG_FILE=conf_file,
-                       XDG_RUNTIME_DIR=self.workdir, PYTHONUNBUFFERED='1')
-            env.pop('OS_GLARE_CONFIG_DIR', None)
-            self._log = open(self.log_path, 'ab')
-            self.process = subprocess.Popen(
-                self.command(conf_file), stdout=self._log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                cwd=self.workdir, start_new_session=True)
-            try:
-                self._wait_until_up()
-                return
-            except base.ServerFailed:
-                log = self.log_tail()
-                self.stop()
-                if 'Address already in use' not in log:
-                    raise base.ServerFailed('%s did not start:\n%s' %
-                                            (self.NAME, log))
-        raise base.ServerFailed('%s found no free port:\n%s' %
-                                (self.NAME, self.log_tail()))
+    def spawn(self, attempt):
+        self.port = base._free_port()
+        conf_file = self._write_config()
+        self.prepare(conf_file)
+        env = dict(os.environ, GLARE_CONFIG_FILE=conf_file,
+                   XDG_RUNTIME_DIR=self.workdir, PYTHONUNBUFFERED='1')
+        env.pop('OS_GLARE_CONFIG_DIR', None)
+        return self.command(conf_file), env
 
 
 class Gunicorn(ExternalServer):

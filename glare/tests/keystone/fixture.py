@@ -21,16 +21,15 @@ import datetime
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import uuid
 
 import requests
+
+from glare.tests import processes
 
 REQUIRE_ENV = 'GLARE_TEST_REQUIRE_KEYSTONE'
 START_TIMEOUT = 90
@@ -73,7 +72,7 @@ backend = dogpile.cache.memory
 """
 
 
-class KeystoneFailed(Exception):
+class KeystoneFailed(processes.ServerFailed):
     """Keystone did not set up or start."""
 
 
@@ -91,12 +90,6 @@ def require_keystone():
         raise unittest.SkipTest(message)
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _utc_iso(moment):
     return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
@@ -106,8 +99,13 @@ def parse_time(text):
     return datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
 
 
-class KeystoneServer:
+class KeystoneServer(processes.ServerProcess):
     """Keystone's public API in a gunicorn process of its own."""
+
+    NAME = 'keystone'
+    FAILED = KeystoneFailed
+    START_TIMEOUT = START_TIMEOUT
+    POLL = 0.1
 
     def __init__(self, workdir):
         self.workdir = workdir
@@ -166,72 +164,19 @@ class KeystoneServer:
             os.makedirs(os.path.join(self.workdir, name), mode=0o700)
         owner = ['--keystone-user', str(os.getuid()),
                  '--keystone-group', str(os.getgid())]
-        self.port = _free_port()
+        self.port = processes.free_port()
         self._manage(['db_sync'], ['fernet_setup'] + owner,
                      ['credential_setup'] + owner, self._bootstrap_command())
 
-    def start(self):
-        for _attempt in range(3):
-            self._log = open(self.log_path, 'ab')
-            self.process = subprocess.Popen(
-                self._command('serve', str(self.port)), stdout=self._log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=self._env(), cwd=self.workdir, start_new_session=True)
-            try:
-                self._wait_until_up()
-                return
-            except KeystoneFailed:
-                log = self.log_tail()
-                self.stop()
-                if 'Address already in use' not in log:
-                    raise KeystoneFailed('keystone did not start:\n' + log)
+    def spawn(self, attempt):
+        if attempt:
             # taken since setup(): another port, the endpoints moved there
-            self.port = _free_port()
+            self.port = processes.free_port()
             self._manage(self._bootstrap_command())
-        raise KeystoneFailed('keystone found no free port:\n' +
-                             self.log_tail())
+        return self._command('serve', str(self.port)), self._env()
 
-    def _wait_until_up(self):
-        deadline = time.monotonic() + START_TIMEOUT
-        with requests.Session() as session:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise KeystoneFailed('exited with %s' %
-                                         self.process.returncode)
-                try:
-                    resp = session.get(self.auth_url, timeout=5)
-                    if resp.status_code == 200:
-                        return
-                except requests.RequestException:
-                    pass
-                time.sleep(0.1)  # polling the port; nothing to wait on
-        raise KeystoneFailed('no answer on %s within %ss' %
-                             (self.auth_url, START_TIMEOUT))
-
-    def log_tail(self, size=6000):
-        try:
-            with open(self.log_path, 'rb') as f:
-                data = f.read()
-        except OSError:
-            return ''
-        return data[-size:].decode('utf-8', 'replace')
-
-    def stop(self):
-        proc, self.process = self.process, None
-        log, self._log = self._log, None
-        if proc is not None:
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(20)
-        if log is not None:
-            log.close()
+    def ready(self, session):
+        return session.get(self.auth_url, timeout=5).status_code == 200
 
 
 @dataclasses.dataclass
