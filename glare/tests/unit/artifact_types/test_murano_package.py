@@ -12,13 +12,13 @@ from glare.artifact_types import murano_package as mp
 from glare import exception
 from glare.objects import uploads
 from glare.tests import murano_packages as pkgs
+from glare.tests import streams
 
 
 def inspect(data):
     inspector = mp.PackageInspector(io.BytesIO(data))
     try:
-        while inspector.read(65536):
-            pass
+        streams.drain(inspector)
         return inspector.finish()
     finally:
         inspector.close()

@@ -8,26 +8,12 @@ import testtools
 
 from glare.artifact_types import secret
 from glare import exception
-
-
-class Chunks:
-    """A stream handing out the given pieces one read at a time."""
-
-    def __init__(self, pieces):
-        self._pieces = list(pieces)
-
-    def read(self, size=-1):
-        return self._pieces.pop(0) if self._pieces else b''
+from glare.tests import streams
 
 
 def decode(pieces):
-    decoder = secret.Base64Decoder(Chunks(pieces))
-    out = b''
-    while True:
-        data = decoder.read(65536)
-        if not data:
-            break
-        out += data
+    decoder = secret.Base64Decoder(streams.Pieces(*pieces))
+    out = streams.drain(decoder)
     decoder.finish()
     return out
 
@@ -65,7 +51,7 @@ class TestBase64Decoder(testtools.TestCase):
             self.assertNotIn('MARKER', str(exc))
 
     def test_size_counts_the_body(self):
-        decoder = secret.Base64Decoder(Chunks([b'YWJj\n']))
+        decoder = secret.Base64Decoder(streams.Pieces(b'YWJj\n'))
         self.assertEqual(b'abc', decoder.read())
         self.assertEqual(5, decoder.size)
         self.assertTrue(decoder.transforms)

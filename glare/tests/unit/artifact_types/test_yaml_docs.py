@@ -7,6 +7,7 @@ import testtools
 
 from glare.artifact_types import yaml_docs
 from glare import exception
+from glare.tests import streams
 
 
 def billion_laughs(levels=9, width=9):
@@ -108,12 +109,7 @@ class _Check(yaml_docs.DocumentInspector):
 
 
 def drain(inspector, chunk=7):
-    out = b''
-    while True:
-        data = inspector.read(chunk)
-        if not data:
-            return out
-        out += data
+    return streams.drain(inspector, chunk)
 
 
 class TestDocumentInspector(testtools.TestCase):

@@ -9,7 +9,6 @@ it discovers an installed package's.
 
 import importlib
 from importlib import metadata
-import io
 import logging
 import os
 import sys
@@ -23,6 +22,7 @@ from glare.objects import registry
 from glare.objects import schema
 from glare.objects import uploads
 from glare.tests import example_type
+from glare.tests import streams
 from glare.tests.unit import objects as helpers
 from glare.tests.unit.objects import test_objects
 
@@ -154,17 +154,6 @@ class TestBrokenEntryPoints(OutOfTreeTestCase):
                          self.load('example_notes').names())
 
 
-class Chunked(io.RawIOBase):
-    """A request body handing out the data in given pieces."""
-
-    def __init__(self, *parts):
-        super().__init__()
-        self.parts = list(parts)
-
-    def read(self, size=-1):
-        return self.parts.pop(0) if self.parts else b''
-
-
 class TestNotesInspector(OutOfTreeTestCase):
     """The example's upload check, as the service drives it."""
 
@@ -175,14 +164,9 @@ class TestNotesInspector(OutOfTreeTestCase):
 
     def inspect(self, *parts, field='notes'):
         fd = self.cls.pre_upload_hook(None, None, field, None,
-                                      Chunked(*parts))
+                                      streams.Pieces(*parts))
         self.assertIsInstance(fd, uploads.UploadInspector)
-        data = b''
-        while True:
-            chunk = fd.read(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = streams.drain(fd)
         self.assertEqual(b''.join(parts), data)
         self.assertEqual(len(data), fd.size)
         return fd.finish()
@@ -216,6 +200,6 @@ class TestNotesInspector(OutOfTreeTestCase):
                           'caf\u00e9'.encode()[:-1])
 
     def test_other_fields_untouched(self):
-        body = Chunked(b'x')
+        body = streams.Pieces(b'x')
         self.assertIs(body, self.cls.pre_upload_hook(None, None, 'other',
                                                      None, body))
