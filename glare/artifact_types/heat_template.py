@@ -69,9 +69,8 @@ def check_template(doc, what='template'):
     keys = [k for k in _VERSION_KEYS if k in doc]
     if not keys:
         raise yaml_docs.DocumentError(
-            '%s is not a Heat template: it has no heat_template_version '
-            '(or HeatTemplateFormatVersion / AWSTemplateFormatVersion)'
-            % what)
+            'it has no heat_template_version (nor HeatTemplateFormatVersion '
+            'or AWSTemplateFormatVersion): not a Heat template')
     if len(keys) > 1:
         raise yaml_docs.DocumentError('%s has ambiguous versions: %s' % (
             what, ', '.join(keys)))
