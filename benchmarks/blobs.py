@@ -48,6 +48,7 @@ import time
 
 import psutil
 
+from benchmarks import report as report_lib
 from benchmarks import server as bench_server
 
 MIB = 1 << 20
@@ -61,15 +62,11 @@ DIGESTS = ('md5', 'sha1', 'sha256')
 
 # upstream Glare on this machine kind: 127 MiB/s up, ~2.3 GiB/s down
 TARGETS = {
-    'upload': ('upload / md5 on one core', '>=', 0.80, 'ratio'),
-    'download': ('download', '>=', 2048.0, 'MiB/s'),
-    'range': ('range reads', '>=', 2048.0, 'MiB/s'),
-    'rss': ('worker peak RSS, big blob', '<', 150.0, 'MiB'),
+    'upload': ('upload / md5 on one core', 'ratio', '>=', 0.80),
+    'download': ('download', 'MiB/s', '>=', 2048.0),
+    'range': ('range reads', 'MiB/s', '>=', 2048.0),
+    'rss': ('worker peak RSS, big blob', 'MiB', '<', 150.0),
 }
-
-
-def _log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 # -- ceilings ---------------------------------------------------------------
@@ -388,12 +385,12 @@ def run(args):
     size = args.size * MIB
     res = {'size_mib': args.size}
     data = Data()
-    _log('digests of the %d MiB blob' % args.size)
+    report_lib.log('digests of the %d MiB blob' % args.size)
     expected = data.digests(size)
     md5s = [md5_rate(data, size)]
 
     with bench_server.Server(workers=1, keep=args.keep) as srv:
-        _log('glare-api %s, state in %s' % (srv.url, srv.state))
+        report_lib.log('glare-api %s, state in %s' % (srv.url, srv.state))
         res['dd'], dd_file = dd_rate(srv.state, args.size)
         os.unlink(dd_file)
         blob_file = os.path.join(srv.state, 'blob.data')
@@ -406,7 +403,7 @@ def run(args):
         client.upload(_new_blob(client, 'bench-warm-up'), 4 * MIB,
                       pieces=data.pieces(4 * MIB))
 
-        _log('upload: %d MiB x %d, from %s' % (
+        report_lib.log('upload: %d MiB x %d, from %s' % (
             args.size, args.rounds, 'memory' if args.from_memory
             else 'a file'))
         ups, cpus, cores = [], [], []
@@ -434,7 +431,7 @@ def run(args):
             res['upload_all'] = [args.size / t for t in ups]
             res['client_cpu'] = min(cpus)
 
-            _log('download: %d MiB x %d' % (args.size, args.rounds))
+            report_lib.log('download: %d MiB x %d' % (args.size, args.rounds))
             buf = memoryview(bytearray(RECV_STEP))
             downs = []
             for _ in range(args.rounds):
@@ -448,7 +445,7 @@ def run(args):
             res['download_all'] = [args.size / t for t in downs]
 
             ranges = _ranges(size)
-            _log('range reads: %d x %d MiB' % (
+            report_lib.log('range reads: %d x %d MiB' % (
                 len(ranges), (ranges[0][1] + 1) // MIB))
             into = memoryview(bytearray(ranges[0][1] + 1))
             rounds = []
@@ -470,8 +467,8 @@ def run(args):
         if not args.quick:
             big = args.big_size * MIB
             path = _new_blob(client, 'bench-big')
-            _log('big blob: %d MiB up and down, sampling the worker RSS'
-                 % args.big_size)
+            report_lib.log('big blob: %d MiB up and down, sampling the '
+                           'worker RSS' % args.big_size)
             res['big_mib'] = args.big_size
             with RssSampler(srv.proc.pid, guard=args.rss_guard * MIB,
                             on_guard=lambda: _kill(srv)) as big_sampler:
@@ -491,8 +488,8 @@ def run(args):
             res['rss_big'] = big_sampler.peak / MIB
             res['rss_guard_tripped'] = big_sampler.tripped
             if big_sampler.tripped:
-                _log('the worker passed %d MiB of RSS: glare-api stopped'
-                     % args.rss_guard)
+                report_lib.log('the worker passed %d MiB of RSS: glare-api '
+                               'stopped' % args.rss_guard)
         client.close()
     return res
 
@@ -541,31 +538,13 @@ def report(res):
     measured = {'upload': res['upload'] / res['md5'],
                 'download': res['download'], 'range': res['range'],
                 'rss': res.get('rss_big')}
-    print()
-    print('%-32s %10s %12s  %s' % ('target', 'measured', 'target', ''))
-    missed = []
-    for key, (label, op, target, unit) in TARGETS.items():
-        value = measured[key]
-        if value is None:
-            print('%-32s %10s %6s %5g %-5s %s' % (label, '-', op, target,
-                                                  unit, 'skipped'))
-            continue
-        ok = value >= target if op == '>=' else value < target
-        if not ok:
-            missed.append(label)
-        print('%-32s %10.2f %6s %5g %-5s %s' % (
-            label, value, op, target, unit, 'ok' if ok else 'MISSED'))
-    return missed
+    return report_lib.check_targets(TARGETS, measured, width=32, digits=2)
 
 
 def main(argv=None):
     args = _args(argv)
     res = run(args)
-    missed = report(res)
-    if missed and not args.no_check:
-        print('\nmissed: %s' % ', '.join(missed))
-        return 1
-    return 0
+    return report_lib.exit_status(report(res), args.no_check)
 
 
 if __name__ == '__main__':

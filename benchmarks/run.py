@@ -27,6 +27,7 @@ import time
 import requests
 
 from benchmarks import client as lean_client
+from benchmarks import report as report_lib
 from benchmarks import seed as seeder
 from benchmarks import server as bench_server
 
@@ -153,14 +154,10 @@ def _args(argv):
     return args
 
 
-def _log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
 def run(args):
     phases = {}
     with bench_server.Server(workers=args.workers, keep=args.keep) as srv:
-        _log('glare-api %s, state in %s' % (srv.url, srv.state))
+        report_lib.log('glare-api %s, state in %s' % (srv.url, srv.state))
         base = '%s/artifacts/%s' % (srv.url, TYPE)
         s = (requests.Session() if args.client == 'requests'
              else lean_client.Session())
@@ -173,7 +170,7 @@ def run(args):
             s.get(base, params={'name': r.json()['name'], 'limit': 20}
                   ).raise_for_status()
 
-        _log('create: %d artifacts' % args.creates)
+        report_lib.log('create: %d artifacts' % args.creates)
         ph = phases['create'] = Phase('create', args.creates, args.rounds)
         created = ph.consume(s, (
             ('POST', base, {'json': seeder.body(i, 'bench', PER_NAME)})
@@ -181,13 +178,13 @@ def run(args):
         ids = [a['id'] for a in created]
         names = sorted({a['name'] for a in created})
 
-        _log('show: %d requests' % args.shows)
+        report_lib.log('show: %d requests' % args.shows)
         ph = phases['show'] = Phase('show', args.shows, args.rounds)
         for _r in ph.run(s, (('GET', '%s/%s' % (base, ids[i % len(ids)]),
                               {}) for i in range(args.shows)), 200):
             pass
 
-        _log('list: %d requests over %d artifacts' % (
+        report_lib.log('list: %d requests over %d artifacts' % (
             args.lists, args.creates))
         ph = phases['list'] = Phase('list name=, limit 20 (%d)' %
                                     args.creates, args.lists, args.rounds)
@@ -199,15 +196,16 @@ def run(args):
         body = r.json()
         assert len(body['artifacts']) == 20 and 'next' in body, body.keys()
 
-        _log('seeding %d artifacts into %s' % (args.seed, srv.db_path))
+        report_lib.log('seeding %d artifacts into %s' % (args.seed,
+                                                         srv.db_path))
         took = seeder.seed('sqlite:///' + srv.db_path, args.seed,
-                           log=_log if args.seed >= 50000 else None)
-        _log('  seeded in %.1fs' % took)
+                           log=report_lib.log if args.seed >= 50000 else None)
+        report_lib.log('  seeded in %.1fs' % took)
         total = args.seed + args.creates + len(warm)
         # warm the database pages the way a running service would have
         s.get(base, params={'str1': 'eq:' + seeder.str1_value(0),
                             'limit': 20}).raise_for_status()
-        _log('custom-field list: %d requests over %d artifacts' % (
+        report_lib.log('custom-field list: %d requests over %d artifacts' % (
             args.custom_lists, total))
         ph = phases['custom'] = Phase('list str1=eq:, limit 20 (%d)' %
                                       total, args.custom_lists, args.rounds)
@@ -219,7 +217,8 @@ def run(args):
             b = r.json()
             counts.add(b['total_count'])
             assert len(b['artifacts']) == 20, b
-        _log('  total_count of the filtered lists: %s' % sorted(counts))
+        report_lib.log('  total_count of the filtered lists: %s'
+                       % sorted(counts))
         s.close()
     return phases
 
@@ -233,27 +232,13 @@ def report(phases, args):
                 'show': phases['show'].rate,
                 'list': phases['list'].rate,
                 'custom_p95': phases['custom'].ms(95)}
-    print()
-    print('%-34s %10s %12s  %s' % ('target', 'measured', 'target', ''))
-    missed = []
-    for key, (label, unit, op, target) in TARGETS.items():
-        value = measured[key]
-        ok = value >= target if op == '>=' else value < target
-        if not ok:
-            missed.append(label)
-        print('%-34s %10.1f %6s %5g %-5s %s' % (
-            label, value, op, target, unit, 'ok' if ok else 'MISSED'))
-    return missed
+    return report_lib.check_targets(TARGETS, measured)
 
 
 def main(argv=None):
     args = _args(argv)
     phases = run(args)
-    missed = report(phases, args)
-    if missed and not args.no_check:
-        print('\nmissed: %s' % ', '.join(missed))
-        return 1
-    return 0
+    return report_lib.exit_status(report(phases, args), args.no_check)
 
 
 if __name__ == '__main__':
