@@ -10,7 +10,8 @@ import time
 from glare.tests.functional import base
 
 
-def _digests(data):
+def digests(data):
+    """md5, sha1 and sha256 of data, as the service reports them."""
     return {name: hashlib.new(name, data).hexdigest()
             for name in ('md5', 'sha1', 'sha256')}
 
@@ -38,6 +39,16 @@ class BlobMixin:
         return self.request('GET', self.blob_path(artifact_id, field, key),
                             headers=self.user if headers is None
                             else headers)
+
+    def assertDataHeaders(self, resp, data):
+        """A download of data carries its length and digests."""
+        sums = digests(data)
+        self.assertEqual(sums['md5'], resp.headers['Content-MD5'])
+        self.assertEqual(sums['sha1'],
+                         resp.headers['X-Openstack-Glare-Content-SHA1'])
+        self.assertEqual(sums['sha256'],
+                         resp.headers['X-Openstack-Glare-Content-SHA256'])
+        self.assertEqual(str(len(data)), resp.headers['Content-Length'])
 
     def store_files(self):
         """Names of the files in the server's filesystem store."""
@@ -87,7 +98,7 @@ class UploadTests(BlobMixin):
         out = self.upload(af['id'], 'blob', data,
                           content_type='application/x-test')
         blob = out['blob']
-        self.assertEqual(dict(_digests(data), size=len(data),
+        self.assertEqual(dict(digests(data), size=len(data),
                               status='active', external=False,
                               content_type='application/x-test',
                               url='/artifacts/sample_artifact/%s/blob'
@@ -95,13 +106,7 @@ class UploadTests(BlobMixin):
         resp = self.download(af['id'], 'blob')
         self.assertEqual(200, resp.status_code)
         self.assertEqual(data, resp.content)
-        sums = _digests(data)
-        self.assertEqual(sums['md5'], resp.headers['Content-MD5'])
-        self.assertEqual(sums['sha1'],
-                         resp.headers['X-Openstack-Glare-Content-SHA1'])
-        self.assertEqual(sums['sha256'],
-                         resp.headers['X-Openstack-Glare-Content-SHA256'])
-        self.assertEqual(str(len(data)), resp.headers['Content-Length'])
+        self.assertDataHeaders(resp, data)
         self.assertEqual('application/x-test', resp.headers['Content-Type'])
         self.assertEqual('bytes', resp.headers['Accept-Ranges'])
 
@@ -111,7 +116,7 @@ class UploadTests(BlobMixin):
         out = self.upload(af['id'], 'blob', iter(parts))
         data = b''.join(parts)
         self.assertEqual(len(data), out['blob']['size'])
-        self.assertEqual(_digests(data)['sha256'], out['blob']['sha256'])
+        self.assertEqual(digests(data)['sha256'], out['blob']['sha256'])
         self.assertEqual(data, self.download(af['id'], 'blob').content)
 
     def test_empty_blob(self):
@@ -121,7 +126,7 @@ class UploadTests(BlobMixin):
         resp = self.download(af['id'], 'blob')
         self.assertEqual((200, b'', '0'), (resp.status_code, resp.content,
                                            resp.headers['Content-Length']))
-        self.assertEqual(_digests(b'')['md5'], resp.headers['Content-MD5'])
+        self.assertEqual(digests(b'')['md5'], resp.headers['Content-MD5'])
         resp = self.request('GET', self.blob_path(af['id'], 'blob'),
                             headers=dict(self.user, Range='bytes=-5'))
         self.assertError(416, resp)

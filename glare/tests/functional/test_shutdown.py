@@ -7,7 +7,6 @@ the transfer is done (well within its graceful timeout of 600 s). Each
 test starts its own glare-api (two workers) and stops it.
 """
 
-import hashlib
 import os
 import shutil
 import signal
@@ -27,11 +26,6 @@ BLOB_SIZE = 8 * MIB  # the sample type's blob holds 10 MiB at most
 CHUNK = 256 * 1024
 PAUSE = 0.05  # between chunks: a transfer of about two seconds
 EXIT_TIMEOUT = 30  # from the end of the transfer to the exit
-
-
-def _digests(data):
-    return {name: hashlib.new(name, data).hexdigest()
-            for name in ('md5', 'sha1', 'sha256')}
 
 
 class NewConnection:
@@ -180,7 +174,7 @@ class UploadTest(ShutdownTest):
         resp = result['response']
         self.assertEqual(200, resp.status_code, base.brief(resp))
         blob = resp.json()['blob']
-        self.assertEqual(dict(_digests(data), size=len(data),
+        self.assertEqual(dict(test_blobs.digests(data), size=len(data),
                               status='active'),
                          {k: blob[k] for k in ('md5', 'sha1', 'sha256',
                                                'size', 'status')})
@@ -215,8 +209,9 @@ class DownloadTest(ShutdownTest):
             received += sock.recv(65536)
         headers, _sep, body = received.partition(b'\r\n\r\n')
         self.assertTrue(headers.startswith(b'HTTP/1.1 200'), headers)
+        sha256 = test_blobs.digests(data)['sha256']
         self.assertIn(('x-openstack-glare-content-sha256: %s' %
-                       _digests(data)['sha256']).encode(), headers.lower())
+                       sha256).encode(), headers.lower())
         body = bytearray(body)
         signalled = None
         running_after_signal = False

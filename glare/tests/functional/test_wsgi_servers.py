@@ -14,7 +14,6 @@ A server that is not installed in this Python environment is skipped with
 a message (uWSGI is optional: ``pip install uWSGI``).
 """
 
-import hashlib
 import importlib.util
 import os
 import re
@@ -36,11 +35,6 @@ MIB = 1024 * 1024
 def _sample(name):
     with open(os.path.join(SAMPLES, name)) as f:
         return f.read()
-
-
-def _digests(data):
-    return {name: hashlib.new(name, data).hexdigest()
-            for name in ('md5', 'sha1', 'sha256')}
 
 
 class ExternalServer(base.GlareServer):
@@ -180,20 +174,14 @@ class WsgiServerTests(test_blobs.BlobMixin):
         self.assertEqual(200, resp.status_code, base.brief(resp))
         self.assertEqual(len(data), len(resp.content))
         self.assertTrue(data == resp.content, 'downloaded data differ')
-        sums = _digests(data)
-        self.assertEqual(sums['md5'], resp.headers['Content-MD5'])
-        self.assertEqual(sums['sha1'],
-                         resp.headers['X-Openstack-Glare-Content-SHA1'])
-        self.assertEqual(sums['sha256'],
-                         resp.headers['X-Openstack-Glare-Content-SHA256'])
-        self.assertEqual(str(len(data)), resp.headers['Content-Length'])
+        self.assertDataHeaders(resp, data)
         return resp
 
     def test_upload_with_length_and_download(self):
         af = self.create()
         data = os.urandom(3 * MIB + 7)
         blob = self.upload(af['id'], 'blob', data)['blob']
-        self.assertEqual(dict(_digests(data), size=len(data)),
+        self.assertEqual(dict(test_blobs.digests(data), size=len(data)),
                          {k: blob[k] for k in ('md5', 'sha1', 'sha256',
                                                'size')})
         resp = self.assertDownload(af['id'], data)
@@ -232,7 +220,7 @@ class WsgiServerTests(test_blobs.BlobMixin):
         self.assertEqual('chunked',
                          resp.request.headers.get('Transfer-Encoding'))
         blob = resp.json()['blob']
-        self.assertEqual((len(data), _digests(data)['sha256']),
+        self.assertEqual((len(data), test_blobs.digests(data)['sha256']),
                          (blob['size'], blob['sha256']))
         self.assertDownload(af['id'], data)
 
