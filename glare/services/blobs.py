@@ -72,15 +72,13 @@ def _blob_data(name, entries):
 class Blob:
     """Where a request points: the artifact, the field and the key."""
 
-    def __init__(self, service, context, type_name, artifact_id, field_name,
-                 key):
-        artifacts = service.artifacts
-        self.cls = artifacts.get_type(type_name)
+    def __init__(self, artifacts, context, requested_type, values,
+                 field_name, key):
         #: the type named in the request: "all" reads any type's blobs,
         #: but writes none
-        self.requested_type = type_name
-        self.values = artifacts.load(context, type_name, artifact_id)
-        self.type_name = self.values['type_name']
+        self.requested_type = requested_type
+        self.values = values
+        self.type_name = values['type_name']
         self.cls = artifacts.get_type(self.type_name)
         self.field = self.cls.fields.get(field_name)
         if self.field is None or not self.field.is_blob:
@@ -169,7 +167,9 @@ class BlobService:
         self.heartbeat_every = max(self.stale_after / 5.0, 0.2)
 
     def blob(self, context, type_name, artifact_id, field_name, key):
-        return Blob(self, context, type_name, artifact_id, field_name, key)
+        return Blob(self.artifacts, context, type_name,
+                    self.artifacts.load(context, type_name, artifact_id),
+                    field_name, key)
 
     # -- rules -----------------------------------------------------------
     def _writable(self, blob, status=None):
@@ -275,8 +275,8 @@ class BlobService:
         staged = []
         for name in sorted(folders):
             for key, item in sorted(folders[name].items()):
-                part = self.blob(context, blob.type_name, blob.values['id'],
-                                 name, key)
+                part = Blob(self.artifacts, context, blob.requested_type,
+                            blob.values, name, key)
                 size = len(item.data)
                 limits = self._limits(part)
                 if size > limits.max_blob_size:
