@@ -122,6 +122,10 @@ class SafeZip:
                         _refuse(self.what, '%s is larger than %d bytes' %
                                 (name, limit))
                     yield chunk
+        # what zipfile raises on bad data: a CRC or size that does not
+        # match, truncated data, a compression method it does not know
+        # (NotImplementedError), an entry that needs a password
+        # (RuntimeError). Each is the uploader's mistake: a 400
         except (zipfile.BadZipFile, OSError, EOFError, ValueError,
                 NotImplementedError, RuntimeError) as exc:
             _refuse(self.what, 'entry %s cannot be read (%s)' % (name, exc))
