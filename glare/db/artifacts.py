@@ -398,14 +398,14 @@ def _fill_blobs(values, fields, blob_rows):
 
 
 @api.reader
-def versions_named(context, conn, type_name, name):
-    """[{id, version, owner, visibility, status}] of the live artifacts of
-    a type with this name."""
+def active_versions(context, conn, type_name, name):
+    """[{id, version, owner, visibility, status}] of the active artifacts
+    of a type with this name."""
     rows = conn.execute(sa.select(
         A.c.id, A.c.owner, A.c.visibility, A.c.status, A.c.version_prefix,
         A.c.version_suffix, A.c.version_meta).where(
         A.c.type_name == type_name, A.c.name == name,
-        A.c.status != 'deleted')).all()
+        A.c.status == 'active')).all()
     return [dict(id=r.id, owner=r.owner, visibility=r.visibility,
                  status=r.status, type_name=type_name,
                  version=glare_version.from_db(r.version_prefix,

@@ -117,12 +117,14 @@ class Requirement:
                 out.append(('==' if op == '=' else op, parse_version(ver)))
         return out
 
-    def matches(self, value):
-        v = parse_version(value)
-        return all(compare(v, op, bound) for op, bound in self.clauses())
+    def matcher(self):
+        """A test of a semantic_version.Version against the spec, parsed
+        once; ValueError when the spec is malformed."""
+        clauses = self.clauses()
+        return lambda v: all(_compare(v, op, bound) for op, bound in clauses)
 
-    def __str__(self):
-        return '%s %s' % (self.name, self.spec or '(any 0.x)')
+    def matches(self, value):
+        return self.matcher()(parse_version(value))
 
 
 #: text → semantic_version.Version; ValueError when malformed
@@ -144,6 +146,6 @@ def _compatible(text):
     return [('>=', low), ('<', high)]
 
 
-def compare(v, op, bound):
+def _compare(v, op, bound):
     return {'==': v == bound, '!=': v != bound, '>=': v >= bound,
             '<=': v <= bound, '>': v > bound, '<': v < bound}[op]

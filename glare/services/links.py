@@ -56,18 +56,17 @@ def resolve(context, requirement):
     own wins over a public one. BadRequest names what is missing.
     """
     try:
-        clauses = requirement.clauses()
+        accepts = requirement.matcher()
     except ValueError as exc:
         raise exception.BadRequest('Requirement %s: %s' % (requirement.name,
                                                            exc))
     best = None
-    for row in db.versions_named(context, requirement.type_name,
-                                 requirement.name):
-        if row['status'] != 'active' or not _visible(context, row):
+    for row in db.active_versions(context, requirement.type_name,
+                                  requirement.name):
+        if not _visible(context, row):
             continue
         version = uploads.parse_version(row['version'])
-        if not all(uploads.compare(version, op, bound)
-                   for op, bound in clauses):
+        if not accepts(version):
             continue
         key = (version, row['owner'] == context.project_id)
         if best is None or key > best[0]:
