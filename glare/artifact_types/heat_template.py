@@ -123,18 +123,6 @@ def check_environment_links(environments):
                 '(/artifacts/heat_environments/<id>), not %s' % (key, link))
 
 
-def _touches(patch, field):
-    for op in patch or ():
-        if not isinstance(op, dict):
-            continue
-        for key in ('path', 'from'):
-            path = op.get(key)
-            if isinstance(path, str) and (
-                    path == '/' + field or path.startswith('/%s/' % field)):
-                return True
-    return False
-
-
 class HeatTemplate(base.BaseArtifact):
     """A Heat template with its nested templates and environments."""
 
@@ -164,7 +152,7 @@ class HeatTemplate(base.BaseArtifact):
     @classmethod
     def pre_update_hook(cls, context, af, patch=None):
         # links stored before this check existed do not block other changes
-        if patch is None or _touches(patch, 'environments'):
+        if patch is None or 'environments' in base.patched_fields(patch):
             check_environment_links(af.get('environments'))
 
     @classmethod

@@ -75,7 +75,7 @@ class Image(base.BaseArtifact):
     @classmethod
     def pre_update_hook(cls, context, af, patch=None):
         formats.check_patch(patch, has_data=af.get('image') is not None)
-        if _touches(patch, ('disk_format', 'container_format')):
+        if base.patched_fields(patch) & {'disk_format', 'container_format'}:
             cls._check_formats(af)
 
     @classmethod
@@ -98,18 +98,6 @@ class Image(base.BaseArtifact):
         formats.check(af.get('container_format'), af.get('disk_format'),
                       (af.get('metadata') or {}).get(
                           formats.DETECTED_FORMAT))
-
-
-def _touches(patch, names):
-    for op in patch or ():
-        if not isinstance(op, dict) or op.get('op') == 'test':
-            continue
-        for key in ('path', 'from'):
-            path = op.get(key)
-            if isinstance(path, str) and \
-                    path[1:].split('/')[0] in names:
-                return True
-    return False
 
 
 class ImageDataInspector(uploads.UploadInspector):

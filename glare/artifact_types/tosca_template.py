@@ -79,7 +79,8 @@ class TOSCATemplate(base.BaseArtifact):
     @classmethod
     def pre_update_hook(cls, context, af, patch=None):
         # values stored before this check existed do not block other changes
-        if patch is not None and not _changes_format(patch):
+        if patch is not None and \
+                'template_format' not in base.patched_fields(patch):
             return
         check_format(af.get('template_format'))
         if af.get('template') is not None:
@@ -91,11 +92,3 @@ class TOSCATemplate(base.BaseArtifact):
     def pre_upload_hook(cls, context, af, field_name, blob_key, fd):
         return TemplateInspector(fd, check_format(
             af.get('template_format')))
-
-
-def _changes_format(patch):
-    for op in patch or ():
-        if isinstance(op, dict) and '/template_format' in (
-                op.get('path'), op.get('from')):
-            return True
-    return False

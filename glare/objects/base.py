@@ -93,6 +93,21 @@ COLUMN_FIELDS = ('id', 'name', 'owner', 'status', 'created_at',
 CREATE_FORBIDDEN = ('status', 'visibility', 'display_type_name')
 
 
+def patched_fields(patch):
+    """Names of the fields a JSON patch writes to or moves from (its
+    'test' operations change nothing): for pre_update_hook, which gets
+    the patch."""
+    names = set()
+    for op in patch or ():
+        if not isinstance(op, dict) or op.get('op') == 'test':
+            continue
+        for key in ('path', 'from'):
+            path = op.get(key)
+            if isinstance(path, str) and path.startswith('/'):
+                names.add(path[1:].split('/')[0])
+    return names
+
+
 class BaseArtifact(ovo_base.VersionedObject):
     """An artifact type: fields plus optional hooks.
 

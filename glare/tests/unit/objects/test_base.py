@@ -209,3 +209,18 @@ class TestSampleArtifactBehaviour(testtools.TestCase):
         for payload in (b'', b'data', b'invalid_data!', b'xinvalid_data',
                         b'invalid_dat'):
             self.assertEqual(payload, self._read_all(payload))
+
+
+class TestPatchedFields(testtools.TestCase):
+
+    def test_paths_and_froms(self):
+        self.assertEqual({'a', 'b', 'c'}, base.patched_fields([
+            {'op': 'replace', 'path': '/a', 'value': 1},
+            {'op': 'add', 'path': '/b/key', 'value': 2},
+            {'op': 'move', 'from': '/c', 'path': '/b/other'}]))
+
+    def test_tests_and_junk_count_for_nothing(self):
+        self.assertEqual(set(), base.patched_fields([
+            {'op': 'test', 'path': '/a', 'value': 1}, 'junk',
+            {'op': 'add', 'path': 5}, {'op': 'add', 'path': 'a'}]))
+        self.assertEqual(set(), base.patched_fields(None))
