@@ -180,8 +180,8 @@ class BlobService:
         if status == 'active' and blob.field.mutable:
             return
         raise exception.Forbidden(
-            'Blob %s of a %s artifact cannot be changed' % (blob.name,
-                                                            status))
+            'Blob %s of %s %s artifact cannot be changed' % (
+                blob.name, 'an' if status[0] in 'aeiou' else 'a', status))
 
     def check_write(self, context, blob, rule):
         self.artifacts.writable_type(context, blob.requested_type)

@@ -203,7 +203,8 @@ class UploadTests(BlobMixin):
         self.upload(af['id'], 'dict_of_blobs', b'x', key='k')
         self.activate(af['id'])
         self.assertError(403, self.put_data(af['id'], 'dict_of_blobs',
-                                            b'y', key='k'))
+                                            b'y', key='k'),
+                         'of an active artifact')
         # a mutable blob field stays writable
         self.upload(af['id'], 'blob', b'mutable')
         self.assertEqual(b'x', self.download(af['id'], 'dict_of_blobs',
