@@ -35,8 +35,19 @@ artifact_opts = [
                      'as well, for compatibility with types written for '
                      'earlier Glare releases.'),
     cfg.BoolOpt('allow_anonymous_access', default=False,
-                help='Let requests without credentials read public '
-                     'artifacts. Writes always need credentials.'),
+                help='Let anonymous callers read public artifacts (lists, '
+                     'details, schemas, blob downloads); any write of '
+                     'theirs is refused with 403. When off, an anonymous '
+                     'call gets 401. With [api] auth_strategy = keystone '
+                     'a caller is anonymous without a valid token, or with '
+                     'a token scoped to no project. With noauth a caller '
+                     'is anonymous when it sends identity headers with an '
+                     'X-Identity-Status other than Confirmed (such as '
+                     '"X-Identity-Status: Anonymous" alone) or with no '
+                     'X-Project-Id or X-Tenant-Id; a request with no '
+                     'identity header at all runs as the local admin '
+                     'instead, and an X-Auth-Token of the form '
+                     'user:project:roles names its caller.'),
     cfg.IntOpt('default_api_limit', default=25, min=0,
                help='Page size of artifact lists when the request sets no '
                     'limit.'),

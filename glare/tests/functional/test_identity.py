@@ -79,6 +79,15 @@ class NoauthTests:
             self.assertError(401, resp)
         self.show(af['id'])
 
+    def test_identity_status_other_than_confirmed_is_anonymous_401(self):
+        af = self.create()
+        for headers in ({'X-Identity-Status': 'Anonymous'},
+                        {'X-Identity-Status': 'Invalid', 'X-User-Id': 'u',
+                         'X-Project-Id': self.project, 'X-Roles': 'admin'}):
+            with self.subTest(headers=headers):
+                self.assertError(401, self.get(self.url(af['id']),
+                                               headers=headers))
+
     def test_image_kernel_id_admin_or_service_only(self):
         kernel = str(uuid.uuid4())
         url = self.url(type_name='images')
@@ -150,6 +159,31 @@ class AnonymousAccessTests:
         self.assertError(403, self.delete(self.url(public['id']),
                                           headers=ANONYMOUS))
         self.assertEqual(public, self.show(public['id']))
+
+    def test_documented_anonymous_headers(self):
+        # the ways the docs of allow_anonymous_access give to be anonymous
+        private = self.create()
+        public = self.create(string_required='r')
+        resp = self.request('PUT', self.url(public['id']) + '/blob',
+                            headers=self.user, data=b'public data',
+                            content_type='application/octet-stream')
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.activate(public['id'])
+        self.publish(public['id'])
+        ids = 'id=in:%s,%s' % (private['id'], public['id'])
+        for headers in ({'X-Identity-Status': 'Anonymous'},
+                        {'X-Identity-Status': 'Invalid', 'X-User-Id': 'u',
+                         'X-Project-Id': self.project},
+                        {'X-User-Id': 'someone'}):
+            with self.subTest(headers=headers):
+                self.assertEqual([public['id']],
+                                 self.list_ids(ids, headers=headers))
+                resp = self.get(self.url(public['id']) + '/blob',
+                                headers=headers)
+                self.assertEqual(200, resp.status_code, base.brief(resp))
+                self.assertEqual(b'public data', resp.content)
+                self.assertError(403, self.post(self.url(), {'name': 'x'},
+                                                headers=headers))
 
     def test_identified_callers_unchanged(self):
         af = self.create()
