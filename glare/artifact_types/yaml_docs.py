@@ -127,6 +127,9 @@ def parse(data):
     except DocumentError:
         raise
     except yaml.YAMLError as exc:
+        if 'nesting depth' in str(getattr(exc, 'problem', '')):
+            # PyYAML 6.0.4 bounds flow nesting itself, before our composer
+            raise DocumentError('the document is nested too deeply')
         raise DocumentError('not valid YAML: %s' % exc)
     except RecursionError:
         raise DocumentError('the document is nested too deeply')
