@@ -259,13 +259,22 @@ class KeepAliveThreadWorker(gthread.ThreadWorker):
         self._on_head_readable(conn, client)
 
     def finish_request(self, conn, fs):
-        if not self._stock() and not fs.cancelled() and \
-                fs.exception() is None and fs.result() is True and \
-                conn.parser.unreader.buf.getvalue():
+        if self._stock():
+            return super().finish_request(conn, fs)
+        try:
+            result = fs.result() if not fs.cancelled() else False
+        except Exception:
+            result = False
+        if result is True and conn.parser.unreader.buf.getvalue():
             # the client sent (part of) its next request already
             self._await_head(conn, conn.parser.unreader.take_buffered())
-            return
-        super().finish_request(conn, fs)
+        elif result:
+            super().finish_request(conn, fs)  # kept alive
+        else:
+            # stock gthread lingers here on the main thread, blocking
+            # every connection of the worker for up to 2 s while a client
+            # that was told to close keeps its connection open
+            self._linger_close(conn)
 
     def _wait(self, conn, state, timeout, callback):
         conn.sock.setblocking(False)
@@ -349,9 +358,23 @@ class KeepAliveThreadWorker(gthread.ThreadWorker):
                          conn.client[0] if conn.client else '', message)
         try:
             conn.sock.send(data)  # small: fits the empty send buffer
-            conn.sock.shutdown(socket.SHUT_WR)
         except OSError:
             pass
+        self._linger_close(conn)
+
+    def _linger_close(self, conn):
+        """Close after the peer had a moment to read the answer.
+
+        Closing with unread bytes from the client would reset the
+        connection, and the client may lose the answer: the end is sent,
+        what the client still sends is read and dropped on the poller
+        (ERROR_LINGER, ERROR_LINGER_BYTES), then the socket closes.
+        """
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._close(conn)
+            return
         conn.glare_left = ERROR_LINGER_BYTES
         self._wait(conn, 'linger', ERROR_LINGER, self._on_linger_readable)
 
