@@ -318,21 +318,24 @@ class KeepAliveThreadWorker(gthread.ThreadWorker):
             self._close(conn)
             return
         conn.glare_head += data
-        if self._check_head(conn):
-            self._unwait(conn)
+        self._check_head(conn)
 
     def _check_head(self, conn):
         """Hand over or refuse a finished head; whether it was."""
         state = _head_state(conn.glare_head, conn.glare_scanned,
                             self._line_cap())
         conn.glare_scanned = len(conn.glare_head)
+        if state is None:
+            return False
+        if getattr(conn, 'glare_state', None) == 'head':
+            self._unwait(conn)
         if state == 'large':
             self._answer(conn, 431, 'Request Header Fields Too Large',
                          'The request line and headers exceed %d bytes'
                          % MAX_HEAD)
-        elif state == 'done':
+        else:
             self._hand_over(conn)
-        return state is not None
+        return True
 
     def _hand_over(self, conn):
         head = bytes(conn.glare_head)

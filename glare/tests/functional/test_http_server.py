@@ -33,6 +33,19 @@ class MalformedRequestTest(base.FunctionalTest):
 
     BACKEND = 'sqlite'
 
+    def setUp(self):
+        super().setUp()
+        with open(self.server.log_path, 'rb') as f:
+            start = f.seek(0, 2)
+
+        def no_crash():
+            with open(self.server.log_path, 'rb') as f:
+                f.seek(start)
+                log = f.read().decode('utf-8', 'replace')
+            for sign in ('Traceback', 'Booting worker', 'Worker exiting'):
+                self.assertNotIn(sign, log)
+        self.addCleanup(no_crash)
+
     def raw(self, request):
         answer = rawhttp.exchange(self.server.port, request)
         self.assertIsNotNone(answer, 'closed without an answer: %r'
