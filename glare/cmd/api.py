@@ -1,137 +1,16 @@
 """glare-api: serve the API from worker processes under gunicorn."""
 
 import gc
-import select
-import socket
 import sys
 
 from gunicorn.app import base as gunicorn_base
-from gunicorn.http import body as gunicorn_body
-from gunicorn.workers import gthread
 from oslo_log import log as logging
 
+from glare.cmd import server
 from glare.common import config
 from glare.conf import CONF
 
 LOG = logging.getLogger(__name__)
-
-
-class SocketBody(gunicorn_body.Body):
-    """wsgi.input of a request with a Content-Length, read off the socket.
-
-    gunicorn reads a body through its Unreader and Body buffers: a 1 MiB
-    read() was a few recv()s of what the socket held, each appended to a
-    BytesIO, joined, sliced and appended to another BytesIO. perf of a
-    worker taking 256 MiB uploads: 31% of the request thread in memmove
-    (0.11 s of CPU per 256 MiB), on a 2-core machine where the three
-    digests already need all but a fraction of both cores. Here read(n)
-    is one recv(n, MSG_WAITALL) into a new bytes object: the kernel's copy
-    out of the socket is the only one.
-
-    Bytes gunicorn read ahead with the headers come first, and the
-    LengthReader's count stays right, so that gunicorn drains what the
-    application left unread before the next request of the connection.
-    readline() (and anything already in this Body's own buffer) goes the
-    stock way.
-    """
-
-    def __init__(self, reader, sock):
-        super().__init__(reader)
-        self._sock = sock
-
-    def read(self, size=None):
-        if self.buf.tell():
-            return super().read(size)
-        reader = self.reader
-        size = self.getsize(size)
-        size = min(size, reader.length)
-        if size <= 0:
-            return b''
-        try:
-            data = self._read(reader, size)
-        except Exception:
-            self.failed = True
-            raise
-        if len(data) < size:
-            reader.length = 0  # the client went away: end of the body
-        else:
-            reader.length -= size
-        return data
-
-    def _read(self, reader, size):
-        unreader = reader.unreader
-        held = unreader.buf.seek(0, 2)  # read ahead with the headers
-        head = unreader.read(min(size, held)) if held else b''
-        if len(head) == size:
-            return head
-        parts = [head] if head else []
-        want = size - len(head)
-        while want:
-            # one system call, however the client's bytes arrive, unless
-            # a timeout (set while gunicorn drains a body) cuts it short
-            data = self._sock.recv(want, socket.MSG_WAITALL)
-            if not data:
-                break
-            parts.append(data)
-            want -= len(data)
-        return parts[0] if len(parts) == 1 else b''.join(parts)
-
-
-def _socket_body(req, sock):
-    """req.body as a SocketBody when it is plain bytes of a known length."""
-    body = getattr(req, 'body', None)
-    if type(body) is gunicorn_body.Body and \
-            type(body.reader) is gunicorn_body.LengthReader and \
-            type(sock) is socket.socket:
-        req.body = SocketBody(body.reader, sock)
-
-
-class KeepAliveThreadWorker(gthread.ThreadWorker):
-    """gthread, serving a kept-alive client's next request on its thread,
-    and reading request bodies straight off the socket (SocketBody).
-
-    Stock gthread gives a kept-alive connection back to the main thread's
-    poller after every response, and its next request is handed to a pool
-    thread again: two thread hand-offs a request, each a GIL hand-over.
-    strace of a worker serving 1000 show requests of one keep-alive
-    client: 42 system calls a request (10 to 26 futex, 2 epoll_wait, 2
-    heartbeat utimensat), 22 with this worker (no futex); its CPU per
-    request fell by a fifth. A thread waits at most LINGER seconds, and only
-    while no other connection is queued for a thread; anything else (TLS,
-    HTTP/2, a stopping worker) goes the stock way.
-    """
-
-    LINGER = 0.005
-
-    def handle_request(self, req, conn):
-        if not (self.cfg.is_ssl or conn.is_http2):
-            _socket_body(req, conn.sock)
-        return super().handle_request(req, conn)
-
-    def handle(self, conn):
-        keepalive = super().handle(conn)
-        while keepalive is True and self._next_request_ready(conn):
-            keepalive = super().handle(conn)
-        return keepalive
-
-    def set_accept_enabled(self, enabled):
-        super().set_accept_enabled(enabled)
-        if not enabled and not self.alive:
-            # stopping: refuse new connections now rather than once the
-            # requests in flight are done (until then they would wait
-            # unanswered in the listen queue); closing twice is harmless
-            for listener in self.sockets:
-                listener.close()
-
-    def _next_request_ready(self, conn):
-        queue = getattr(self.tpool, '_work_queue', None)
-        if (not self.alive or self.cfg.is_ssl or conn.is_http2 or
-                queue is None or not queue.empty()):
-            return False
-        if conn.parser.unreader.buf.getvalue():
-            return True  # read already, with the previous request
-        readable, _w, _x = select.select([conn.sock], [], [], self.LINGER)
-        return bool(readable)
 
 
 class GlareServer(gunicorn_base.BaseApplication):
@@ -151,7 +30,8 @@ class GlareServer(gunicorn_base.BaseApplication):
             'bind': '%s:%s' % (_host(self.conf.bind_host),
                                self.conf.bind_port),
             'workers': self.conf.workers,
-            'worker_class': KeepAliveThreadWorker,
+            'worker_class': server.KeepAliveThreadWorker.configured(
+                self.conf),
             'threads': 8,
             'keepalive': 75,
             'timeout': 600,
@@ -161,6 +41,10 @@ class GlareServer(gunicorn_base.BaseApplication):
             'loglevel': 'info',
             'proc_name': 'glare-api',
             'preload_app': False,
+            # gunicorn's control socket defaults to one per user
+            # ($XDG_RUNTIME_DIR or ~/.gunicorn): a second glare-api of the
+            # same user took it over. glare-api is run by its signals.
+            'control_socket_disable': True,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)

@@ -23,6 +23,33 @@ server_opts = [
                 help='Port the API server listens on.'),
     cfg.IntOpt('workers', default=1, min=1,
                help='Number of API worker processes.'),
+    # glare-api's own HTTP server (an external WSGI server or a proxy in
+    # front has its own equivalents)
+    cfg.IntOpt('client_header_timeout', default=20, min=1,
+               help='Seconds a client has to send the request line and '
+                    'headers of a request, counted from the connection '
+                    '(or, on a kept-alive connection, from the first byte '
+                    'of the request). A client still sending after that '
+                    'gets a 408; a connection that sent nothing is '
+                    'closed. Heads are read without holding a worker '
+                    'thread, so slow clients cannot starve the service. '
+                    'glare-api only.'),
+    cfg.IntOpt('client_body_timeout', default=60, min=1,
+               help='Longest pause, in seconds, while receiving a request '
+                    'body (an upload): past it the request ends with a '
+                    '408 and the connection closes. glare-api only.'),
+    cfg.IntOpt('max_discarded_body_size', default=32 * 1024 * 1024, min=0,
+               help='When the service answers before reading a request '
+                    'body (a 413 for an upload over a size limit or '
+                    'quota, for example), glare-api reads and drops up to '
+                    'this many bytes of the rest of the body, so that a '
+                    'client which sends its whole body before reading the '
+                    'answer reads it. A longer body ends with the '
+                    'connection closed. glare-api only.'),
+    cfg.IntOpt('discard_body_timeout', default=10, min=0,
+               help='Seconds glare-api spends at most reading and dropping '
+                    'an unread request body (see max_discarded_body_size).'
+                    ' glare-api only.'),
 ]
 
 artifact_opts = [

@@ -119,9 +119,6 @@ class GlareServer(processes.ServerProcess):
         self.port = _free_port()
         conf_file = self._write_config()
         env = dict(os.environ)
-        # gunicorn's control socket defaults to a per-user path: keep
-        # servers running side by side (and the user's home) apart
-        env['XDG_RUNTIME_DIR'] = self.workdir
         env['PYTHONUNBUFFERED'] = '1'
         return [sys.executable, '-m', 'glare.cmd.api', '--config-file',
                 conf_file], env

@@ -9,10 +9,15 @@ from gunicorn import config as gunicorn_config
 import testtools
 
 from glare.cmd import api
+from glare.cmd import server as glare_server
+
+
+HEAD = b'GET / HTTP/1.1\r\nHost: h\r\n\r\n'
 
 
 def _worker(alive=True, ssl=False, queued=0):
-    worker = api.KeepAliveThreadWorker.__new__(api.KeepAliveThreadWorker)
+    worker = glare_server.KeepAliveThreadWorker.__new__(
+        glare_server.KeepAliveThreadWorker)
     worker.alive = alive
     worker.cfg = types.SimpleNamespace(is_ssl=ssl)
     work = queue.SimpleQueue()
@@ -37,15 +42,24 @@ class TestNextRequestReady(testtools.TestCase):
 
     def test_waits_briefly_for_the_next_request(self):
         self.assertFalse(_worker()._next_request_ready(self.conn))
-        self.client.sendall(b'GET / HTTP/1.1\r\n')
+        self.client.sendall(HEAD)
         self.assertTrue(_worker()._next_request_ready(self.conn))
+        # only peeked at: the parser reads it
+        self.assertEqual(HEAD, self.server.recv(100))
 
     def test_request_read_already(self):
-        self.buffered.write(b'GET / HTTP/1.1\r\n')
+        self.buffered.write(HEAD)
         self.assertTrue(_worker()._next_request_ready(self.conn))
 
+    def test_a_head_not_whole_goes_to_the_poller(self):
+        # a thread would wait for the rest of it
+        self.client.sendall(HEAD[:-2])
+        self.assertFalse(_worker()._next_request_ready(self.conn))
+        self.buffered.write(HEAD[:5])
+        self.assertFalse(_worker()._next_request_ready(self.conn))
+
     def test_stock_path_otherwise(self):
-        self.client.sendall(b'GET / HTTP/1.1\r\n')
+        self.client.sendall(HEAD)
         # another connection waits for a thread, the worker stops, TLS,
         # HTTP/2, or a thread pool without the queue gthread has today
         self.assertFalse(_worker(queued=1)._next_request_ready(self.conn))
@@ -59,8 +73,16 @@ class TestNextRequestReady(testtools.TestCase):
 
     def test_glare_api_uses_it(self):
         server = api.GlareServer.__new__(api.GlareServer)
-        server.conf = types.SimpleNamespace(bind_host='127.0.0.1',
-                                            bind_port=0, workers=1)
+        server.conf = types.SimpleNamespace(
+            bind_host='127.0.0.1', bind_port=0, workers=1,
+            client_header_timeout=7, client_body_timeout=8,
+            max_discarded_body_size=9, discard_body_timeout=10)
         server.cfg = gunicorn_config.Config()
         server.load_config()
-        self.assertIs(api.KeepAliveThreadWorker, server.cfg.worker_class)
+        worker = server.cfg.worker_class
+        self.assertTrue(issubclass(worker,
+                                   glare_server.KeepAliveThreadWorker))
+        self.assertEqual((7, 8, 9, 10), (
+            worker.HEADER_TIMEOUT, worker.BODY_TIMEOUT, worker.DRAIN_BYTES,
+            worker.DRAIN_TIMEOUT))
+        self.assertTrue(server.cfg.control_socket_disable)

@@ -7,7 +7,7 @@ from gunicorn import config as gunicorn_config
 from gunicorn.http import parser as gunicorn_parser
 import testtools
 
-from glare.cmd import api
+from glare.cmd import server as api
 
 
 class TestSocketBody(testtools.TestCase):
@@ -29,7 +29,7 @@ class TestSocketBody(testtools.TestCase):
         self._send(b'PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n'
                    % len(body) + body + extra)
         req = next(self.parser)
-        api._socket_body(req, self.server)
+        api._timed_body(req, self.server)
         self.assertIsInstance(req.body, api.SocketBody)
         return req
 
@@ -61,7 +61,7 @@ class TestSocketBody(testtools.TestCase):
         self.client.sendall(b'PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: '
                             b'1000\r\n\r\nabc')
         req = next(self.parser)
-        api._socket_body(req, self.server)
+        api._timed_body(req, self.server)
         self.client.sendall(b'def')
         self.client.shutdown(socket.SHUT_WR)
         self.assertEqual(b'abcdef', req.body.read(1000))
@@ -71,6 +71,44 @@ class TestSocketBody(testtools.TestCase):
         self._send(b'PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: '
                    b'chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n')
         req = next(self.parser)
-        api._socket_body(req, self.server)
+        api._timed_body(req, self.server)
         self.assertNotIsInstance(req.body, api.SocketBody)
+        self.assertIsInstance(req.body, api.TimedBody)
         self.assertEqual(b'abc', req.body.read())
+
+
+class TestBodyErrors(testtools.TestCase):
+    """What goes wrong reading a body is the client's error, as JSON."""
+
+    def _request(self, head):
+        self.server, self.client = socket.socketpair()
+        self.addCleanup(self.server.close)
+        self.addCleanup(self.client.close)
+        parser = gunicorn_parser.RequestParser(
+            gunicorn_config.Config(), self.server, ('127.0.0.1', 1))
+        self.client.sendall(b'PUT /x HTTP/1.1\r\nHost: h\r\n' + head)
+        req = next(parser)
+        api._timed_body(req, self.server)
+        return req
+
+    def test_pause_is_a_request_timeout(self):
+        for head in (b'Content-Length: 10\r\n\r\nabc',
+                     b'Transfer-Encoding: chunked\r\n\r\n3\r\nabc'):
+            with self.subTest(head):
+                req = self._request(head)
+                self.server.settimeout(0.05)  # as SO_RCVTIMEO would
+                err = self.assertRaises(
+                    api.server_errors.RequestTimeout, req.body.read, 10)
+                self.assertEqual(408, err.code)
+                self.assertTrue(req.body.failed)
+
+    def test_malformed_chunks_are_bad_requests(self):
+        req = self._request(b'Transfer-Encoding: chunked\r\n\r\nzz\r\n')
+        err = self.assertRaises(api.exception.BadRequest, req.body.read)
+        self.assertIn('chunk', str(err))
+        self.assertTrue(req.body.failed)
+
+    def test_cut_short_is_a_bad_request(self):
+        req = self._request(b'Transfer-Encoding: chunked\r\n\r\n10\r\nab')
+        self.client.shutdown(socket.SHUT_WR)
+        self.assertRaises(api.exception.BadRequest, req.body.read)
