@@ -21,6 +21,7 @@ from glare.api import auth
 from glare.api.controllers import root
 from glare.api.controllers.v0_1 import middleware as legacy_api
 from glare.api import fault
+from glare.api import media
 from glare.api import versions
 from glare.common import urlfetch
 from glare.conf import api as api_conf
@@ -320,6 +321,7 @@ def build_app(conf, services=None):
     app = fault.FaultWrapper(app)
     app = cors.CORS(app, conf)
     app = legacy_api.LegacyAPI(app)
+    app = media.DefaultContentType(app)
     app = _AccessLog(app)
     app = _FreshLogContext(app)
     app = request_id.RequestId(app)

@@ -1,5 +1,6 @@
 """Identity: noauth contexts, keystone contexts and anonymous access."""
 
+from http import client
 from urllib import parse
 
 from glare.api import errors
@@ -95,7 +96,7 @@ def keystone_pipeline(app, conf):
     """auth_token in front; it lets unauthenticated calls through to us
     (delay_auth_decision) only when anonymous access is allowed."""
     from keystonemiddleware import auth_token
-    protected = auth_token.AuthProtocol(app, {
+    protected = auth_token.AuthProtocol(_MarkReplies(app), {
         'oslo_config_config': conf,
         'delay_auth_decision': str(bool(conf.allow_anonymous_access)),
     })
@@ -106,11 +107,39 @@ def keystone_pipeline(app, conf):
             '[api] auth_strategy = keystone needs [keystone_authtoken] '
             'www_authenticate_uri (and the auth_type/auth_url options of '
             'the service user)')
-    return _JsonUnauthorized(protected)
+    return _JsonAuthErrors(protected)
 
 
-class _JsonUnauthorized:
-    """auth_token's own 401 page, re-told as Glare's JSON error document."""
+#: the message of each error auth_token answers by itself
+_AUTH_ERRORS = {
+    401: exception.Unauthorized(
+        'The request you have made requires authentication.'),
+    503: exception.ServiceUnavailable(
+        'The identity service (Keystone) is temporarily unavailable; '
+        'try again later.'),
+}
+_REPLY_KEY = 'glare.auth.replied'
+
+
+def _json_auth_error(code):
+    exc = _AUTH_ERRORS.get(code)
+    if exc is None:
+        # none today; a later auth_token may answer others
+        exc = exception.GlareException(client.responses.get(code, 'Error'))
+        exc.code, exc.title = code, client.responses.get(code, 'Error')
+    return exc
+
+
+class _JsonAuthErrors:
+    """The errors auth_token answers by itself, as Glare's JSON document.
+
+    auth_token writes its own pages: a 401 in its own JSON shape, a 503
+    (Keystone unreachable) as webob's HTML. Each is re-told as the SPEC
+    error document (LegacyAPI, outside, gives /v0.1 its own shape), with
+    WWW-Authenticate kept. The answers of the application behind it are
+    already Glare's and pass untouched (auth_token only adds
+    WWW-Authenticate to a 401).
+    """
 
     def __init__(self, app):
         self.app = app
@@ -119,13 +148,13 @@ class _JsonUnauthorized:
         captured = {}
 
         def _start(status, headers, exc_info=None):
-            captured['status'], captured['headers'] = status, headers
-            if not status.startswith('401'):
+            if environ.get(_REPLY_KEY) or int(status[:3]) < 400:
                 return start_response(status, headers, exc_info)
+            captured['status'], captured['headers'] = status, headers
             return lambda data: None
 
         result = self.app(environ, _start)
-        if not captured.get('status', '').startswith('401'):
+        if 'status' not in captured:
             return result
         if hasattr(result, 'close'):
             result.close()
@@ -134,5 +163,18 @@ class _JsonUnauthorized:
 
         def _start_json(status, headers, exc_info=None):
             return start_response(status, headers + keep, exc_info)
-        return errors.wsgi_response(_start_json, exception.Unauthorized(
-            'The request you have made requires authentication.'))
+        return errors.wsgi_response(
+            _start_json, _json_auth_error(int(captured['status'][:3])))
+
+
+class _MarkReplies:
+    """Notes in the environ that the application itself answered."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        def _start(status, headers, exc_info=None):
+            environ[_REPLY_KEY] = True
+            return start_response(status, headers, exc_info)
+        return self.app(environ, _start)

@@ -46,14 +46,23 @@ def _check_text(value, depth=0):
 
 
 def json_body(request, content_types):
-    """The parsed JSON body; 415 for other media types, 400 for bad JSON."""
+    """The parsed JSON body; 415 for other media types, 400 for bad JSON.
+
+    The media type is checked first, before the body is read: a body of
+    another type (an HTML page, a form) is refused as such whatever its
+    size, empty or not.
+    """
     ctype = (request.content_type or '').lower()
-    if not request.body:
-        raise exception.BadRequest('The request body is empty')
-    if ctype not in content_types:
+    if ctype and ctype not in content_types:
         raise exception.UnsupportedMediaType(
             'Content type %r is not supported here; use %s' % (
-                ctype or None, ' or '.join(content_types)))
+                ctype, ' or '.join(content_types)))
+    if not request.body:
+        raise exception.BadRequest('The request body is empty')
+    if not ctype:
+        raise exception.UnsupportedMediaType(
+            'The request body has no Content-Type; use %s' %
+            ' or '.join(content_types))
     try:
         text = request.body.decode('utf-8')
         value = json.loads(text, parse_constant=_no_constant)
@@ -71,6 +80,17 @@ def _no_constant(name):
 def no_body(request):
     if request.body:
         raise exception.BadRequest('This request takes no body')
+
+
+def path_args(args):
+    """Path segments below a controller, trailing slashes dropped; an
+    empty segment inside ('/schemas//x') names nothing: 404."""
+    args = list(args)
+    while args and args[-1] == '':
+        args.pop()
+    if '' in args:
+        pecan.abort(404)
+    return args
 
 
 def not_allowed(*allowed):

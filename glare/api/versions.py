@@ -103,6 +103,11 @@ class PublicPaths:
         if path in ('/', '/versions', '/versions/'):
             return self._versions(environ, start_response)
         if path.rstrip('/') == '/healthcheck':
+            if environ['REQUEST_METHOD'] not in ('GET', 'HEAD'):
+                # oslo.middleware answers any method with the status
+                return errors.wsgi_response(start_response,
+                                            exception.MethodNotAllowed(
+                                                allowed=('GET', 'HEAD')))
             return self.healthcheck(environ, start_response)
         return self.app(environ, start_response)
 

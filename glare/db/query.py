@@ -29,7 +29,8 @@ class Filter:
     op: str
     value: typing.Any
     combiner: str = 'and'
-    # column | version | tags | tags-any | prop | list | dict-key | dict-value
+    # column | version | tags | tags-any | prop | list | dict-key |
+    # dict-value | type-names (the value: the type names that match)
     target: str = 'column'
     kind: typing.Any = None  # a glare field kind for properties
     key: str = None  # the dict key for dict-value filters
@@ -39,8 +40,9 @@ class Filter:
 class Sort:
     field: str
     direction: str  # 'asc' | 'desc'
-    target: str = 'column'  # column | version | prop
+    target: str = 'column'  # column | version | prop | type-rank
     kind: typing.Any = None
+    ranks: dict = None  # type-rank: {type name: its position}
 
 
 @dataclasses.dataclass
@@ -146,6 +148,8 @@ def filter_clause(flt):
         return _compare(A.c[flt.field], flt.op, flt.value)
     if t == 'version':
         return _version_compare(flt.op, flt.value)
+    if t == 'type-names':
+        return A.c.type_name.in_(flt.value)
     if t in ('tags', 'tags-any'):
         tags = flt.value
         if t == 'tags-any':
@@ -254,6 +258,11 @@ def _sort_columns(spec, base):
                     (base.c.version_suffix, s.direction)]
         elif s.target == 'column':
             out.append((base.c[s.field], s.direction))
+        elif s.target == 'type-rank':
+            # a number, so that every backend orders the same way
+            out.append((sa.case(s.ranks, value=base.c.type_name,
+                                else_=len(s.ranks)) if s.ranks
+                        else sa.literal(0), s.direction))
         else:
             alias = P.alias('sort_%d' % i)
             joins.append((alias, s.field))

@@ -7,7 +7,10 @@ from glare.objects import validators as v
 
 STATUSES = ('drafted', 'active', 'deactivated', 'deleted')
 VISIBILITIES = ('private', 'public')
-_DT_OPS = (f.EQ, f.NEQ, f.IN, f.GT, f.GTE, f.LT, f.LTE)
+#: upstream's operators for the base fields (SPEC §6)
+_ID_OPS = (f.EQ, f.NEQ, f.IN)
+_NAME_OPS = (f.LIKE, f.EQ, f.NEQ, f.IN)
+_DT_OPS = (f.LT, f.GT)
 
 
 class GlareObjectRegistry(ovo_base.VersionedObjectRegistry):
@@ -18,22 +21,22 @@ def _base_fields():
     S, DT = f.String, f.DateTime
     return {
         'id': f.Scalar(S, system=True, nullable=False, sortable=True,
-                       validators=[v.UUID()], filter_ops=(f.EQ, f.NEQ, f.IN),
+                       validators=[v.UUID()], filter_ops=_ID_OPS,
                        description='Artifact UUID.'),
         'name': f.Scalar(S, nullable=False, sortable=True,
                          required_on_activate=False,
                          validators=[v.MinStrLen(1)],
-                         filter_ops=(f.EQ, f.NEQ, f.IN, f.LIKE),
+                         filter_ops=_NAME_OPS,
                          description='Artifact Name.'),
         'owner': f.Scalar(S, system=True, nullable=False, sortable=True,
                           required_on_activate=False,
-                          filter_ops=(f.EQ, f.NEQ, f.IN, f.LIKE),
+                          filter_ops=_ID_OPS,
                           description='ID of user/tenant who uploaded '
                                       'artifact.'),
         'status': f.Scalar(S, nullable=False, sortable=True,
                            default='drafted',
                            validators=[v.AllowedValues(STATUSES)],
-                           filter_ops=(f.EQ, f.NEQ, f.IN),
+                           filter_ops=_ID_OPS,
                            description='Artifact status.'),
         'created_at': f.Scalar(DT, system=True, nullable=False,
                                sortable=True, filter_ops=_DT_OPS,
@@ -52,14 +55,17 @@ def _base_fields():
         'description': f.Scalar(S, mutable=True, required_on_activate=False,
                                 default='',
                                 validators=[v.MaxStrLen(4096)],
-                                filter_ops=(f.EQ, f.NEQ, f.IN, f.LIKE),
+                                filter_ops=(),
                                 description='Artifact description.'),
         'tags': f.List(S, mutable=True, required_on_activate=False,
                        nullable=False,
                        validators=[v.Unique(convert_to_set=True)],
                        element_validators=[v.ForbiddenChars([',', '/']),
                                            v.MinStrLen(1)],
-                       filter_ops=(f.EQ, f.NEQ, f.IN),
+                       # filtered through tags= and tags-any= (a comma
+                       # list, all or any of them), whose one operator
+                       # is neq (none of them / not all of them)
+                       filter_ops=(f.NEQ,),
                        description='List of tags added to Artifact.'),
         'metadata': f.Dict(S, required_on_activate=False, nullable=False,
                            filter_ops=(f.EQ, f.NEQ, f.IN),
@@ -68,18 +74,19 @@ def _base_fields():
         'visibility': f.Scalar(S, nullable=False, sortable=True,
                                default='private',
                                validators=[v.AllowedValues(VISIBILITIES)],
-                               filter_ops=(f.EQ,),
+                               filter_ops=_ID_OPS,
                                description='Artifact visibility that '
                                            'defines if artifact can be '
                                            'available to other users.'),
         'version': f.Scalar(f.Version, nullable=False, sortable=True,
                             required_on_activate=False, default='0.0.0',
-                            filter_ops=_DT_OPS,
+                            filter_ops=f.ORDER_OPS,
                             description='Artifact version(semver).'),
-        # derived from the type, never stored: not filterable or sortable
+        # derived from the type, never stored: the list query filters and
+        # sorts it through the type names
         'display_type_name': f.Scalar(S, system=True, nullable=False,
                                       required_on_activate=False,
-                                      filter_ops=(),
+                                      sortable=True, filter_ops=_NAME_OPS,
                                       description='Display name of '
                                                   'artifact type.'),
     }

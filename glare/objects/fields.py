@@ -13,6 +13,8 @@ from glare.objects import version as glare_version
 EQ, NEQ, IN, GT, GTE, LT, LTE, LIKE = (
     'eq', 'neq', 'in', 'gt', 'gte', 'lt', 'lte', 'like')
 ALL_OPS = (EQ, NEQ, IN, GT, GTE, LT, LTE, LIKE)
+#: the operators that compare an ordered value
+ORDER_OPS = (EQ, NEQ, IN, GT, GTE, LT, LTE)
 BLOB_STATUSES = ('saving', 'active')
 DEFAULT_MAX_BLOB_SIZE = 10 * 1024 * 1024
 DEFAULT_MAX_FOLDER_SIZE = 2550 * 1024 * 1024
@@ -28,7 +30,10 @@ class Kind(ovo_fields.FieldType):
 
     name = None
     json_type = None
+    #: what a field of the kind is filtered with unless it says otherwise
     default_ops = (EQ, NEQ, IN)
+    #: what the list query can do with the kind at all
+    possible_ops = ORDER_OPS
 
     def coerce(self, obj, attr, value):
         return self.coerce_value(value)
@@ -49,6 +54,7 @@ class Kind(ovo_fields.FieldType):
 class String(Kind):
     name, json_type = 'String', 'string'
     default_ops = (EQ, NEQ, IN)
+    possible_ops = ALL_OPS
 
     def coerce_value(self, value):
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -62,7 +68,7 @@ class String(Kind):
 
 class Integer(Kind):
     name, json_type = 'Integer', 'integer'
-    default_ops = (EQ, NEQ, IN, GT, GTE, LT, LTE)
+    default_ops = ORDER_OPS
     _bound = 2 ** 63 - 1
 
     def coerce_value(self, value):
@@ -87,7 +93,7 @@ class Integer(Kind):
 
 class Float(Kind):
     name, json_type = 'Float', 'number'
-    default_ops = (EQ, NEQ, IN, GT, GTE, LT, LTE)
+    default_ops = ORDER_OPS
 
     def coerce_value(self, value):
         if isinstance(value, bool):
@@ -105,7 +111,8 @@ class Float(Kind):
 
 class Boolean(Kind):
     name, json_type = 'Boolean', 'boolean'
-    default_ops = (EQ, NEQ)
+    default_ops = (EQ,)
+    possible_ops = (EQ, NEQ, IN)
 
     def coerce_value(self, value):
         if isinstance(value, bool):
@@ -120,7 +127,7 @@ class Boolean(Kind):
 
 class DateTime(Kind):
     name, json_type = 'DateTime', 'string'
-    default_ops = (EQ, NEQ, IN, GT, GTE, LT, LTE)
+    default_ops = (LT, GT)
 
     def coerce_value(self, value):
         if isinstance(value, datetime.datetime):
@@ -149,6 +156,8 @@ def format_datetime(value):
 
 class Version(String):
     name = 'Version'
+    default_ops = ORDER_OPS
+    possible_ops = ORDER_OPS
 
     def coerce_value(self, value):
         return glare_version.normalize(value)
@@ -158,7 +167,7 @@ class Link(String):
     """A link to another artifact (/artifacts/<type>/<id>) or an http URL."""
 
     name = 'Link'
-    default_ops = (EQ, NEQ, IN)
+    default_ops = (EQ, NEQ)
 
     def coerce_value(self, value):
         value = super().coerce_value(value)
@@ -173,6 +182,7 @@ class BlobKind(Kind):
 
     name, json_type = 'Blob', 'object'
     default_ops = ()
+    possible_ops = ()
     keys = ('url', 'size', 'md5', 'sha1', 'sha256', 'external', 'status',
             'content_type')
 
@@ -205,10 +215,11 @@ class Field(ovo_fields.Field):
         self.system = system
         self.sortable = sortable and self.container is None and \
             not isinstance(kind, BlobKind)
-        self.filter_ops = tuple(kind.default_ops if filter_ops is None
-                                else filter_ops)
-        if isinstance(kind, BlobKind):
-            self.filter_ops = ()
+        # blobs are never filterable, whatever the declaration says (like
+        # sortable); any other field lists only what the query can do
+        self.filter_ops = () if isinstance(kind, BlobKind) else \
+            self._check_ops(self.default_ops() if filter_ops is None
+                            else filter_ops)
         self.validators = list(validators or [])
         self.element_validators = list(element_validators or [])
         self.description = description
@@ -220,6 +231,26 @@ class Field(ovo_fields.Field):
         super().__init__(kind, nullable=nullable, default=default)
 
     # -- declaration helpers -------------------------------------------
+    def default_ops(self):
+        """The operators of a field that does not name its own."""
+        return self.kind.default_ops
+
+    def possible_ops(self):
+        """What the list query can filter the field with (SPEC §7)."""
+        return self.kind.possible_ops
+
+    def _check_ops(self, ops):
+        # the schema advertises filter_ops and the list query accepts
+        # exactly them: a type may not declare one the query cannot do
+        ops = tuple(ops)
+        wrong = [op for op in ops if op not in self.possible_ops()]
+        if wrong or len(set(ops)) != len(ops):
+            raise ValueError(
+                'filter_ops %s: %s fields can be filtered with %s only' % (
+                    ', '.join(ops), self.glare_type,
+                    ', '.join(self.possible_ops()) or 'no operator'))
+        return ops
+
     def _add_implicit_validators(self):
         target = self.element_validators if self.container else \
             self.validators
@@ -308,8 +339,16 @@ class ScalarField(Field):
         return value
 
 
+def _element_default_ops(kind):
+    # a list or dict of links: eq only; of other scalars: eq and in
+    return (EQ,) if isinstance(kind, Link) else (EQ, IN)
+
+
 class ListField(Field):
     container = 'List'
+
+    def default_ops(self):
+        return _element_default_ops(self.kind)
 
     def __init__(self, kind, **kwargs):
         kwargs.setdefault('default', [])
@@ -337,6 +376,15 @@ class ListField(Field):
 class DictField(Field):
     container = 'Dict'
 
+    def default_ops(self):
+        return _element_default_ops(self.kind)
+
+    def possible_ops(self):
+        # the same operators serve dict=key and dict.key=value, and keys
+        # are only ever compared for equality
+        return tuple(op for op in (EQ, NEQ, IN)
+                     if op in self.kind.possible_ops)
+
     def __init__(self, kind, **kwargs):
         kwargs.setdefault('default', {})
         super().__init__(kind, **kwargs)
@@ -363,6 +411,9 @@ class DictField(Field):
 
 class FolderField(DictField):
     container = 'Folder'
+
+    def default_ops(self):
+        return ()
 
 
 # -- declaration API used by artifact types ------------------------------

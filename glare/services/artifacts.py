@@ -40,6 +40,9 @@ class ArtifactService:
         self._schemas = {name: schema.type_schema(cls)
                          for name, cls in registry.items()}
         self._add_format_all_keys()
+        self._display_names = listing.DisplayNames(
+            {name: cls.get_display_type_name()
+             for name, cls in registry.concrete().items()})
 
     def _add_format_all_keys(self):
         # /artifacts/all shows the keys each type's format_all adds, and
@@ -135,7 +138,7 @@ class ArtifactService:
         spec = listing.build_spec(
             cls.fields, params,
             None if type_name == type_registry.ALL else type_name,
-            context.project_id, see_all, self.conf)
+            context.project_id, see_all, self.conf, self._display_names)
         self._check_readable(context, type_name, spec)
         if spec.marker is not None:
             try:

@@ -1,6 +1,7 @@
 """The list query language: parameters → a ListSpec, and page links."""
 
 import csv
+import re
 from urllib import parse
 
 from glare.db import query as q
@@ -14,6 +15,11 @@ COMBINERS = ('and', 'or')
 # conditions past a size (SQLite: an expression depth of 1000), which was a
 # 500 for e.g. tags=a,a,a,... with thousands of tags.
 MAX_FILTER_VALUES = 255
+#: what looks like an operator before a ':': a word. Not a URL's scheme
+#: ('http://...'), nor the date of a datetime ('2024-01-01T10:00').
+_OP_WORD = re.compile(r'[A-Za-z]+$')
+#: the base field computed from the type (see DisplayNames)
+DISPLAY_TYPE_NAME = 'display_type_name'
 
 
 def split_in_values(text):
@@ -27,16 +33,40 @@ def split_in_values(text):
     return rows[0] if rows else []
 
 
-def _parse_term(raw):
-    """'[and:|or:][op:]value' → (combiner, op, value)."""
-    combiner, op, rest = 'and', 'eq', raw
+def _ops_text(ops):
+    return ', '.join(ops) or 'none'
+
+
+def _parse_term(param, raw, ops, words_are_values=False):
+    """'[and:|or:][op:]value' → (combiner, op, value); op None if not given.
+
+    A word before the first ':' that is not an operator is a mistake
+    (name=bogus:x), not part of the value: a value that starts with a
+    word and a ':' is given with its operator (name=eq:bogus:x). Except
+    where the field takes no eq (the tags lists): there it is the value.
+    """
+    combiner, rest = 'and', raw
     head, sep, tail = rest.partition(':')
     if sep and head in COMBINERS:
         combiner, rest = head, tail
         head, sep, tail = rest.partition(':')
     if sep and head in f.ALL_OPS:
-        op, rest = head, tail
-    return combiner, op, rest
+        return combiner, head, tail
+    if sep and not words_are_values and _OP_WORD.match(head) and \
+            not tail.startswith('//'):
+        hint = ('; to look for a value that contains a colon, give the '
+                'operator: %s=eq:%s' % (param, rest)) if f.EQ in ops else ''
+        raise exception.InvalidFilter(
+            reason='%r is not an operator (allowed for %s: %s)%s' % (
+                head, param, _ops_text(ops), hint))
+    return combiner, None, rest
+
+
+def _check_op(name, op, ops):
+    if op not in ops:
+        raise exception.InvalidFilter(
+            reason='operator %s is not allowed for %s (allowed: %s)' % (
+                op, name, _ops_text(ops)))
 
 
 def _coerce(field, name, raw, element=False):
@@ -66,20 +96,28 @@ def _values(field, name, op, raw, element):
     return _coerce(field, name, raw, element)
 
 
-def parse_filter(fields, name, raw):
+def _tags_filter(fields, name, raw):
+    """tags=[and:|or:][neq:]a,b (all of them) and tags-any= (any)."""
+    ops = fields['tags'].filter_ops if 'tags' in fields else ()
+    combiner, op, value = _parse_term(name, raw, ops, words_are_values=True)
+    if op is not None:
+        _check_op(name, op, ops)
+    if not value:
+        raise exception.InvalidFilter(
+            reason='%s takes a comma list of tags' % name)
+    return q.Filter(name, op or f.EQ, value.split(','), combiner,
+                    target=name)
+
+
+def parse_filter(fields, name, raw, display_names=None):
     """One 'name=value' query parameter → a Filter."""
     if '\x00' in name or '\x00' in raw:
         # values that skip coercion (tags, keys, like) must not reach SQL
         raise exception.InvalidFilter(reason='NUL characters are not '
                                              'allowed')
-    combiner, op, value = _parse_term(raw)
     if name in ('tags', 'tags-any'):
-        if op not in ('eq', 'neq') or not value:
-            raise exception.InvalidFilter(
-                reason='%s takes a comma list of tags' % name)
-        tags = value.split(',')
-        return q.Filter(name, op, tags, combiner, target=name)
-    key = None
+        return _tags_filter(fields, name, raw)
+    param, key = name, None
     if name not in fields and '.' in name:
         name, _dot, key = name.partition('.')
     field = fields.get(name)
@@ -91,10 +129,12 @@ def parse_filter(fields, name, raw):
     if key is not None and field.container != 'Dict':
         raise exception.InvalidFilter(
             reason='%s is not a dict: %s.%s is invalid' % (name, name, key))
-    if op not in field.filter_ops:
-        raise exception.InvalidFilter(
-            reason='operator %s is not allowed for %s (allowed: %s)' % (
-                op, name, ', '.join(field.filter_ops) or 'none'))
+    combiner, op, value = _parse_term(param, raw, field.filter_ops)
+    op = op or f.EQ
+    _check_op(name, op, field.filter_ops)
+    if name == DISPLAY_TYPE_NAME:
+        return (display_names or DisplayNames({})).filter(
+            field, op, value, combiner)
     if field.container == 'Dict':
         if key is None:
             keys = split_in_values(value) if op == 'in' else value
@@ -114,7 +154,51 @@ def parse_filter(fields, name, raw):
                     kind=field.kind)
 
 
-def parse_sort(fields, raw):
+class DisplayNames:
+    """display_type_name is not stored: it is the type's. A filter on it
+    is a condition on the type names whose display name matches, a sort
+    on it an order of the type names by display name."""
+
+    def __init__(self, names):
+        self.names = dict(names)  # type name → display name
+
+    def filter(self, field, op, raw, combiner):
+        value = _values(field, DISPLAY_TYPE_NAME, op, raw, False)
+        if op == f.LIKE:
+            pattern = _like_pattern(value)
+            match = pattern.fullmatch
+        elif op == f.IN:
+            match = set(value).__contains__
+        elif op == f.NEQ:
+            match = value.__ne__
+        else:
+            match = value.__eq__
+        types = sorted(t for t, shown in self.names.items() if match(shown))
+        return q.Filter(DISPLAY_TYPE_NAME, op, types, combiner,
+                        target='type-names')
+
+    def ranks(self):
+        """{type name: position of its display name in sorted order}."""
+        order = sorted(set(self.names.values()))
+        return {t: order.index(shown) for t, shown in self.names.items()}
+
+
+def _like_pattern(value):
+    """SQL LIKE (case-sensitive, '\\' escapes) as a regular expression."""
+    out, chars = [], iter(value)
+    for c in chars:
+        if c == '\\':
+            out.append(re.escape(next(chars, '\\')))
+        elif c == '%':
+            out.append('.*')
+        elif c == '_':
+            out.append('.')
+        else:
+            out.append(re.escape(c))
+    return re.compile(''.join(out), re.DOTALL)
+
+
+def parse_sort(fields, raw, display_names=None):
     sorts = []
     for part in raw.split(','):
         name, _sep, direction = part.strip().partition(':')
@@ -128,6 +212,10 @@ def parse_sort(fields, raw):
                 reason='%r is not a sortable field' % name)
         if any(s.field == name for s in sorts):
             raise exception.InvalidSort(reason='%s is given twice' % name)
+        if name == DISPLAY_TYPE_NAME:
+            sorts.append(q.Sort(name, direction, 'type-rank', ranks=(
+                display_names or DisplayNames({})).ranks()))
+            continue
         target = 'version' if name == 'version' else (
             'column' if name in q.COLUMNS else 'prop')
         sorts.append(q.Sort(name, direction, target, field.kind))
@@ -144,8 +232,12 @@ def _limit(raw, conf):
     return min(limit, conf.max_api_limit)
 
 
-def build_spec(fields, params, type_name, project_id, see_all, conf):
-    """Query parameters (a list of pairs) → ListSpec."""
+def build_spec(fields, params, type_name, project_id, see_all, conf,
+               display_names=None):
+    """Query parameters (a list of pairs) → ListSpec.
+
+    display_names: a DisplayNames of the served types.
+    """
     spec = q.ListSpec(type_name=type_name, project_id=project_id,
                       see_all=see_all, filters=[], sorts=[],
                       limit=min(conf.default_api_limit, conf.max_api_limit))
@@ -157,11 +249,12 @@ def build_spec(fields, params, type_name, project_id, see_all, conf):
         elif name == 'sort':
             if spec.sorts:
                 raise exception.InvalidSort(reason='sort is given twice')
-            spec.sorts = parse_sort(fields, raw)
+            spec.sorts = parse_sort(fields, raw, display_names)
         elif name == 'version' and raw == 'latest':
             spec.latest = True
         else:
-            spec.filters.append(parse_filter(fields, name, raw))
+            spec.filters.append(parse_filter(fields, name, raw,
+                                             display_names))
             if sum(len(flt.value) if isinstance(flt.value, list) else 1
                    for flt in spec.filters) > MAX_FILTER_VALUES:
                 raise exception.InvalidFilter(

@@ -18,27 +18,40 @@ def _query_params(request):
 _BLOBS = blobs.BlobsController()
 
 
+def _segments(args):
+    """The path below /artifacts; 404 for an empty type, id or field.
+
+    A trailing slash after the type is tolerated. pecan drops empty
+    segments from a controller's arguments, so '/artifacts/t//f' reached
+    a handler one argument short (a TypeError, answered 500).
+    """
+    args = list(args)
+    if len(args) == 2 and args[1] == '':
+        args = args[:1]
+    if not args or '' in args[:3]:
+        pecan.abort(404)
+    return args
+
+
 class ArtifactsController:
     """Dispatches on path length and method, answering 405 with Allow."""
 
     @pecan.expose()
     def _route(self, args, request=None):
         request = request or pecan.request
-        args = [a for a in args if a != ''] if len(args) <= 2 else args
+        args = _segments(args)
         verb = request.method
         if len(args) == 1:
             handlers = {'GET': self.list, 'POST': self.create}
         elif len(args) == 2:
             handlers = {'GET': self.show, 'PATCH': self.update,
                         'DELETE': self.delete}
-        elif len(args) >= 3 and args[2]:
+        else:
             # .../{field}[/{key}]: the key may itself hold slashes
             args = args[:3] + (['/'.join(args[3:])] if len(args) > 3
                                else [])
             handlers = {'GET': _BLOBS.download, 'PUT': _BLOBS.upload,
                         'DELETE': _BLOBS.delete}
-        else:
-            pecan.abort(404)
         if verb not in handlers:
             method.not_allowed(*sorted(handlers))
         return handlers[verb], args

@@ -21,7 +21,7 @@ class QuotasController:
 
     @pecan.expose()
     def _route(self, args, request=None):
-        if [a for a in args if a]:
+        if method.path_args(args):
             pecan.abort(404)
         return self.index, []
 
@@ -46,7 +46,7 @@ class ProjectQuotasController:
 
     @pecan.expose()
     def _route(self, args, request=None):
-        args = [a for a in args if a]
+        args = method.path_args(args)
         if len(args) > 1:
             pecan.abort(404)
         return _dispatch({'GET': self.show}, args)

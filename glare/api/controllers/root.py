@@ -13,8 +13,7 @@ class SchemasController:
 
     @pecan.expose()
     def _route(self, args, request=None):
-        request = request or pecan.request
-        args = [a for a in args if a]
+        args = method.path_args(args)
         if len(args) > 1:
             pecan.abort(404)
         return (self.show if args else self.index), args

@@ -206,6 +206,10 @@ def list_params(pairs, drafts):
             out.append(('status', '%s:%s' % (op, value)))
         elif name in ('status', 'activated_at', 'metadata'):
             raise exception.InvalidFilter(reason='unknown field %r' % name)
+        elif RENAMED.get(name) == 'tags':
+            # Glare's tags= takes the tags alone (eq is implied), or neq:
+            op, _sep, value = _term(raw).partition(':')
+            out.append(('tags', value if op == 'eq' else op + ':' + value))
         else:
             out.append((RENAMED.get(name, name), _term(raw)))
     if drafts:

@@ -86,11 +86,13 @@ class TestDocuments(testtools.TestCase):
     def test_list_params(self):
         pairs = [('version', 'ge:1.0'), ('version', 'le:2.0'),
                  ('version', 'ne:1.5'), ('name', 'a:b'), ('tag', 't'),
+                 ('tag', 'ne:u'), ('tag', 'eq:os:v'),
                  ('sort', 'published_at:asc,name'), ('show_level', 'basic'),
                  ('limit', '2'), ('marker', 'm')]
         self.assertEqual(
             [('version', 'gte:1.0'), ('version', 'lte:2.0'),
-             ('version', 'neq:1.5'), ('name', 'eq:a:b'), ('tags', 'eq:t'),
+             ('version', 'neq:1.5'), ('name', 'eq:a:b'), ('tags', 't'),
+             ('tags', 'neq:u'), ('tags', 'os:v'),
              ('sort', 'activated_at:asc,name'), ('limit', '2'),
              ('marker', 'm'), ('status', 'eq:active')],
             documents.list_params(pairs, drafts=False))

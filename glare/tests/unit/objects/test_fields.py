@@ -147,7 +147,7 @@ class TestBoolean(FieldTestCase):
             self.assertBad(self.field, value, 'is not a boolean')
 
     def test_default_ops(self):
-        self.assertEqual(('eq', 'neq'), self.field.filter_ops)
+        self.assertEqual(('eq',), self.field.filter_ops)
 
 
 class TestDateTime(FieldTestCase):
@@ -486,3 +486,46 @@ class TestFieldAttributes(testtools.TestCase):
                             repr(f.Folder(max_folder_size=1)))
         # descriptions are documentation, not part of the field set
         self.assertEqual(base, repr(f.Scalar(f.String, description='x')))
+
+
+class TestFilterOps(testtools.TestCase):
+    """SPEC 6: each kind's operators, and only those the query can do."""
+
+    def test_defaults_per_kind(self):
+        for field, ops in (
+                (f.Scalar(f.String), ('eq', 'neq', 'in')),
+                (f.Scalar(f.Integer), f.ORDER_OPS),
+                (f.Scalar(f.Float), f.ORDER_OPS),
+                (f.Scalar(f.Version), f.ORDER_OPS),
+                (f.Scalar(f.Boolean), ('eq',)),
+                (f.Scalar(f.Link), ('eq', 'neq')),
+                (f.Scalar(f.DateTime), ('lt', 'gt')),
+                (f.List(f.String), ('eq', 'in')),
+                (f.List(f.Integer), ('eq', 'in')),
+                (f.Dict(f.String), ('eq', 'in')),
+                (f.List(f.Link), ('eq',)),
+                (f.Dict(f.Link), ('eq',)),
+                (f.Blob(), ()), (f.Folder(), ())):
+            self.assertEqual(ops, field.filter_ops, repr(field))
+
+    def test_declared_ops_the_query_cannot_do(self):
+        for make, ops in (
+                (lambda o: f.Scalar(f.Integer, filter_ops=o), (f.LIKE,)),
+                (lambda o: f.Scalar(f.Boolean, filter_ops=o), (f.GT,)),
+                (lambda o: f.Scalar(f.Version, filter_ops=o), (f.LIKE,)),
+                (lambda o: f.Dict(f.String, filter_ops=o), (f.LIKE,)),
+                (lambda o: f.Dict(f.Integer, filter_ops=o), (f.EQ, f.GT)),
+                (lambda o: f.List(f.Integer, filter_ops=o), (f.LIKE,)),
+                (lambda o: f.Scalar(f.String, filter_ops=o), ('bogus',)),
+                (lambda o: f.Scalar(f.String, filter_ops=o), (f.EQ, f.EQ))):
+            err = self.assertRaises(ValueError, make, ops)
+            self.assertIn('filter_ops %s:' % ', '.join(ops), str(err))
+
+    def test_declared_ops_kept_in_order(self):
+        self.assertEqual(('like', 'eq'), f.Scalar(
+            f.String, filter_ops=(f.LIKE, f.EQ)).filter_ops)
+        self.assertEqual(('eq', 'neq', 'in'), f.Dict(
+            f.Integer, filter_ops=(f.EQ, f.NEQ, f.IN)).filter_ops)
+        self.assertEqual(('gt', 'like'), f.List(
+            f.String, filter_ops=(f.GT, f.LIKE)).filter_ops)
+

@@ -11,6 +11,9 @@ from glare.tests.unit import objects as helpers
 
 STR_OPS = ['eq', 'neq', 'in']
 NUM_OPS = ['eq', 'neq', 'in', 'gt', 'gte', 'lt', 'lte']
+#: upstream's operators of the base fields (SPEC 6)
+NAME_OPS = ['like', 'eq', 'neq', 'in']
+DT_OPS = ['lt', 'gt']
 MIB = 1024 * 1024
 UUID_PATTERN = ('^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}'
                 '-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$')
@@ -45,7 +48,7 @@ def _str(**extra):
 
 
 DT_BASE = {'type': 'string', 'format': 'date-time', 'glareType': 'DateTime',
-           'filter_ops': NUM_OPS, 'readOnly': True, 'sortable': True}
+           'filter_ops': DT_OPS, 'readOnly': True, 'sortable': True}
 
 #: the base fields every type has (SPEC §6), as the schema shows them
 BASE_PROPERTIES = {
@@ -53,11 +56,11 @@ BASE_PROPERTIES = {
            'pattern': UUID_PATTERN, 'filter_ops': STR_OPS, 'readOnly': True,
            'sortable': True, 'description': 'Artifact UUID.'},
     'name': {'type': 'string', 'glareType': 'String', 'minLength': 1,
-             'maxLength': 255, 'filter_ops': STR_OPS + ['like'],
+             'maxLength': 255, 'filter_ops': NAME_OPS,
              'sortable': True, 'required_on_activate': False,
              'description': 'Artifact Name.'},
     'owner': {'type': 'string', 'glareType': 'String', 'maxLength': 255,
-              'filter_ops': STR_OPS + ['like'], 'readOnly': True,
+              'filter_ops': STR_OPS, 'readOnly': True,
               'sortable': True, 'required_on_activate': False,
               'description': 'ID of user/tenant who uploaded artifact.'},
     'status': {'type': 'string', 'glareType': 'String', 'maxLength': 255,
@@ -66,7 +69,7 @@ BASE_PROPERTIES = {
                'sortable': True, 'description': 'Artifact status.'},
     'visibility': {'type': 'string', 'glareType': 'String', 'maxLength': 255,
                    'enum': ['private', 'public'], 'default': 'private',
-                   'filter_ops': ['eq'], 'sortable': True,
+                   'filter_ops': STR_OPS, 'sortable': True,
                    'description': 'Artifact visibility that defines if '
                                   'artifact can be available to other '
                                   'users.'},
@@ -77,14 +80,14 @@ BASE_PROPERTIES = {
                 'description': 'Artifact version(semver).'},
     'description': {'type': NULL_STR, 'glareType': 'String',
                     'maxLength': 4096, 'default': '',
-                    'filter_ops': STR_OPS + ['like'], 'mutable': True,
+                    'filter_ops': [], 'mutable': True,
                     'required_on_activate': False,
                     'description': 'Artifact description.'},
     'tags': {'type': 'array', 'glareType': 'StringList',
              'items': {'type': NULL_STR, 'maxLength': 255, 'minLength': 1,
                        'pattern': '^[^,/]*$'},
              'maxItems': 255, 'uniqueItems': True, 'default': [],
-             'filter_ops': STR_OPS, 'mutable': True,
+             'filter_ops': ['neq'], 'mutable': True,
              'required_on_activate': False,
              'description': 'List of tags added to Artifact.'},
     'metadata': {'type': 'object', 'glareType': 'StringDict',
@@ -102,8 +105,9 @@ BASE_PROPERTIES = {
                          description='Datetime when artifact has became '
                                      'active.'),
     'display_type_name': {'type': 'string', 'glareType': 'String',
-                          'maxLength': 255, 'filter_ops': [],
+                          'maxLength': 255, 'filter_ops': NAME_OPS,
                           'readOnly': True, 'required_on_activate': False,
+                          'sortable': True,
                           'description': 'Display name of artifact type.'},
 }
 
@@ -113,8 +117,10 @@ SAMPLE_PROPERTIES = {
                   required_on_activate=False, description='I am Blob'),
     'small_blob': _blob(maxBlobSize=10, mutable=True,
                         required_on_activate=False),
-    'link1': _str(glareType='Link', required_on_activate=False),
-    'link2': _str(glareType='Link', required_on_activate=False),
+    'link1': _str(glareType='Link', required_on_activate=False,
+                  filter_ops=['eq', 'neq']),
+    'link2': _str(glareType='Link', required_on_activate=False,
+                  filter_ops=['eq', 'neq']),
     'bool1': {'type': ['boolean', 'null'], 'glareType': 'Boolean',
               'filter_ops': ['eq'], 'default': False,
               'required_on_activate': False},
@@ -310,10 +316,21 @@ _ROA_UNSPECIFIED = {('secrets', n) for n in (
 
 
 def _default_ops(glare_type):
+    """SPEC 6: the operators of a typed field that names none."""
     if glare_type in ('Blob', 'BlobDict'):
         return []
-    if glare_type in ('Integer', 'Float', 'DateTime'):
+    if glare_type in ('Integer', 'Float'):
         return NUM_OPS
+    if glare_type == 'DateTime':
+        return DT_OPS
+    if glare_type == 'Boolean':
+        return ['eq']
+    if glare_type == 'Link':
+        return ['eq', 'neq']
+    if glare_type in ('LinkList', 'LinkDict'):
+        return ['eq']
+    if glare_type.endswith(('List', 'Dict')):
+        return ['eq', 'in']
     return STR_OPS
 
 

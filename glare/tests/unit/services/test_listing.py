@@ -79,21 +79,21 @@ class TestFilterTargets(FilterTestCase):
         self.assertFilter(flt('name', 'in', ['a', 'b,c']), 'name',
                           'in:a,"b,c"')
         self.assertFilter(flt('id', 'eq', UUID), 'id', UUID)
-        self.assertFilter(flt('owner', 'like', 'p%'), 'owner', 'like:p%')
+        self.assertFilter(flt('owner', 'neq', 'p'), 'owner', 'neq:p')
         self.assertFilter(flt('status', 'in', ['active', 'drafted']),
                           'status', 'in:active,drafted')
         self.assertFilter(flt('visibility', 'eq', 'public'), 'visibility',
                           'public')
-        self.assertFilter(flt('description', 'like', '%d%'), 'description',
-                          'like:%d%')
+        self.assertFilter(flt('visibility', 'in', ['public', 'private']),
+                          'visibility', 'in:public,private')
 
     def test_datetime_column(self):
         self.assertFilter(
             flt('created_at', 'gt', datetime.datetime(2020, 1, 2, 3, 4, 5)),
             'created_at', 'gt:2020-01-02T03:04:05Z')
         self.assertFilter(
-            flt('updated_at', 'lte', datetime.datetime(2020, 1, 2, 1, 4, 5)),
-            'updated_at', 'lte:2020-01-02T03:04:05+02:00')
+            flt('updated_at', 'lt', datetime.datetime(2020, 1, 2, 1, 4, 5)),
+            'updated_at', 'lt:2020-01-02T03:04:05+02:00')
         self.assertFilter(
             flt('activated_at', 'lt', datetime.datetime(2020, 1, 2)),
             'activated_at', 'lt:2020-01-02')
@@ -196,14 +196,32 @@ class TestFilterTargets(FilterTestCase):
                               kind=FIELDS['int1'].kind), 'int1', 'or:gt:1')
 
     def test_colons_in_values(self):
-        self.assertFilter(flt('name', 'eq', 'foo:bar'), 'name', 'foo:bar')
+        # a value with a word and a colon at its start: with its operator
         self.assertFilter(flt('name', 'eq', 'foo:bar'), 'name', 'eq:foo:bar')
-        self.assertFilter(flt('name', 'eq', 'xor:eq:a'), 'name', 'xor:eq:a')
+        self.assertFilter(flt('name', 'eq', 'xor:eq:a'), 'name',
+                          'eq:xor:eq:a')
         self.assertFilter(flt('name', 'eq', 'eq:x', 'or'), 'name',
                           'or:eq:eq:x')
+        self.assertFilter(flt('name', 'in', ['a:b', 'c']), 'name',
+                          'in:a:b,c')
+        # colons after something that is not a word
+        self.assertFilter(flt('name', 'eq', '1:2'), 'name', '1:2')
+        self.assertFilter(flt('name', 'eq', 'a b:c'), 'name', 'a b:c')
+        self.assertFilter(flt('name', 'eq', ':x'), 'name', ':x')
+        self.assertFilter(flt('name', 'eq', 'a-b:c'), 'name', 'a-b:c')
+        # a URL's scheme is not an operator
         self.assertFilter(flt('link1', 'eq', 'http://x', target='prop',
                               kind=FIELDS['link1'].kind), 'link1',
                           'http://x')
+        self.assertFilter(flt('link1', 'neq', 'https://x', target='prop',
+                              kind=FIELDS['link1'].kind), 'link1',
+                          'neq:https://x')
+        # the tags lists have no eq: a colon is part of a tag there
+        self.assertFilter(flt('tags', 'eq', ['os:linux', 'b'],
+                              target='tags'), 'tags', 'os:linux,b')
+        self.assertFilter(flt('tags-any', 'neq', ['os:linux'], 'or',
+                              target='tags-any'), 'tags-any',
+                          'or:neq:os:linux')
 
 
 class TestFilterFailures(FilterTestCase):
@@ -216,13 +234,44 @@ class TestFilterFailures(FilterTestCase):
 
     def test_op_not_allowed(self):
         for name, raw in (('name', 'gt:a'), ('int1', 'like:5'),
-                          ('visibility', 'neq:public'),
+                          ('visibility', 'like:p%'), ('owner', 'like:p%'),
+                          ('created_at', 'eq:2020-01-01'),
+                          ('created_at', 'gte:2020-01-01'),
+                          ('description', 'like:%d%'), ('description', 'eq:d'),
+                          ('tags', 'eq:x'), ('tags-any', 'in:x,y'),
+                          ('metadata', 'like:k%'),
                           ('list_of_int', 'neq:1'), ('bool1', 'neq:true'),
                           ('dict_of_int.k', 'gt:1'), ('dict_of_int', 'gt:k'),
                           ('version', 'like:1%')):
             self.assertInvalid(name, raw, 'operator %s is not allowed for '
                                '%s (allowed: ' % (raw.split(':')[0],
                                                   name.split('.')[0]))
+
+    def test_unknown_operators(self):
+        # SPEC 7: not an operator of the field's: 400, never a value
+        for name, raw, hint in (
+                ('name', 'bogus:x:y', 'name=eq:bogus:x:y'),
+                ('metadata.k', 'bogus:v', 'metadata.k=eq:bogus:v'),
+                ('name', 'or:bogus:x', 'name=eq:bogus:x'),
+                ('int1', 'xx:1', 'int1=eq:xx:1'),
+                ('link1', 'ftp:x', 'link1=eq:ftp:x'),
+                ('created_at', 'after:2020-01-01', None)):
+            err = self.assertInvalid(name, raw, "%r is not an operator "
+                                     "(allowed for %s: " % (
+                                         raw.split(':')[-2 if raw.startswith(
+                                             'or:') else 0], name))
+            if hint:
+                self.assertIn(hint, str(err))
+            else:
+                self.assertNotIn('=eq:', str(err))
+
+    def test_implicit_eq_needs_eq(self):
+        # field=value means eq: a field without eq must name its operator
+        self.assertInvalid('created_at', '2020-01-01T00:00:00',
+                           'operator eq is not allowed for created_at '
+                           '(allowed: lt, gt)')
+        self.assertInvalid('description', 'd', 'operator eq is not allowed '
+                           'for description (allowed: none)')
 
     def test_not_filterable(self):
         self.assertInvalid('list_validators', 'a', 'operator eq is not '
@@ -273,15 +322,19 @@ class TestFilterFailures(FilterTestCase):
         for name in ('tags', 'tags-any'):
             self.assertInvalid(name, '', '%s takes a comma list of tags'
                                % name)
-            self.assertInvalid(name, 'in:a,b', 'takes a comma list')
-            self.assertInvalid(name, 'gt:a', 'takes a comma list')
+            self.assertInvalid(name, 'in:a,b', 'operator in is not '
+                               'allowed for %s (allowed: neq)' % name)
+            self.assertInvalid(name, 'gt:a', 'operator gt is not allowed')
+            self.assertInvalid(name, 'eq:a', 'operator eq is not allowed')
             self.assertInvalid(name, 'or:', 'takes a comma list')
+            self.assertInvalid(name, 'neq:', 'takes a comma list')
 
     def test_like_only_on_strings(self):
-        fields = {'n': f.Scalar(f.Integer, filter_ops=(f.LIKE,))}
-        err = self.assertRaises(exception.InvalidFilter,
-                                listing.parse_filter, fields, 'n', 'like:1%')
-        self.assertIn('like is only for strings (n)', str(err))
+        # a type cannot even declare it: its schema would promise it
+        err = self.assertRaises(ValueError, f.Scalar, f.Integer,
+                                filter_ops=(f.LIKE,))
+        self.assertIn('filter_ops like: Integer fields can be filtered with '
+                      'eq, neq, in, gt, gte, lt, lte only', str(err))
 
 
 class TestParseSort(testtools.TestCase):
@@ -457,3 +510,42 @@ class TestPageLinks(testtools.TestCase):
         self.assertEqual('/artifacts/images?name=%C3%BC+%C3%A9%26%3D%2F%3F'
                          '%23&metadata.cl%C3%A9=v', links['first'])
         self.assertTrue(links['next'].isascii())
+
+
+class TestDisplayTypeName(testtools.TestCase):
+    """display_type_name is not stored: filtered and sorted by type."""
+
+    names = listing.DisplayNames({'images': 'Images', 'heat': 'Heat T',
+                                  'heat_env': 'Heat E', 'odd': 'a_b%c',
+                                  'twin': 'Images'})
+
+    def parse(self, raw):
+        return listing.parse_filter(ALL_FIELDS, 'display_type_name', raw,
+                                    self.names)
+
+    def test_filters_become_type_names(self):
+        for raw, types in (
+                ('Images', ['images', 'twin']), ('eq:Heat T', ['heat']),
+                ('neq:Images', ['heat', 'heat_env', 'odd']),
+                ('in:Heat E,"Images"', ['heat_env', 'images', 'twin']),
+                ('like:Heat%', ['heat', 'heat_env']),
+                ('like:heat%', []), ('like:H_at _', ['heat', 'heat_env']),
+                ('like:a\\_b\\%c', ['odd']), ('like:a\\_b\\%', []),
+                ('nothing', [])):
+            flt = self.parse(raw)
+            self.assertEqual(('type-names', types), (flt.target, flt.value),
+                             raw)
+
+    def test_operators(self):
+        self.assertRaises(exception.InvalidFilter, self.parse, 'gt:a')
+        self.assertRaises(exception.InvalidFilter, self.parse, 'bogus:a')
+        self.assertEqual('or', self.parse('or:Images').combiner)
+
+    def test_sort(self):
+        sort, = listing.parse_sort(ALL_FIELDS, 'display_type_name:asc',
+                                   self.names)
+        self.assertEqual(('display_type_name', 'asc', 'type-rank'),
+                         (sort.field, sort.direction, sort.target))
+        # equal display names, equal ranks; ordered by code point
+        self.assertEqual({'heat_env': 0, 'heat': 1, 'images': 2, 'twin': 2,
+                          'odd': 3}, sort.ranks)
