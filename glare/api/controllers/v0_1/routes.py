@@ -3,6 +3,7 @@
 import pecan
 import webob
 
+from glare.api.controllers import artifacts
 from glare.api.controllers import blobs
 from glare.api.controllers.v0_1 import documents
 from glare.api import method
@@ -124,8 +125,9 @@ class V01Controller:
     def delete(self, type_name, type_version, artifact_id):
         method.no_body(pecan.request)
         _Type(type_name, type_version)
-        _services().artifacts.delete(method.context(), type_name,
-                                     artifact_id)
+        _services().artifacts.delete(
+            method.context(), type_name, artifact_id,
+            force=artifacts.force_param(pecan.request))
         return method.json_response(None, 204)
 
     @pecan.expose()
