@@ -66,11 +66,12 @@ class _Fetched:
         self.size = 0
 
     def _next(self):
-        chunk = next(self._chunks, b'')
-        if chunk:
-            self.size += len(chunk)
-            self._hasher.update(chunk)
-        return chunk
+        for chunk in self._chunks:
+            if chunk:  # b'' is the end of a file, not of a chunk
+                self.size += len(chunk)
+                self._hasher.update(chunk)
+                return chunk
+        return b''
 
     def read(self, size=-1):
         if not self._buf:
