@@ -177,9 +177,8 @@ class V01Controller:
     @pecan.expose()
     def delete_blob(self, type_name, type_version, artifact_id, field_name,
                     key=None):
-        """Removes a blob set by location (stored data is replaced by a
-        new upload, as in v1)."""
+        """Removes a blob: stored data or a location (as in v1)."""
         method.no_body(pecan.request)
         af_type = _Type(type_name, type_version)
-        return _respond(af_type.render(_services().blobs.delete_external(
+        return _respond(af_type.render(_services().blobs.delete_blob(
             method.context(), type_name, artifact_id, field_name, key)))
