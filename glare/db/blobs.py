@@ -333,16 +333,25 @@ def add_location(context, session, artifact_id, name, key, values, allowed,
 
 
 @api.writer
-def delete_external(context, session, artifact_id, name, key, allowed):
+def delete_blob(context, session, artifact_id, name, key, allowed):
+    """Remove a blob: an external location, or stored data, which goes to
+    the trash in the same transaction (as data a re-upload replaces).
+
+    NotFound when the blob has no value, Conflict while it is being
+    uploaded. Returns the [(trash id, location)] to empty once committed.
+    """
     allowed(_lock_artifact(session, artifact_id))
     blob = _blob_row(session, artifact_id, name, key)
     if blob is None:
         raise exception.NotFound('The blob has no value')
-    if not blob.external:
-        raise exception.Forbidden('Only a blob with an external location '
-                                  'can be deleted; upload new data to '
-                                  'replace stored data')
+    if blob.status == 'saving':
+        raise exception.Conflict('The blob is being uploaded; delete it '
+                                 'once the upload has ended')
+    trashed = []
+    if blob.url and not blob.external and blob.managed:
+        trashed.append(_to_trash(session, blob.url))
     session.execute(B.delete().where(B.c.id == blob.id))
+    return trashed
 
 
 # -- trash -----------------------------------------------------------------

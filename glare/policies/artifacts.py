@@ -19,6 +19,7 @@ PUBLISH = base.RULE_PREFIX + 'publish'
 DELETE_PUBLIC = base.RULE_PREFIX + 'delete_public'
 DELETE_DEACTIVATED = base.RULE_PREFIX + 'delete_deactivated'
 DELETE = base.RULE_PREFIX + 'delete'
+DELETE_FORCE = base.RULE_PREFIX + 'delete_force'
 
 _ARTIFACTS = '/artifacts/{type_name}'
 _ARTIFACT = '/artifacts/{type_name}/{artifact_id}'
@@ -68,6 +69,10 @@ rules = [
         base.OWNER_OR_ADMIN, DELETE_PUBLIC, DELETE_DEACTIVATED),
         'Delete an artifact.',
         [{'method': 'DELETE', 'path': _ARTIFACT}]),
+    _rule(DELETE_FORCE, base.ADMIN,
+          'Delete an artifact that active artifacts link to (?force=true), '
+          'leaving their links dangling.',
+          [{'method': 'DELETE', 'path': _ARTIFACT + '?force=true'}]),
 ]
 
 

@@ -43,7 +43,8 @@ rules = [
           'Point a blob at a location inside a configured store.',
           _ops('PUT')),
     _rule(DELETE_BLOB, _OWNER_NOT_PUBLIC,
-          'Remove a blob with an external location.', _ops('DELETE')),
+          'Remove a blob: its stored data or its external '
+          'location.', _ops('DELETE')),
 ]
 
 

@@ -15,6 +15,7 @@ from glare.objects import registry as type_registry
 from glare.objects import schema
 from glare.policies import artifacts as rules
 from glare import policy
+from glare.services import dependents
 from glare.services import hooks
 from glare.services import listing
 from glare.services import patching
@@ -39,6 +40,8 @@ class ArtifactService:
         self.trash = trash
         self._schemas = {name: schema.type_schema(cls)
                          for name, cls in registry.items()}
+        self._link_fields = dependents.link_fields(
+            registry, skip=(type_registry.ALL,))
         self._add_format_all_keys()
         self._display_names = listing.DisplayNames(
             {name: cls.get_display_type_name()
@@ -233,16 +236,26 @@ class ArtifactService:
         self.notifier.artifact(context, events, type_name, document, cls)
         return document
 
-    def delete(self, context, type_name, artifact_id):
+    def delete(self, context, type_name, artifact_id, force=False):
+        """Delete an artifact; Conflict while active artifacts link to it,
+        unless an admin forces it."""
         cls = self.writable_type(context, type_name)
         values = self.load(context, type_name, artifact_id)
         if values['status'] == 'deleted':
             raise exception.Forbidden('Artifact %s is already deleted' %
                                       artifact_id)
-        context.can(rules.DELETE, self.target(context, values))
+        target = self.target(context, values)
+        context.can(rules.DELETE, target)
+        if force and not context.can(rules.DELETE_FORCE, target,
+                                     fatal=False):
+            raise exception.Forbidden('Only an admin may force the delete '
+                                      'of an artifact (force=true)')
         if render.blobs_saving(cls, values):
             raise exception.Conflict('A blob of artifact %s is being '
                                      'uploaded' % artifact_id)
+        if not force:
+            dependents.check_none(context, self._link_fields, values,
+                                  self._sees)
         af = cls.from_values(values)
         hooks.call(cls.pre_delete_hook, context, af)
         if self._delayed_delete(type_name):

@@ -1,4 +1,4 @@
-"""Blob data: streaming upload and download, external blob removal."""
+"""Blob data: streaming upload and download, blob removal."""
 
 import dataclasses
 import datetime
@@ -407,13 +407,30 @@ class BlobService:
         return document
 
     # -- removal ---------------------------------------------------------
-    def delete_external(self, context, type_name, artifact_id, field_name,
-                        key):
+    def delete_blob(self, context, type_name, artifact_id, field_name, key):
+        """Remove a blob's value (stored data or an external location).
+
+        Where new data may be uploaded: a drafted artifact, or a mutable
+        field of an active one unless the field is required there.
+        """
         blob = self.blob(context, type_name, artifact_id, field_name, key)
         self.check_write(context, blob, rules.DELETE_BLOB)
-        db.delete_external(context, blob.values['id'], blob.name,
-                           blob.key or '', self.allowed(blob))
+        trashed = db.delete_blob(context, blob.values['id'], blob.name,
+                                 blob.key or '', self._removable(blob))
+        if trashed:
+            self.trash.empty(context, trashed)
+        LOG.info('Deleted %s/%s of artifact %s', field_name, key or '',
+                 blob.values['id'])
         return self._after_write(context, blob, upload=False)
+
+    def _removable(self, blob):
+        def check(row):
+            self._writable(blob, row.status)
+            if row.status == 'active' and blob.field.required_on_activate:
+                raise exception.Forbidden(
+                    'Blob %s is required on an active artifact; upload '
+                    'new data to replace it' % blob.name)
+        return check
 
     # -- crash clean-up --------------------------------------------------
     def clean_up(self, context):

@@ -55,6 +55,19 @@ def status_transition(current, new):
                               (current, new))
 
 
+def status_for_changes(current, transitions):
+    """The status whose rules the field changes of a patch follow.
+
+    A reactivation may carry other changes (as upstream allowed): they are
+    made to the artifact the patch makes active, so the rules of an active
+    artifact hold for them (mutable fields only), whatever the order of
+    the operations in the patch.
+    """
+    if any(t.name == 'reactivate' for t in transitions):
+        return 'active'
+    return current
+
+
 def visibility_transition(current, new):
     if current == new:
         return None

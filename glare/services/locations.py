@@ -8,8 +8,10 @@ from oslo_log import log as logging
 from glare.common import hashing
 from glare.db import blobs as db
 from glare import exception
+from glare.objects import uploads
 from glare.policies import blobs as rules
 from glare.services import hooks
+from glare.store import base as store_base
 
 LOG = logging.getLogger(__name__)
 
@@ -52,6 +54,66 @@ def _check_scheme(url):
                                    'https URL')
 
 
+class _Fetched:
+    """The data at a location as a file: read(size) -> bytes, b'' at the
+    end; hashed and counted as it is read, before any inspector sees it
+    (the digests are those of the data a download redirects to)."""
+
+    def __init__(self, chunks, hasher):
+        self._chunks = chunks
+        self._hasher = hasher
+        self._buf = b''
+        self.size = 0
+
+    def _next(self):
+        for chunk in self._chunks:
+            if chunk:  # b'' is the end of a file, not of a chunk
+                self.size += len(chunk)
+                self._hasher.update(chunk)
+                return chunk
+        return b''
+
+    def read(self, size=-1):
+        if not self._buf:
+            self._buf = self._next()
+        if size is None or size < 0:
+            parts = [self._buf]
+            while parts[-1]:
+                parts.append(self._next())
+            self._buf = b''
+            return b''.join(parts)
+        out, self._buf = self._buf[:size], self._buf[size:]
+        return out
+
+
+def _inspect(context, blob, data):
+    """Run the type's upload checks over the fetched data, as an upload
+    runs them; raise as they do.
+
+    The field values an inspector returns are not recorded: the data at
+    the URL is not the service's and may change, so nothing is derived
+    from it.
+    """
+    fd = hooks.call(blob.cls.pre_upload_hook, context, blob.af(), blob.name,
+                    blob.key, data)
+    try:
+        while True:
+            try:
+                chunk = fd.read(store_base.CHUNK_SIZE)
+            except exception.GlareException:
+                raise
+            except Exception as exc:
+                raise exception.BadRequest(
+                    'Reading the data failed: %s' % exc)
+            if not chunk:
+                break
+        if isinstance(fd, uploads.UploadInspector):
+            hooks.call(fd.finish)
+    finally:
+        if isinstance(fd, uploads.UploadInspector):
+            fd.close()
+
+
 class LocationService:
     """PUT of a location instead of data. No HTTP, no SQL here."""
 
@@ -74,7 +136,7 @@ class LocationService:
         if internal:
             values = self._internal(url, sums)
         else:
-            values = self._external(blob, url, sums)
+            values = self._external(context, blob, url, sums)
         af = blob.af()
         hooks.call(blob.cls.pre_add_location_hook, context, af, blob.name,
                    blob.key, url)
@@ -109,7 +171,7 @@ class LocationService:
                     md5=sums.get('md5'), sha1=sums.get('sha1'),
                     sha256=sums.get('sha256'))
 
-    def _external(self, blob, url, sums):
+    def _external(self, context, blob, url, sums):
         opts = self.conf.locations
         if opts.verify_external or not opts.allow_private_networks:
             self.fetcher.check_url(url)
@@ -122,16 +184,15 @@ class LocationService:
             return values
         response = self.fetcher.open(url, max_bytes=blob.field.max_blob_size)
         hasher = hashing.ParallelHasher()
-        size = 0
+        data = _Fetched(response.iter_chunks(), hasher)
         try:
-            for chunk in response.iter_chunks():
-                size += len(chunk)
-                hasher.update(chunk)
+            _inspect(context, blob, data)
             digests = hasher.hexdigests()
             ctype = response.headers.get('Content-Type')
         finally:
             hasher.close()
             response.close()
+        size = data.size
         for name, given in sums.items():
             if given != digests[name]:
                 raise exception.BadRequest(

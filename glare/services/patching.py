@@ -158,10 +158,12 @@ def apply(context, cls, current, patch):
 
 def check_field_changes(context, cls, current, change):
     """Status, mutability and property-protection rules of a change."""
-    if current['status'] not in ('drafted', 'active'):
+    status = lifecycle.status_for_changes(current['status'],
+                                          change.transitions)
+    if status not in ('drafted', 'active'):
         raise exception.Forbidden('Artifact in status %s cannot be '
-                                  'changed' % current['status'])
-    if current['status'] == 'active':
+                                  'changed' % status)
+    if status == 'active':
         frozen = sorted(n for n in change.fields
                         if not cls.fields[n].mutable)
         if frozen:

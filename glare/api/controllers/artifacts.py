@@ -1,9 +1,11 @@
 """/artifacts/{type}[/{id}]: list, create, show, update, delete."""
 
+from oslo_utils import strutils
 import pecan
 
 from glare.api.controllers import blobs
 from glare.api import method
+from glare import exception
 
 
 def _service():
@@ -13,6 +15,20 @@ def _service():
 def _query_params(request):
     """Query parameters in order, repeated ones kept; '?&a=b' tolerated."""
     return [(k, v) for k, v in request.GET.items() if k]
+
+
+def force_param(request):
+    """The ?force= of a DELETE: true or false (absent: false), else 400."""
+    values = request.GET.getall('force')
+    if not values:
+        return False
+    if len(values) > 1:
+        raise exception.BadRequest('force is given more than once')
+    try:
+        return strutils.bool_from_string(values[0], strict=True)
+    except ValueError:
+        raise exception.BadRequest('force is true or false, not %r' %
+                                   (values[0],))
 
 
 _BLOBS = blobs.BlobsController()
@@ -85,5 +101,6 @@ class ArtifactsController:
     @pecan.expose()
     def delete(self, type_name, artifact_id):
         method.no_body(pecan.request)
-        _service().delete(method.context(), type_name, artifact_id)
+        _service().delete(method.context(), type_name, artifact_id,
+                          force=force_param(pecan.request))
         return method.json_response(None, 204)

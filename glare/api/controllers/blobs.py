@@ -121,6 +121,6 @@ class BlobsController:
     @pecan.expose()
     def delete(self, type_name, artifact_id, field_name, key=None):
         method.no_body(pecan.request)
-        return method.json_response(_services().blobs.delete_external(
+        return method.json_response(_services().blobs.delete_blob(
             method.context(), type_name, artifact_id, field_name,
             _key(key)))

@@ -81,6 +81,31 @@ class LifecycleTests:
         self.assertEqual('active', self.set_values(
             af['id'], headers=self.admin, status='active')['status'])
 
+    def test_reactivation_carries_mutable_changes(self):
+        af = self.active()
+        self.set_values(af['id'], headers=self.admin, status='deactivated')
+        ops = [{'op': 'replace', 'path': '/description', 'value': 'back'},
+               {'op': 'replace', 'path': '/status', 'value': 'active'},
+               {'op': 'replace', 'path': '/string_mutable', 'value': 'm'},
+               {'op': 'add', 'path': '/tags/-', 'value': 'again'}]
+        # the owner may not reactivate, changes or not
+        resp = self.patch(self.url(af['id']), ops, headers=self.user)
+        self.assertError(403, resp, 'reactivate')
+        before = self.show(af['id'], headers=self.admin)
+        self.assertEqual('deactivated', before['status'])
+        # the fields follow the rules of the active artifact the patch
+        # makes: an immutable one spoils the whole patch, in any order
+        for bad in ([{'op': 'replace', 'path': '/int1', 'value': 1}] + ops,
+                    ops + [{'op': 'replace', 'path': '/int1', 'value': 1}]):
+            resp = self.patch(self.url(af['id']), bad, headers=self.admin)
+            self.assertError(403, resp, 'int1')
+        self.assertEqual(before, self.show(af['id'], headers=self.admin))
+        new = self.update(af['id'], ops, headers=self.admin)
+        self.assertEqual(('active', 'back', 'm', ['again']),
+                         (new['status'], new['description'],
+                          new['string_mutable'], new['tags']))
+        self.assertEqual(new, self.show(af['id']))
+
     def test_deactivate_drafted_403(self):
         af = self.create(string_required='r')
         self.change_error(403, af['id'], headers=self.admin,

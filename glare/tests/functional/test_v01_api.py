@@ -197,6 +197,9 @@ class V01ApiTests:
                              'checksum'])
         self.assertV01Error(404, 'itemNotFound', self.get(
             PATH + '/%s/logo/download' % doc['id'], self.quoted()))
-        # stored data is replaced by an upload, not deleted (as in v1)
-        self.assertV01Error(403, 'forbidden',
+        # stored data of a draft may be deleted (as in v1)
+        resp = self.delete(blob, self.quoted())
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertIsNone(resp.json()['archive'])
+        self.assertV01Error(404, 'itemNotFound',
                             self.delete(blob, self.quoted()))

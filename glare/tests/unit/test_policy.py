@@ -156,6 +156,7 @@ EXPECTED = {
     'artifact:delete_public': _admin_if_public,
     'artifact:delete_deactivated': _admin_if_deactivated,
     'artifact:delete': _delete,
+    'artifact:delete_force': _admin,
     'artifact:upload': _owner_not_public,
     'artifact:download_deactivated': _admin_if_deactivated,
     'artifact:download': _admin_if_deactivated,

@@ -3,6 +3,7 @@
 import pecan
 import webob
 
+from glare.api.controllers import artifacts
 from glare.api.controllers import blobs
 from glare.api.controllers.v0_1 import documents
 from glare.api import method
@@ -124,8 +125,9 @@ class V01Controller:
     def delete(self, type_name, type_version, artifact_id):
         method.no_body(pecan.request)
         _Type(type_name, type_version)
-        _services().artifacts.delete(method.context(), type_name,
-                                     artifact_id)
+        _services().artifacts.delete(
+            method.context(), type_name, artifact_id,
+            force=artifacts.force_param(pecan.request))
         return method.json_response(None, 204)
 
     @pecan.expose()
@@ -175,9 +177,8 @@ class V01Controller:
     @pecan.expose()
     def delete_blob(self, type_name, type_version, artifact_id, field_name,
                     key=None):
-        """Removes a blob set by location (stored data is replaced by a
-        new upload, as in v1)."""
+        """Removes a blob: stored data or a location (as in v1)."""
         method.no_body(pecan.request)
         af_type = _Type(type_name, type_version)
-        return _respond(af_type.render(_services().blobs.delete_external(
+        return _respond(af_type.render(_services().blobs.delete_blob(
             method.context(), type_name, artifact_id, field_name, key)))

@@ -1,0 +1,68 @@
+"""Link lookups: the active artifacts whose Link fields point at one."""
+
+import sqlalchemy as sa
+
+from glare.db import api
+from glare.db import models
+from glare.db import query as q
+from glare.objects import version as glare_version
+
+A = models.Artifact.__table__
+P = models.ArtifactProperty.__table__
+
+
+def dependents_query(links, link_fields, exclude_id, limit):
+    """The statement of active_dependents() (also read by the plan tests).
+
+    A link is stored as a string property row per value (list items and
+    dict values each get one), in string_value unless it is longer than
+    the indexed column. ``name IN (...) AND string_value IN (...)`` is a
+    lookup in ix_glare_prop_name_string (name, string_value,
+    artifact_id); the (type, field) pairs then keep the rows of Link
+    fields only, so a String field holding the same text never counts.
+    GROUP BY makes one row per artifact, and the window counts those rows
+    before LIMIT: the page and the total come from one statement. SQLite
+    without statistics would rather walk every active artifact through
+    the status index: the artifact terms are kept out of its index
+    choice, as the list queries do (query._NoIndex).
+    """
+    long_links = any(len(v) > models.INDEXED_STRING_LEN for v in links)
+    column = P.c.text_value if long_links else P.c.string_value
+    names = sorted({n for fields in link_fields.values() for n in fields})
+    per_type = [sa.and_(q._NoIndex(A.c.type_name) == type_name,
+                        P.c.name.in_(sorted(fields)))
+                for type_name, fields in sorted(link_fields.items())]
+    cols = (A.c.id, A.c.type_name, A.c.name, A.c.version_prefix,
+            A.c.version_suffix, A.c.version_meta, A.c.owner, A.c.visibility,
+            A.c.status)
+    return (sa.select(*cols, sa.func.count().over().label('total'))
+            .select_from(P.join(A, A.c.id == P.c.artifact_id))
+            .where(P.c.name.in_(names), column.in_(sorted(links)),
+                   sa.or_(*per_type), q._NoIndex(A.c.status) == 'active',
+                   A.c.id != exclude_id)
+            .group_by(*cols)
+            .order_by(A.c.type_name, A.c.name, A.c.version_prefix,
+                      A.c.version_suffix, A.c.id)
+            .limit(limit))
+
+
+@api.reader
+def active_dependents(context, conn, links, link_fields, exclude_id, limit):
+    """([row dict], total) of the active artifacts linking to an artifact.
+
+    links: the values that point at it (its /artifacts/<type>/<id> in the
+    spellings to match); link_fields: {type name: [Link field names]};
+    exclude_id: the artifact itself (a link to itself does not count).
+    At most limit rows, in type, name and version order; total counts all.
+    """
+    if not links or not link_fields:
+        return [], 0
+    rows = conn.execute(dependents_query(links, link_fields, exclude_id,
+                                         limit)).all()
+    out = [dict(id=r.id, type_name=r.type_name, name=r.name,
+                version=glare_version.from_db(r.version_prefix,
+                                              r.version_suffix,
+                                              r.version_meta),
+                owner=r.owner, visibility=r.visibility, status=r.status)
+           for r in rows]
+    return out, (rows[0].total if rows else 0)

@@ -1,0 +1,64 @@
+"""Deleting a linked artifact: the active artifacts it would leave dangling."""
+
+from glare.db import links as db
+from glare import exception
+
+#: the dependents a refusal names; the count covers them all
+SHOWN = 10
+
+
+def link_fields(registry, skip=()):
+    """{type name: [its Link fields (scalar, list or dict)]}."""
+    out = {}
+    for type_name, cls in registry.items():
+        if type_name in skip:
+            continue
+        names = sorted(n for n, fld in cls.fields.items()
+                       if not fld.is_blob and fld.kind.name == 'Link')
+        if names:
+            out[type_name] = names
+    return out
+
+
+def _spellings(type_name, artifact_id):
+    # a link's id is stored as the user wrote it: ids are made lower case,
+    # and links written by hand are either that or upper case
+    return sorted({'/artifacts/%s/%s' % (type_name, i)
+                   for i in (artifact_id.lower(), artifact_id.upper())})
+
+
+def _describe(row):
+    return '%s/%s (%s %s)' % (row['type_name'], row['id'], row['name'],
+                              row['version'])
+
+
+def check_none(context, fields, values, sees):
+    """Conflict naming the active artifacts that link to values.
+
+    fields: link_fields(); sees(context, row): whether the caller may see
+    a dependent. Only those are named (type, id, name, version), at most
+    SHOWN of them; the count includes the others.
+    """
+    rows, total = db.active_dependents(
+        context, _spellings(values['type_name'], values['id']), fields,
+        values['id'], SHOWN)
+    if not total:
+        return
+    shown = [r for r in rows if sees(context, r)]
+    described = ', '.join(_describe(r) for r in shown)
+    unnamed = total - len(shown)
+    if unnamed and shown:
+        described += ' and %d more' % unnamed
+    elif unnamed:
+        described = 'none you may see'
+    exc = exception.Conflict(
+        'Artifact %s cannot be deleted: %d active artifact%s link%s to it: '
+        '%s. Delete them or remove their links first; an admin may delete '
+        'it anyway with ?force=true, leaving the links dangling' % (
+            values['id'], total, '' if total == 1 else 's',
+            's' if total == 1 else '', described))
+    exc.body_extra = {
+        'dependents': [{k: r[k] for k in ('type_name', 'id', 'name',
+                                          'version')} for r in shown],
+        'dependents_count': total}
+    raise exc
