@@ -1,0 +1,84 @@
+"""Concurrent PATCHes of one artifact across API processes: none is lost."""
+
+from concurrent import futures
+import threading
+
+import requests
+
+from glare.tests.functional import base
+
+N = 50
+POOL = 16
+
+
+@base.with_backends
+class ConcurrentUpdateTests:
+
+    WORKERS = 3
+
+    def patch_all(self, artifact_id, patches, headers=None):
+        """Send the patches from a bounded thread pool; their responses."""
+        headers = headers or self.user
+        local = threading.local()
+
+        def send(ops):
+            session = getattr(local, 'session', None)
+            if session is None:
+                session = local.session = requests.Session()
+            return self.patch(self.url(artifact_id), ops, headers=headers,
+                              session=session)
+        with futures.ThreadPoolExecutor(POOL) as pool:
+            jobs = [pool.submit(send, ops) for ops in patches]
+            return [job.result(timeout=base.HTTP_TIMEOUT * 2)
+                    for job in jobs]
+
+    def assertAllOk(self, responses):
+        bad = [base.brief(r) for r in responses if r.status_code != 200]
+        self.assertEqual([], bad)
+
+    def test_concurrent_tag_adds_all_kept(self):
+        af = self.create()
+        responses = self.patch_all(af['id'], [
+            [{'op': 'add', 'path': '/tags/-', 'value': 't%d' % i}]
+            for i in range(N)])
+        self.assertAllOk(responses)
+        self.assertEqual(sorted('t%d' % i for i in range(N)),
+                         sorted(self.show(af['id'])['tags']))
+
+    def test_concurrent_metadata_adds_all_kept(self):
+        af = self.create()
+        responses = self.patch_all(af['id'], [
+            [{'op': 'add', 'path': '/metadata/k%d' % i, 'value': 'v'}]
+            for i in range(N)])
+        self.assertAllOk(responses)
+        self.assertEqual({'k%d' % i: 'v' for i in range(N)},
+                         self.show(af['id'])['metadata'])
+
+    def test_concurrent_mixed_changes_all_kept(self):
+        af = self.create()
+        patches = []
+        for i in range(N):
+            if i % 5 == 0:
+                patches.append([{'op': 'replace', 'path': '/description',
+                                 'value': 'd%d' % i}])
+            else:
+                patches.append([
+                    {'op': 'add', 'path': '/tags/-', 'value': 't%d' % i},
+                    {'op': 'add', 'path': '/list_of_int/-', 'value': i}])
+        responses = self.patch_all(af['id'], patches)
+        self.assertAllOk(responses)
+        shown = self.show(af['id'])
+        added = [i for i in range(N) if i % 5]
+        self.assertEqual(sorted('t%d' % i for i in added),
+                         sorted(shown['tags']))
+        self.assertEqual(added, sorted(shown['list_of_int']))
+        # the last description written is one that was sent
+        self.assertIn(shown['description'],
+                      {'d%d' % i for i in range(0, N, 5)})
+        # each answer is the artifact with its own change applied
+        for ops, resp in zip(patches, responses):
+            value = ops[0]['value']
+            if ops[0]['path'] == '/tags/-':
+                self.assertIn(value, resp.json()['tags'])
+            else:
+                self.assertEqual(value, resp.json()['description'])
