@@ -82,3 +82,37 @@ class ConcurrentUpdateTests:
                 self.assertIn(value, resp.json()['tags'])
             else:
                 self.assertEqual(value, resp.json()['description'])
+
+    def test_concurrent_adds_past_a_size_limit(self):
+        # list_validators holds 3 values at most: the check sees the list
+        # as it is when each change is written, so exactly 3 adds win
+        af = self.create()
+        responses = self.patch_all(af['id'], [
+            [{'op': 'add', 'path': '/list_validators/-', 'value': 'v%d' % i}]
+            for i in range(12)])
+        won = [r.json()['list_validators'][-1] for r in responses
+               if r.status_code == 200]
+        for resp in responses:
+            if resp.status_code != 200:
+                self.assertError(400, resp)
+        self.assertEqual(3, len(won))
+        self.assertEqual(sorted(won),
+                         sorted(self.show(af['id'])['list_validators']))
+
+    def test_concurrent_renames_to_one_name_one_wins(self):
+        name = self.unique()
+        ids = [self.create(version='1.0')['id'] for _i in range(10)]
+
+        def rename(artifact_id):
+            with requests.Session() as session:
+                return self.patch(self.url(artifact_id), [
+                    {'op': 'replace', 'path': '/name', 'value': name}],
+                    headers=self.user, session=session)
+        with futures.ThreadPoolExecutor(POOL) as pool:
+            responses = list(pool.map(rename, ids))
+        for resp in responses:
+            if resp.status_code != 200:
+                self.assertError(409, resp)
+        self.assertEqual([200] + [409] * 9,
+                         sorted(r.status_code for r in responses))
+        self.assertEqual(1, self.list('name=' + name)['total_count'])
