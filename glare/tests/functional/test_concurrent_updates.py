@@ -2,6 +2,7 @@
 
 from concurrent import futures
 import threading
+from urllib import parse
 
 import requests
 
@@ -9,6 +10,7 @@ from glare.tests.functional import base
 
 N = 50
 POOL = 16
+V01 = '/v0.1/artifacts/murano/v1'
 
 
 @base.with_backends
@@ -16,17 +18,17 @@ class ConcurrentUpdateTests:
 
     WORKERS = 3
 
-    def patch_all(self, artifact_id, patches, headers=None):
+    def patch_all(self, artifact_id, patches, headers=None, path=None):
         """Send the patches from a bounded thread pool; their responses."""
         headers = headers or self.user
+        path = path or self.url(artifact_id)
         local = threading.local()
 
         def send(ops):
             session = getattr(local, 'session', None)
             if session is None:
                 session = local.session = requests.Session()
-            return self.patch(self.url(artifact_id), ops, headers=headers,
-                              session=session)
+            return self.patch(path, ops, headers=headers, session=session)
         with futures.ThreadPoolExecutor(POOL) as pool:
             jobs = [pool.submit(send, ops) for ops in patches]
             return [job.result(timeout=base.HTTP_TIMEOUT * 2)
@@ -116,3 +118,20 @@ class ConcurrentUpdateTests:
         self.assertEqual([200] + [409] * 9,
                          sorted(r.status_code for r in responses))
         self.assertEqual(1, self.list('name=' + name)['total_count'])
+
+    def test_concurrent_v01_tag_adds_all_kept(self):
+        # the v0.1 API (Murano's) patches through the same service
+        headers = {'X-Auth-Token': parse.quote(self.user['X-Auth-Token'],
+                                               safe='')}
+        resp = self.post(V01 + '/drafts', {
+            'name': self.unique('org.example.A'), 'version': '1.0.0',
+            'type': 'Application', 'display_name': 'A'}, headers=headers)
+        self.assertEqual(201, resp.status_code, base.brief(resp))
+        path = '%s/%s' % (V01, resp.json()['id'])
+        responses = self.patch_all(None, [
+            [{'op': 'add', 'path': '/tags/-', 'value': 't%d' % i}]
+            for i in range(30)], headers=headers, path=path)
+        self.assertAllOk(responses)
+        resp = self.get(path, headers=headers)
+        self.assertEqual(sorted('t%d' % i for i in range(30)),
+                         sorted(resp.json()['tags']))
