@@ -21,11 +21,11 @@ def json_response(body, status=200, content_type=errors.JSON_TYPE):
     resp = webob.Response(status=status, body=data, charset=None)
     if body is not None:
         resp.headers['Content-Type'] = content_type
+    else:
+        resp.headers.pop('Content-Type', None)
     if getattr(body, 'etag', None):
         # an artifact document (glare.services.etags.Document)
         resp.headers['ETag'] = body.etag
-    else:
-        resp.headers.pop('Content-Type', None)
     return resp
 
 
