@@ -112,6 +112,12 @@ class LengthRequired(GlareException):
     msg_fmt = 'Send the data with a Content-Length or chunked encoding'
 
 
+class PreconditionFailed(GlareException):
+    code = 412
+    title = 'Precondition Failed'
+    msg_fmt = 'A precondition of the request does not hold'
+
+
 class RequestEntityTooLarge(GlareException):
     code = 413
     title = 'Request Entity Too Large'

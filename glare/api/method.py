@@ -23,6 +23,9 @@ def json_response(body, status=200, content_type=errors.JSON_TYPE):
         resp.headers['Content-Type'] = content_type
     else:
         resp.headers.pop('Content-Type', None)
+    if getattr(body, 'etag', None):
+        # an artifact document (glare.services.etags.Document)
+        resp.headers['ETag'] = body.etag
     return resp
 
 

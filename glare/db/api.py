@@ -4,12 +4,21 @@ import contextvars
 import functools
 
 from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_log import log as logging
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
+from glare import exception
+
+LOG = logging.getLogger(__name__)
 context_manager = enginefacade.transaction_context()
 _configured = False
+#: how long a SQLite writer waits for the database's write lock
+SQLITE_BUSY_TIMEOUT_MS = 30000
+#: Retry-After of the 503 answered when a lock could not be had in time
+BUSY_RETRY_AFTER = 1
 # set while a writer transaction is open, so that SQLite takes its write
 # lock at BEGIN (a deferred read-then-write transaction could otherwise fail
 # with "database is locked" when another API worker wrote in between)
@@ -62,7 +71,7 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute('PRAGMA journal_mode=WAL')
     cur.execute('PRAGMA synchronous=NORMAL')
     cur.execute('PRAGMA foreign_keys=ON')
-    cur.execute('PRAGMA busy_timeout=30000')
+    cur.execute('PRAGMA busy_timeout=%d' % SQLITE_BUSY_TIMEOUT_MS)
     # LIKE is case-sensitive on PostgreSQL and MySQL (binary collation)
     cur.execute('PRAGMA case_sensitive_like=ON')
     cur.close()
@@ -115,19 +124,48 @@ def _pool_sqlite_connections(engine):
     old.dispose()
 
 
-def writer(fn):
-    """Run fn(context, session, ...) in a write transaction, with retries."""
+def _busy(exc):
+    """A lock wait that outlasted the database's timeout (and retries)."""
+    if isinstance(exc, db_exc.DBDeadlock):
+        return True
+    # SQLite's, raw when it comes from our BEGIN IMMEDIATE listener
+    inner = getattr(exc, 'inner_exception', None) or exc
+    return isinstance(inner, sa.exc.OperationalError) and \
+        'database is locked' in str(inner)
 
-    @functools.wraps(fn)
+
+def writer(fn):
+    """Run fn(context, session, ...) in a write transaction, with retries.
+
+    A lock that cannot be had in time (SQLite's busy timeout, a deadlock
+    or lock wait timeout that the retries did not get past) is a 503 the
+    client may retry, not a 500.
+    """
+
     @oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True,
                                retry_interval=0.05, inc_retry_interval=True)
-    def wrapper(context, *args, **kwargs):
+    def attempt(context, *args, **kwargs):
         token = _in_writer.set(True)
         try:
             with context_manager.writer.using(context) as session:
                 return fn(context, session, *args, **kwargs)
         finally:
             _in_writer.reset(token)
+
+    @functools.wraps(fn)
+    def wrapper(context, *args, **kwargs):
+        try:
+            return attempt(context, *args, **kwargs)
+        except (db_exc.DBError, sa.exc.OperationalError) as exc:
+            if not _busy(exc):
+                raise
+            LOG.warning('%s: the database stayed locked: %s',
+                        fn.__name__, exc)
+            err = exception.ServiceUnavailable(
+                'The database is busy with other changes; retry the '
+                'request')
+            err.headers = {'Retry-After': str(BUSY_RETRY_AFTER)}
+            raise err from exc
     return wrapper
 
 

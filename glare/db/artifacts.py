@@ -183,6 +183,37 @@ def update(context, session, type_name, fields, artifact_id, current,
     write_changes(session, type_name, fields, artifact_id, current, changes)
 
 
+@api.writer
+def update_locked(context, session, fields_for, artifact_id, type_name,
+                  change):
+    """Read-modify-write of one artifact, serialised with its other writes.
+
+    The artifact's row is locked first (SELECT ... FOR UPDATE; SQLite's
+    writers hold the database's write lock from BEGIN IMMEDIATE), then
+    read whole and handed to change(current) -> {field: new value}, whose
+    result is written in the same transaction: a change is always made to
+    the artifact as it is when it is written, never to an older copy that
+    another worker changed meanwhile. change may raise to write nothing;
+    it runs again when the transaction is retried after a deadlock.
+    Returns (the artifact as written, whether anything changed).
+    """
+    query, params = _by_id(artifact_id, type_name)
+    conn = session.connection()
+    # first in the transaction: MySQL takes a REPEATABLE READ snapshot
+    # at the first plain SELECT, which must see the last writer's commit
+    row = conn.execute(query.with_for_update(), params).first()
+    if row is None:
+        raise exception.ArtifactNotFound(id=artifact_id)
+    current = _load(conn, fields_for, [row])[0]
+    changes = change(current)
+    if not changes:
+        return current, False
+    write_changes(session, current['type_name'],
+                  fields_for(current['type_name']), artifact_id, current,
+                  changes)
+    return dict(current, revision=current['revision'] + 1, **changes), True
+
+
 def write_changes(session, type_name, fields, artifact_id, current,
                   changes, merge=None):
     """update() inside the caller's transaction.
@@ -212,14 +243,15 @@ def write_changes(session, type_name, fields, artifact_id, current,
         row['uniq_key'] = uniq_key(type_name, new['name'], new['version'],
                                    new['visibility'], new['owner'],
                                    new['status'])
-    if row:
-        try:
-            session.execute(A.update().where(A.c.id == artifact_id)
-                            .values(**row))
-            session.flush()
-        except db_exc.DBDuplicateEntry:
-            raise exception.ArtifactExists(name=new['name'],
-                                           version=new['version'])
+    # every write is a new revision: the ETag a client holds goes stale
+    row['revision'] = A.c.revision + 1
+    try:
+        session.execute(A.update().where(A.c.id == artifact_id)
+                        .values(**row))
+        session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.ArtifactExists(name=new['name'],
+                                       version=new['version'])
     if 'tags' in changes:
         session.execute(T.delete().where(T.c.artifact_id == artifact_id))
         _write_tags(session, artifact_id, changes['tags'] or [])
@@ -266,14 +298,16 @@ _PROPS_OF = sa.select(P).where(P.c.artifact_id.in_(_IDS)).order_by(
 _BLOBS_OF = sa.select(B).where(B.c.artifact_id.in_(_IDS))
 
 
+def _by_id(artifact_id, type_name):
+    if type_name is None:
+        return _BY_ID, {'id': artifact_id}
+    return _BY_ID_AND_TYPE, {'id': artifact_id, 'type_name': type_name}
+
+
 @api.reader
 def get(context, conn, fields_for, artifact_id, type_name=None):
     """One artifact as a dict of values, or ArtifactNotFound."""
-    if type_name is None:
-        query, params = _BY_ID, {'id': artifact_id}
-    else:
-        query, params = _BY_ID_AND_TYPE, {'id': artifact_id,
-                                          'type_name': type_name}
+    query, params = _by_id(artifact_id, type_name)
     row = conn.execute(query, params).first()
     if row is None:
         raise exception.ArtifactNotFound(id=artifact_id)
@@ -311,7 +345,7 @@ def _load(conn, fields_for, rows):
             'description': r.description, 'visibility': r.visibility,
             'status': r.status, 'owner': r.owner,
             'created_at': r.created_at, 'updated_at': r.updated_at,
-            'activated_at': r.activated_at,
+            'activated_at': r.activated_at, 'revision': r.revision,
             'tags': tags.get(r.id, []),
         }
         _fill_properties(values, fields, props.get(r.id, ()))

@@ -30,7 +30,14 @@ def _lock_artifact(session, artifact_id):
         .where(A.c.id == artifact_id).with_for_update()).first()
     if row is None:
         raise exception.ArtifactNotFound(id=artifact_id)
+    _new_revision(session, artifact_id)
     return row
+
+
+def _new_revision(session, artifact_id):
+    # a blob's change is the artifact's: its ETag must change too
+    session.execute(A.update().where(A.c.id == artifact_id).values(
+        revision=A.c.revision + 1))
 
 
 def _blob_row(session, artifact_id, name, key):
@@ -293,6 +300,7 @@ def undo_stale_upload(context, session, upload_id, before):
 
 
 def _undo(session, upload):
+    _new_revision(session, upload.artifact_id)
     blob = _blob_row(session, upload.artifact_id, upload.blob_name,
                      upload.key_name)
     if blob is not None and blob.status == 'saving':

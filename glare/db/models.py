@@ -66,6 +66,9 @@ class Artifact(Base):
     # artifacts, 'public' for public ones and NULL once deleted, so the
     # database itself enforces the uniqueness rules, even across workers.
     uniq_key = Column(String(64), nullable=True)
+    # bumped by every write to the artifact (fields, status, blobs): the
+    # ETag clients send back in If-Match, compared under the row's lock
+    revision = Column(BigInteger, nullable=False, server_default='0')
 
 
 class ArtifactTag(Base):

@@ -16,6 +16,7 @@ from glare.objects import schema
 from glare.policies import artifacts as rules
 from glare import policy
 from glare.services import dependents
+from glare.services import etags
 from glare.services import hooks
 from glare.services import listing
 from glare.services import patching
@@ -27,6 +28,13 @@ LOG = logging.getLogger(__name__)
 
 def _now():
     return timeutils.utcnow().replace(tzinfo=None)
+
+
+def _check_id(artifact_id):
+    try:
+        uuid.UUID(artifact_id)
+    except (ValueError, TypeError, AttributeError):
+        raise exception.ArtifactNotFound(id=artifact_id)
 
 
 class ArtifactService:
@@ -108,10 +116,7 @@ class ArtifactService:
     def load(self, context, type_name, artifact_id):
         """An artifact the caller may see, else 404."""
         self.get_type(type_name)
-        try:
-            uuid.UUID(artifact_id)
-        except (ValueError, TypeError, AttributeError):
-            raise exception.ArtifactNotFound(id=artifact_id)
+        _check_id(artifact_id)
         values = db.get(context, self.fields_for,
                         artifact_id.lower(),
                         None if type_name == type_registry.ALL else type_name)
@@ -128,7 +133,8 @@ class ArtifactService:
         cls = self.registry.get(values['type_name']) or base.BaseArtifact
         view = self.registry.get(type_registry.ALL) \
             if type_name == type_registry.ALL else None
-        return render.artifact(context, cls, values, view)
+        return etags.Document(render.artifact(context, cls, values, view),
+                              etags.of(values))
 
     def list(self, context, type_name, params):
         cls = self.get_type(type_name)
@@ -197,13 +203,50 @@ class ArtifactService:
         self.notifier.artifact(context, 'create', type_name, document, cls)
         return document
 
-    def update(self, context, type_name, artifact_id, patch):
+    def update(self, context, type_name, artifact_id, patch, if_match=None):
+        """Apply a JSON patch to the artifact as it is when it is written.
+
+        if_match: the entity tags of an If-Match precondition, or None.
+        Everything that reads the artifact to decide the change (the
+        precondition, the patch, the rules, the pre-hooks) runs in the
+        writing transaction, under the artifact's lock: concurrent
+        patches of one artifact, in any API process, apply one after the
+        other and none is lost.
+        """
         cls = self.writable_type(context, type_name)
-        current = self.load(context, type_name, artifact_id)
+        _check_id(artifact_id)
+        applied = []
+
+        def change(current):
+            del applied[:]  # a retried transaction starts over
+            if not self._sees(context, current):
+                raise exception.ArtifactNotFound(id=artifact_id)
+            etags.check_if_match(if_match, current)
+            changes, made = self._changes(context, cls, current, patch)
+            applied.extend(made)
+            return changes
+
+        new, changed = db.update_locked(context, self.fields_for,
+                                        artifact_id.lower(), type_name,
+                                        change)
+        if not changed:
+            return self.render(context, type_name, new)
+        af = cls.from_values(new)
+        for name in applied:
+            hooks.call(getattr(cls, 'post_%s_hook' % name), context, af)
+        document = self.render(context, type_name, new)
+        self.notifier.artifact(context, applied, type_name, document, cls)
+        return document
+
+    def _changes(self, context, cls, current, patch):
+        """({field: new value}, events) of a patch; checks and pre-hooks.
+
+        events: 'update' when fields change, then each transition's name.
+        """
         target = self.target(context, current)
         change = patching.apply(context, cls, current, patch)
         if not change.fields and not change.transitions:
-            return self.render(context, type_name, current)
+            return {}, []
         if change.fields:
             context.can(rules.UPDATE, target)
             patching.check_field_changes(context, cls, current, change)
@@ -221,20 +264,10 @@ class ArtifactService:
             af = cls.from_values(staged)
         changes = {k: v for k, v in staged.items() if current.get(k) != v}
         changes['updated_at'] = now
-        db.update(context, type_name, cls.fields, current['id'], current,
-                  changes)
-        new = dict(current, **changes)
-        af = cls.from_values(new)
-        if change.fields:
-            hooks.call(cls.post_update_hook, context, af)
-        for t in change.transitions:
-            hooks.call(getattr(cls, 'post_%s_hook' % t.name), context, af)
-        document = self.render(context, type_name, new)
         events = [t.name for t in change.transitions]
         if change.fields:
             events.insert(0, 'update')
-        self.notifier.artifact(context, events, type_name, document, cls)
-        return document
+        return changes, events
 
     def delete(self, context, type_name, artifact_id, force=False):
         """Delete an artifact; Conflict while active artifacts link to it,

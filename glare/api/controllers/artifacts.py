@@ -3,6 +3,7 @@
 from oslo_utils import strutils
 import pecan
 
+from glare.api import conditional
 from glare.api.controllers import blobs
 from glare.api import method
 from glare import exception
@@ -88,15 +89,17 @@ class ArtifactsController:
     @pecan.expose()
     def show(self, type_name, artifact_id):
         method.no_body(pecan.request)
-        return method.json_response(
-            _service().show(method.context(), type_name, artifact_id))
+        document = _service().show(method.context(), type_name, artifact_id)
+        return conditional.not_modified(pecan.request, document) or \
+            method.json_response(document)
 
     @pecan.expose()
     def update(self, type_name, artifact_id):
         _service().get_type(type_name)
         patch = method.json_body(pecan.request, (method.JSON_PATCH,))
         return method.json_response(_service().update(
-            method.context(), type_name, artifact_id, patch))
+            method.context(), type_name, artifact_id, patch,
+            if_match=conditional.if_match(pecan.request)))
 
     @pecan.expose()
     def delete(self, type_name, artifact_id):

@@ -20,7 +20,7 @@ from glare.db import models
 from glare.tests import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
-HEAD = '0002'
+HEAD = '0003'
 # Waits for a start signal, so that the workers really race.
 _ENSURE_CHILD = '''
 import os, sys, time
@@ -148,6 +148,31 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
             conn.execute(art.delete())
             self.assertEqual(0, conn.execute(
                 sa.select(sa.func.count()).select_from(tag)).scalar())
+
+    def test_0003_gives_existing_artifacts_revision_0(self):
+        migration.upgrade(self.conf, '0002')
+        when = datetime.datetime(2024, 5, 6, 7, 8, 9)
+        with self.get_engine().begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO glare_artifacts (id, type_name, name, "
+                "version_prefix, version_suffix, version_meta, visibility, "
+                "status, owner, created_at, updated_at) VALUES ('a1', "
+                "'images', 'n', 1, '', '', 'private', 'drafted', 'p', :t, "
+                ":t)"), {'t': when})
+        migration.upgrade(self.conf)
+        art = models.Artifact.__table__
+        with self.get_engine().begin() as conn:
+            self.assertEqual(0, conn.execute(
+                sa.select(art.c.revision)).scalar())
+            # a row inserted without it starts at 0 too
+            conn.execute(art.insert().values(
+                id='a2', type_name='images', name='n2', version_prefix=1,
+                version_suffix='', version_meta='', visibility='private',
+                status='drafted', owner='p', created_at=when,
+                updated_at=when))
+            self.assertEqual([0, 0], conn.execute(
+                sa.select(art.c.revision).order_by(art.c.id)).scalars()
+                .all())
 
     def test_ensure_schema_idempotent(self):
         self.assertEqual(HEAD, migration.ensure_schema(self.conf))

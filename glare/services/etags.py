@@ -1,0 +1,41 @@
+"""Entity tags of artifacts and the If-Match precondition."""
+
+import hashlib
+
+from glare import exception
+
+
+class Document(dict):
+    """An artifact document with the entity tag of the state it shows."""
+
+    def __init__(self, values, etag):
+        super().__init__(values)
+        self.etag = etag
+
+
+def of(values):
+    """The strong entity tag of an artifact's current revision.
+
+    Opaque to clients: a digest of the id and the revision counter every
+    write bumps (fields, status, blobs), so it changes with each change.
+    """
+    raw = '%s\x00%d' % (values['id'], values.get('revision') or 0)
+    return '"%s"' % hashlib.sha256(raw.encode('utf-8')).hexdigest()[:32]
+
+
+def check_if_match(if_match, values):
+    """PreconditionFailed unless the artifact's tag is one of if_match.
+
+    if_match: None (no precondition), or the tags of the If-Match header
+    as sent (quotes included, "*" for any); weak tags never match it
+    (RFC 9110 13.1.1 compares strongly). Call it where the artifact is
+    read for the write, under its lock, so that no write slips between
+    the check and the change.
+    """
+    if if_match is None or '*' in if_match:
+        return
+    if of(values) not in if_match:
+        raise exception.PreconditionFailed(
+            'The artifact %s has changed since the If-Match entity tag '
+            'was read (it is %s now): read it again and retry' % (
+                values['id'], of(values)))
