@@ -126,6 +126,8 @@ class _Heartbeat(threading.Thread):
         while not self._stopped.wait(self._every):
             try:
                 db.heartbeat(self._context, self._upload_id)
+            except exception.ServiceUnavailable:
+                pass  # the database is down: logged once, not per beat
             except Exception:
                 LOG.exception('Upload %s: heartbeat failed', self._upload_id)
 
