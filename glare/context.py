@@ -1,5 +1,7 @@
 """The request context of Glare: who is calling, and what policy allows."""
 
+import copy
+
 from oslo_context import context
 from oslo_db.sqlalchemy import enginefacade
 
@@ -10,13 +12,36 @@ from glare import policy
 class RequestContext(context.RequestContext):
     """An oslo.context RequestContext whose admin flag comes from policy."""
 
+    # True while the context_is_admin rule is being checked for this
+    # context: what the check logs is formatted with this context, and
+    # the formatter must not start the same check again (RecursionError)
+    _deciding = False
+
     def __init__(self, is_admin=None, **kwargs):
-        # None: decided by the context_is_admin rule on first use.
+        # None: decided by the context_is_admin rule on first use (the API
+        # decides it as soon as it made the context: auth.ContextMiddleware)
         super().__init__(is_admin=is_admin, **kwargs)
 
     def check_is_admin(self):
-        # Base values only: ours include is_admin, which would recurse here.
-        return policy.check_is_admin(super().to_policy_values())
+        if self._deciding:
+            return None  # not decided yet: asked from inside the check
+        self._deciding = True
+        try:
+            # Base values only: ours include is_admin, which would recurse.
+            return policy.check_is_admin(super().to_policy_values())
+        finally:
+            self._deciding = False
+
+    def get_logging_values(self):
+        """What oslo.log stamps a line with; never runs a policy check.
+
+        A context whose admin flag is not decided yet logs it as None.
+        """
+        if self._is_admin is not None:
+            return super().get_logging_values()
+        undecided = copy.copy(self)
+        undecided._deciding = True
+        return super(RequestContext, undecided).get_logging_values()
 
     @property
     def is_anonymous(self):

@@ -350,6 +350,8 @@ def _clean_up_in_background(services):
                 if undone or trashed:
                     LOG.info('Clean-up: %d dead upload(s) undone, %d '
                              'trashed blob(s) deleted', undone, trashed)
+            except db_api.DatabaseUnavailable:
+                pass  # logged once per outage by glare.db.api
             except Exception:
                 LOG.exception('Clean-up failed; it runs again in %d s',
                               services.blobs.stale_after)

@@ -54,6 +54,8 @@ class ContextMiddleware:
             return errors.wsgi_response(start_response, exc)
         environ[CONTEXT_KEY] = ctx
         with policy.request_scope():
+            # once per request, before anything logs with this context
+            ctx.is_admin  # noqa: B018
             return self.app(environ, start_response)
 
     @staticmethod

@@ -6,6 +6,7 @@ from oslo_log import log as logging
 import webob.exc
 
 from glare.api import errors
+from glare.db import api as db_api
 from glare import exception
 
 LOG = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ class FaultWrapper:
             return errors.wsgi_response(start_response, exc)
         except webob.exc.HTTPException as exc:
             return self._http_error(environ, start_response, exc)
-        except Exception:
+        except Exception as exc:
+            if db_api.lost_connection(exc):
+                return _database_unavailable(start_response, exc)
             LOG.exception('Unexpected error while serving %s %s',
                           environ.get('REQUEST_METHOD'),
                           environ.get('PATH_INFO'))
@@ -51,3 +54,9 @@ class FaultWrapper:
             headers.append(('Allow', exc.headers['Allow']))
         start_response(exc.status, headers)
         return [data]
+
+
+def _database_unavailable(start_response, exc):
+    """A lost database connection that escaped the database layer: 503
+    with Retry-After, logged once per outage (glare.db.api)."""
+    return errors.wsgi_response(start_response, db_api.unavailable(exc))

@@ -90,12 +90,18 @@ artifact_opts = [
                 help='Keep deleted artifacts and their data in status '
                      '"deleted" until glare-scrubber purges them, instead '
                      'of removing them at once.'),
-    cfg.IntOpt('stale_upload_timeout', default=300, min=1,
-               help='Seconds after which an upload whose API worker stopped '
-                    'reporting progress is taken for dead: the next API '
-                    'start or glare-scrubber run removes its partial data '
-                    'and gives the blob back its previous value. Workers '
-                    'report every fifth of this time.'),
+    cfg.IntOpt('stale_upload_timeout', default=15, min=1,
+               help='Seconds after which an upload whose API process '
+                    'stopped beating is taken for dead. The process serving '
+                    'an upload beats every fifth of this time, whether data '
+                    'arrives or not, so an upload is dead after five '
+                    'missed heartbeats. A new upload to the same blob then '
+                    'takes its place at once, and the clean-ups of the API '
+                    '(every this many seconds) and of glare-scrubber undo '
+                    'it: its partial data is deleted and the blob gets '
+                    'its previous value back. The clocks of the hosts '
+                    'running glare-api and glare-scrubber must agree to '
+                    'well within this time.'),
     cfg.StrOpt('glare_publisher_id', default='artifact',
                help='Publisher id of the notifications the service emits.'),
 ]

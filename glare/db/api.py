@@ -2,6 +2,8 @@
 
 import contextvars
 import functools
+import threading
+import time
 
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
@@ -13,6 +15,9 @@ import sqlalchemy as sa
 from glare import exception
 
 LOG = logging.getLogger(__name__)
+#: seconds a client is asked to wait (Retry-After) while the database is
+#: unreachable: a restart of the database server takes a few
+RETRY_AFTER = 5
 context_manager = enginefacade.transaction_context()
 _configured = False
 #: how long a SQLite writer waits for the database's write lock
@@ -124,6 +129,93 @@ def _pool_sqlite_connections(engine):
     old.dispose()
 
 
+class DatabaseUnavailable(exception.ServiceUnavailable):
+    """The database cannot be reached: 503, the client retries later."""
+
+    def __init__(self):
+        super().__init__('The database is unreachable; retry in a few '
+                         'seconds')
+        self.headers = {'Retry-After': str(RETRY_AFTER)}
+
+
+def lost_connection(exc):
+    """Whether exc says the database cannot be reached (not: a query that
+    failed on a working connection)."""
+    if isinstance(exc, db_exc.DBConnectionError):
+        return True
+    if isinstance(exc, db_exc.DBError):
+        exc = exc.inner_exception
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    # oslo.db passes connect failures of recent libpq versions ("connection
+    # to server ... failed", "the database system is shutting down") on as
+    # they are: a DBAPI error without a statement is one of connecting
+    return exc.connection_invalidated or (
+        isinstance(exc, sa.exc.OperationalError) and exc.statement is None)
+
+
+class _Outage:
+    """Logs once when the database becomes unreachable, and once when it
+    answers again, rather than a traceback per request."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.since = None
+        self.refused = 0
+
+    def began(self, exc):
+        with self._lock:
+            self.refused += 1
+            if self.since is not None:
+                return
+            self.since = time.monotonic()
+        cause = getattr(exc, 'orig', None) or getattr(
+            exc, 'inner_exception', None) or exc
+        cause = getattr(cause, 'orig', None) or cause
+        reason = (str(cause).strip().splitlines() or [''])[0][:300]
+        LOG.error('The database is unreachable (%s: %s); requests that '
+                  'need it answer 503 until it is back',
+                  type(cause).__name__, reason)
+
+    def ended(self):
+        if self.since is None:  # the usual case: no lock taken
+            return
+        with self._lock:
+            if self.since is None:
+                return
+            down, refused = time.monotonic() - self.since, self.refused
+            self.since, self.refused = None, 0
+        LOG.info('The database is reachable again after %.1f s; %d '
+                 'call(s) to it failed meanwhile (answered 503)', down,
+                 refused)
+
+
+OUTAGE = _Outage()
+
+
+def unavailable(exc):
+    """The 503 for a lost connection (logged once per outage)."""
+    OUTAGE.began(exc)
+    return DatabaseUnavailable()
+
+
+def _reachable(fn):
+    """Lost connections become DatabaseUnavailable; a success ends an
+    outage."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:
+            if lost_connection(exc):
+                raise unavailable(exc) from exc
+            raise
+        OUTAGE.ended()
+        return result
+    return wrapper
+
+
 def _busy(exc):
     """A lock wait that outlasted the database's timeout (and retries)."""
     if isinstance(exc, db_exc.DBDeadlock):
@@ -153,6 +245,7 @@ def writer(fn):
             _in_writer.reset(token)
 
     @functools.wraps(fn)
+    @_reachable
     def wrapper(context, *args, **kwargs):
         try:
             return attempt(context, *args, **kwargs)
@@ -179,6 +272,7 @@ def reader(fn):
     """
 
     @functools.wraps(fn)
+    @_reachable
     def wrapper(context, *args, **kwargs):
         with context_manager.reader.connection.using(context) as conn:
             return fn(context, conn, *args, **kwargs)

@@ -136,16 +136,23 @@ def _too_large(wanted, room):
 # -- uploads ---------------------------------------------------------------
 
 @api.writer
-def begin_upload(context, session, upload, limits, reserve, allowed):
+def begin_upload(context, session, upload, limits, reserve, allowed,
+                 dead_before=None):
     """Record an upload in flight and mark its blob saving.
 
     upload: dict of the glare_blob_uploads columns but the timestamps.
     reserve: bytes to reserve now (the Content-Length, or a first step).
     allowed(artifact_row): raises unless the blob may be written now.
-    Conflict when the blob is being written already; 413 when the room
-    left is smaller than reserve. Returns whether room shared with other
+    dead_before: an upload of the same blob whose heartbeat is older is
+    dead (its worker died): it is undone and this one takes its place.
+    Conflict when the blob is being written already (by a live upload);
+    413 when the room left is smaller than reserve.
+
+    Returns (shared, taken_over). shared: whether room shared with other
     blobs (folder, quotas) bounds the upload: then a stream of unknown
     length must reserve what it reads as it goes (extend_upload).
+    taken_over: None, or (the dead upload's row, [(trash id, location)]
+    of its partial data, to empty once committed).
     """
     art = _lock_artifact(session, upload['artifact_id'])
     allowed(art)
@@ -153,6 +160,7 @@ def begin_upload(context, session, upload, limits, reserve, allowed):
     # the first one, and the sums must see what the lock's previous
     # holder committed
     quotas_db.lock_project(session, upload['owner'])
+    taken_over = _take_over(session, upload, dead_before)
     now = api.now()
     row = dict(upload, created_at=now, heartbeat_at=now, reserved=0)
     try:
@@ -168,7 +176,29 @@ def begin_upload(context, session, upload, limits, reserve, allowed):
     session.execute(U.update().where(U.c.id == upload['id'])
                     .values(reserved=reserve))
     _mark_saving(session, upload, now)
-    return shared
+    return shared, taken_over
+
+
+def _take_over(session, upload, dead_before):
+    """Undo the blob's upload in flight if its heartbeat is older than
+    dead_before; None when there is none or it is alive.
+
+    Under the artifact's lock, so of two retries only the first finds the
+    dead upload; the second meets the first's live one (Conflict). The
+    heartbeat is read under the upload row's lock, as the clean-up does.
+    """
+    if dead_before is None:
+        return None
+    dead = session.execute(sa.select(U).where(
+        U.c.artifact_id == upload['artifact_id'],
+        U.c.blob_name == upload['blob_name'],
+        U.c.key_name == upload['key_name']).with_for_update()).first()
+    if dead is None or dead.heartbeat_at >= dead_before:
+        return None
+    trashed = [_to_trash(session, dead.location)] if dead.location else []
+    _undo(session, dead)
+    session.flush()
+    return dead, trashed
 
 
 def _mark_saving(session, upload, now):
@@ -201,7 +231,7 @@ def extend_upload(context, session, upload_id, limits, total):
     upload = session.execute(sa.select(U).where(
         U.c.id == upload_id).with_for_update()).first()
     if upload is None:
-        raise exception.Conflict('The upload was cancelled')
+        raise _cancelled()
     quotas_db.lock_project(session, upload.owner)
     room = _room(session, upload, limits, upload.reserved)[0]
     if room is not None and total > room:
@@ -236,8 +266,15 @@ def finish_in(session, upload_id, values, allowed):
     """finish_upload() in the caller's transaction, without also."""
     upload = session.execute(sa.select(U).where(U.c.id == upload_id)).first()
     if upload is None:
-        raise exception.Conflict('The upload was cancelled')
+        raise _cancelled()
     allowed(_lock_artifact(session, upload.artifact_id))
+    # again, under the artifact's lock: a new upload of the blob may have
+    # taken this one for dead and undone it meanwhile, and its data is
+    # in the trash then
+    upload = session.execute(sa.select(U).where(
+        U.c.id == upload_id).with_for_update()).first()
+    if upload is None:
+        raise _cancelled()
     blob = _blob_row(session, upload.artifact_id, upload.blob_name,
                      upload.key_name)
     if blob is None:
@@ -250,6 +287,12 @@ def finish_in(session, upload_id, values, allowed):
         updated_at=api.now(), **values))
     session.execute(U.delete().where(U.c.id == upload_id))
     return trashed
+
+
+def _cancelled():
+    return exception.Conflict(
+        'The upload was cancelled (it was taken for dead: its heartbeat '
+        'stopped); upload the data again')
 
 
 def _to_trash(session, location):

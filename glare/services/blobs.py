@@ -126,6 +126,8 @@ class _Heartbeat(threading.Thread):
         while not self._stopped.wait(self._every):
             try:
                 db.heartbeat(self._context, self._upload_id)
+            except exception.ServiceUnavailable:
+                pass  # the database is down: logged once, not per beat
             except Exception:
                 LOG.exception('Upload %s: heartbeat failed', self._upload_id)
 
@@ -163,7 +165,9 @@ class BlobService:
         self.artifacts = artifacts
         self.stores = stores
         self.trash = trash
+        #: an upload that has not beaten for this long is dead
         self.stale_after = conf.stale_upload_timeout
+        #: five heartbeats missed in a row make an upload dead
         self.heartbeat_every = max(self.stale_after / 5.0, 0.2)
 
     def blob(self, context, type_name, artifact_id, field_name, key):
@@ -258,13 +262,32 @@ class BlobService:
                       type_name=blob.type_name, owner=blob.values['owner'],
                       store=store, location=writer.location)
         try:
-            shared = db.begin_upload(
+            shared, taken_over = db.begin_upload(
                 context, record, limits,
-                length if length is not None else 0, self.allowed(blob))
+                length if length is not None else 0, self.allowed(blob),
+                dead_before=self._dead_before())
         except Exception:
             writer.abort()
             raise
+        if taken_over is not None:
+            self._buried(context, blob, upload_id, *taken_over)
         return upload_id, writer, shared
+
+    def _dead_before(self):
+        """Uploads whose heartbeat is older than this are dead: several
+        heartbeats in a row were missed (see heartbeat_every)."""
+        return db.now() - datetime.timedelta(seconds=self.stale_after)
+
+    def _buried(self, context, blob, upload_id, dead, trashed):
+        """A new upload took the place of a dead one: delete its data."""
+        LOG.warning('Upload %s to %s/%s of artifact %s stopped beating at '
+                    '%s (its API process died): upload %s replaces it',
+                    dead.id, blob.name, blob.key or '', blob.values['id'],
+                    dead.heartbeat_at, upload_id)
+        if not dead.location:
+            LOG.warning('Upload %s to store %s died; that store cannot say '
+                        'where partial data went', dead.id, dead.store)
+        self.trash.empty(context, trashed)
 
     def _stage(self, context, blob, folders, begun):
         """Store the small blobs an inspector took out of the data as
@@ -438,7 +461,7 @@ class BlobService:
 
         Returns (uploads undone, trash entries removed).
         """
-        before = db.now() - datetime.timedelta(seconds=self.stale_after)
+        before = self._dead_before()
         undone = 0
         for upload in db.stale_uploads(context, before):
             trashed = db.undo_stale_upload(context, upload.id, before)

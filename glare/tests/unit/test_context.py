@@ -1,7 +1,15 @@
 """Tests for glare.context."""
 
+import io
+import logging
+import types
+
+from oslo_config import cfg
+from oslo_log import formatters
+from oslo_log import log as oslo_log
 import testtools
 
+from glare.api import auth
 from glare import context
 from glare import exception
 from glare.tests.unit import test_policy
@@ -88,3 +96,75 @@ class TestRequestContext(testtools.TestCase):
         copy = context.RequestContext.from_dict(ctx.to_dict())
         self.assertEqual((ctx.project_id, ctx.roles, ctx.is_admin),
                          (copy.project_id, copy.roles, copy.is_admin))
+
+
+class TestContextInDebugLogs(testtools.TestCase):
+    """oslo.policy logs at DEBUG while it decides is_admin; oslo.log
+    formats those lines with the current context, which must not start
+    the same check again (it recursed until RecursionError)."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(test_policy.PolicyFixture())
+        conf = cfg.ConfigOpts()
+        oslo_log.register_options(conf)
+        conf(args=[], default_config_files=[], default_config_dirs=[])
+        self.stream = io.StringIO()
+        handler = logging.StreamHandler(self.stream)
+        handler.setFormatter(formatters.ContextFormatter(config=conf))
+        for name in ('oslo_policy', 'glare'):
+            logger = logging.getLogger(name)
+            self.addCleanup(logger.setLevel, logger.level)
+            self.addCleanup(logger.removeHandler, handler)
+            self.addCleanup(setattr, logger, 'propagate', logger.propagate)
+            logger.setLevel(logging.DEBUG)
+            logger.propagate = False
+            logger.addHandler(handler)
+
+    def current(self, roles):
+        # overwrite=True: the thread's current context, the one oslo.log
+        # stamps lines with when they name none
+        return context.RequestContext(user_id='u', project_id='p',
+                                      roles=roles, overwrite=True)
+
+    def test_is_admin_decided_with_policy_debug_logging(self):
+        self.assertIs(True, self.current(['admin']).is_admin)
+        self.assertIs(False, self.current(['member']).is_admin)
+        # the check did log, formatted with the context being decided
+        self.assertIn('context_is_admin', self.stream.getvalue())
+
+    def test_logging_values_run_no_policy_check(self):
+        ctx = self.current(['admin'])
+        values = ctx.get_logging_values()
+        self.assertIsNone(values['is_admin'])
+        self.assertEqual(('u', 'p'), (values['user'], values['project']))
+        self.assertEqual('', self.stream.getvalue())  # no check ran
+        self.assertIsNone(ctx._is_admin)  # still to be decided by policy
+        self.assertIs(True, ctx.is_admin)
+        self.assertIs(True, ctx.get_logging_values()['is_admin'])
+
+    def test_logging_a_line_with_an_undecided_context(self):
+        ctx = self.current(['member'])
+        logging.getLogger('glare.test').debug('a line')
+        self.assertIn('a line', self.stream.getvalue())
+        self.assertIn('u p', self.stream.getvalue())
+        self.assertIsNone(ctx._is_admin)
+
+    def test_api_decides_is_admin_once_before_the_request_runs(self):
+        seen = []
+
+        def app(environ, start_response):
+            ctx = environ[auth.CONTEXT_KEY]
+            seen.append((ctx._is_admin, self.stream.getvalue()))
+            logging.getLogger('glare.test').debug('in the app')
+            return []
+
+        middleware = auth.ContextMiddleware(
+            app, types.SimpleNamespace(allow_anonymous_access=False),
+            'noauth')
+        for token, admin in (('u:p:admin', True), ('u:p:member', False)):
+            middleware({'HTTP_X_AUTH_TOKEN': token}, None)
+            decided, log = seen[-1]
+            self.assertIs(admin, decided)
+            self.assertIn('context_is_admin', log)
+        self.assertIn('in the app', self.stream.getvalue())
