@@ -19,6 +19,7 @@ from glance_store import exceptions as gs_exc
 from glance_store import location as gs_location
 from oslo_log import log as logging
 
+from glare.common import chunking
 from glare.conf import artifact_type
 from glare.conf import store as store_conf
 from glare import exception
@@ -51,7 +52,7 @@ def translate(exc):
 def _file_chunks(f, length):
     left = length
     while left > 0:
-        data = f.read(min(base.CHUNK_SIZE, left))
+        data = f.read(min(chunking.CHUNK_SIZE, left))
         if not data:
             break
         left -= len(data)
