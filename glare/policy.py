@@ -13,9 +13,6 @@ from glare import policies
 from glare.policies import base
 from glare.policies import properties
 
-# The same object as glare.conf.CONF.
-CONF = cfg.CONF
-
 _ENFORCER = None
 _LOCK = threading.Lock()
 # (rules object, its length, {type_name: (read fields, write fields)}):
@@ -66,7 +63,7 @@ def request_scope():
         _SCOPE.reset(token)
 
 
-def init(conf=None, policy_file=None, rules=None):
+def init(conf, policy_file=None, rules=None):
     """Create the enforcer with Glare's rules (and optional overrides).
 
     ``rules`` maps rule names to check strings and is applied over the
@@ -76,7 +73,7 @@ def init(conf=None, policy_file=None, rules=None):
     with _LOCK:
         if _ENFORCER is not None:
             return _ENFORCER
-        enforcer = _Enforcer(conf or CONF, policy_file=policy_file)
+        enforcer = _Enforcer(conf, policy_file=policy_file)
         enforcer.register_defaults(policies.list_rules())
         if rules:
             enforcer.load_rules()
@@ -87,8 +84,15 @@ def init(conf=None, policy_file=None, rules=None):
 
 
 def get_enforcer():
-    """The enforcer (also the ``oslo.policy.enforcer`` entry point)."""
-    return _ENFORCER or init()
+    """The enforcer init(conf) made.
+
+    Also the ``oslo.policy.enforcer`` entry point: the oslopolicy-* tools
+    call it before anything called init, with their options parsed into
+    oslo.config's global CONF, so that is the conf it is then made over.
+    """
+    if _ENFORCER is None:
+        return init(cfg.CONF)
+    return _ENFORCER
 
 
 def reset():
