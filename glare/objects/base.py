@@ -8,6 +8,11 @@ from glare.objects import validators as v
 STATUSES = ('drafted', 'active', 'deactivated', 'deleted')
 VISIBILITIES = ('private', 'public')
 _DT_OPS = (f.EQ, f.NEQ, f.IN, f.GT, f.GTE, f.LT, f.LTE)
+#: A library internal (checked in glare/tests/unit/test_library_compat.py):
+#: oslo.versionedobjects keeps field ``x`` in the attribute '_obj_x' (its
+#: private _get_attrname); from_values, to_values and get read and write it
+#: directly, without the setters' coercion the values already had.
+FIELD_ATTR_PREFIX = '_obj_'
 
 
 class GlareObjectRegistry(ovo_base.VersionedObjectRegistry):
@@ -143,15 +148,15 @@ class BaseArtifact(ovo_base.VersionedObject):
         obj = cls()
         for name in cls.fields:
             if name in values:
-                setattr(obj, '_obj_' + name, values[name])
+                setattr(obj, FIELD_ATTR_PREFIX + name, values[name])
         return obj
 
     def to_values(self):
-        return {name: getattr(self, '_obj_' + name, None)
+        return {name: getattr(self, FIELD_ATTR_PREFIX + name, None)
                 for name in self.fields}
 
     def get(self, name, default=None):
-        return getattr(self, '_obj_' + name, default)
+        return getattr(self, FIELD_ATTR_PREFIX + name, default)
 
     @classmethod
     def format_output(cls, values):
