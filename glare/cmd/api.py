@@ -8,7 +8,7 @@ from oslo_log import log as logging
 
 from glare.cmd import server
 from glare.common import config
-from glare.conf import CONF
+from glare import conf as glare_conf
 
 LOG = logging.getLogger(__name__)
 
@@ -17,12 +17,16 @@ class GlareServer(gunicorn_base.BaseApplication):
     """gunicorn embedded: pre-forked workers, native threads, no eventlet.
 
     Each worker builds its own application after the fork, so database
-    connections are never shared between processes.
+    connections are never shared between processes, and then starts its
+    background work (post_worker_init).
+
+    app_factory() returns the worker's glare.wsgi.API.
     """
 
     def __init__(self, conf, app_factory):
         self.conf = conf
         self.app_factory = app_factory
+        self.api = None
         super().__init__()
 
     def load_config(self):
@@ -45,12 +49,14 @@ class GlareServer(gunicorn_base.BaseApplication):
             # ($XDG_RUNTIME_DIR or ~/.gunicorn): a second glare-api of the
             # same user took it over. glare-api is run by its signals.
             'control_socket_disable': True,
+            'post_worker_init': _worker_ready,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
 
     def load(self):
-        app = self.app_factory()
+        self.api = self.app_factory()
+        app = self.api.application
         # The ~130,000 objects of the loaded service live as long as the
         # worker; a full collection walked them all (130 ms here) now and
         # then in the middle of a request. Frozen, collections only look
@@ -60,30 +66,37 @@ class GlareServer(gunicorn_base.BaseApplication):
         return app
 
 
+def _worker_ready(worker):
+    """gunicorn's post_worker_init: the worker built its API (load())."""
+    from glare import wsgi  # imported by the app factory already
+    wsgi.start_background_work(worker.app.api)
+
+
 def _host(host):
     return '[%s]' % host if ':' in host and not host.startswith('[') \
         else host
 
 
-def prepare(argv):
+def prepare(conf, argv):
     """Parse config, set up logging, create the schema when asked."""
-    config.parse_args(argv)
-    config.setup_logging()
-    if CONF.auto_create_schema:
+    config.parse_args(argv, conf_obj=conf)
+    config.setup_logging(conf)
+    if conf.auto_create_schema:
         from glare.db import migration
-        migration.ensure_schema(CONF)
+        migration.ensure_schema(conf)
 
 
 def main(argv=None):
-    prepare(sys.argv if argv is None else argv)
+    conf = glare_conf.CONF
+    prepare(conf, sys.argv if argv is None else argv)
 
     def factory():
-        from glare.api import app
-        return app.build_app(CONF)
+        from glare import wsgi
+        return wsgi.build(conf)
 
     LOG.info('Starting glare-api on %s:%s with %d worker(s)',
-             CONF.bind_host, CONF.bind_port, CONF.workers)
-    GlareServer(CONF, factory).run()
+             conf.bind_host, conf.bind_port, conf.workers)
+    GlareServer(conf, factory).run()
 
 
 if __name__ == '__main__':

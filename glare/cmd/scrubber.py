@@ -73,11 +73,11 @@ def build(conf):
     """A Scrubber over the service objects the API uses."""
     # imported here: argument and option errors are reported without
     # loading the API, the stores and the artifact types first
-    from glare.api import app
+    from glare.services import composition
     from glare.services import scrubber
     db_api.configure(conf)
     _check_schema(conf)
-    return scrubber.Scrubber(conf, app.build_services(conf))
+    return scrubber.Scrubber(conf, composition.build_services(conf))
 
 
 def _stop_on_signals(scrubber):

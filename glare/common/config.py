@@ -16,12 +16,12 @@ def _version():
     return pbr.version.VersionInfo('glare').version_string()
 
 
-def parse_args(argv, default_config_files=None, conf_obj=None):
-    """Register options and parse argv (argv[0] is the program name).
+def parse_args(argv, default_config_files=None, *, conf_obj):
+    """Register options on conf_obj and parse argv into it.
 
-    conf_obj defaults to the global glare.conf.CONF; tests pass their own.
+    argv[0] is the program name. The entry points pass glare.conf.CONF
+    (glare-api, glare.wsgi.api) or a ConfigOpts of their own; tests too.
     """
-    conf_obj = conf.CONF if conf_obj is None else conf_obj
     conf.register_opts(conf_obj)
     log.set_defaults(default_log_levels=(
         log.get_default_log_levels() + _QUIET_LOGGERS))
@@ -30,6 +30,6 @@ def parse_args(argv, default_config_files=None, conf_obj=None):
     return conf_obj
 
 
-def setup_logging(conf_obj=None):
+def setup_logging(conf_obj):
     """Configure oslo.log from the parsed options."""
-    log.setup(conf.CONF if conf_obj is None else conf_obj, 'glare')
+    log.setup(conf_obj, 'glare')

@@ -94,17 +94,26 @@ def install_engine_hooks(engine):
     if engine.dialect.name == 'sqlite' and not getattr(
             engine, '_glare_hooks', False):
         sa.event.listen(engine, 'connect', _sqlite_pragmas)
-        # oslo.db's own BEGIN listener ran first despite insert=True, so
-        # every writer began DEFERRED: one that read before writing got
-        # "database is locked" at once, without the busy timeout, when
-        # another worker wrote in between. Ours replaces it.
-        for listener in list(engine.dispatch.begin):
-            if getattr(listener, '__name__', '') == '_sqlite_emit_begin':
-                sa.event.remove(engine, 'begin', listener)
+        remove_oslo_sqlite_begin(engine)
         sa.event.listen(engine, 'begin', _sqlite_begin, insert=True)
         engine._glare_hooks = True
         # oslo.db opened a first connection before these hooks existed
         engine.dispose()
+
+
+def remove_oslo_sqlite_begin(engine):
+    """Remove oslo.db's BEGIN listener (_sqlite_emit_begin) from an engine.
+
+    A library patch (checked in glare/tests/unit/test_library_compat.py):
+    oslo.db's engines.py listens on an SQLite engine's "begin" with a
+    closure named _sqlite_emit_begin; it ran first despite insert=True, so
+    every writer began DEFERRED: one that read before writing got
+    "database is locked" at once, without the busy timeout, when another
+    worker wrote in between. _sqlite_begin replaces it.
+    """
+    for listener in list(engine.dispatch.begin):
+        if getattr(listener, '__name__', '') == '_sqlite_emit_begin':
+            sa.event.remove(engine, 'begin', listener)
 
 
 def _pool_sqlite_connections(engine):
@@ -116,6 +125,10 @@ def _pool_sqlite_connections(engine):
     (SQLAlchemy's own default for SQLite files, whose connections may move
     between threads) keeps them, with the same event listeners. No
     pre-ping: a local file has no connection to lose.
+
+    A library patch (checked in glare/tests/unit/test_library_compat.py):
+    the QueuePool is made from the NullPool's private attributes, as
+    SQLAlchemy's Pool.recreate() does.
     """
     old = engine.pool
     if engine.dialect.name != 'sqlite' or not isinstance(

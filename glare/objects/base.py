@@ -11,6 +11,11 @@ VISIBILITIES = ('private', 'public')
 _ID_OPS = (f.EQ, f.NEQ, f.IN)
 _NAME_OPS = (f.LIKE, f.EQ, f.NEQ, f.IN)
 _DT_OPS = (f.LT, f.GT)
+#: A library internal (checked in glare/tests/unit/test_library_compat.py):
+#: oslo.versionedobjects keeps field ``x`` in the attribute '_obj_x' (its
+#: private _get_attrname); from_values, to_values and get read and write it
+#: directly, without the setters' coercion the values already had.
+FIELD_ATTR_PREFIX = '_obj_'
 
 
 class GlareObjectRegistry(ovo_base.VersionedObjectRegistry):
@@ -150,15 +155,15 @@ class BaseArtifact(ovo_base.VersionedObject):
         obj = cls()
         for name in cls.fields:
             if name in values:
-                setattr(obj, '_obj_' + name, values[name])
+                setattr(obj, FIELD_ATTR_PREFIX + name, values[name])
         return obj
 
     def to_values(self):
-        return {name: getattr(self, '_obj_' + name, None)
+        return {name: getattr(self, FIELD_ATTR_PREFIX + name, None)
                 for name in self.fields}
 
     def get(self, name, default=None):
-        return getattr(self, '_obj_' + name, default)
+        return getattr(self, FIELD_ATTR_PREFIX + name, default)
 
     @classmethod
     def format_output(cls, values):

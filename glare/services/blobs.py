@@ -8,6 +8,7 @@ import uuid
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from glare.common import chunking
 from glare.common import hashing
 from glare import context as glare_context
 from glare.db import artifacts as artifacts_db
@@ -20,7 +21,6 @@ from glare import policy
 from glare.services import hooks
 from glare.services import patching
 from glare.services import quotas
-from glare.store import base as store_base
 
 LOG = logging.getLogger(__name__)
 
@@ -333,7 +333,7 @@ class BlobService:
         try:
             while True:
                 try:
-                    chunk = fd.read(store_base.CHUNK_SIZE)
+                    chunk = fd.read(chunking.CHUNK_SIZE)
                 except exception.GlareException:
                     raise
                 except Exception as exc:

@@ -19,6 +19,7 @@ from glance_store import exceptions as gs_exc
 from glance_store import location as gs_location
 from oslo_log import log as logging
 
+from glare.common import chunking
 from glare.conf import artifact_type
 from glare.conf import store as store_conf
 from glare import exception
@@ -51,7 +52,7 @@ def translate(exc):
 def _file_chunks(f, length):
     left = length
     while left > 0:
-        data = f.read(min(base.CHUNK_SIZE, left))
+        data = f.read(min(chunking.CHUNK_SIZE, left))
         if not data:
             break
         left -= len(data)
@@ -76,6 +77,23 @@ def _slice(chunks, offset, length):
         close = getattr(chunks, 'close', None)
         if close is not None:
             close()
+
+
+def filesystem_datadir(driver):
+    """The one directory of a glance_store filesystem driver, else None.
+
+    A library internal (checked in glare/tests/unit/test_library_compat.py):
+    _FileWriter writes a file where glance_store's filesystem add() would:
+    the driver's ``datadir`` attribute (only when ``multiple_datadirs`` is
+    false), the file named after the image id, its URI ``file://`` and the
+    path, its mode [glance_store] filesystem_store_file_perm, so that
+    glance_store reads and deletes it as its own.
+    """
+    datadir = getattr(driver, 'datadir', None)
+    if type(driver).__module__.endswith('filesystem') and datadir and \
+            not getattr(driver, 'multiple_datadirs', False):
+        return datadir
+    return None
 
 
 class _FileWriter:
@@ -324,9 +342,8 @@ class Stores:
         if name == DATABASE:
             return self.database.writer(data_id)
         driver = self._driver(name)
-        datadir = getattr(driver, 'datadir', None)
-        if type(driver).__module__.endswith('filesystem') and datadir and \
-                not getattr(driver, 'multiple_datadirs', False):
+        datadir = filesystem_datadir(driver)
+        if datadir:
             return _FileWriter(driver, datadir, data_id)
         return _GlanceWriter(name if self.multi else None, driver,
                              data_id, size, self.delete)

@@ -1,7 +1,4 @@
-"""What every store shares: the reader type, chunk size, storage errors."""
-
-# bytes per chunk moved between the socket, the digests and the stores
-CHUNK_SIZE = 1 << 20
+"""What every store shares: the reader type."""
 
 
 class Reader:

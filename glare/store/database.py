@@ -14,6 +14,7 @@ import re
 
 from oslo_log import log as logging
 
+from glare.common import chunking
 from glare.db import blob_data
 from glare import exception
 from glare.store import base
@@ -25,7 +26,7 @@ _ID = re.compile(r'^[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}$')
 # chunks deleted per transaction
 DELETE_BATCH = 16
 # pymysql sends a chunk escaped in the query text: up to twice its size
-MIN_MYSQL_PACKET = 2 * base.CHUNK_SIZE + 64 * 1024
+MIN_MYSQL_PACKET = 2 * chunking.CHUNK_SIZE + 64 * 1024
 
 
 class _Context:
@@ -55,7 +56,7 @@ def check_packet_size(max_packet):
                'least %d bytes (a %d-byte chunk, escaped) but the server '
                'allows %d: raise max_allowed_packet (e.g. to 16M) in the '
                'MySQL server configuration' % (
-                   MIN_MYSQL_PACKET, base.CHUNK_SIZE, max_packet))
+                   MIN_MYSQL_PACKET, chunking.CHUNK_SIZE, max_packet))
         LOG.error(msg)
         raise exception.ConfigurationError(msg)
 
@@ -85,17 +86,17 @@ class _Writer:
             raise ValueError('write to a finished or aborted writer')
         view = memoryview(chunk).cast('B')
         if self._buf:
-            room = base.CHUNK_SIZE - len(self._buf)
+            room = chunking.CHUNK_SIZE - len(self._buf)
             self._buf += view[:room]
             view = view[room:]
-            if len(self._buf) < base.CHUNK_SIZE:
+            if len(self._buf) < chunking.CHUNK_SIZE:
                 return
             self._insert(self._buf)
             self._buf = bytearray()
         # whole chunks straight from the caller's data, no buffer copy
-        while len(view) >= base.CHUNK_SIZE:
-            self._insert(view[:base.CHUNK_SIZE])
-            view = view[base.CHUNK_SIZE:]
+        while len(view) >= chunking.CHUNK_SIZE:
+            self._insert(view[:chunking.CHUNK_SIZE])
+            view = view[chunking.CHUNK_SIZE:]
         self._buf += view
 
     def finish(self):
@@ -114,7 +115,7 @@ class _Writer:
 
 
 def _chunks(data_id, offset, length):
-    position, skip = divmod(offset, base.CHUNK_SIZE)
+    position, skip = divmod(offset, chunking.CHUNK_SIZE)
     left = length
     while left > 0:
         data = blob_data.get_chunk(_Context(), data_id, position)
@@ -150,7 +151,7 @@ class DatabaseStore:
         if last is None:
             raise exception.NotFound('Blob data not found in the store')
         position, length = last
-        return position * base.CHUNK_SIZE + length
+        return position * chunking.CHUNK_SIZE + length
 
     def open(self, location, offset=0, length=None):
         """A Reader of length bytes (None: to the end) from offset."""

@@ -1,13 +1,17 @@
 """glare.wsgi.api:application — the API for an external WSGI server.
 
 Config files come from GLARE_CONFIG_FILE (one file) or OS_GLARE_CONFIG_DIR
-(every glare.conf and glare.conf.d in it), else the usual search path.
+(the glare.conf in it), else the usual search path. The clean-up thread
+starts when this module is imported, in the process that serves (a server
+that forks after importing it, e.g. uWSGI without lazy-apps, runs it in
+the parent only).
 """
 
 import os
 
 from glare.common import config
-from glare.conf import CONF
+from glare import conf as glare_conf
+from glare import wsgi
 
 
 def _config_files():
@@ -21,14 +25,17 @@ def _config_files():
     return None
 
 
-def init_application():
-    config.parse_args(['glare-api'], default_config_files=_config_files())
-    config.setup_logging()
-    if CONF.auto_create_schema:
+def init_application(conf):
+    """The API over conf, parsed from the files above; no thread started."""
+    config.parse_args(['glare-api'], default_config_files=_config_files(),
+                      conf_obj=conf)
+    config.setup_logging(conf)
+    if conf.auto_create_schema:
         from glare.db import migration
-        migration.ensure_schema(CONF)
-    from glare.api import app
-    return app.build_app(CONF)
+        migration.ensure_schema(conf)
+    return wsgi.build(conf)
 
 
-application = init_application()
+_api = init_application(glare_conf.CONF)
+wsgi.start_background_work(_api)
+application = _api.application

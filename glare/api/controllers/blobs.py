@@ -4,8 +4,8 @@ import pecan
 import webob
 
 from glare.api import method
+from glare.common import chunking
 from glare import exception
-from glare.store import base as store_base
 
 LOCATION_TYPE = 'application/vnd+openstack.glare-custom-location+json'
 
@@ -114,7 +114,7 @@ class BlobsController:
                 'uwsgi.version' not in request.environ or
                 result.file.tell() == 0):
             # the WSGI server may then sendfile() from the file's position
-            body = wrapper(result.file, store_base.CHUNK_SIZE)
+            body = wrapper(result.file, chunking.CHUNK_SIZE)
         return webob.Response(status=result.status, headerlist=headers,
                               app_iter=body)
 

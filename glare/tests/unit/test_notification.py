@@ -22,9 +22,9 @@ import oslo_messaging
 from oslo_messaging.notify import _impl_test
 import testtools
 
-from glare.api import app as glare_app
 from glare import conf as glare_conf
 from glare import notification
+from glare.services import composition
 from glare.tests import hook_artifact
 from glare.tests.unit.api import app_fixture
 
@@ -67,14 +67,14 @@ class NotificationTestBase(testtools.TestCase):
         _impl_test.reset()
         self.addCleanup(_impl_test.reset)
         built = []
-        real_build = glare_app.build_services
+        real_build = composition.build_services
 
         def build_services(conf):
             built.append(real_build(conf))
             return built[-1]
 
         self.useFixture(fixtures.MonkeyPatch(
-            'glare.api.app.build_services', build_services))
+            'glare.services.composition.build_services', build_services))
         self.app = self.useFixture(app_fixture.GlareApp(
             dict({'enabled_artifact_types': ['secrets']}, **self.OVERRIDES),
             config_text=self.CONFIG_TEXT))

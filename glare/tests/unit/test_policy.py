@@ -262,7 +262,9 @@ class TestEnforcer(testtools.TestCase):
         self.assertIs(self.fixture.enforcer, policy.get_enforcer())
         self.assertIs(policy.get_enforcer(), policy.get_enforcer())
         policy.reset()
-        with mock.patch.object(policy, 'CONF', self.fixture.conf):
+        # the oslo.policy.enforcer entry point, as the oslopolicy-* tools
+        # call it: over the global CONF they parsed
+        with mock.patch.object(cfg, 'CONF', self.fixture.conf):
             fresh = policy.get_enforcer()
         self.assertIsNot(self.fixture.enforcer, fresh)
         self.assertIn('artifact:get', fresh.registered_rules)

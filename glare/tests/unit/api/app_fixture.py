@@ -1,12 +1,13 @@
 """The whole API in process: real middleware, real SQLite, no server.
 
 ``GlareApp`` is a fixture that builds the WSGI stack with
-``glare.api.app.build_app`` on a private ``cfg.ConfigOpts`` (never the
-global CONF), an SQLite file in a temporary state directory migrated with
-the real alembic migrations, the ``noauth`` strategy and the
-``sample_artifact`` test type. ``GlareApp.call`` sends one raw request (the
-path and query string as bytes, exactly as a server hands them to the
-application under PEP 3333) and returns a ``Response``.
+``glare.wsgi.build`` as glare-api does (but starts no clean-up thread) on a
+private ``cfg.ConfigOpts`` (never the global CONF), an SQLite file in a
+temporary state directory migrated with the real alembic migrations, the
+``noauth`` strategy and the ``sample_artifact`` test type. ``GlareApp.call``
+sends one raw request (the path and query string as bytes, exactly as a
+server hands them to the application under PEP 3333) and returns a
+``Response``.
 
 The database facade and the policy enforcer are process globals; the
 fixture resets both before it builds the app and again at clean-up.
@@ -21,11 +22,11 @@ import fixtures
 from oslo_config import cfg
 import sqlalchemy as sa
 
-from glare.api import app as glare_app
 from glare import conf as glare_conf
 from glare.db import api as db_api
 from glare.db import migration
 from glare import policy
+from glare import wsgi
 
 SAMPLE_MODULE = 'glare.tests.sample_artifact'
 
@@ -71,7 +72,8 @@ class GlareApp(fixtures.Fixture):
         self._reset_globals()
         self.addCleanup(self._reset_globals)
         migration.ensure_schema(conf)
-        self.app = glare_app.build_app(conf)
+        self.api = wsgi.build(conf)
+        self.app = self.api.application
 
     @staticmethod
     def _reset_globals():

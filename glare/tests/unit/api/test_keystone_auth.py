@@ -9,7 +9,6 @@ import json
 
 import testtools
 
-from glare.api import app as glare_app
 from glare import context as glare_context
 from glare import exception
 from glare import policy
@@ -160,7 +159,7 @@ class TestAnonymousAccess(testtools.TestCase):
 
     def _seed(self):
         """Seed one public and one private artifact (admin, service)."""
-        services = glare_app.build_services(self.app.conf)
+        services = self.app.api.services
         svc = services.artifacts
         admin = glare_context.RequestContext(
             user_id='admin', project_id='admin-project', roles=['admin'])

@@ -12,7 +12,6 @@ from oslo_config import cfg
 import sqlalchemy as sa
 import testtools
 
-from glare.api import app
 from glare.cmd import scrubber as cmd
 from glare.common import config
 from glare import context as glare_context
@@ -20,6 +19,7 @@ from glare.db import api as db_api
 from glare.db import artifacts as db
 from glare.db import migration
 from glare.db import models
+from glare.services import composition
 from glare.services import scrubber
 
 A = models.Artifact.__table__
@@ -243,7 +243,7 @@ class TestPurgeSelection(_State):
         for name, value in options.items():
             self.conf.set_override(name, value, group='scrubber')
         if services is None:
-            services = app.build_services(self.conf)
+            services = composition.build_services(self.conf)
         return scrubber.Scrubber(self.conf, services, batch_size)
 
     def stub_services(self, **kw):

@@ -12,17 +12,17 @@ from oslo_config import cfg
 import sqlalchemy as sa
 import testtools
 
+from glare.common import chunking
 from glare.common import config
 from glare.db import api as db_api
 from glare.db import blob_data
 from glare.db import migration
 from glare.db import models
 from glare import exception
-from glare.store import base
 from glare.store import database
 from glare.tests import db_fixtures
 
-CHUNK = base.CHUNK_SIZE
+CHUNK = chunking.CHUNK_SIZE
 # odd piece sizes, so that writes straddle chunk boundaries every which way
 PIECES = (1, 333331, 7, CHUNK + 13, 65537, 2 * CHUNK + 1, 1000)
 C = models.BlobDataChunk.__table__

@@ -1,0 +1,85 @@
+"""The service objects of a process, and their background work."""
+
+import threading
+import time
+import types
+
+from oslo_log import log as logging
+
+from glare.common import urlfetch
+from glare.conf import artifact_type
+from glare import context as glare_context
+from glare.db import api as db_api
+from glare import notification
+from glare.objects import registry as type_registry
+from glare.services import artifacts
+from glare.services import blobs
+from glare.services import downloads
+from glare.services import locations
+from glare.services import quotas
+from glare.store import api as store_api
+
+LOG = logging.getLogger(__name__)
+#: the name of the thread start_clean_up starts
+CLEAN_UP_THREAD = 'glare-clean-up'
+
+
+def build_services(conf):
+    """The service objects of one process (glare-api worker, glare-scrubber).
+
+    Loads the artifact types, registers their option groups on conf and
+    checks that every store a type writes to can be written.
+    """
+    registry = type_registry.TypeRegistry.load(conf)
+    for name in registry.names():
+        artifact_type.register_type_opts(conf, name)
+    stores = store_api.Stores(conf)
+    for name in registry.names():
+        if name != type_registry.ALL:
+            stores.check_store(stores.store_for(name))
+    trash = blobs.Trash(stores)
+    notifier = notification.Notifier(conf)
+    artifact_service = artifacts.ArtifactService(conf, registry, trash,
+                                                 notifier)
+    blob_service = blobs.BlobService(conf, artifact_service, stores, trash)
+    fetcher = urlfetch.Fetcher(conf)
+    return types.SimpleNamespace(
+        registry=registry,
+        notifier=notifier,
+        artifacts=artifact_service,
+        blobs=blob_service,
+        downloads=downloads.DownloadService(conf, blob_service, fetcher),
+        locations=locations.LocationService(conf, blob_service, fetcher),
+        quotas=quotas.QuotaService(conf, registry, notifier))
+
+
+def start_clean_up(services):
+    """Undo uploads a dead worker left and empty the store trash: at
+    start, then every stale_upload_timeout seconds.
+
+    A worker restarted right after a crash finds the dead uploads not yet
+    stale; the next rounds get them without waiting for glare-scrubber.
+    In a thread: the worker serves at once, and the clean-up only touches
+    uploads whose heartbeat stopped, never live ones. Two small queries a
+    round when there is nothing to do. Started by the process entry
+    points once a process serves (in each glare-api worker after the
+    fork), never by building the services or the application.
+    """
+    def run():
+        while True:
+            try:
+                undone, trashed = services.blobs.clean_up(
+                    glare_context.get_admin_context())
+                if undone or trashed:
+                    LOG.info('Clean-up: %d dead upload(s) undone, %d '
+                             'trashed blob(s) deleted', undone, trashed)
+            except db_api.DatabaseUnavailable:
+                pass  # logged once per outage by glare.db.api
+            except Exception:
+                LOG.exception('Clean-up failed; it runs again in %d s',
+                              services.blobs.stale_after)
+            time.sleep(services.blobs.stale_after)
+    thread = threading.Thread(target=run, name=CLEAN_UP_THREAD, daemon=True)
+    thread.start()
+    return thread
+

@@ -1,0 +1,70 @@
+"""glare.wsgi.build starts no thread; the process entry points start it."""
+
+import gc
+import threading
+import types
+
+from gunicorn import config as gunicorn_config
+import testtools
+
+from glare.cmd import api as cmd_api
+from glare.services import composition
+from glare.tests.unit.api import app_fixture
+from glare import wsgi
+
+
+def _clean_up_threads():
+    return [t for t in threading.enumerate()
+            if t.name == composition.CLEAN_UP_THREAD]
+
+
+class _Blobs:
+    """A blob service whose clean_up() says it ran; rounds an hour apart."""
+
+    stale_after = 3600
+
+    def __init__(self):
+        self.ran = threading.Event()
+
+    def clean_up(self, context):
+        self.ran.set()
+        return 0, 0
+
+
+def _stub_api():
+    return wsgi.API(application=object(),
+                    services=types.SimpleNamespace(blobs=_Blobs()))
+
+
+class TestBackgroundWork(testtools.TestCase):
+
+    def test_building_the_api_starts_no_thread(self):
+        before = _clean_up_threads()
+        fixture = self.useFixture(app_fixture.GlareApp())
+        self.assertEqual(before, _clean_up_threads())
+        self.assertIsNotNone(fixture.api.services.blobs)
+        self.assertEqual(300, fixture.call('GET', '/').status)  # versions
+
+    def test_start_background_work_runs_the_clean_up(self):
+        api = _stub_api()
+        thread = wsgi.start_background_work(api)
+        self.assertTrue(api.services.blobs.ran.wait(10))
+        self.assertEqual(composition.CLEAN_UP_THREAD, thread.name)
+        self.assertTrue(thread.daemon)
+        self.assertTrue(thread.is_alive())  # sleeping until the next round
+
+    def test_glare_api_starts_it_in_each_worker_after_load(self):
+        server = cmd_api.GlareServer.__new__(cmd_api.GlareServer)
+        server.conf = types.SimpleNamespace(bind_host='127.0.0.1',
+                                            bind_port=0, workers=1)
+        server.cfg = gunicorn_config.Config()
+        server.load_config()
+        # gunicorn runs post_worker_init in the worker after load()
+        self.assertIs(cmd_api._worker_ready, server.cfg.post_worker_init)
+        api = _stub_api()
+        server.app_factory = lambda: api
+        self.addCleanup(gc.unfreeze)
+        self.assertIs(api.application, server.load())
+        self.assertFalse(api.services.blobs.ran.is_set())
+        server.cfg.post_worker_init(types.SimpleNamespace(app=server))
+        self.assertTrue(api.services.blobs.ran.wait(10))
