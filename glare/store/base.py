@@ -1,4 +1,4 @@
-"""What every store shares: the reader type, chunk size, storage errors."""
+"""What every store shares: the reader type and the chunk size."""
 
 # bytes per chunk moved between the socket, the digests and the stores
 CHUNK_SIZE = 1 << 20

@@ -1,7 +1,10 @@
 """glare.wsgi.api:application — the API for an external WSGI server.
 
-Config files come from GLARE_CONFIG_FILE (one file) or OS_GLARE_CONFIG_DIR
-(every glare.conf and glare.conf.d in it), else the usual search path.
+Config files: the one GLARE_CONFIG_FILE names, else the glare.conf in
+OS_GLARE_CONFIG_DIR (if there is one; its glare.conf.d is not read), else
+glare.conf from oslo.config's search path. In every case oslo.config also
+reads the glare.conf.d directories on its search path (~/.glare, ~,
+/etc/glare, /etc).
 """
 
 import os
