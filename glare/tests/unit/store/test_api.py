@@ -251,8 +251,15 @@ class TestGlanceWriter(StoresTestCase):
             with open(os.path.join(path, data_id), 'wb') as f:
                 f.write(b'older')
         writer = self.stores.writer('file', data_id, 3)
-        writer.write(b'new')
-        self.assertRaises(exception.ServiceUnavailable, writer.finish)
+
+        def upload():
+            # the driver fails in its thread: the next write, or finish,
+            # says so, whichever comes first
+            writer.write(b'new')
+            writer.finish()
+
+        error = self.assertRaises(exception.ServiceUnavailable, upload)
+        self.assertIn('Duplicate', str(error))
         writer.abort()
         self.assertEqual({data_id: 5}, self.files())
 
