@@ -1,17 +1,16 @@
 """Tests for glare.context."""
 
-import testtools
-
 from glare import context
 from glare import exception
+from glare.tests import base
 from glare.tests.unit import test_policy
 
 
-class TestRequestContext(testtools.TestCase):
+class TestRequestContext(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.fixture = self.useFixture(test_policy.PolicyFixture())
+        self.fixture = self.useFixture(base.PolicyFixture())
 
     def test_is_admin_from_policy(self):
         self.assertTrue(test_policy.ctx('p', ['admin']).is_admin)

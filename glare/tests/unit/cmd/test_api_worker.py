@@ -6,9 +6,9 @@ import socket
 import types
 
 from gunicorn import config as gunicorn_config
-import testtools
 
 from glare.cmd import api
+from glare.tests import base
 
 
 def _worker(alive=True, ssl=False, queued=0):
@@ -22,7 +22,7 @@ def _worker(alive=True, ssl=False, queued=0):
     return worker
 
 
-class TestNextRequestReady(testtools.TestCase):
+class TestNextRequestReady(base.TestCase):
 
     def setUp(self):
         super().setUp()

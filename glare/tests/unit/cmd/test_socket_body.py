@@ -5,12 +5,12 @@ import threading
 
 from gunicorn import config as gunicorn_config
 from gunicorn.http import parser as gunicorn_parser
-import testtools
 
 from glare.cmd import api
+from glare.tests import base
 
 
-class TestSocketBody(testtools.TestCase):
+class TestSocketBody(base.TestCase):
 
     def setUp(self):
         super().setUp()

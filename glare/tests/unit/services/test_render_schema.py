@@ -7,11 +7,11 @@ python-glareclient looks each key of an artifact up in the type schema
 import datetime
 
 import jsonschema
-import testtools
 
 from glare.objects import schema
 from glare.services import artifacts
 from glare.services import render
+from glare.tests import base
 from glare.tests.unit import objects as helpers
 from glare.tests.unit import test_policy
 
@@ -33,11 +33,11 @@ def _values(type_name, cls):
     return values
 
 
-class TestRenderedKeys(testtools.TestCase):
+class TestRenderedKeys(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(test_policy.PolicyFixture())
+        self.useFixture(base.PolicyFixture())
         self.context = test_policy.ctx('p1', ['admin', 'member'])
         self.types = dict(helpers.load_types(self).items())
 
@@ -123,12 +123,12 @@ class TestRenderedKeys(testtools.TestCase):
         self.assertFalse(checker.is_valid(doc))
 
 
-class TestServedSchemas(testtools.TestCase):
+class TestServedSchemas(base.TestCase):
     """What /schemas/{type} serves (ArtifactService.schemas)."""
 
     def setUp(self):
         super().setUp()
-        self.useFixture(test_policy.PolicyFixture())
+        self.useFixture(base.PolicyFixture())
         self.context = test_policy.ctx('p1', ['admin', 'member'])
         registry = helpers.load_types(self)
         self.types = dict(registry.items())
