@@ -106,9 +106,11 @@ class TestRenderedKeys(base.TestCase):
         for type_name, cls in self.types.items():
             doc = render.artifact(self.context, cls,
                                   _values(type_name, cls))
-            jsonschema.Draft4Validator(
+            checker = jsonschema.Draft4Validator(
                 schema.type_schema(cls),
-                format_checker=jsonschema.FormatChecker()).validate(doc)
+                format_checker=jsonschema.FormatChecker())
+            self.assertEqual([], [e.message for e in checker.iter_errors(doc)],
+                             type_name)
 
     def test_null_enum_field_validates_against_its_schema(self):
         # a nullable field with an enum admits null in its schema too
@@ -153,4 +155,6 @@ class TestServedSchemas(base.TestCase):
 
     def test_all_schema_stays_valid_draft4(self):
         doc = self.service.schemas(self.context, 'all')['all']
-        jsonschema.Draft4Validator.check_schema(doc)
+        meta = jsonschema.Draft4Validator(
+            jsonschema.Draft4Validator.META_SCHEMA)
+        self.assertEqual([], [e.message for e in meta.iter_errors(doc)])
