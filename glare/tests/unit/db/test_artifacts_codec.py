@@ -1,9 +1,10 @@
 """How glare.db.artifacts keeps field values in rows and reads them back.
 
 Round trips through the module's writers and readers (create, update, get)
-on SQLite, for every field kind in a scalar, a list and a dict, plus a
-look at the rows where the storage form matters to queries (indexed
-string or text, one row per list item or dict key).
+for every field kind in a scalar, a list and a dict, plus a look at the
+rows where the storage form matters to queries (indexed string or text,
+one row per list item or dict key). On SQLite, and on PostgreSQL and
+MySQL when reachable (see glare.tests.db_fixtures).
 """
 
 import datetime
@@ -20,6 +21,7 @@ from glare import exception
 from glare.objects import base as objects_base
 from glare.objects import fields as f
 from glare.tests import base
+from glare.tests import db_fixtures
 
 PROPS = models.ArtifactProperty.__table__
 BLOBS = models.ArtifactBlob.__table__
@@ -61,21 +63,45 @@ def _values(**values):
     return out
 
 
-class CodecTestCase(base.TestCase):
+class _Codec:
+    """Set-up and helpers; the tests are in the mixins below."""
+
+    backend = None
+    server_url = None  # the class's PostgreSQL or MySQL database
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.backend != 'sqlite' and not db_fixtures.unreachable(
+                cls.backend):
+            # one database for the class: making one per test took longer
+            # than the tests (every artifact has an id and name of its own)
+            cls.server_url, drop = db_fixtures.create_database(cls.backend)
+            cls.addClassCleanup(drop)
+            engine = sa.create_engine(db_api.connection_url(cls.server_url))
+            try:
+                models.Base.metadata.create_all(engine)
+            finally:
+                engine.dispose()
 
     def setUp(self):
         super().setUp()
         tmp = self.useFixture(fixtures.TempDir()).path
+        if self.backend == 'sqlite':
+            url = 'sqlite:///%s/glare.sqlite' % tmp
+        else:
+            db_fixtures.skip_unless_reachable(self, self.backend)
+            url = self.server_url
         config = self.useFixture(base.ConfigFixture())
         config.set(state_path=tmp)
-        config.set_in('database',
-                      connection='sqlite:///%s/glare.sqlite' % tmp)
+        config.set_in('database', connection=url)
         db_api.reset()
         self.addCleanup(db_api.reset)
         db_api.configure(config.conf)
         engine = db_api.get_engine()
         self.addCleanup(engine.dispose)
-        models.Base.metadata.create_all(engine)
+        if self.backend == 'sqlite':
+            models.Base.metadata.create_all(engine)
         self.engine = engine
         self.context = context.RequestContext(
             user_id='u', project_id='p1', overwrite=False)
@@ -104,7 +130,7 @@ class CodecTestCase(base.TestCase):
                 PROPS.c.name == name).order_by(PROPS.c.id)).all()
 
 
-class TestScalars(CodecTestCase):
+class _Scalars:
 
     def test_every_kind(self):
         self.round_trip(str='text', int=7, float=0.1, bool=True,
@@ -183,7 +209,7 @@ class TestScalars(CodecTestCase):
                              name)
 
 
-class TestContainers(CodecTestCase):
+class _Containers:
 
     def test_lists_keep_order_and_duplicates(self):
         self.round_trip(list_int=[3, 1, 2, 1], list_str=['b', 'a', 'b'],
@@ -239,7 +265,7 @@ class TestContainers(CodecTestCase):
             second['list_int'], second['dict_str'], second['tags']))
 
 
-class TestColumns(CodecTestCase):
+class _Columns:
 
     def test_base_columns(self):
         activated = datetime.datetime(2026, 2, 3, 4, 5, 6, 7)
@@ -259,7 +285,7 @@ class TestColumns(CodecTestCase):
         self.round_trip(tags=['zeta', 'alpha', 'mid'])
 
 
-class TestBlobs(CodecTestCase):
+class _Blobs:
 
     def add_blob(self, artifact_id, name, key='', **values):
         row = dict(id=str(uuid.uuid4()), artifact_id=artifact_id, name=name,
@@ -302,7 +328,7 @@ class TestBlobs(CodecTestCase):
         self.assertIsNone(read['str'])
 
 
-class TestTypeChanges(CodecTestCase):
+class _TypeChanges:
 
     def test_removed_fields_are_not_read(self):
         written = self.create(str='kept', int=5)
@@ -324,7 +350,7 @@ class TestTypeChanges(CodecTestCase):
         self.assertIsNone(read['new_str'])
 
 
-class TestUpdate(CodecTestCase):
+class _Update:
 
     def update(self, current, **changes):
         db.update(self.context, TYPE, FIELDS, current['id'], current,
@@ -351,15 +377,31 @@ class TestUpdate(CodecTestCase):
             read[n] for n in ('list_int', 'dict_str', 'dict_null', 'tags')))
 
     def test_unique_name_and_version(self):
-        first = self.create(name='same', version='1.0.0')
+        name = 'same-' + str(uuid.uuid4())
+        first = self.create(name=name, version='1.0.0')
         self.assertRaises(exception.ArtifactExists, self.create,
-                          name='same', version='1.0')
-        other = self.create(name='same', version='1.1.0')
+                          name=name, version='1.0')
+        other = self.create(name=name, version='1.1.0')
         self.assertRaises(exception.ArtifactExists, self.update, other,
                           version='1.0.0')
         # deleted artifacts do not count
         self.update(first, status='deleted')
         self.assertEqual('1.0.0', self.update(other, version='1')['version'])
+
+
+class SQLiteCodecTest(_Scalars, _Containers, _Columns, _Blobs,
+                      _TypeChanges, _Update, _Codec, base.TestCase):
+    backend = 'sqlite'
+
+
+class PostgreSQLCodecTest(_Scalars, _Containers, _Columns, _Blobs,
+                          _TypeChanges, _Update, _Codec, base.TestCase):
+    backend = 'postgresql'
+
+
+class MySQLCodecTest(_Scalars, _Containers, _Columns, _Blobs, _TypeChanges,
+                     _Update, _Codec, base.TestCase):
+    backend = 'mysql'
 
 
 class TestUniqKey(base.TestCase):
