@@ -22,7 +22,10 @@ class WarningsFixture(fixtures.Fixture):
     remove what they rely on; such a case gets a precise exception in
     IGNORED, saying why). SQLAlchemy's own warnings (SAWarning: a query or
     mapping that does not mean what it says) raise wherever they come from.
-    The filters in place before are restored at clean-up.
+    Ignore filters for one exact warning (with a message) that were in
+    place before, such as those Glare installs as it is imported for
+    library warnings its users cannot act on, keep their precedence. All
+    filters in place before are restored at clean-up.
     """
 
     #: the modules whose use of deprecated things is an error
@@ -50,12 +53,22 @@ class WarningsFixture(fixtures.Fixture):
         saved = warnings.catch_warnings()
         saved.__enter__()
         self.addCleanup(saved.__exit__, None, None, None)
+        # (the default filters hold plain strings, filterwarnings regexes)
+        precise = [(getattr(message, 'pattern', message), category,
+                    getattr(module, 'pattern', module) or '', lineno)
+                   for action, message, category, module, lineno
+                   in warnings.filters
+                   if action == 'ignore' and message is not None]
         for category in self.DEPRECATIONS:
             warnings.filterwarnings('error', category=category,
                                     module=self.MODULES)
         for category in self.ALWAYS:
             warnings.filterwarnings('error', category=category)
         # inserted last, so they take precedence over the errors above
+        for message, category, module, lineno in reversed(precise):
+            warnings.filterwarnings('ignore', message=message,
+                                    category=category, module=module,
+                                    lineno=lineno)
         for message, category, module in self.IGNORED:
             warnings.filterwarnings('ignore', message=message,
                                     category=category, module=module)

@@ -53,6 +53,20 @@ class TestWarningsFixture(base.TestCase):
         # only that message: another one from the same place still fails
         self.assertRaises(category, _warn, category, 'oslo_context.context')
 
+    def test_ignore_filters_for_one_message_keep_precedence(self):
+        with warnings.catch_warnings():
+            # as glare.common.warnings_filter would, before the fixture
+            warnings.filterwarnings('ignore', message='old module',
+                                    category=DeprecationWarning,
+                                    module=r'oslo_utils\.old\Z')
+            warnings.filterwarnings('ignore', category=DeprecationWarning)
+            self.useFixture(base.WarningsFixture())
+            self.assertIsNone(_warn(DeprecationWarning, 'oslo_utils.old',
+                                    'old module is deprecated'))
+            # a blanket ignore (no message) does not
+            self.assertRaises(DeprecationWarning, _warn, DeprecationWarning,
+                              'oslo_utils.old', 'something else')
+
     def test_filters_are_restored(self):
         with warnings.catch_warnings():
             # without the filters of this test's own fixture
