@@ -1,10 +1,13 @@
 """glare.wsgi.api:application — the API for an external WSGI server.
 
-Config files come from GLARE_CONFIG_FILE (one file) or OS_GLARE_CONFIG_DIR
-(the glare.conf in it), else the usual search path. The clean-up thread
-starts when this module is imported, in the process that serves (a server
-that forks after importing it, e.g. uWSGI without lazy-apps, runs it in
-the parent only).
+Config files: the one GLARE_CONFIG_FILE names, else the glare.conf in
+OS_GLARE_CONFIG_DIR (if there is one; its glare.conf.d is not read), else
+glare.conf from oslo.config's search path. In every case oslo.config also
+reads the glare.conf.d directories on its search path (~/.glare, ~,
+/etc/glare, /etc).
+The clean-up thread starts when this module is imported, in the process
+that serves (a server that forks after importing it, e.g. uWSGI without
+lazy-apps, runs it in the parent only).
 """
 
 import os

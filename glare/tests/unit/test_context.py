@@ -7,19 +7,19 @@ import types
 from oslo_config import cfg
 from oslo_log import formatters
 from oslo_log import log as oslo_log
-import testtools
 
 from glare.api import auth
 from glare import context
 from glare import exception
+from glare.tests import base
 from glare.tests.unit import test_policy
 
 
-class TestRequestContext(testtools.TestCase):
+class TestRequestContext(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.fixture = self.useFixture(test_policy.PolicyFixture())
+        self.fixture = self.useFixture(base.PolicyFixture())
 
     def test_is_admin_from_policy(self):
         self.assertTrue(test_policy.ctx('p', ['admin']).is_admin)
@@ -98,7 +98,7 @@ class TestRequestContext(testtools.TestCase):
                          (copy.project_id, copy.roles, copy.is_admin))
 
 
-class TestContextInDebugLogs(testtools.TestCase):
+class TestContextInDebugLogs(base.TestCase):
     """oslo.policy logs at DEBUG while it decides is_admin; oslo.log
     formats those lines with the current context, which must not start
     the same check again (it recursed until RecursionError)."""

@@ -21,9 +21,9 @@ import sys
 import textwrap
 
 import fixtures
-import testtools
 
 from glare.conf import default as default_conf
+from glare.tests import base
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
@@ -179,7 +179,7 @@ class Run:
         return {c[1]: c[2] for c in self.epilogue if c[0] == 'VAR'}
 
 
-class DevstackCase(testtools.TestCase):
+class DevstackCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -596,7 +596,7 @@ class TestOtherPhases(DevstackCase):
                              args)
 
 
-class TestLint(testtools.TestCase):
+class TestLint(base.TestCase):
     """Syntax always; shellcheck and bashate when they are installed."""
 
     def test_bash_syntax(self):

@@ -7,9 +7,9 @@ so that a new edge against the direction fails here rather than in review.
 import ast
 import os
 
-import testtools
 
 import glare
+from glare.tests import base
 
 PACKAGE = os.path.dirname(os.path.abspath(glare.__file__))
 
@@ -96,7 +96,7 @@ def conf_reads():
     return found
 
 
-class TestTiers(testtools.TestCase):
+class TestTiers(base.TestCase):
 
     def test_cmd_imports_nothing_from_api(self):
         self.assertEqual([], violations('cmd', FORBIDDEN['cmd']))
@@ -116,7 +116,7 @@ class TestTiers(testtools.TestCase):
             sorted(_tier(module) for _line, module in _imported(tree)))
 
 
-class TestConfigIsPassed(testtools.TestCase):
+class TestConfigIsPassed(base.TestCase):
 
     def test_only_entry_points_read_the_global_conf(self):
         reads = conf_reads()

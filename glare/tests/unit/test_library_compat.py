@@ -21,7 +21,6 @@ from oslo_versionedobjects import base as ovo_base
 import pecan
 from pecan import util as pecan_util
 import sqlalchemy as sa
-import testtools
 import webob
 import yaml
 
@@ -31,6 +30,7 @@ from glare.db import api as db_api
 from glare.objects import base as objects_base
 from glare import policy
 from glare.store import api as store_api
+from glare.tests import base
 
 
 def _listener_names(engine, event):
@@ -46,7 +46,7 @@ class _Root:
         return ''
 
 
-class TestPecan(testtools.TestCase):
+class TestPecan(base.TestCase):
     """glare.api.pecan_compat"""
 
     def test_argspec_cache_wraps_what_pecan_calls(self):
@@ -90,7 +90,7 @@ class TestPecan(testtools.TestCase):
         self.assertRaises(ValueError, getattr, request, 'json')
 
 
-class TestOsloDB(testtools.TestCase):
+class TestOsloDB(base.TestCase):
     """glare.db.api: remove_oslo_sqlite_begin, _pool_sqlite_connections"""
 
     def setUp(self):
@@ -134,7 +134,7 @@ class TestOsloDB(testtools.TestCase):
                 'PRAGMA journal_mode').scalar())
 
 
-class TestOsloPolicy(testtools.TestCase):
+class TestOsloPolicy(base.TestCase):
     """glare.policy._allows_anyone"""
 
     def test_anyone_rules_parse_to_true_check(self):
@@ -149,7 +149,7 @@ class TestOsloPolicy(testtools.TestCase):
         self.assertFalse(policy._allows_anyone(None))
 
 
-class TestGlanceStoreFilesystem(testtools.TestCase):
+class TestGlanceStoreFilesystem(base.TestCase):
     """glare.store.api.filesystem_datadir and _FileWriter"""
 
     def setUp(self):
@@ -198,7 +198,7 @@ class TestGlanceStoreFilesystem(testtools.TestCase):
         self.assertIsNone(store_api.filesystem_datadir(object()))
 
 
-class TestVersionedObjects(testtools.TestCase):
+class TestVersionedObjects(base.TestCase):
     """glare.objects.base.FIELD_ATTR_PREFIX"""
 
     def test_field_storage_attribute(self):
@@ -217,7 +217,7 @@ class TestVersionedObjects(testtools.TestCase):
         self.assertEqual('y', cls.from_values({'name': 'y'}).name)
 
 
-class TestPyYAML(testtools.TestCase):
+class TestPyYAML(base.TestCase):
     """glare.artifact_types.yaml_docs._Parser"""
 
     def test_libyaml_parser(self):

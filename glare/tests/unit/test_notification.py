@@ -20,11 +20,11 @@ import fixtures
 from oslo_config import cfg
 import oslo_messaging
 from oslo_messaging.notify import _impl_test
-import testtools
 
 from glare import conf as glare_conf
 from glare import notification
 from glare.services import composition
+from glare.tests import base
 from glare.tests import hook_artifact
 from glare.tests.unit.api import app_fixture
 
@@ -55,7 +55,7 @@ def _closed_port():
         return s.getsockname()[1]
 
 
-class NotificationTestBase(testtools.TestCase):
+class NotificationTestBase(base.TestCase):
 
     CONFIG_TEXT = TEST_DRIVER
     OVERRIDES = {}
@@ -514,7 +514,7 @@ class TestBrokerDown(NotificationTestBase):
             'Could not send notification to notifications'))
 
 
-class TestEnabled(testtools.TestCase):
+class TestEnabled(base.TestCase):
 
     def _conf(self, text):
         conf = cfg.ConfigOpts()

@@ -5,12 +5,12 @@ import threading
 import types
 
 from gunicorn import config as gunicorn_config
-import testtools
 
 from glare.cmd import api as cmd_api
 from glare.services import composition
 from glare.tests.unit.api import app_fixture
 from glare import wsgi
+from glare.tests import base
 
 
 def _clean_up_threads():
@@ -36,7 +36,7 @@ def _stub_api():
                     services=types.SimpleNamespace(blobs=_Blobs()))
 
 
-class TestBackgroundWork(testtools.TestCase):
+class TestBackgroundWork(base.TestCase):
 
     def test_building_the_api_starts_no_thread(self):
         before = _clean_up_threads()

@@ -10,8 +10,8 @@ from oslo_config import cfg
 from oslo_context import context as oslo_context
 from oslo_log import formatters
 from oslo_log import log as oslo_log
-import testtools
 
+from glare.tests import base
 from glare.tests.unit.api import app_fixture
 from glare.tests.unit.api import test_keystone_auth
 
@@ -66,7 +66,7 @@ class AccessLogMixin:
         return line
 
 
-class TestAccessLog(AccessLogMixin, testtools.TestCase):
+class TestAccessLog(AccessLogMixin, base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -127,7 +127,7 @@ class TestAccessLog(AccessLogMixin, testtools.TestCase):
         self.assertNotIn(TOKEN, self.logger.output)
 
 
-class TestAccessLogKeystone(AccessLogMixin, testtools.TestCase):
+class TestAccessLogKeystone(AccessLogMixin, base.TestCase):
 
     def test_rejected_request(self):
         # no token: auth_token refuses it without asking a Keystone

@@ -33,8 +33,8 @@ import uuid
 import fixtures
 import hypothesis
 from hypothesis import strategies as st
-import testtools
 
+from glare.tests import base
 from glare.tests import sample_artifact
 from glare.tests.unit.api import app_fixture
 
@@ -749,7 +749,7 @@ def refreshing(test):
     return wrapper
 
 
-class FuzzTest(testtools.TestCase):
+class FuzzTest(base.TestCase):
     """Random requests against the whole stack."""
 
     def setUp(self):

@@ -7,11 +7,11 @@ real tokens is left to a suite against a real Keystone.
 
 import json
 
-import testtools
 
 from glare import context as glare_context
 from glare import exception
 from glare import policy
+from glare.tests import base
 from glare.tests.unit.api import app_fixture
 
 URI = 'http://127.0.0.1:5000/v3'
@@ -50,7 +50,7 @@ class KeystoneAssertions:
         self.assertTrue(app_fixture.header(resp, 'x-openstack-request-id'))
 
 
-class TestKeystoneWithoutToken(KeystoneAssertions, testtools.TestCase):
+class TestKeystoneWithoutToken(KeystoneAssertions, base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -99,7 +99,7 @@ class TestKeystoneWithoutToken(KeystoneAssertions, testtools.TestCase):
         self.assertEqual(200, resp.status, resp.body)
 
 
-class TestKeystoneConfiguration(KeystoneAssertions, testtools.TestCase):
+class TestKeystoneConfiguration(KeystoneAssertions, base.TestCase):
 
     def test_missing_www_authenticate_uri(self):
         fixture = app_fixture.GlareApp(config_text='[api]\n'
@@ -149,7 +149,7 @@ class TestKeystoneConfiguration(KeystoneAssertions, testtools.TestCase):
         self.assertEqual(200, resp.status, resp.body)
 
 
-class TestAnonymousAccess(testtools.TestCase):
+class TestAnonymousAccess(base.TestCase):
 
     def setUp(self):
         super().setUp()

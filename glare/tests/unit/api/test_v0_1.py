@@ -2,12 +2,11 @@
 
 import json
 
-import testtools
-
 from glare.api.controllers.v0_1 import documents
 from glare.api.controllers.v0_1 import middleware
 from glare.artifact_types import murano
 from glare import exception
+from glare.tests import base
 
 
 def _call(app, path, token=None):
@@ -30,7 +29,7 @@ def _answer(status, body, ctype='application/json; charset=UTF-8'):
     return app
 
 
-class TestLegacyMiddleware(testtools.TestCase):
+class TestLegacyMiddleware(base.TestCase):
 
     def test_token_decoded_on_v01_only(self):
         app = _answer('200 OK', b'{}')
@@ -73,7 +72,7 @@ class TestLegacyMiddleware(testtools.TestCase):
         self.assertEqual(b'<html/>', body)
 
 
-class TestDocuments(testtools.TestCase):
+class TestDocuments(base.TestCase):
 
     def test_type_versions(self):
         for ok in ('v1', 'v1.0', 'v1.0.0'):

@@ -2,12 +2,11 @@
 
 import io
 
-import testtools
-
 from glare.artifact_types import heat_environment as env
 from glare.artifact_types import heat_template as tpl
 from glare.artifact_types import yaml_docs
 from glare import exception
+from glare.tests import base
 
 ENV_ID = '0b6f1b4c-65c4-4a4e-8f5e-6f7a5b8c9d0e'
 
@@ -19,7 +18,7 @@ def check_upload(inspector_cls, data):
     return inspector.finish()
 
 
-class TestHotVersions(testtools.TestCase):
+class TestHotVersions(base.TestCase):
 
     def test_known(self):
         for value in ('2013-05-23', '2015-10-15', '2018-08-31',
@@ -42,11 +41,12 @@ class TestHotVersions(testtools.TestCase):
                               value)
 
 
-class TestCheckTemplate(testtools.TestCase):
+class TestCheckTemplate(base.TestCase):
 
     def ok(self, text):
+        # a check: it returns nothing and raises DocumentError on refusal
         doc, _ = yaml_docs.parse(text.encode())
-        tpl.check_template(doc)
+        self.assertIsNone(tpl.check_template(doc))
 
     def refused(self, text, message=None):
         doc, _ = yaml_docs.parse(text.encode())
@@ -102,7 +102,7 @@ class TestCheckTemplate(testtools.TestCase):
         self.refused('heat_template_version: 1\n')
 
 
-class TestCheckEnvironment(testtools.TestCase):
+class TestCheckEnvironment(base.TestCase):
 
     def test_ok(self):
         for text in ('', 'parameters: {}\n',
@@ -112,7 +112,8 @@ class TestCheckEnvironment(testtools.TestCase):
                      'parameter_merge_strategies: {a: merge}\n',
                      '{"parameters": {"a": 1}}'):
             doc, _ = yaml_docs.parse(text.encode())
-            env.check_environment(doc)
+            # a check: it returns nothing and raises DocumentError on refusal
+            self.assertIsNone(env.check_environment(doc), text)
 
     def test_refused(self):
         for text, message in (
@@ -130,7 +131,7 @@ class TestCheckEnvironment(testtools.TestCase):
             self.assertIn(message, str(exc))
 
 
-class TestInspectors(testtools.TestCase):
+class TestInspectors(base.TestCase):
 
     def test_template(self):
         self.assertEqual({}, check_upload(
@@ -155,13 +156,13 @@ class TestInspectors(testtools.TestCase):
                           b'heat_template_version: 2018-08-31\n')
 
 
-class TestEnvironmentLinks(testtools.TestCase):
+class TestEnvironmentLinks(base.TestCase):
 
     def test_ok(self):
-        tpl.check_environment_links(None)
-        tpl.check_environment_links({})
-        tpl.check_environment_links(
-            {'e': '/artifacts/heat_environments/' + ENV_ID})
+        # a check: it returns nothing and raises BadRequest on refusal
+        for environments in (None, {}, {'e': None},
+                             {'e': '/artifacts/heat_environments/' + ENV_ID}):
+            self.assertIsNone(tpl.check_environment_links(environments))
 
     def test_refused(self):
         for link in ('/artifacts/heat_templates/' + ENV_ID,

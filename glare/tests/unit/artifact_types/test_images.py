@@ -3,11 +3,10 @@
 import io
 import os
 
-import testtools
-
 from glare.artifact_types import image_formats as formats
 from glare.artifact_types import images
 from glare import exception
+from glare.tests import base as test_base
 from glare.tests import image_samples as samples
 
 MIB = 1024 * 1024
@@ -20,7 +19,7 @@ def detect(data, chunk=64 * 1024):
     return detector.finish()
 
 
-class DetectorTest(testtools.TestCase):
+class DetectorTest(test_base.TestCase):
 
     def assertDetected(self, fmt, size, data):
         for chunk in (1, 7, 512, 64 * 1024, MIB + 3):
@@ -137,7 +136,7 @@ class DetectorTest(testtools.TestCase):
         self.assertRaises(exception.InvalidData, detector.finish)
 
 
-class MismatchTest(testtools.TestCase):
+class MismatchTest(test_base.TestCase):
 
     def test_compatible(self):
         for disk, detected in [('raw', 'raw'), ('raw', 'gpt'),
@@ -180,10 +179,11 @@ def image(**values):
     return images.Image.from_values(base)
 
 
-class ReservedMetadataTest(testtools.TestCase):
+class ReservedMetadataTest(test_base.TestCase):
 
     def update(self, ops, **values):
-        images.Image.pre_update_hook(None, image(**values), ops)
+        # the hook returns nothing; it raises to refuse the patch
+        return images.Image.pre_update_hook(None, image(**values), ops)
 
     def test_create_refuses_reserved_keys(self):
         for key in ('detected_format', 'virtual_size'):
@@ -209,20 +209,22 @@ class ReservedMetadataTest(testtools.TestCase):
 
     def test_other_keys_and_reads_are_fine(self):
         data = {'status': 'active'}
-        self.update([{'op': 'add', 'path': '/metadata/x', 'value': 'y'},
-                     {'op': 'test', 'path': '/metadata/detected_format',
-                      'value': 'raw'},
-                     {'op': 'copy', 'from': '/metadata/detected_format',
-                      'path': '/metadata/y'}], image=data)
+        ops = [{'op': 'add', 'path': '/metadata/x', 'value': 'y'},
+               {'op': 'test', 'path': '/metadata/detected_format',
+                'value': 'raw'},
+               {'op': 'copy', 'from': '/metadata/detected_format',
+                'path': '/metadata/y'}]
+        self.assertIsNone(self.update(ops, image=data))
 
     def test_whole_metadata(self):
         op = {'op': 'replace', 'path': '/metadata', 'value': {'a': 'b'}}
-        self.update([op])  # no data yet: nothing recorded to keep
+        # no data yet: nothing recorded to keep
+        self.assertIsNone(self.update([op]))
         self.assertRaises(exception.Forbidden, self.update, [op],
                           image={'status': 'active'})
 
 
-class FormatChangesTest(testtools.TestCase):
+class FormatChangesTest(test_base.TestCase):
 
     def test_patch_contradicting_recorded_format(self):
         af = image(disk_format='raw', image={'status': 'active'},
@@ -237,8 +239,9 @@ class FormatChangesTest(testtools.TestCase):
     def test_other_patches_not_held_up(self):
         af = image(disk_format='raw', image={'status': 'active'},
                    metadata={'detected_format': 'qcow2'})
-        images.Image.pre_update_hook(None, af, [
-            {'op': 'replace', 'path': '/min_ram', 'value': 1}])
+        # the hooks return nothing; they raise InvalidData to refuse
+        self.assertIsNone(images.Image.pre_update_hook(None, af, [
+            {'op': 'replace', 'path': '/min_ram', 'value': 1}]))
 
     def test_agreeing_or_unknown(self):
         for container, disk, meta in [
@@ -247,13 +250,14 @@ class FormatChangesTest(testtools.TestCase):
                 ('docker', 'raw', {'detected_format': 'qcow2'})]:
             af = image(container_format=container, disk_format=disk,
                        metadata=meta)
-            images.Image.pre_activate_hook(None, af)
-            images.Image.pre_update_hook(None, af, [
+            # the hooks return nothing; they raise InvalidData to refuse
+            self.assertIsNone(images.Image.pre_activate_hook(None, af))
+            self.assertIsNone(images.Image.pre_update_hook(None, af, [
                 {'op': 'replace', 'path': '/container_format',
-                 'value': container}])
+                 'value': container}]))
 
 
-class UploadInspectorTest(testtools.TestCase):
+class UploadInspectorTest(test_base.TestCase):
 
     def upload(self, data, chunk=64 * 1024, **values):
         fd = images.Image.pre_upload_hook(None, image(**values), 'image',

@@ -5,12 +5,11 @@ import tracemalloc
 import warnings
 import zipfile
 
-import testtools
-
 from glare.artifact_types import archives
 from glare.artifact_types import murano_package as mp
 from glare import exception
 from glare.objects import uploads
+from glare.tests import base
 from glare.tests import murano_packages as pkgs
 from glare.tests import streams
 
@@ -24,7 +23,7 @@ def inspect(data):
         inspector.close()
 
 
-class TestPackageValues(testtools.TestCase):
+class TestPackageValues(base.TestCase):
 
     def test_manifest_fills_the_artifact(self):
         values = inspect(pkgs.package(
@@ -115,7 +114,7 @@ class TestPackageValues(testtools.TestCase):
                            'nodes once its aliases are expanded')
 
 
-class TestSafeZip(testtools.TestCase):
+class TestSafeZip(base.TestCase):
 
     def assertRefused(self, data, message):
         exc = self.assertRaises(exception.InvalidData, inspect, data)
@@ -144,7 +143,9 @@ class TestSafeZip(testtools.TestCase):
 
     def test_duplicate_names(self):
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
+            # zipfile warns of the duplicate this test builds on purpose
+            warnings.filterwarnings('ignore', 'Duplicate name',
+                                    UserWarning)
             data = pkgs.with_entries([('manifest.yaml', b'FullName: io.z')])
         self.assertRefused(data, 'appears twice')
 
@@ -184,7 +185,7 @@ class TestSafeZip(testtools.TestCase):
         self.assertLess(peak, 8 * 1024 * 1024)
 
 
-class TestRequirement(testtools.TestCase):
+class TestRequirement(base.TestCase):
 
     def matches(self, spec, version):
         return uploads.Requirement('t', 'n', spec).matches(version)

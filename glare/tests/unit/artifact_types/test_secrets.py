@@ -4,10 +4,9 @@ import base64
 import io
 import os
 
-import testtools
-
 from glare.artifact_types import secret
 from glare import exception
+from glare.tests import base
 from glare.tests import streams
 
 
@@ -18,7 +17,7 @@ def decode(pieces):
     return out
 
 
-class TestBase64Decoder(testtools.TestCase):
+class TestBase64Decoder(base.TestCase):
 
     def test_any_chunking(self):
         payload = os.urandom(1000)
@@ -57,7 +56,7 @@ class TestBase64Decoder(testtools.TestCase):
         self.assertTrue(decoder.transforms)
 
 
-class TestHook(testtools.TestCase):
+class TestHook(base.TestCase):
 
     def hook(self, encoding):
         af = secret.Secret.from_values(

@@ -2,11 +2,10 @@
 
 import io
 
-import testtools
-
 from glare.artifact_types import tosca_template as tosca
 from glare.artifact_types import yaml_docs
 from glare import exception
+from glare.tests import base
 
 
 def upload(data, template_format=None):
@@ -19,7 +18,7 @@ def upload(data, template_format=None):
     return inspector.finish()
 
 
-class TestCheckTemplate(testtools.TestCase):
+class TestCheckTemplate(base.TestCase):
 
     def test_versions(self):
         for version in ('tosca_simple_yaml_1_0', 'tosca_simple_yaml_1_3',
@@ -45,7 +44,7 @@ class TestCheckTemplate(testtools.TestCase):
                               value)
 
 
-class TestUpload(testtools.TestCase):
+class TestUpload(base.TestCase):
 
     YAML = (b'tosca_definitions_version: tosca_simple_yaml_1_3\n'
             b'topology_template:\n  node_templates: {}\n')

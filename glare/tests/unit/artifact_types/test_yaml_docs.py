@@ -3,10 +3,9 @@
 import io
 import time
 
-import testtools
-
 from glare.artifact_types import yaml_docs
 from glare import exception
+from glare.tests import base
 from glare.tests import streams
 
 
@@ -21,7 +20,7 @@ def billion_laughs(levels=9, width=9):
     return ('\n'.join(lines) + '\n').encode()
 
 
-class TestParse(testtools.TestCase):
+class TestParse(base.TestCase):
 
     def test_yaml_and_json(self):
         self.assertEqual(({'a': 1}, 'yaml'), yaml_docs.parse(b'a: 1\n'))
@@ -112,7 +111,7 @@ def drain(inspector, chunk=7):
     return streams.drain(inspector, chunk)
 
 
-class TestDocumentInspector(testtools.TestCase):
+class TestDocumentInspector(base.TestCase):
 
     def test_passes_data_and_checks_it_whole(self):
         data = b'{"a": [1, 2, 3]}'

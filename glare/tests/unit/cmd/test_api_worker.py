@@ -6,10 +6,10 @@ import socket
 import types
 
 from gunicorn import config as gunicorn_config
-import testtools
 
 from glare.cmd import api
 from glare.cmd import server as glare_server
+from glare.tests import base
 
 
 HEAD = b'GET / HTTP/1.1\r\nHost: h\r\n\r\n'
@@ -27,7 +27,7 @@ def _worker(alive=True, ssl=False, queued=0):
     return worker
 
 
-class TestNextRequestReady(testtools.TestCase):
+class TestNextRequestReady(base.TestCase):
 
     def setUp(self):
         super().setUp()

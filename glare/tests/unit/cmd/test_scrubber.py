@@ -10,7 +10,6 @@ import uuid
 import fixtures
 from oslo_config import cfg
 import sqlalchemy as sa
-import testtools
 
 from glare.cmd import scrubber as cmd
 from glare.common import config
@@ -21,6 +20,7 @@ from glare.db import migration
 from glare.db import models
 from glare.services import composition
 from glare.services import scrubber
+from glare.tests import base
 
 A = models.Artifact.__table__
 B = models.ArtifactBlob.__table__
@@ -30,7 +30,7 @@ T0 = datetime.datetime(2026, 5, 1, 12, 0, 0)
 US = datetime.timedelta(microseconds=1)
 
 
-class _State(testtools.TestCase):
+class _State(base.TestCase):
     """A temporary state directory, its glare.conf and SQLite database."""
 
     migrate = True

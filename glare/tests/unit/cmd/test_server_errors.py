@@ -2,17 +2,17 @@
 
 import json
 
-import testtools
 
 from glare.cmd import server
 from glare.cmd import server_errors
+from glare.tests import base
 
 
 def _state(data, scanned=0, line_cap=4094):
     return server._head_state(bytearray(data), scanned, line_cap)
 
 
-class TestHeadState(testtools.TestCase):
+class TestHeadState(base.TestCase):
 
     def test_whole_or_not(self):
         self.assertIsNone(_state(b''))
@@ -45,7 +45,7 @@ class TestHeadState(testtools.TestCase):
         self.assertEqual([None] * (len(head) - 1) + ['done'], states)
 
 
-class TestResponse(testtools.TestCase):
+class TestResponse(base.TestCase):
 
     def _parse(self, data):
         head, _sep, body = data.partition(b'\r\n\r\n')

@@ -5,12 +5,12 @@ import threading
 
 from gunicorn import config as gunicorn_config
 from gunicorn.http import parser as gunicorn_parser
-import testtools
 
 from glare.cmd import server as api
+from glare.tests import base
 
 
-class TestSocketBody(testtools.TestCase):
+class TestSocketBody(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -77,7 +77,7 @@ class TestSocketBody(testtools.TestCase):
         self.assertEqual(b'abc', req.body.read())
 
 
-class TestBodyErrors(testtools.TestCase):
+class TestBodyErrors(base.TestCase):
     """What goes wrong reading a body is the client's error, as JSON."""
 
     def _request(self, head):

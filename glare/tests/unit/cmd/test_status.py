@@ -9,13 +9,13 @@ import fixtures
 from oslo_config import cfg
 from oslo_policy import opts as policy_opts
 import sqlalchemy as sa
-import testtools
 
 from glare.cmd import status
 from glare.common import config
 from glare import conf as glare_conf
 from glare.db import migration
 from glare import policies
+from glare.tests import base
 
 CHECKS = ['Database schema', 'Policy file',
           'Policy File JSON to YAML Migration', 'Artifact types',
@@ -31,7 +31,7 @@ def _command():
     return [sys.executable, '-m', 'glare.cmd.status']
 
 
-class _Config(testtools.TestCase):
+class _Config(base.TestCase):
     """A temporary glare.conf and SQLite database."""
 
     def setUp(self):
@@ -218,7 +218,7 @@ class TestUpgradeCheck(_Config):
                       results['Deprecated options'][1])
 
 
-class TestHelpers(testtools.TestCase):
+class TestHelpers(base.TestCase):
 
     def test_loopback(self):
         for host in ('127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost'):

@@ -19,6 +19,7 @@ import testtools
 from glare.common import urlfetch
 from glare.conf import locations
 from glare import exception
+from glare.tests import base
 
 BODY = b'0123456789' * 100
 
@@ -83,7 +84,7 @@ def redirect(location, status=302):
     return lambda h: reply(h, status, b'', [('Location', location)])
 
 
-class FetcherTestCase(testtools.TestCase):
+class FetcherTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -181,12 +182,13 @@ class AddressTestCase(FetcherTestCase):
     def test_public_addresses_allowed(self):
         for host in ('8.8.8.8', '[2606:4700::1111]', '[::ffff:8.8.8.8]',
                      '[64:ff9b::808:808]', '[2002:808:808::]'):
-            self.fetcher.check_url('https://%s/x' % host)
+            # a check: it returns nothing and raises BadRequest to refuse
+            self.assertIsNone(self.fetcher.check_url('https://%s/x' % host))
 
     def test_allow_private_networks(self):
         self.override(allow_private_networks=True)
         for host in self.PRIVATE:
-            self.fetcher.check_url('http://%s/' % host)
+            self.assertIsNone(self.fetcher.check_url('http://%s/' % host))
 
     def test_allowed_networks(self):
         self.override(allowed_networks=['127.0.0.1/32'])

@@ -4,12 +4,12 @@ import os
 
 import fixtures
 from oslo_config import cfg
-import testtools
 
 from glare import conf
 from glare.conf import api
 from glare.conf import artifact_type
 from glare.conf import opts
+from glare.tests import base
 
 # SPEC section 2, [DEFAULT]: upstream names plus the two new ones.
 DEFAULT_NAMES = {
@@ -26,7 +26,7 @@ def _names(group_name):
             if str(group) == group_name for opt in group_opts}
 
 
-class ConfTestCase(testtools.TestCase):
+class ConfTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -7,14 +7,14 @@ from unittest import mock
 import fixtures
 from oslo_config import cfg
 import sqlalchemy as sa
-import testtools
 
 from glare.common import config
 from glare.db import api as db_api
 from glare import exception
+from glare.tests import base
 
 
-class TestBusyDatabase(testtools.TestCase):
+class TestBusyDatabase(base.TestCase):
 
     def setUp(self):
         super().setUp()

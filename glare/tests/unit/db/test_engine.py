@@ -6,13 +6,13 @@ import fixtures
 from oslo_config import cfg
 from oslo_db.sqlalchemy import engines
 import sqlalchemy as sa
-import testtools
 
 from glare.common import config
 from glare.db import api as db_api
+from glare.tests import base
 
 
-class TestSQLiteEngine(testtools.TestCase):
+class TestSQLiteEngine(base.TestCase):
 
     def setUp(self):
         super().setUp()

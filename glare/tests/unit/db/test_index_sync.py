@@ -11,11 +11,11 @@ import re
 import fixtures
 from oslo_config import cfg
 import sqlalchemy as sa
-import testtools
 
 from glare.common import config
 from glare.db import migration
 from glare.db import models
+from glare.tests import base
 from glare.tests import db_fixtures
 
 
@@ -53,7 +53,7 @@ class _IndexSync:
         self.assertEqual(expected, self.indexes(migrated))
 
 
-class SQLiteIndexSyncTest(_IndexSync, testtools.TestCase):
+class SQLiteIndexSyncTest(_IndexSync, base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -75,7 +75,7 @@ class SQLiteIndexSyncTest(_IndexSync, testtools.TestCase):
         return {name: _normalize(sql) for name, sql in rows}
 
 
-class PostgreSQLIndexSyncTest(_IndexSync, testtools.TestCase):
+class PostgreSQLIndexSyncTest(_IndexSync, base.TestCase):
 
     def setUp(self):
         super().setUp()

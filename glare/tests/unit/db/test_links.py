@@ -1,17 +1,17 @@
 """The dependents query: one statement, through the property index."""
 
 import sqlalchemy as sa
-import testtools
 
 from glare.db import links
 from glare.db import models
+from glare.tests import base
 
 FIELDS = {'sample_artifact': ['dict_of_links', 'link1', 'list_of_links'],
           'murano_packages': ['dependencies']}
 LINK = '/artifacts/murano_packages/0b5ad3a6-5d4e-4b43-9d89-0b3b1b3c9a11'
 
 
-class TestDependentsQuery(testtools.TestCase):
+class TestDependentsQuery(base.TestCase):
 
     def setUp(self):
         super().setUp()

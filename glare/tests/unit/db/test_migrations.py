@@ -11,12 +11,12 @@ from oslo_config import cfg
 from oslo_db.sqlalchemy import engines
 from oslo_db.sqlalchemy import test_migrations
 import sqlalchemy as sa
-import testtools
 
 from glare.common import config
 from glare.db import api as db_api
 from glare.db import migration
 from glare.db import models
+from glare.tests import base
 from glare.tests import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
@@ -203,7 +203,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         self.test_models_sync()
 
 
-class SQLiteMigrationTest(_MigrationTests, testtools.TestCase):
+class SQLiteMigrationTest(_MigrationTests, base.TestCase):
 
     def database_url(self):
         return None  # the default: sqlite under state_path
@@ -256,11 +256,11 @@ class _ServerMigrationTests(_MigrationTests):
             db_fixtures.Database(self.backend, 'glare_mig_')).url
 
 
-class PostgreSQLMigrationTest(_ServerMigrationTests, testtools.TestCase):
+class PostgreSQLMigrationTest(_ServerMigrationTests, base.TestCase):
     backend = 'postgresql'
 
 
-class MySQLMigrationTest(_ServerMigrationTests, testtools.TestCase):
+class MySQLMigrationTest(_ServerMigrationTests, base.TestCase):
     backend = 'mysql'
 
     def test_table_options(self):
@@ -285,7 +285,7 @@ class MySQLMigrationTest(_ServerMigrationTests, testtools.TestCase):
         self.assertEqual([6], precision)
 
 
-class DBManageTest(testtools.TestCase):
+class DBManageTest(base.TestCase):
     """glare-db-manage run as a separate process."""
 
     def setUp(self):

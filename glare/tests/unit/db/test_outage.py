@@ -6,10 +6,10 @@ import logging
 import fixtures
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
-import testtools
 
 from glare.api import errors
 from glare.db import api as db_api
+from glare.tests import base
 
 
 def _connect_error():
@@ -23,7 +23,7 @@ def _query_error():
     return sa.exc.OperationalError('SELECT 1', {}, Exception('locked'))
 
 
-class TestLostConnection(testtools.TestCase):
+class TestLostConnection(base.TestCase):
 
     def test_what_counts_as_a_lost_connection(self):
         self.assertTrue(db_api.lost_connection(
@@ -44,7 +44,7 @@ class TestLostConnection(testtools.TestCase):
         self.assertFalse(db_api.lost_connection(ValueError('x')))
 
 
-class TestOutage(testtools.TestCase):
+class TestOutage(base.TestCase):
 
     def setUp(self):
         super().setUp()

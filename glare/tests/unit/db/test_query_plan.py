@@ -4,11 +4,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
-import testtools
 
 from glare.db import models
 from glare.db import query as q
 from glare.services import listing
+from glare.tests import base
 from glare.tests import sample_artifact
 
 FIELDS = sample_artifact.SampleArtifact.fields
@@ -36,7 +36,7 @@ def _queries(spec):
     return count, page
 
 
-class TestSQLitePlans(testtools.TestCase):
+class TestSQLitePlans(base.TestCase):
     """Without ANALYZE statistics, as every fresh SQLite database is."""
 
     def setUp(self):
@@ -85,7 +85,7 @@ class TestSQLitePlans(testtools.TestCase):
                           ' '.join(self.plan(statement)))
 
 
-class TestTypeColumnRendering(testtools.TestCase):
+class TestTypeColumnRendering(base.TestCase):
 
     def where(self, spec, dialect):
         count, _page = _queries(spec)

@@ -2,17 +2,16 @@
 
 import io
 
-import testtools
-
 from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
+from glare.tests import base as test_base
 from glare.tests import sample_artifact
 from glare.tests.unit import objects as helpers
 from glare.tests.unit.objects import test_schema
 
 
-class TestBaseFields(testtools.TestCase):
+class TestBaseFields(test_base.TestCase):
 
     def test_names(self):
         self.assertEqual(sorted([
@@ -98,7 +97,7 @@ class TestBaseFields(testtools.TestCase):
             self.assertIsInstance(fld, f.Field, name)
 
 
-class TestTypes(testtools.TestCase):
+class TestTypes(test_base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -151,7 +150,7 @@ class TestTypes(testtools.TestCase):
         self.assertNotIn('unknown', values)
 
 
-class TestHooks(testtools.TestCase):
+class TestHooks(test_base.TestCase):
 
     def test_defaults_do_nothing(self):
         cls = base.BaseArtifact
@@ -186,7 +185,7 @@ class TestHooks(testtools.TestCase):
                           'version', 'visibility'], sorted(payload))
 
 
-class TestSampleArtifactBehaviour(testtools.TestCase):
+class TestSampleArtifactBehaviour(test_base.TestCase):
 
     cls = sample_artifact.SampleArtifact
 
@@ -211,7 +210,7 @@ class TestSampleArtifactBehaviour(testtools.TestCase):
             self.assertEqual(payload, self._read_all(payload))
 
 
-class TestPatchedFields(testtools.TestCase):
+class TestPatchedFields(test_base.TestCase):
 
     def test_paths_and_froms(self):
         self.assertEqual({'a', 'b', 'c'}, base.patched_fields([

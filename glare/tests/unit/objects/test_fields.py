@@ -2,17 +2,17 @@
 
 import datetime
 
-import testtools
-
 from glare.objects import fields as f
 from glare.objects import validators as v
+from glare.tests import base as test_base
+from glare.tests import base
 
 UUID = '0b6b0ea5-1c7e-4c6e-a7b3-7b2d5f1a9c3e'
 BLOB = {'url': None, 'size': 3, 'md5': 'a', 'sha1': 'b', 'sha256': 'c',
         'external': False, 'status': 'active', 'content_type': 'text/plain'}
 
 
-class FieldTestCase(testtools.TestCase):
+class FieldTestCase(test_base.TestCase):
 
     def assertCoerces(self, field, value, expected):
         out = field.coerce_value(value)
@@ -427,7 +427,7 @@ class TestDict(FieldTestCase):
             {'a': datetime.datetime(2020, 1, 2, 3, 4, 5)}))
 
 
-class TestFieldAttributes(testtools.TestCase):
+class TestFieldAttributes(test_base.TestCase):
 
     def test_defaults(self):
         field = f.Scalar(f.String)
@@ -488,7 +488,7 @@ class TestFieldAttributes(testtools.TestCase):
         self.assertEqual(base, repr(f.Scalar(f.String, description='x')))
 
 
-class TestFilterOps(testtools.TestCase):
+class TestFilterOps(base.TestCase):
     """SPEC 6: each kind's operators, and only those the query can do."""
 
     def test_defaults_per_kind(self):

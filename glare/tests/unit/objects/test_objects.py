@@ -12,11 +12,11 @@ then put the new fingerprint printed by the failure in EXPECTED.
 from importlib import metadata
 
 from oslo_versionedobjects import fixture
-import testtools
 
 from glare.objects import base
 from glare.objects import fields as f
 from glare.objects import registry
+from glare.tests import base as test_base
 from glare.tests import sample_artifact
 from glare.tests.unit import objects as helpers
 
@@ -67,7 +67,7 @@ def problems(expected, actual):
     return out
 
 
-class TestObjectVersions(testtools.TestCase):
+class TestObjectVersions(test_base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -93,7 +93,7 @@ class TestObjectVersions(testtools.TestCase):
             self.assertIn(cls, registered[cls.obj_name()], name)
 
 
-class TestChecker(testtools.TestCase):
+class TestChecker(test_base.TestCase):
     """The check above catches what it is meant to catch."""
 
     def _variant(self, version='1.0', **extra_fields):

@@ -14,16 +14,15 @@ import os
 import sys
 
 import fixtures
-import testtools
 
 from glare import exception
 from glare.objects import base
 from glare.objects import registry
 from glare.objects import schema
 from glare.objects import uploads
+from glare.tests import base as test_base
 from glare.tests import example_type
 from glare.tests import streams
-from glare.tests.unit import objects as helpers
 from glare.tests.unit.objects import test_objects
 
 # What the guide tells a type's author to pin in their own package: the
@@ -59,7 +58,7 @@ class ExampleTypeFixture(fixtures.Fixture):
                 del sys.modules[name]
 
 
-class OutOfTreeTestCase(testtools.TestCase):
+class OutOfTreeTestCase(test_base.TestCase):
 
     extra_entry_points = None
 
@@ -67,7 +66,7 @@ class OutOfTreeTestCase(testtools.TestCase):
         super().setUp()
         self.log = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
         self.useFixture(ExampleTypeFixture(self.extra_entry_points))
-        self.conf = self.useFixture(helpers.ConfFixture())
+        self.conf = self.useFixture(test_base.ConfigFixture())
 
     def load(self, *enabled):
         self.conf.set(enabled_artifact_types=list(enabled))

@@ -9,12 +9,12 @@ import os
 import sys
 
 import fixtures
-import testtools
 
 from glare.artifact_types import all as all_type
 from glare.artifact_types import images
 from glare.objects import base
 from glare.objects import registry
+from glare.tests import base as test_base
 from glare.tests import sample_artifact
 from glare.tests.unit import objects as helpers
 
@@ -29,13 +29,13 @@ misnamed = glare.artifact_types.images:Image
 """
 
 
-class RegistryTestCase(testtools.TestCase):
+class RegistryTestCase(test_base.TestCase):
 
     def setUp(self):
         super().setUp()
         # stevedore logs the entry points it cannot load
         self.log = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
-        self.conf = self.useFixture(helpers.ConfFixture())
+        self.conf = self.useFixture(test_base.ConfigFixture())
 
     def load(self, **overrides):
         self.conf.set(**overrides)
@@ -169,7 +169,7 @@ class TestBrokenPlugins(RegistryTestCase):
                              enabled_artifact_types=['misnamed'])
 
 
-class TestTypeRegistry(testtools.TestCase):
+class TestTypeRegistry(test_base.TestCase):
 
     def setUp(self):
         super().setUp()

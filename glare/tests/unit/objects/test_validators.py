@@ -1,15 +1,15 @@
 """Tests for glare.objects.validators: checks and JSON-schema fragments."""
 
 import jsonschema
-import testtools
 
 from glare.objects import validators as v
 from glare.objects import version as glare_version
+from glare.tests import base
 
 UUID = '0b6b0ea5-1c7e-4c6e-a7b3-7b2d5f1a9c3e'
 
 
-class ValidatorTestCase(testtools.TestCase):
+class ValidatorTestCase(base.TestCase):
 
     def check(self, validator, json_type, good, bad, fragment,
               messages=(), schema_cls=jsonschema.Draft4Validator):
@@ -221,7 +221,7 @@ class TestVersionValidator(ValidatorTestCase):
                          v.Version().to_jsonschema())
 
 
-class TestReprAndKinds(testtools.TestCase):
+class TestReprAndKinds(base.TestCase):
 
     def test_repr_names_the_parameters(self):
         # the object fingerprints are computed from these reprs

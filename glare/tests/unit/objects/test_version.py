@@ -4,9 +4,9 @@ import random
 import re
 
 import semantic_version
-import testtools
 
 from glare.objects import version
+from glare.tests import base
 
 # Ascending semver precedence (checked against semantic_version below).
 ASCENDING = [
@@ -31,7 +31,7 @@ def db_key(text):
     return cols['version_prefix'], cols['version_suffix']
 
 
-class TestCoercion(testtools.TestCase):
+class TestCoercion(base.TestCase):
 
     def test_short_forms(self):
         self.assertEqual('1.0.0', version.normalize('1'))
@@ -98,7 +98,7 @@ class TestCoercion(testtools.TestCase):
             self.assertIsNone(re.match(version.PATTERN, text), text)
 
 
-class TestOrdering(testtools.TestCase):
+class TestOrdering(base.TestCase):
 
     def test_test_data_is_in_semver_order(self):
         self.assertEqual(ASCENDING,
@@ -138,7 +138,7 @@ class TestOrdering(testtools.TestCase):
         self.assertEqual('~', version.suffix(v))
 
 
-class TestRoundTrip(testtools.TestCase):
+class TestRoundTrip(base.TestCase):
 
     def test_from_db(self):
         for text in ASCENDING + ['1.0.0+b.1', '1.2.3-rc.1+build.5-x',

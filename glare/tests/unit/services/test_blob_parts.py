@@ -4,8 +4,6 @@ import hashlib
 import io
 import os
 
-import testtools
-
 from glare.api.controllers import blobs as blob_controller
 from glare.common import hashing
 from glare import exception
@@ -13,9 +11,10 @@ from glare.services import blobs
 from glare.services import downloads
 from glare.services import locations
 from glare.store import api as store_api
+from glare.tests import base
 
 
-class ParseRangeTest(testtools.TestCase):
+class ParseRangeTest(base.TestCase):
 
     def test_ranges(self):
         for header, expected in (('bytes=0-0', (0, 1)),
@@ -43,7 +42,7 @@ class ParseRangeTest(testtools.TestCase):
                              exc.headers)
 
 
-class LocationBodyTest(testtools.TestCase):
+class LocationBodyTest(base.TestCase):
 
     def test_valid(self):
         url, kind, sums = locations._parse({
@@ -65,7 +64,7 @@ class LocationBodyTest(testtools.TestCase):
             self.assertRaises(exception.BadRequest, locations._parse, body)
 
 
-class BodyTest(testtools.TestCase):
+class BodyTest(base.TestCase):
 
     def test_known_length_stops_there(self):
         body = blobs.Body(io.BytesIO(b'abcdefgh'), 5)
@@ -84,7 +83,7 @@ class BodyTest(testtools.TestCase):
         self.assertEqual(b'', body.read(10))
 
 
-class ParallelHasherTest(testtools.TestCase):
+class ParallelHasherTest(base.TestCase):
 
     def test_digests_match_hashlib(self):
         data = os.urandom(3 * 1024 * 1024 + 5)
@@ -103,7 +102,7 @@ class ParallelHasherTest(testtools.TestCase):
         self.assertFalse(any(d.is_alive() for d in hasher._digests))
 
 
-class SliceTest(testtools.TestCase):
+class SliceTest(base.TestCase):
 
     def test_slices(self):
         chunks = [b'abc', b'defg', b'h']
@@ -116,7 +115,7 @@ class SliceTest(testtools.TestCase):
                 self.assertEqual(data[offset:end], got, (offset, length))
 
 
-class RequestBodyTest(testtools.TestCase):
+class RequestBodyTest(base.TestCase):
     """Which stream an upload reads, by what the WSGI server promises."""
 
     def test_length_or_terminated_input_is_read_directly(self):

@@ -3,12 +3,12 @@ and the fetched data of an external location as a file."""
 
 import types
 
-import testtools
 
 from glare.common import hashing
 from glare import exception
 from glare.services import blobs
 from glare.services import locations
+from glare.tests import base
 
 
 def _blob(mutable, required):
@@ -21,7 +21,7 @@ def _row(status):
     return types.SimpleNamespace(status=status)
 
 
-class RemovableTest(testtools.TestCase):
+class RemovableTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -50,7 +50,7 @@ class RemovableTest(testtools.TestCase):
                               _blob(True, False), status)
 
 
-class FetchedTest(testtools.TestCase):
+class FetchedTest(base.TestCase):
 
     def test_reads_hash_the_raw_chunks_once(self):
         chunks = [b'abc', b'defgh', b'', b'ij']

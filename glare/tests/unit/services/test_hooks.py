@@ -8,10 +8,10 @@ to raise.
 import json
 
 import sqlalchemy as sa
-import testtools
 
 from glare.db import api as db_api
 from glare import exception
+from glare.tests import base
 from glare.tests import hook_artifact
 from glare.tests.unit.api import app_fixture
 
@@ -27,7 +27,7 @@ def row_exists(artifact_id):
             {'id': artifact_id}).scalar())
 
 
-class HookTestBase(testtools.TestCase):
+class HookTestBase(base.TestCase):
 
     def setUp(self):
         super().setUp()

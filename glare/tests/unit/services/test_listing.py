@@ -2,15 +2,13 @@
 
 import datetime
 
-import testtools
-
 from glare.artifact_types import all as all_type
 from glare.db import query as q
 from glare import exception
 from glare.objects import fields as f
 from glare.services import listing
+from glare.tests import base
 from glare.tests import sample_artifact
-from glare.tests.unit import objects as helpers
 
 FIELDS = sample_artifact.SampleArtifact.fields
 ALL_FIELDS = all_type.All.fields
@@ -23,7 +21,7 @@ def flt(field, op, value, combiner='and', target='column', kind=None,
                     key=key)
 
 
-class TestSplitInValues(testtools.TestCase):
+class TestSplitInValues(base.TestCase):
 
     def test_plain(self):
         self.assertEqual(['a', 'b'], listing.split_in_values('a,b'))
@@ -52,7 +50,7 @@ class TestSplitInValues(testtools.TestCase):
             self.assertIn('bad in: list', str(err))
 
 
-class FilterTestCase(testtools.TestCase):
+class FilterTestCase(base.TestCase):
 
     fields = FIELDS
 
@@ -337,7 +335,7 @@ class TestFilterFailures(FilterTestCase):
                       'eq, neq, in, gt, gte, lt, lte only', str(err))
 
 
-class TestParseSort(testtools.TestCase):
+class TestParseSort(base.TestCase):
 
     def test_default_direction_is_desc(self):
         self.assertEqual([q.Sort('name', 'desc', 'column',
@@ -364,7 +362,9 @@ class TestParseSort(testtools.TestCase):
     def test_every_sortable_field(self):
         for name, field in FIELDS.items():
             if field.sortable:
-                listing.parse_sort(FIELDS, name)
+                sort, = listing.parse_sort(FIELDS, name)
+                self.assertEqual((name, 'desc', field.kind),
+                                 (sort.field, sort.direction, sort.kind))
 
     def test_failures(self):
         for raw, reason in (
@@ -387,11 +387,11 @@ class TestParseSort(testtools.TestCase):
             self.assertIn(reason, str(err))
 
 
-class TestBuildSpec(testtools.TestCase):
+class TestBuildSpec(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.conf = self.useFixture(helpers.ConfFixture())
+        self.conf = self.useFixture(base.ConfigFixture())
 
     def spec(self, params, see_all=False):
         return listing.build_spec(FIELDS, params, 'sample_artifact', 'p1',
@@ -470,7 +470,7 @@ class TestBuildSpec(testtools.TestCase):
                           [('limit', '5'), ('nope', 'x')])
 
 
-class TestPageLinks(testtools.TestCase):
+class TestPageLinks(base.TestCase):
 
     def test_first_only(self):
         self.assertEqual({'first': '/artifacts/images'},
@@ -512,7 +512,7 @@ class TestPageLinks(testtools.TestCase):
         self.assertTrue(links['next'].isascii())
 
 
-class TestDisplayTypeName(testtools.TestCase):
+class TestDisplayTypeName(base.TestCase):
     """display_type_name is not stored: filtered and sorted by type."""
 
     names = listing.DisplayNames({'images': 'Images', 'heat': 'Heat T',

@@ -3,7 +3,6 @@ shapes of the quota listings (SPEC §10)."""
 
 import fixtures
 from oslo_config import cfg
-import testtools
 
 from glare.artifact_types import all as all_type
 from glare.artifact_types import images
@@ -14,6 +13,7 @@ from glare import exception
 from glare.objects import registry as type_registry
 from glare.policies import quotas as rules
 from glare.services import quotas
+from glare.tests import base
 from glare.tests import sample_artifact
 
 COUNT = quotas.COUNT
@@ -59,7 +59,7 @@ class FakeContext:
         return True
 
 
-class TestLimits(testtools.TestCase):
+class TestLimits(base.TestCase):
 
     def test_unlimited_by_default(self):
         self.assertEqual((None, None),
@@ -109,7 +109,7 @@ class TestLimits(testtools.TestCase):
                                                   COUNT + ':images': -1}))
 
 
-class TestValidate(testtools.TestCase):
+class TestValidate(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -188,7 +188,7 @@ class TestValidate(testtools.TestCase):
                            'body[2]: project p is given twice')
 
 
-class TestQuotaService(testtools.TestCase):
+class TestQuotaService(base.TestCase):
 
     def setUp(self):
         super().setUp()

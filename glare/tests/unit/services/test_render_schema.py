@@ -7,11 +7,11 @@ python-glareclient looks each key of an artifact up in the type schema
 import datetime
 
 import jsonschema
-import testtools
 
 from glare.objects import schema
 from glare.services import artifacts
 from glare.services import render
+from glare.tests import base
 from glare.tests.unit import objects as helpers
 from glare.tests.unit import test_policy
 
@@ -33,11 +33,11 @@ def _values(type_name, cls):
     return values
 
 
-class TestRenderedKeys(testtools.TestCase):
+class TestRenderedKeys(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(test_policy.PolicyFixture())
+        self.useFixture(base.PolicyFixture())
         self.context = test_policy.ctx('p1', ['admin', 'member'])
         self.types = dict(helpers.load_types(self).items())
 
@@ -106,9 +106,11 @@ class TestRenderedKeys(testtools.TestCase):
         for type_name, cls in self.types.items():
             doc = render.artifact(self.context, cls,
                                   _values(type_name, cls))
-            jsonschema.Draft4Validator(
+            checker = jsonschema.Draft4Validator(
                 schema.type_schema(cls),
-                format_checker=jsonschema.FormatChecker()).validate(doc)
+                format_checker=jsonschema.FormatChecker())
+            self.assertEqual([], [e.message for e in checker.iter_errors(doc)],
+                             type_name)
 
     def test_null_enum_field_validates_against_its_schema(self):
         # a nullable field with an enum admits null in its schema too
@@ -123,12 +125,12 @@ class TestRenderedKeys(testtools.TestCase):
         self.assertFalse(checker.is_valid(doc))
 
 
-class TestServedSchemas(testtools.TestCase):
+class TestServedSchemas(base.TestCase):
     """What /schemas/{type} serves (ArtifactService.schemas)."""
 
     def setUp(self):
         super().setUp()
-        self.useFixture(test_policy.PolicyFixture())
+        self.useFixture(base.PolicyFixture())
         self.context = test_policy.ctx('p1', ['admin', 'member'])
         registry = helpers.load_types(self)
         self.types = dict(registry.items())
@@ -153,4 +155,6 @@ class TestServedSchemas(testtools.TestCase):
 
     def test_all_schema_stays_valid_draft4(self):
         doc = self.service.schemas(self.context, 'all')['all']
-        jsonschema.Draft4Validator.check_schema(doc)
+        meta = jsonschema.Draft4Validator(
+            jsonschema.Draft4Validator.META_SCHEMA)
+        self.assertEqual([], [e.message for e in meta.iter_errors(doc)])

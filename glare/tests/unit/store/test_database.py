@@ -10,7 +10,6 @@ import uuid
 import fixtures
 from oslo_config import cfg
 import sqlalchemy as sa
-import testtools
 
 from glare.common import chunking
 from glare.common import config
@@ -20,6 +19,7 @@ from glare.db import migration
 from glare.db import models
 from glare import exception
 from glare.store import database
+from glare.tests import base as test_base
 from glare.tests import db_fixtures
 
 CHUNK = chunking.CHUNK_SIZE
@@ -337,21 +337,21 @@ class _DatabaseStoreTests:
             self.assertIsNone(packet)
 
 
-class SQLiteDatabaseStoreTest(_DatabaseStoreTests, testtools.TestCase):
+class SQLiteDatabaseStoreTest(_DatabaseStoreTests, test_base.TestCase):
     backend = 'sqlite'
 
 
-class PostgreSQLDatabaseStoreTest(_DatabaseStoreTests, testtools.TestCase):
+class PostgreSQLDatabaseStoreTest(_DatabaseStoreTests, test_base.TestCase):
     backend = 'postgresql'
     write_peak = 10 * CHUNK
 
 
-class MySQLDatabaseStoreTest(_DatabaseStoreTests, testtools.TestCase):
+class MySQLDatabaseStoreTest(_DatabaseStoreTests, test_base.TestCase):
     backend = 'mysql'
     write_peak = 12 * CHUNK
 
 
-class PacketSizeTest(testtools.TestCase):
+class PacketSizeTest(test_base.TestCase):
 
     def test_small_packet_is_a_clear_error(self):
         e = self.assertRaises(exception.ConfigurationError,
@@ -360,9 +360,10 @@ class PacketSizeTest(testtools.TestCase):
         self.assertIn(str(database.MIN_MYSQL_PACKET), str(e))
 
     def test_enough_or_not_mysql(self):
-        database.check_packet_size(None)
-        database.check_packet_size(database.MIN_MYSQL_PACKET)
-        database.check_packet_size(64 << 20)
+        # a check: it returns nothing and raises ConfigurationError when the
+        # packet is too small (None: not MySQL)
+        for packet in (None, database.MIN_MYSQL_PACKET, 64 << 20):
+            self.assertIsNone(database.check_packet_size(packet))
 
     def test_writer_checks_once(self):
         store = database.DatabaseStore(None)

@@ -1,0 +1,300 @@
+"""The writers of glare.store.api.Stores: file, glance_store and database.
+
+Real stores only: glance_store's filesystem driver in a temporary
+directory (with one data directory, written by Glare's own file writer;
+with several, through the driver's add() in a thread) and the database
+store on SQLite. The upload size limits and the digests of an upload are
+the service's (glare.services.blobs) and are tested over HTTP; a store
+writer keeps what it is given, and the driver holds data to the size it
+was announced.
+"""
+
+import hashlib
+import os
+import random
+import resource
+import signal
+import stat
+import uuid
+
+import fixtures
+
+from glare.db import api as db_api
+from glare.db import migration
+from glare import exception
+from glare.store import api as store_api
+from glare.store import base as store_base
+from glare.tests import base
+
+CHUNK = store_base.CHUNK_SIZE
+
+
+def _stream(total, piece=CHUNK // 3 + 7, seed=0):
+    """total pseudo-random bytes in pieces that straddle chunk bounds."""
+    rnd = random.Random(seed)
+    while total > 0:
+        n = min(piece, total)
+        total -= n
+        yield rnd.randbytes(n)
+
+
+def _read(reader):
+    try:
+        return b''.join(reader)
+    finally:
+        reader.close()
+
+
+def _sha256(pieces):
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+class StoresTestCase(base.TestCase):
+    """Stores over a glance_store file store in a temporary directory."""
+
+    datadirs = None  # several data directories: the glance_store path
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.config = self.useFixture(base.ConfigFixture())
+        self.conf = self.config.conf
+        self.config.set(state_path=self.tmp)
+        self.config.set_in('glance_store', stores=['file', 'http'],
+                           default_store='file')
+        if self.datadirs:
+            paths = [os.path.join(self.tmp, name) for name in self.datadirs]
+            self.config.set_in(
+                'glance_store', filesystem_store_datadir=None,
+                filesystem_store_datadirs=['%s:%d' % (p, 100 - i)
+                                           for i, p in enumerate(paths)])
+            self.dirs = paths
+        else:
+            self.dirs = [os.path.join(self.tmp, 'blobs')]
+        self.stores = store_api.Stores(self.conf)
+
+    def files(self):
+        """{name: size} of every file in the data directories."""
+        return {name: os.path.getsize(os.path.join(d, name))
+                for d in self.dirs if os.path.isdir(d)
+                for name in os.listdir(d)}
+
+    def write(self, pieces, size=None, data_id=None):
+        writer = self.stores.writer('file', data_id or str(uuid.uuid4()),
+                                    size)
+        for piece in pieces:
+            writer.write(piece)
+        return writer.finish()
+
+    def check_round_trip(self, total):
+        location = self.write(_stream(total, seed=total))
+        self.assertEqual(total, self.stores.size(location))
+        reader = self.stores.open(location)
+        self.assertEqual(total, reader.length)
+        self.assertEqual(_sha256(_stream(total, seed=total)),
+                         _sha256(reader))
+        reader.close()
+        return location
+
+
+class TestFileWriter(StoresTestCase):
+    """One data directory: Glare writes the file glance_store would."""
+
+    def test_streamed_round_trips(self):
+        for total in (0, 1, CHUNK - 1, CHUNK, 3 * CHUNK + 5):
+            location = self.check_round_trip(total)
+            path = location[len('file://'):]
+            self.assertEqual(self.dirs[0], os.path.dirname(path))
+        self.assertEqual(5, len(self.files()))
+
+    def test_location_is_known_before_any_write(self):
+        data_id = str(uuid.uuid4())
+        writer = self.stores.writer('file', data_id)
+        path = os.path.join(self.dirs[0], data_id)
+        self.assertEqual('file://' + path, writer.location)
+        # the file exists from the start: crash clean-up finds it
+        self.assertEqual({data_id: 0}, self.files())
+        writer.write(b'abc')
+        self.assertEqual(writer.location, writer.finish())
+        self.assertEqual(b'abc', _read(self.stores.open(writer.location)))
+
+    def test_file_permissions(self):
+        location = self.write([b'private'])
+        mode = stat.S_IMODE(os.stat(location[len('file://'):]).st_mode)
+        self.assertEqual(0o600, mode)
+        self.config.set_in('glance_store', filesystem_store_file_perm=640)
+        location = self.write([b'shared'])
+        mode = stat.S_IMODE(os.stat(location[len('file://'):]).st_mode)
+        self.assertEqual(0o640, mode)
+
+    def test_glance_store_reads_and_deletes_what_it_wrote(self):
+        location = self.write(_stream(CHUNK + 1))
+        # a range goes through Glare's file reader, the size through
+        # glance_store's driver: both agree on the file
+        reader = self.stores.open(location, CHUNK - 1, 5)
+        self.assertEqual(5, reader.length)
+        self.assertEqual(b''.join(_stream(CHUNK + 1))[CHUNK - 1:CHUNK + 4],
+                         _read(reader))
+        self.assertIsNotNone(self.stores.open(location).file)
+        self.stores.delete(location)
+        self.assertEqual({}, self.files())
+        self.assertRaises(exception.NotFound, self.stores.open, location)
+        # data already gone is no error
+        self.assertIsNone(self.stores.delete(location))
+
+    def test_abort_mid_stream_leaves_nothing(self):
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        for piece in _stream(2 * CHUNK):
+            writer.write(piece)
+        self.assertEqual(1, len(self.files()))
+        writer.abort()
+        self.assertEqual({}, self.files())
+        writer.abort()  # twice: nothing left to remove, no error
+        self.assertEqual({}, self.files())
+
+    def test_abort_after_finish_removes_the_data(self):
+        # the upload failed after its data was written (e.g. the record)
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        writer.write(b'abc')
+        location = writer.finish()
+        writer.abort()
+        self.assertEqual({}, self.files())
+        self.assertRaises(exception.NotFound, self.stores.open, location)
+
+    def test_a_full_disk_is_storage_full_and_abort_cleans_up(self):
+        # the kernel's file size limit fails write() with EFBIG, as a full
+        # disk fails it with ENOSPC, without filling a disk
+        limit = 2 * CHUNK
+        old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+        old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        self.addCleanup(signal.signal, signal.SIGXFSZ, old_handler)
+        data_id = str(uuid.uuid4())
+        writer = self.stores.writer('file', data_id)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, old_limit[1]))
+        try:
+            pieces = _stream(4 * CHUNK)
+            writer.write(next(pieces))
+            for piece in pieces:
+                if self.files()[data_id] + len(piece) > limit:
+                    break
+                writer.write(piece)
+            self.assertRaises(exception.StorageFull, writer.write, piece)
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        self.assertEqual([limit], list(self.files().values()))
+        writer.abort()
+        self.assertEqual({}, self.files())
+
+
+class TestGlanceWriter(StoresTestCase):
+    """Several data directories: glance_store's own add() writes."""
+
+    datadirs = ('first', 'second')
+
+    def test_streamed_round_trips(self):
+        for total in (1, CHUNK, 3 * CHUNK + 5):
+            location = self.check_round_trip(total)
+            self.assertTrue(location.startswith('file://' + self.dirs[0]),
+                            location)
+        self.assertEqual(3, len(self.files()))
+
+    def test_location_is_known_when_finished(self):
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertIsNone(writer.location)
+        writer.write(b'abc')
+        location = writer.finish()
+        self.assertEqual(b'abc', _read(self.stores.open(location)))
+
+    def test_nothing_reaches_the_store_before_the_first_write(self):
+        data_id = str(uuid.uuid4())
+        writer = self.stores.writer('file', data_id, 3)
+        self.assertEqual({}, self.files())
+        writer.write(b'abc')
+        writer.finish()
+        self.assertEqual({data_id: 3}, self.files())
+
+    def test_abort_mid_stream_leaves_nothing(self):
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        for piece in _stream(3 * CHUNK):
+            writer.write(piece)
+        writer.abort()
+        self.assertEqual({}, self.files())
+
+    def test_abort_after_finish_removes_the_data(self):
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        writer.write(b'abc')
+        location = writer.finish()
+        writer.abort()
+        self.assertEqual({}, self.files())
+        self.assertRaises(exception.NotFound, self.stores.open, location)
+
+    def test_more_data_than_announced_is_cut_and_removed(self):
+        writer = self.stores.writer('file', str(uuid.uuid4()), CHUNK)
+
+        def upload():
+            for piece in _stream(4 * CHUNK):
+                writer.write(piece)
+            writer.finish()
+
+        error = self.assertRaises(exception.ServiceUnavailable, upload)
+        self.assertIn('The store failed', str(error))
+        writer.abort()
+        self.assertEqual({}, self.files())
+
+    def test_a_failing_store_keeps_what_it_did_not_write(self):
+        data_id = str(uuid.uuid4())
+        for path in self.dirs:
+            os.makedirs(path, exist_ok=True)
+            with open(os.path.join(path, data_id), 'wb') as f:
+                f.write(b'older')
+        writer = self.stores.writer('file', data_id, 3)
+
+        def upload():
+            # the driver fails in its thread: the next write, or finish,
+            # says so, whichever comes first
+            writer.write(b'new')
+            writer.finish()
+
+        error = self.assertRaises(exception.ServiceUnavailable, upload)
+        self.assertIn('Duplicate', str(error))
+        writer.abort()
+        self.assertEqual({data_id: 5}, self.files())
+
+
+class TestDatabaseWriter(StoresTestCase):
+    """The 'database' store through the same Stores interface."""
+
+    def setUp(self):
+        super().setUp()
+        self.config.set_in('database', connection='sqlite:///%s/glare.sqlite'
+                           % self.tmp)
+        migration.upgrade(self.conf)
+        db_api.reset()
+        self.addCleanup(db_api.reset)
+        db_api.configure(self.conf)
+        self.addCleanup(lambda: db_api.get_engine().dispose())
+
+    def test_streamed_round_trip(self):
+        data_id = str(uuid.uuid4())
+        writer = self.stores.writer(store_api.DATABASE, data_id, None)
+        self.assertEqual('sql://' + data_id, writer.location)
+        for piece in _stream(2 * CHUNK + 3):
+            writer.write(piece)
+        location = writer.finish()
+        self.assertEqual(2 * CHUNK + 3, self.stores.size(location))
+        self.assertEqual(b''.join(_stream(2 * CHUNK + 3)),
+                         _read(self.stores.open(location)))
+        self.assertEqual({}, self.files())
+
+    def test_abort_mid_stream_leaves_nothing(self):
+        writer = self.stores.writer(store_api.DATABASE, str(uuid.uuid4()))
+        for piece in _stream(2 * CHUNK + 3):
+            writer.write(piece)
+        writer.abort()
+        self.assertRaises(exception.NotFound, self.stores.open,
+                          writer.location)
+        self.assertRaises(exception.NotFound, self.stores.size,
+                          writer.location)
