@@ -48,7 +48,11 @@ class RequestContext(context.RequestContext):
         return not self.project_id
 
     def to_policy_values(self):
-        values = super().to_policy_values()
+        # A plain dict: oslo.context's own mapping warns (deprecation) on
+        # each read of a key added to it, and Glare's is_admin is no legacy
+        # value but the context_is_admin rule's verdict, which the default
+        # admin_or_owner rule (upstream's) and operators' files read.
+        values = dict(super().to_policy_values())
         values['is_admin'] = self.is_admin
         return values
 

@@ -37,16 +37,7 @@ class WarningsFixture(fixtures.Fixture):
               sa_exc.SAPendingDeprecationWarning)
     #: (message regex, category, module regex) of warnings that are known
     #: and not this test run's to fix; each says why it is here
-    IGNORED = (
-        # Glare's own, left for a change of behaviour of its own:
-        # glare.context adds is_admin to the policy values because the
-        # upstream default rule admin_or_owner reads is_admin:True, and
-        # oslo.context marks any added key deprecated. oslo.policy copies
-        # every value into the credentials at each check, so every check
-        # warns, whatever its rule reads.
-        (r'Policy enforcement is depending on the value of is_admin\.',
-         DeprecationWarning, r'oslo_context\.context$'),
-    )
+    IGNORED = ()
 
     def _setUp(self):
         # catch_warnings saves the filters and puts them back on exit

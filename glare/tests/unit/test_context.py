@@ -105,7 +105,7 @@ class TestContextInDebugLogs(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(test_policy.PolicyFixture())
+        self.useFixture(base.PolicyFixture())
         conf = cfg.ConfigOpts()
         oslo_log.register_options(conf)
         conf(args=[], default_config_files=[], default_config_dirs=[])

@@ -44,14 +44,19 @@ class TestWarningsFixture(base.TestCase):
         for category in (sa_exc.SAWarning, sa_exc.SADeprecationWarning):
             self.assertRaises(category, _warn, category, 'some_library')
 
-    def test_known_warning_is_ignored(self):
-        message, category, module = base.WarningsFixture.IGNORED[0]
-        self.assertIsNone(_warn(
-            category, 'oslo_context.context',
-            'Policy enforcement is depending on the value of is_admin. '
-            'This key is deprecated.'))
-        # only that message: another one from the same place still fails
-        self.assertRaises(category, _warn, category, 'oslo_context.context')
+    def test_policy_checks_raise_no_deprecation(self):
+        # glare.context's is_admin policy value once warned at each check;
+        # under this fixture such a warning fails the test
+        ctx = context.RequestContext(user_id='u', project_id='p',
+                                     roles=['member'])
+        self.useFixture(base.PolicyFixture())
+        self.assertFalse(ctx.is_admin)
+        self.assertFalse(ctx.to_policy_values()['is_admin'])
+        # admin_or_owner reads is_admin:True first
+        self.assertTrue(ctx.can('admin_or_owner', {'owner': 'p'},
+                                fatal=False))
+        self.assertFalse(ctx.can('admin_or_owner', {'owner': 'q'},
+                                 fatal=False))
 
     def test_ignore_filters_for_one_message_keep_precedence(self):
         with warnings.catch_warnings():
