@@ -182,12 +182,8 @@ class Detector:
         for inspector in self.inspectors:
             if inspector.NAME == 'raw':
                 continue
-            try:
-                if inspector.format_match:
-                    out.append(inspector)
-            except Exception:
-                # a half-parsed header that cannot even say
-                continue
+            if _says_match(inspector):
+                out.append(inspector)
         return out
 
 
@@ -231,3 +227,12 @@ def check_user_metadata(metadata):
         raise exception.Forbidden(
             'metadata keys %s are set by Glare from the image data' %
             ', '.join(found))
+
+
+def _says_match(inspector):
+    """Whether an inspector recognises its format; False for a
+    half-parsed header that cannot even say."""
+    try:
+        return bool(inspector.format_match)
+    except Exception:
+        return False

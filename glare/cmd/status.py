@@ -86,7 +86,7 @@ def _safe_url(connection):
         return sa.engine.make_url(connection).render_as_string(
             hide_password=True)
     except sa.exc.ArgumentError:
-        return '(unparseable connection URL)'
+        return '(unparsable connection URL)'
 
 
 def _is_loopback(host):
