@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """glare-db-manage: upgrade, show or stamp the database schema revision."""
 
 import sys
@@ -15,7 +27,7 @@ def _upgrade(conf):
 
 
 def _version(conf):
-    print(migration.version(conf))
+    sys.stdout.write('%s\n' % migration.version(conf))
 
 
 def _stamp(conf):
@@ -59,15 +71,15 @@ def main(argv=None):
     try:
         config.parse_args(argv, conf_obj=conf)
     except cfg.Error as exc:
-        print('glare-db-manage: %s' % exc, file=sys.stderr)
+        sys.stderr.write('glare-db-manage: %s\n' % exc)
         return 2
     config.setup_logging(conf)
     try:
         conf.command.func(conf)
     except (sa.exc.SQLAlchemyError, alembic_util.CommandError,
             migration.MigrationError, OSError, ImportError) as exc:
-        print('glare-db-manage %s: error: %s'
-              % (conf.command.name, _describe(exc, conf)), file=sys.stderr)
+        sys.stderr.write('glare-db-manage %s: error: %s\n'
+                         % (conf.command.name, _describe(exc, conf)))
         return 1
     return 0
 
