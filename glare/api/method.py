@@ -48,9 +48,9 @@ def _check_text(value, depth=0):
     if isinstance(value, str):
         try:
             value.encode('utf-8')
-        except UnicodeEncodeError:
+        except UnicodeEncodeError as exc:
             raise exception.BadRequest('Invalid unicode in the request '
-                                       'body')
+                                       'body') from exc
     elif isinstance(value, dict):
         for k, v in value.items():
             _check_text(k, depth + 1)
@@ -83,7 +83,7 @@ def json_body(request, content_types):
         value = json.loads(text, parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise exception.BadRequest('Malformed JSON in the request body: %s'
-                                   % exc)
+                                   % exc) from exc
     _check_text(value)
     return value
 

@@ -159,10 +159,12 @@ class Detector:
         except fi.SafetyCheckFailed as exc:
             raise exception.InvalidData(
                 reason='the %s image is unsafe: %s' % (name, '; '.join(
-                    '%s' % e for _n, e in sorted(exc.failures.items()))))
+                    '%s' % e for _n, e in sorted(exc.failures.items()))
+            )) from exc
         except fi.ImageFormatError as exc:
             raise exception.InvalidData(
-                reason='the %s image cannot be checked: %s' % (name, exc))
+                reason='the %s image cannot be checked: %s' % (name, exc)
+            ) from exc
         size = inspector.virtual_size
         if not size and name in _SIZE_MAY_BE_UNKNOWN:
             size = None

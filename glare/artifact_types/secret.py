@@ -62,9 +62,9 @@ class Base64Decoder(uploads.UploadInspector):
         block = data[:whole]
         try:
             out = binascii.a2b_base64(block, strict_mode=True)
-        except binascii.Error:
+        except binascii.Error as exc:
             raise self._invalid('it has characters outside the base64 '
-                                'alphabet or misplaced padding')
+                                'alphabet or misplaced padding') from exc
         self._padded = block.endswith(b'=')
         return out
 

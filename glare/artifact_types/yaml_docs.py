@@ -141,12 +141,12 @@ def parse(data):
     except yaml.YAMLError as exc:
         if 'nesting depth' in str(getattr(exc, 'problem', '')):
             # PyYAML 6.0.4 bounds flow nesting itself, before our composer
-            raise DocumentError('the document is nested too deeply')
-        raise DocumentError('not valid YAML: %s' % exc)
-    except RecursionError:
-        raise DocumentError('the document is nested too deeply')
+            raise DocumentError('the document is nested too deeply') from exc
+        raise DocumentError('not valid YAML: %s' % exc) from exc
+    except RecursionError as exc:
+        raise DocumentError('the document is nested too deeply') from exc
     except (ValueError, TypeError, UnicodeError) as exc:
-        raise DocumentError('not valid YAML: %s' % exc)
+        raise DocumentError('not valid YAML: %s' % exc) from exc
     finally:
         loader.dispose()
 
@@ -219,7 +219,7 @@ class DocumentInspector(uploads.UploadInspector):
             return self.check(doc, fmt) or {}
         except DocumentError as exc:
             raise exception.InvalidData(reason='the %s is refused: %s' % (
-                self.what, exc))
+                self.what, exc)) from exc
 
     def check(self, doc, fmt):
         """Raise DocumentError to refuse doc, or return field values."""

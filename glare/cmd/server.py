@@ -67,12 +67,13 @@ class TimedBody(gunicorn_body.Body):
     def _read_reader(self, size):
         try:
             return super()._read_reader(size)
-        except _IDLE:
-            raise _timed_out(self)
-        except gunicorn_errors.NoMoreData:
-            raise exception.BadRequest('The request body ended early')
+        except _IDLE as exc:
+            raise _timed_out(self) from exc
+        except gunicorn_errors.NoMoreData as exc:
+            raise exception.BadRequest('The request body ended early') from exc
         except gunicorn_errors.ParseException as exc:
-            raise exception.BadRequest('Malformed request body: %s' % exc)
+            raise exception.BadRequest(
+                'Malformed request body: %s' % exc) from exc
 
 
 class SocketBody(TimedBody):
@@ -108,8 +109,8 @@ class SocketBody(TimedBody):
             return b''
         try:
             data = self._read(reader, size)
-        except _IDLE:
-            raise _timed_out(self)
+        except _IDLE as exc:
+            raise _timed_out(self) from exc
         except Exception:
             self.failed = True
             raise

@@ -143,7 +143,7 @@ class Fetcher:
             return [_net(n.strip(), strict=False)
                     for n in self._opts.allowed_networks if n.strip()]
         except ValueError as e:
-            raise ValueError('[locations] allowed_networks: %s' % e)
+            raise ValueError('[locations] allowed_networks: %s' % e) from e
 
     def _address_allowed(self, ip):
         v4 = _embedded_ipv4(ip)
@@ -165,7 +165,7 @@ class Fetcher:
             parts = urllib.parse.urlsplit(url)
             port = parts.port
         except ValueError as e:
-            raise exception.BadRequest('Malformed URL: %s' % e)
+            raise exception.BadRequest('Malformed URL: %s' % e) from e
         if parts.scheme not in _PORTS:
             raise exception.BadRequest(
                 'Only http and https URLs are accepted, not %s.'
@@ -181,13 +181,15 @@ class Fetcher:
             raise exception.BadRequest('The URL %s has no host.' % where)
         try:
             host = host.encode('idna').decode('ascii')
-        except UnicodeError:
-            raise exception.BadRequest('Invalid host name in %s.' % where)
+        except UnicodeError as exc:
+            raise exception.BadRequest(
+                'Invalid host name in %s.' % where) from exc
         port = _PORTS[parts.scheme] if port is None else port
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as e:
-            raise exception.BadRequest('Cannot resolve %s: %s' % (where, e))
+            raise exception.BadRequest(
+                'Cannot resolve %s: %s' % (where, e)) from e
         addresses = []
         for info in infos:
             address = info[4][0]
@@ -330,7 +332,7 @@ class Response:
                     % (self._where, received, self._expected))
         except (OSError, http.client.HTTPException) as e:
             raise exception.BadRequest('Fetching %s failed: %s' % (
-                self._where, str(e) or type(e).__name__))
+                self._where, str(e) or type(e).__name__)) from e
         finally:
             self.close()
 

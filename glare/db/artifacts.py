@@ -160,9 +160,9 @@ def create(context, session, type_name, fields, values, count_quota=None):
         # parameters, not values(): the compiled INSERT is then cached
         session.execute(A.insert(), row)
         session.flush()
-    except db_exc.DBDuplicateEntry:
+    except db_exc.DBDuplicateEntry as exc:
         raise exception.ArtifactExists(name=values['name'],
-                                       version=values['version'])
+                                       version=values['version']) from exc
     _write_tags(session, values['id'], values.get('tags') or [])
     rows = []
     for name, field in property_fields(fields).items():
@@ -261,9 +261,9 @@ def write_changes(session, type_name, fields, artifact_id, current,
         session.execute(A.update().where(A.c.id == artifact_id)
                         .values(**row))
         session.flush()
-    except db_exc.DBDuplicateEntry:
+    except db_exc.DBDuplicateEntry as exc:
         raise exception.ArtifactExists(name=new['name'],
-                                       version=new['version'])
+                                       version=new['version']) from exc
     if 'tags' in changes:
         session.execute(T.delete().where(T.c.artifact_id == artifact_id))
         _write_tags(session, artifact_id, changes['tags'] or [])

@@ -178,8 +178,8 @@ def begin_upload(context, session, upload, limits, reserve, allowed,
     try:
         session.execute(U.insert(), row)
         session.flush()
-    except db_exc.DBDuplicateEntry:
-        raise exception.Conflict('The blob is being uploaded already')
+    except db_exc.DBDuplicateEntry as exc:
+        raise exception.Conflict('The blob is being uploaded already') from exc
     upload_row = session.execute(sa.select(U).where(
         U.c.id == upload['id'])).first()
     room, shared = _room(session, upload_row, limits, 0)

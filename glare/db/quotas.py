@@ -94,9 +94,9 @@ def set_project_quotas(context, session, values):
         try:
             session.execute(Q.insert(), rows)
             session.flush()
-        except db_exc.DBDuplicateEntry:
+        except db_exc.DBDuplicateEntry as exc:
             raise exception.BadRequest('Quota names of project %s repeat'
-                                       % project_id)
+                                       % project_id) from exc
 
 
 @api.reader

@@ -93,8 +93,8 @@ class Integer(Kind):
         elif isinstance(value, str):
             try:
                 value = int(value.strip())
-            except ValueError:
-                raise ValueError('%r is not an integer' % value)
+            except ValueError as exc:
+                raise ValueError('%r is not an integer' % value) from exc
         elif not isinstance(value, int):
             raise ValueError('an integer is expected, not %s' %
                              type(value).__name__)
@@ -113,8 +113,8 @@ class Float(Kind):
         if isinstance(value, (int, float, str)):
             try:
                 value = float(value)
-            except (ValueError, OverflowError):
-                raise ValueError('%r is not a number' % (value,))
+            except (ValueError, OverflowError) as exc:
+                raise ValueError('%r is not a number' % (value,)) from exc
             if value != value or value in (float('inf'), float('-inf')):
                 raise ValueError('%r is not a finite number' % (value,))
             return value
@@ -147,8 +147,9 @@ class DateTime(Kind):
         elif isinstance(value, str):
             try:
                 dt = timeutils.parse_isotime(value)
-            except ValueError:
-                raise ValueError('%r is not an ISO 8601 datetime' % value)
+            except ValueError as exc:
+                raise ValueError(
+                    '%r is not an ISO 8601 datetime' % value) from exc
         else:
             raise ValueError('a datetime is expected')
         if dt.tzinfo is not None:

@@ -83,7 +83,7 @@ class TypeRegistry:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             raise TypeLoadError('Cannot import custom artifact types module '
-                                '%s: %s' % (module_name, exc))
+                                '%s: %s' % (module_name, exc)) from exc
         found = []
         for _name, obj in inspect.getmembers(module, inspect.isclass):
             if (issubclass(obj, base.BaseArtifact) and

@@ -50,41 +50,40 @@ def _element_schema(field):
     return s
 
 
-def field_schema(field):
-    """One property of a type schema."""
+def _shape_schema(field):
+    """The JSON type of a field's value (and its items or members)."""
     kind = field.kind
     if field.container == 'List':
-        s = {'type': ['array', 'null'] if field.nullable else 'array',
-             'items': _element_schema(field)}
-    elif field.container in ('Dict', 'Folder'):
-        s = {'type': ['object', 'null'] if field.nullable else 'object',
-             'additionalProperties': _element_schema(field)}
-    elif field.is_blob:
-        s = dict(_BLOB_SCHEMA, type=['object', 'null'])
-    else:
-        s = {'type': _json_type(kind, field.nullable)}
-        if isinstance(kind, f.DateTime):
-            s['format'] = 'date-time'
-        if isinstance(kind, f.Version):
-            s['pattern'] = glare_version.PATTERN
-    for v in field.validators:
-        s.update(v.to_jsonschema())
-    if 'enum' in s and field.nullable and None not in s['enum']:
-        # a nullable field's null must validate against its own schema
-        s['enum'] = s['enum'] + [None]
-    if field.is_blob and not field.is_folder:
-        s['maxBlobSize'] = field.max_blob_size
+        return {'type': ['array', 'null'] if field.nullable else 'array',
+                'items': _element_schema(field)}
+    if field.container in ('Dict', 'Folder'):
+        return {'type': ['object', 'null'] if field.nullable else 'object',
+                'additionalProperties': _element_schema(field)}
+    if field.is_blob:
+        return dict(_BLOB_SCHEMA, type=['object', 'null'])
+    s = {'type': _json_type(kind, field.nullable)}
+    if isinstance(kind, f.DateTime):
+        s['format'] = 'date-time'
+    if isinstance(kind, f.Version):
+        s['pattern'] = glare_version.PATTERN
+    return s
+
+
+def _blob_sizes(field):
     if field.is_folder:
-        s['maxFolderSize'] = field.max_folder_size
-        s['maxBlobSize'] = field.max_blob_size
-    s['glareType'] = field.glare_type
-    s['filter_ops'] = list(field.filter_ops)
-    if field.system:
-        s['readOnly'] = True
-    if field.mutable:
-        s['mutable'] = True
-    if field.sortable:
-        s['sortable'] = True
+        return {'maxFolderSize': field.max_folder_size,
+                'maxBlobSize': field.max_blob_size}
+    if field.is_blob:
+        return {'maxBlobSize': field.max_blob_size}
+    return {}
+
+
+def _attribute_schema(field):
+    """The Glare attributes of a field, those that are set."""
+    s = {'glareType': field.glare_type, 'filter_ops': list(field.filter_ops)}
+    flags = (('readOnly', field.system), ('mutable', field.mutable),
+             ('sortable', field.sortable))
+    s.update((key, True) for key, on in flags if on)
     if not field.required_on_activate:
         s['required_on_activate'] = False
     default = field.get_default()
@@ -94,6 +93,19 @@ def field_schema(field):
         s['description'] = field.description
     if field.metadata:
         s['metadata'] = dict(field.metadata)
+    return s
+
+
+def field_schema(field):
+    """One property of a type schema."""
+    s = _shape_schema(field)
+    for v in field.validators:
+        s.update(v.to_jsonschema())
+    if 'enum' in s and field.nullable and None not in s['enum']:
+        # a nullable field's null must validate against its own schema
+        s['enum'] = s['enum'] + [None]
+    s.update(_blob_sizes(field))
+    s.update(_attribute_schema(field))
     return s
 
 

@@ -43,8 +43,8 @@ class UUID(Validator):
     def __call__(self, value):
         try:
             uuid.UUID(value, version=4)
-        except (ValueError, AttributeError, TypeError):
-            raise ValueError('%r is not a UUID' % (value,))
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise ValueError('%r is not a UUID' % (value,)) from exc
         if not re.match(self._pattern, value):
             raise ValueError('%r is not a UUID' % (value,))
 

@@ -38,8 +38,8 @@ def parse(value):
         raise ValueError('%r is not a valid version' % (value,))
     try:
         v = semantic_version.Version.coerce(text)
-    except ValueError:
-        raise ValueError('%r is not a valid version' % (value,))
+    except ValueError as exc:
+        raise ValueError('%r is not a valid version' % (value,)) from exc
     for part in (v.major, v.minor, v.patch):
         if part > MAX_COMPONENT:
             raise ValueError('version component %s of %r exceeds %s' %

@@ -45,8 +45,8 @@ def _now():
 def _check_id(artifact_id):
     try:
         uuid.UUID(artifact_id)
-    except (ValueError, TypeError, AttributeError):
-        raise exception.ArtifactNotFound(id=artifact_id)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise exception.ArtifactNotFound(id=artifact_id) from exc
 
 
 class ArtifactService:
@@ -164,8 +164,9 @@ class ArtifactService:
         if spec.marker is not None:
             try:
                 spec.marker = str(uuid.UUID(spec.marker))
-            except ValueError:
-                raise exception.BadRequest('marker must be an artifact id')
+            except ValueError as exc:
+                raise exception.BadRequest(
+                    'marker must be an artifact id') from exc
         rows, total = db.list_artifacts(context, self.fields_for, spec)
         artifacts = [self.render(context, type_name, v) for v in rows]
         body = {'type_name': type_name, 'artifacts': artifacts,

@@ -350,7 +350,7 @@ class BlobService:
                     raise
                 except Exception as exc:
                     raise exception.BadRequest(
-                        'Reading the data failed: %s' % exc)
+                        'Reading the data failed: %s' % exc) from exc
                 if not chunk:
                     break
                 size += len(chunk)

@@ -158,7 +158,7 @@ class DownloadService:
         except exception.BadRequest as exc:
             # the URL was fine when it was set: the far end fails now
             raise exception.BadGateway(
-                'The external location could not be read: %s' % exc)
+                'The external location could not be read: %s' % exc) from exc
         if value.get('size') is not None and response.length is not None \
                 and response.length != value['size']:
             response.close()

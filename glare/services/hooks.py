@@ -28,4 +28,4 @@ def call(hook, *args, **kwargs):
         LOG.warning('Hook %s failed: %s', getattr(hook, '__qualname__', hook),
                     exc)
         raise exception.BadRequest('%s failed: %s' % (
-            getattr(hook, '__name__', 'hook'), exc))
+            getattr(hook, '__name__', 'hook'), exc)) from exc

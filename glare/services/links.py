@@ -71,7 +71,7 @@ def resolve(context, requirement):
         accepts = requirement.matcher()
     except ValueError as exc:
         raise exception.BadRequest('Requirement %s: %s' % (requirement.name,
-                                                           exc))
+                                                           exc)) from exc
     best = None
     for row in db.active_versions(context, requirement.type_name,
                                   requirement.name):

@@ -41,7 +41,7 @@ def split_in_values(text):
                                skipinitialspace=False, strict=True))
     except csv.Error as exc:
         raise exception.InvalidFilter(reason='bad in: list %r (%s)' %
-                                      (text, exc))
+                                      (text, exc)) from exc
     return rows[0] if rows else []
 
 
@@ -93,7 +93,7 @@ def _coerce(field, name, raw, element=False):
         return field.kind.coerce_value(raw)
     except (ValueError, TypeError) as exc:
         raise exception.InvalidFilter(reason='bad value for %s: %s' %
-                                      (name, exc))
+                                      (name, exc)) from exc
 
 
 def _values(field, name, op, raw, element):
@@ -237,8 +237,9 @@ def parse_sort(fields, raw, display_names=None):
 def _limit(raw, conf):
     try:
         limit = int(raw)
-    except (TypeError, ValueError):
-        raise exception.BadRequest('limit must be an integer, not %r' % raw)
+    except (TypeError, ValueError) as exc:
+        raise exception.BadRequest(
+            'limit must be an integer, not %r' % raw) from exc
     if limit < 0:
         raise exception.BadRequest('limit must not be negative')
     return min(limit, conf.max_api_limit)

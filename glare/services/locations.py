@@ -17,13 +17,13 @@ import urllib.parse
 
 from oslo_log import log as logging
 
+from glare.common import chunking
 from glare.common import hashing
 from glare.db import blobs as db
 from glare import exception
 from glare.objects import uploads
 from glare.policies import blobs as rules
 from glare.services import hooks
-from glare.store import base as store_base
 
 LOG = logging.getLogger(__name__)
 
@@ -111,12 +111,12 @@ def _inspect(context, blob, data):
     try:
         while True:
             try:
-                chunk = fd.read(store_base.CHUNK_SIZE)
+                chunk = fd.read(chunking.CHUNK_SIZE)
             except exception.GlareException:
                 raise
             except Exception as exc:
                 raise exception.BadRequest(
-                    'Reading the data failed: %s' % exc)
+                    'Reading the data failed: %s' % exc) from exc
             if not chunk:
                 break
         if isinstance(fd, uploads.UploadInspector):
@@ -176,8 +176,9 @@ class LocationService:
             self.fetcher.check_url(url)
         try:
             size = stores.size(location)
-        except exception.NotFound:
-            raise exception.BadRequest('There is no data at that location')
+        except exception.NotFound as exc:
+            raise exception.BadRequest(
+                'There is no data at that location') from exc
         return dict(url=location, size=size, external=False,
                     managed=False, content_type='application/octet-stream',
                     md5=sums.get('md5'), sha1=sums.get('sha1'),

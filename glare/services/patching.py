@@ -40,7 +40,7 @@ def _coerce(field, name, value):
         value = field.coerce_value(value)
     except (ValueError, TypeError) as exc:
         raise exception.BadRequest('Invalid value for field %s: %s' %
-                                   (name, exc))
+                                   (name, exc)) from exc
     if field.container and not value and field.get_default() is None:
         # an empty list or dict is stored as no rows, which reads back as
         # the field's default null: say so now, not on the next GET
@@ -143,7 +143,7 @@ def apply(context, cls, current, patch):
         new_doc = jsonpatch.JsonPatch(patch).apply(doc)
     except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException,
             TypeError, ValueError, KeyError, IndexError) as exc:
-        raise exception.InvalidJsonPatch(reason=str(exc))
+        raise exception.InvalidJsonPatch(reason=str(exc)) from exc
     changed, transitions = {}, []
     for name, value in new_doc.items():
         if value == doc.get(name):

@@ -144,7 +144,9 @@ class _FileWriter:
             try:
                 view = view[os.write(self._fd, view):]
             except OSError as e:
-                raise exception.StorageFull() if e.errno in (28, 27) else e
+                if e.errno in (28, 27):  # ENOSPC, EFBIG
+                    raise exception.StorageFull() from e
+                raise
         self._written += len(chunk)
         if self._written - self._flushed >= self.WRITEBACK_STEP:
             self._start_writeback(self._fd, self._flushed,
@@ -337,7 +339,7 @@ class Stores:
             driver = self._driver(name)
         except (gs_exc.UnknownScheme, gs_exc.GlanceStoreException) as e:
             raise exception.ConfigurationError(
-                'Unknown store "%s": %s' % (name, e))
+                'Unknown store "%s": %s' % (name, e)) from e
         if not driver.is_capable(capabilities.BitMasks.WRITE_ACCESS):
             raise exception.ConfigurationError(
                 'Store "%s" cannot be written: its configuration failed '
@@ -391,7 +393,7 @@ class Stores:
                     chunks, size = driver.get(loc)
                     chunks = _slice(chunks, offset, length)
         except gs_exc.GlanceStoreException as e:
-            raise translate(e)
+            raise translate(e) from e
         if length is None:
             length = max(size - offset, 0) if size else size
         return base.Reader(chunks, length)
@@ -400,8 +402,9 @@ class Stores:
     def _open_file(path, offset, length):
         try:
             f = open(urllib.parse.unquote(path), 'rb')
-        except FileNotFoundError:
-            raise exception.NotFound('Blob data not found in the store')
+        except FileNotFoundError as exc:
+            raise exception.NotFound(
+                'Blob data not found in the store') from exc
         size = os.fstat(f.fileno()).st_size
         f.seek(offset)
         if length is None:
@@ -416,7 +419,7 @@ class Stores:
             driver, loc = self._location(location)
             return driver.get_size(loc)
         except gs_exc.GlanceStoreException as e:
-            raise translate(e)
+            raise translate(e) from e
 
     # -- deleting -------------------------------------------------------
     def delete(self, location):
@@ -429,7 +432,7 @@ class Stores:
         except gs_exc.NotFound:
             pass
         except gs_exc.GlanceStoreException as e:
-            raise translate(e)
+            raise translate(e) from e
 
     # -- internal locations ---------------------------------------------
     def check_internal(self, url):
@@ -449,7 +452,7 @@ class Stores:
         try:
             self._location(location)
         except (gs_exc.UnknownScheme, gs_exc.BadStoreUri) as e:
-            raise exception.BadRequest('Unknown store location: %s' % e)
+            raise exception.BadRequest('Unknown store location: %s' % e) from e
         return location
 
     def _backend_for_scheme(self, scheme):

@@ -86,12 +86,12 @@ class ServerProcess:
             try:
                 self._wait_until_up()
                 return
-            except ServerFailed:
+            except ServerFailed as exc:
                 log = self.log_tail()
                 self.stop()
                 if 'Address already in use' not in log:
                     raise self.FAILED('%s did not start:\n%s' % (self.NAME,
-                                                                 log))
+                                                                 log)) from exc
         raise self.FAILED('%s found no free port:\n%s' % (self.NAME,
                                                          self.log_tail()))
 

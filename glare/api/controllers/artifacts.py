@@ -39,9 +39,9 @@ def force_param(request):
         raise exception.BadRequest('force is given more than once')
     try:
         return strutils.bool_from_string(values[0], strict=True)
-    except ValueError:
+    except ValueError as exc:
         raise exception.BadRequest('force is true or false, not %r' %
-                                   (values[0],))
+                                   (values[0],)) from exc
 
 
 _BLOBS = blobs.BlobsController()

@@ -42,11 +42,11 @@ from glareclient.v1 import artifacts
 def _blob_next(self):
     try:
         data = next(self.iter)
-    except StopIteration:
+    except StopIteration as exc:
         if self.verify_md5 and self.blob_md5.hexdigest() != self.hash_md5:
             raise IOError(errno.EPIPE,
                           'Checksum mismatch: %s (expected %s)' %
-                          (self.blob_md5.hexdigest(), self.hash_md5))
+                          (self.blob_md5.hexdigest(), self.hash_md5)) from exc
         raise
     if self.verify_md5:
         self.blob_md5.update(data)

@@ -99,7 +99,7 @@ def require_keystone():
         if os.environ.get(REQUIRE_ENV) == '1':
             raise KeystoneFailed(message + ', and %s=1 requires it' %
                                  REQUIRE_ENV) from exc
-        raise unittest.SkipTest(message)
+        raise unittest.SkipTest(message) from exc
 
 
 def _utc_iso(moment):
@@ -408,7 +408,7 @@ def _start_cloud():
         new.populate()
     except (KeystoneFailed, requests.RequestException) as exc:
         raise KeystoneFailed('%s\nkeystone log:\n%s' %
-                             (exc, server.log_tail()))
+                             (exc, server.log_tail())) from exc
     return new
 
 

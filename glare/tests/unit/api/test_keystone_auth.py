@@ -130,7 +130,7 @@ class TestKeystoneConfiguration(KeystoneAssertions, base.TestCase):
             while getattr(inner, 'args', None) and isinstance(
                     inner.args[0], tuple) and len(inner.args[0]) == 3:
                 inner = inner.args[0][1]  # fixtures.MultipleExceptions
-            raise inner
+            raise inner from exc
         else:
             fixture.cleanUp()
 

@@ -31,14 +31,14 @@ import uuid
 
 import fixtures
 
+from glare.common import chunking
 from glare.db import api as db_api
 from glare.db import migration
 from glare import exception
 from glare.store import api as store_api
-from glare.store import base as store_base
 from glare.tests import base
 
-CHUNK = store_base.CHUNK_SIZE
+CHUNK = chunking.CHUNK_SIZE
 
 
 def _stream(total, piece=CHUNK // 3 + 7, seed=0):
