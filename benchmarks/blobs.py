@@ -134,7 +134,7 @@ def sendfile_rate(path, rounds=3):
     for _ in range(rounds):
         listener = socket.create_server(('127.0.0.1', 0))
 
-        def serve():
+        def serve(listener=listener):
             conn, _a = listener.accept()
             with conn, open(path, 'rb') as f:
                 sent = 0

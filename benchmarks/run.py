@@ -203,7 +203,7 @@ def run(args):
         reqs = (('GET', base, {'params': {'name': names[i % len(names)],
                                           'limit': 20}})
                 for i in range(args.lists))
-        for r in ph.run(s, reqs, 200):
+        for r in ph.run(s, reqs, 200):  # noqa: B007 - the last is read
             pass
         body = r.json()
         assert len(body['artifacts']) == 20 and 'next' in body, body.keys()

@@ -15,14 +15,11 @@
 from http import client
 import json
 
+from glare.common import error_documents
 from glare import exception
 
-JSON_TYPE = 'application/json; charset=UTF-8'
-
-
-def document(code, title, message, type_name):
-    return {'code': code, 'title': title, 'explanation': message,
-            'error': {'message': message, 'type': type_name}}
+JSON_TYPE = error_documents.JSON_TYPE
+document = error_documents.document
 
 
 def from_exception(exc):

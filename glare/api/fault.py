@@ -18,8 +18,8 @@ from oslo_log import log as logging
 import webob.exc
 
 from glare.api import errors
-from glare.db import api as db_api
 from glare import exception
+from glare.services import failures
 
 LOG = logging.getLogger(__name__)
 _TITLES = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
@@ -43,8 +43,9 @@ class FaultWrapper:
         except webob.exc.HTTPException as exc:
             return self._http_error(environ, start_response, exc)
         except Exception as exc:
-            if db_api.lost_connection(exc):
-                return _database_unavailable(start_response, exc)
+            unavailable = failures.unavailable(exc)
+            if unavailable is not None:
+                return errors.wsgi_response(start_response, unavailable)
             LOG.exception('Unexpected error while serving %s %s',
                           environ.get('REQUEST_METHOD'),
                           environ.get('PATH_INFO'))
@@ -67,8 +68,3 @@ class FaultWrapper:
         start_response(exc.status, headers)
         return [data]
 
-
-def _database_unavailable(start_response, exc):
-    """A lost database connection that escaped the database layer: 503
-    with Retry-After, logged once per outage (glare.db.api)."""
-    return errors.wsgi_response(start_response, db_api.unavailable(exc))

@@ -15,8 +15,7 @@
 import json
 import uuid
 
-from glare.api.controllers.v0_1 import middleware as legacy_api
-from glare.api import errors
+from glare.common import error_documents as errors
 from glare import exception
 
 #: the error type of an answer the server layer gives before (or without)
@@ -57,9 +56,8 @@ def response(status, title, message, path=''):
         message, type_name = SERVER_ERROR, 'GlareException'
     body = json.dumps(errors.document(status, title, message,
                                       type_name)).encode('utf-8')
-    if legacy_api.is_v01({'PATH_INFO': path}):
-        body = json.dumps(legacy_api.error_document(status, body)).encode(
-            'utf-8')
+    if errors.is_v01_path(path):
+        body = json.dumps(errors.v01_document(status, body)).encode('utf-8')
     head = ('HTTP/1.1 %d %s\r\n'
             'Connection: close\r\n'
             'Content-Type: %s\r\n'

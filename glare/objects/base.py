@@ -35,46 +35,46 @@ class GlareObjectRegistry(ovo_base.VersionedObjectRegistry):
 
 
 def _base_fields():
-    S, DT = f.String, f.DateTime
+    text, moment = f.String, f.DateTime
     return {
-        'id': f.Scalar(S, system=True, nullable=False, sortable=True,
+        'id': f.Scalar(text, system=True, nullable=False, sortable=True,
                        validators=[v.UUID()], filter_ops=_ID_OPS,
                        description='Artifact UUID.'),
-        'name': f.Scalar(S, nullable=False, sortable=True,
+        'name': f.Scalar(text, nullable=False, sortable=True,
                          required_on_activate=False,
                          validators=[v.MinStrLen(1)],
                          filter_ops=_NAME_OPS,
                          description='Artifact Name.'),
-        'owner': f.Scalar(S, system=True, nullable=False, sortable=True,
+        'owner': f.Scalar(text, system=True, nullable=False, sortable=True,
                           required_on_activate=False,
                           filter_ops=_ID_OPS,
                           description='ID of user/tenant who uploaded '
                                       'artifact.'),
-        'status': f.Scalar(S, nullable=False, sortable=True,
+        'status': f.Scalar(text, nullable=False, sortable=True,
                            default='drafted',
                            validators=[v.AllowedValues(STATUSES)],
                            filter_ops=_ID_OPS,
                            description='Artifact status.'),
-        'created_at': f.Scalar(DT, system=True, nullable=False,
+        'created_at': f.Scalar(moment, system=True, nullable=False,
                                sortable=True, filter_ops=_DT_OPS,
                                description='Datetime when artifact has '
                                            'been created.'),
-        'updated_at': f.Scalar(DT, system=True, nullable=False,
+        'updated_at': f.Scalar(moment, system=True, nullable=False,
                                sortable=True, mutable=True,
                                filter_ops=_DT_OPS,
                                description='Datetime when artifact has '
                                            'been updated last time.'),
-        'activated_at': f.Scalar(DT, system=True, sortable=True,
+        'activated_at': f.Scalar(moment, system=True, sortable=True,
                                  required_on_activate=False,
                                  filter_ops=_DT_OPS,
                                  description='Datetime when artifact has '
                                              'became active.'),
-        'description': f.Scalar(S, mutable=True, required_on_activate=False,
+        'description': f.Scalar(text, mutable=True, required_on_activate=False,
                                 default='',
                                 validators=[v.MaxStrLen(4096)],
                                 filter_ops=(),
                                 description='Artifact description.'),
-        'tags': f.List(S, mutable=True, required_on_activate=False,
+        'tags': f.List(text, mutable=True, required_on_activate=False,
                        nullable=False,
                        validators=[v.Unique(convert_to_set=True)],
                        element_validators=[v.ForbiddenChars([',', '/']),
@@ -84,11 +84,11 @@ def _base_fields():
                        # is neq (none of them / not all of them)
                        filter_ops=(f.NEQ,),
                        description='List of tags added to Artifact.'),
-        'metadata': f.Dict(S, required_on_activate=False, nullable=False,
+        'metadata': f.Dict(text, required_on_activate=False, nullable=False,
                            filter_ops=(f.EQ, f.NEQ, f.IN),
                            description='Key-value dict with useful '
                                        'information about an artifact.'),
-        'visibility': f.Scalar(S, nullable=False, sortable=True,
+        'visibility': f.Scalar(text, nullable=False, sortable=True,
                                default='private',
                                validators=[v.AllowedValues(VISIBILITIES)],
                                filter_ops=_ID_OPS,
@@ -101,7 +101,7 @@ def _base_fields():
                             description='Artifact version(semver).'),
         # derived from the type, never stored: the list query filters and
         # sorts it through the type names
-        'display_type_name': f.Scalar(S, system=True, nullable=False,
+        'display_type_name': f.Scalar(text, system=True, nullable=False,
                                       required_on_activate=False,
                                       sortable=True, filter_ops=_NAME_OPS,
                                       description='Display name of '

@@ -90,7 +90,7 @@ class ConcurrentUpdateTests:
         self.assertIn(shown['description'],
                       {'d%d' % i for i in range(0, N, 5)})
         # each answer is the artifact with its own change applied
-        for ops, resp in zip(patches, responses):
+        for ops, resp in zip(patches, responses, strict=True):
             value = ops[0]['value']
             if ops[0]['path'] == '/tags/-':
                 self.assertIn(value, resp.json()['tags'])

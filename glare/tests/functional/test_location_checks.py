@@ -34,7 +34,7 @@ class _Files(http.server.BaseHTTPRequestHandler):
              'raw.img': samples.raw(),
              'qcow2.img': samples.qcow2()}
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         body = self.FILES.get(self.path.lstrip('/'))
         if body is None:
             self.send_error(404)

@@ -31,7 +31,7 @@ class _Origin(http.server.BaseHTTPRequestHandler):
 
     hits = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         type(self).hits.append(self.path)
         if self.path.startswith('/redirect?to='):
             self.send_response(302)
@@ -52,7 +52,7 @@ class _Origin(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_HEAD(self):  # noqa: N802
+    def do_HEAD(self):
         self.send_response(200 if self.path == '/data' else 404)
         self.send_header('Content-Length', str(len(DATA)))
         self.end_headers()

@@ -92,7 +92,7 @@ def conf_reads():
     """(module, enclosing function or None, line) of each use of CONF."""
     found = []
     for path, tree in _sources():
-        def visit(node, function):
+        def visit(node, function, path=path):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, (ast.FunctionDef,
                                       ast.AsyncFunctionDef)):

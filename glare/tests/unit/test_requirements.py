@@ -153,7 +153,7 @@ class RequirementsTests(unittest.TestCase):
 
     def test_runtime_needs_of_libraries_are_brought_in(self):
         closure = installed_closure(declared())
-        for module, (importer, why) in sorted(RUNTIME_NEEDS.items()):
+        for module, (_importer, why) in sorted(RUNTIME_NEEDS.items()):
             with self.subTest(module=module):
                 dists = self.dists(module)
                 self.assertTrue(dists, '%s is not installed' % module)

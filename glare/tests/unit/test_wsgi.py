@@ -67,8 +67,10 @@ class TestBackgroundWork(base.TestCase):
 
     def test_glare_api_starts_it_in_each_worker_after_load(self):
         server = cmd_api.GlareServer.__new__(cmd_api.GlareServer)
-        server.conf = types.SimpleNamespace(bind_host='127.0.0.1',
-                                            bind_port=0, workers=1)
+        server.conf = types.SimpleNamespace(
+            bind_host='127.0.0.1', bind_port=0, workers=1,
+            client_header_timeout=20, client_body_timeout=60,
+            max_discarded_body_size=1 << 20, discard_body_timeout=10)
         server.cfg = gunicorn_config.Config()
         server.load_config()
         # gunicorn runs post_worker_init in the worker after load()

@@ -15,41 +15,20 @@
 import json
 from urllib import parse
 
-PREFIX = '/v0.1'
-#: HTTP status → the key of a v0.1 error document (the names the
-#: OpenStack compute API made conventional)
-ERROR_KEYS = {400: 'badRequest', 401: 'unauthorized', 403: 'forbidden',
-              404: 'itemNotFound', 405: 'badMethod', 406: 'notAcceptable',
-              409: 'conflictingRequest', 411: 'lengthRequired',
-              413: 'overLimit', 415: 'badMediaType',
-              416: 'requestedRangeNotSatisfiable', 429: 'overLimit',
-              501: 'notImplemented', 502: 'badGateway',
-              503: 'serviceUnavailable'}
-SERVER_ERROR_KEY = 'serverError'
+from glare.common import error_documents
+
+PREFIX = error_documents.V01_PREFIX
+ERROR_KEYS = error_documents.V01_ERROR_KEYS
+SERVER_ERROR_KEY = error_documents.V01_SERVER_ERROR_KEY
 #: error bodies are small: anything bigger is passed on as it is
 _MAX_ERROR_BODY = 64 * 1024
 
 
 def is_v01(environ):
-    path = environ.get('PATH_INFO', '')
-    return path == PREFIX or path.startswith(PREFIX + '/')
+    return error_documents.is_v01_path(environ.get('PATH_INFO', ''))
 
 
-def error_document(code, body):
-    """Glare's error document (bytes) → {key: {message, code}}."""
-    message = None
-    try:
-        doc = json.loads(body)
-        if isinstance(doc, dict):
-            error = doc.get('error')
-            message = (error.get('message') if isinstance(error, dict)
-                       else None) or doc.get('explanation')
-    except ValueError:
-        pass
-    if not isinstance(message, str):
-        message = body.decode('utf-8', 'replace').strip()
-    key = ERROR_KEYS.get(code, SERVER_ERROR_KEY if code >= 500 else 'error')
-    return {key: {'message': message, 'code': code}}
+error_document = error_documents.v01_document
 
 
 class LegacyAPI:

@@ -18,6 +18,7 @@ from unittest import mock
 
 import fixtures
 from oslo_config import cfg
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from glare.common import config
@@ -77,5 +78,6 @@ class TestBusyDatabase(base.TestCase):
         @db_api.writer
         def broken(context, session):
             session.execute(sa.text('INSERT INTO missing VALUES (1)'))
-        exc = self.assertRaises(Exception, broken, self.context())
+        exc = self.assertRaises((db_exc.DBError, sa.exc.SQLAlchemyError),
+                                broken, self.context())
         self.assertNotIsInstance(exc, exception.ServiceUnavailable)

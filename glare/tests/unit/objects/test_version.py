@@ -125,7 +125,7 @@ class TestOrdering(base.TestCase):
 
     def test_pairwise(self):
         # a failure here names the first pair in the wrong order
-        for lower, higher in zip(ASCENDING, ASCENDING[1:]):
+        for lower, higher in zip(ASCENDING, ASCENDING[1:], strict=False):
             self.assertLess(db_key(lower), db_key(higher),
                             '%s should sort before %s' % (lower, higher))
 

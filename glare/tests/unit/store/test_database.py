@@ -281,7 +281,8 @@ class _DatabaseStoreTests:
             calls = []
             self.useFixture(fixtures.MockPatchObject(
                 blob_data, 'delete_last_chunks',
-                lambda ctx, d, n: calls.append(n) or real(ctx, d, n)))
+                lambda ctx, d, n, calls=calls: calls.append(n) or real(
+                    ctx, d, n)))
             location = self.put([_data(CHUNK * (chunks - 1) + 1)])
             self.assertEqual(chunks, len(self.chunk_lengths(location)))
             self.store.delete(location)
@@ -326,7 +327,7 @@ class _DatabaseStoreTests:
             writer.write(piece)
             done = threading.Event()
 
-            def other():
+            def other(done=done):
                 # its own upload and a read, on another connection
                 location = self.put([b'other'])
                 others.append(_read(self.store.open(location)))
