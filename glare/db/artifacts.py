@@ -9,10 +9,10 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from glare.db import api
-from glare.db import blobs
 from glare.db import models
 from glare.db import query as q
 from glare.db import quotas
+from glare.db import trash
 from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
@@ -275,7 +275,7 @@ def delete(context, session, artifact_id):
     [(trash id, location)]: the caller deletes the data from the store
     once this transaction has committed, then empties those trash rows.
     """
-    trashed = blobs.trash_locations(session, artifact_id)
+    trashed = trash.artifact_data(session, artifact_id)
     # children first: SQLite only cascades with foreign_keys=ON
     for table in (P, T, B):
         session.execute(table.delete().where(
