@@ -21,10 +21,10 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from glare.db import api
-from glare.db import blobs
 from glare.db import models
 from glare.db import query as q
 from glare.db import quotas
+from glare.db import trash
 from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
@@ -195,35 +195,35 @@ def update(context, session, type_name, fields, artifact_id, current,
     write_changes(session, type_name, fields, artifact_id, current, changes)
 
 
+class Stale(exception.Conflict):
+    """The artifact changed after the caller read it (see update_read)."""
+    msg_fmt = 'Artifact %(id)s changed meanwhile'
+
+
 @api.writer
-def update_locked(context, session, fields_for, artifact_id, type_name,
-                  change):
-    """Read-modify-write of one artifact, serialised with its other writes.
+def update_read(context, session, fields, current, changes):
+    """Write changes decided on current, the artifact as read, if it is
+    still as read; Stale when another write came in between.
 
     The artifact's row is locked first (SELECT ... FOR UPDATE; SQLite's
-    writers hold the database's write lock from BEGIN IMMEDIATE), then
-    read whole and handed to change(current) -> {field: new value}, whose
-    result is written in the same transaction: a change is always made to
-    the artifact as it is when it is written, never to an older copy that
-    another worker changed meanwhile. change may raise to write nothing;
-    it runs again when the transaction is retried after a deadlock.
-    Returns (the artifact as written, whether anything changed).
+    writers hold the database's write lock from BEGIN IMMEDIATE), then its
+    revision compared with current's: every write makes a new revision, so
+    an equal one means the changes apply to the artifact as it is when
+    written, never to an older copy another worker changed meanwhile. The
+    caller reads again and decides again on Stale. fields: the type's field
+    declarations. Returns the artifact as written.
     """
-    query, params = _by_id(artifact_id, type_name)
-    conn = session.connection()
     # first in the transaction: MySQL takes a REPEATABLE READ snapshot
     # at the first plain SELECT, which must see the last writer's commit
-    row = conn.execute(query.with_for_update(), params).first()
+    row = session.execute(sa.select(A.c.revision).where(
+        A.c.id == current['id']).with_for_update()).first()
     if row is None:
-        raise exception.ArtifactNotFound(id=artifact_id)
-    current = _load(conn, fields_for, [row])[0]
-    changes = change(current)
-    if not changes:
-        return current, False
-    write_changes(session, current['type_name'],
-                  fields_for(current['type_name']), artifact_id, current,
-                  changes)
-    return dict(current, revision=current['revision'] + 1, **changes), True
+        raise exception.ArtifactNotFound(id=current['id'])
+    if row.revision != current['revision']:
+        raise Stale(id=current['id'])
+    write_changes(session, current['type_name'], fields, current['id'],
+                  current, changes)
+    return dict(current, revision=current['revision'] + 1, **changes)
 
 
 def write_changes(session, type_name, fields, artifact_id, current,
@@ -287,7 +287,7 @@ def delete(context, session, artifact_id):
     [(trash id, location)]: the caller deletes the data from the store
     once this transaction has committed, then empties those trash rows.
     """
-    trashed = blobs.trash_locations(session, artifact_id)
+    trashed = trash.artifact_data(session, artifact_id)
     # children first: SQLite only cascades with foreign_keys=ON
     for table in (P, T, B):
         session.execute(table.delete().where(
@@ -317,23 +317,28 @@ def _by_id(artifact_id, type_name):
 
 
 @api.reader
-def get(context, conn, fields_for, artifact_id, type_name=None):
-    """One artifact as a dict of values, or ArtifactNotFound."""
+def get(context, conn, fields_of, artifact_id, type_name=None):
+    """One artifact as a dict of values, or ArtifactNotFound.
+
+    fields_of: {type name: its field declarations}; a type not in it is
+    read with the base artifact's fields.
+    """
     query, params = _by_id(artifact_id, type_name)
     row = conn.execute(query, params).first()
     if row is None:
         raise exception.ArtifactNotFound(id=artifact_id)
-    return _load(conn, fields_for, [row])[0]
+    return _load(conn, fields_of, [row])[0]
 
 
 @api.reader
-def list_artifacts(context, conn, fields_for, spec):
-    """A page of artifacts and the total count, for a ListSpec."""
+def list_artifacts(context, conn, fields_of, spec):
+    """A page of artifacts and the total count, for a ListSpec (fields_of:
+    as for get)."""
     rows, total = q.run_list(conn, spec)
-    return _load(conn, fields_for, rows), total
+    return _load(conn, fields_of, rows), total
 
 
-def _load(conn, fields_for, rows):
+def _load(conn, fields_of, rows):
     """Rows of the artifacts table → value dicts, in four queries."""
     if not rows:
         return []
@@ -348,7 +353,7 @@ def _load(conn, fields_for, rows):
         blobs.setdefault(b.artifact_id, []).append(b)
     out = []
     for r in rows:
-        fields = fields_for(r.type_name)
+        fields = fields_of.get(r.type_name, base.BaseArtifact.fields)
         values = {
             'id': r.id, 'type_name': r.type_name, 'name': r.name,
             'version': glare_version.from_db(r.version_prefix,

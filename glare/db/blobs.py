@@ -18,30 +18,62 @@ so uploads, locations, activation and deletion of one artifact see each
 other's effects, on every backend and across API processes.
 """
 
+import dataclasses
 import uuid
 
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from glare.db import api
+from glare.db import artifacts as artifacts_db
 from glare.db import models
 from glare.db import quotas as quotas_db
+from glare.db import trash
 from glare import exception
 
 A = models.Artifact.__table__
 B = models.ArtifactBlob.__table__
 U = models.BlobUpload.__table__
-TRASH = models.StoreTrash.__table__
 now = api.now
 
 
-def _lock_artifact(session, artifact_id):
+@dataclasses.dataclass(frozen=True)
+class WriteRule:
+    """In which artifact statuses a blob may change: checked by the service
+    on the artifact it read, and again under the artifact's row lock.
+
+    name: the blob field (for the message); statuses: those in which it
+    may get new data; kept_in: those in which it may not lose its value
+    (a delete of a blob required there).
+    """
+    name: str
+    statuses: tuple
+    kept_in: tuple = ()
+
+    def check(self, status):
+        """Forbidden unless the blob may change in an artifact of status."""
+        if status not in self.statuses:
+            raise exception.Forbidden(
+                'Blob %s of %s %s artifact cannot be changed' % (
+                    self.name, 'an' if status[0] in 'aeiou' else 'a',
+                    status))
+        if status in self.kept_in:
+            raise exception.Forbidden(
+                'Blob %s is required on an %s artifact; upload new data to '
+                'replace it' % (self.name, status))
+
+
+def _lock_artifact(session, artifact_id, rule=None):
+    """Lock the artifact's row for the blob change; rule: a WriteRule the
+    artifact's status must pass, checked under the lock."""
     row = session.execute(
         sa.select(A.c.id, A.c.type_name, A.c.owner, A.c.status,
                   A.c.visibility)
         .where(A.c.id == artifact_id).with_for_update()).first()
     if row is None:
         raise exception.ArtifactNotFound(id=artifact_id)
+    if rule is not None:
+        rule.check(row.status)
     _new_revision(session, artifact_id)
     return row
 
@@ -100,19 +132,15 @@ def data_used(session, owner, type_name=None):
     return _sum(session, stored, reserved)
 
 
+@dataclasses.dataclass(frozen=True)
 class Limits:
-    """What bounds one upload: static caps and the project's data quotas.
-
-    ``quotas`` is a callable (session, owner, type_name) -> (global limit,
-    type limit), each None when unlimited; it runs inside the reserving
-    transaction so that overrides set meanwhile are honoured.
-    """
-
-    def __init__(self, max_blob_size=None, max_folder_size=None,
-                 quotas=None):
-        self.max_blob_size = max_blob_size
-        self.max_folder_size = max_folder_size
-        self.quotas = quotas
+    """What bounds one upload: the field's size caps, and the project's
+    data quota (a glare.db.quotas.Quota of max_uploaded_data, None when
+    none applies), which is resolved inside the reserving transaction so
+    that overrides set meanwhile are honoured."""
+    max_blob_size: int = None
+    max_folder_size: int = None
+    quota: quotas_db.Quota = None
 
 
 def _room(session, upload, limits, own_reserved):
@@ -122,10 +150,10 @@ def _room(session, upload, limits, own_reserved):
     if limits.max_folder_size is not None:
         bounds.append(limits.max_folder_size - _folder_used(
             session, upload.artifact_id, upload.blob_name, upload.key_name))
-    if limits.quotas is not None:
+    if limits.quota is not None:
         # the caller holds the project's lock
-        total, per_type = limits.quotas(session, upload.owner,
-                                        upload.type_name)
+        total, per_type = limits.quota.limits(
+            quotas_db.project_limits(session, upload.owner))
         if total is not None:
             bounds.append(total - data_used(session, upload.owner) +
                           own_reserved)
@@ -148,13 +176,13 @@ def _too_large(wanted, room):
 # -- uploads ---------------------------------------------------------------
 
 @api.writer
-def begin_upload(context, session, upload, limits, reserve, allowed,
+def begin_upload(context, session, upload, limits, reserve, rule,
                  dead_before=None):
     """Record an upload in flight and mark its blob saving.
 
     upload: dict of the glare_blob_uploads columns but the timestamps.
     reserve: bytes to reserve now (the Content-Length, or a first step).
-    allowed(artifact_row): raises unless the blob may be written now.
+    limits: Limits; rule: the blob's WriteRule, checked under the lock.
     dead_before: an upload of the same blob whose heartbeat is older is
     dead (its worker died): it is undone and this one takes its place.
     Conflict when the blob is being written already (by a live upload);
@@ -166,8 +194,7 @@ def begin_upload(context, session, upload, limits, reserve, allowed,
     taken_over: None, or (the dead upload's row, [(trash id, location)]
     of its partial data, to empty once committed).
     """
-    art = _lock_artifact(session, upload['artifact_id'])
-    allowed(art)
+    _lock_artifact(session, upload['artifact_id'], rule)
     # before any plain SELECT: MySQL fixes a transaction's snapshot at
     # the first one, and the sums must see what the lock's previous
     # holder committed
@@ -207,7 +234,7 @@ def _take_over(session, upload, dead_before):
         U.c.key_name == upload['key_name']).with_for_update()).first()
     if dead is None or dead.heartbeat_at >= dead_before:
         return None
-    trashed = [_to_trash(session, dead.location)] if dead.location else []
+    trashed = [trash.put(session, dead.location)] if dead.location else []
     _undo(session, dead)
     session.flush()
     return dead, trashed
@@ -258,28 +285,56 @@ def heartbeat(context, session, upload_id):
         heartbeat_at=api.now()))
 
 
+@dataclasses.dataclass(frozen=True)
+class Inspected:
+    """What a type's upload inspector set, written with the upload.
+
+    staged: ((upload id, blob values), ...) of the small blobs it took out
+    of the data, stored already, to finish with the main upload;
+    folders: {system folder: the keys it keeps}, the others are removed;
+    changes: {field: new value}, merges: {Dict field: partial value merged
+    into the stored one}, of the artifact of type type_name whose field
+    declarations are fields.
+    """
+    type_name: str
+    fields: dict
+    changes: dict
+    merges: dict
+    staged: tuple = ()
+    folders: dict = dataclasses.field(default_factory=dict)
+
+
 @api.writer
-def finish_upload(context, session, upload_id, values, allowed,
-                  also=None):
+def finish_upload(context, session, upload_id, values, rule,
+                  inspected=None):
     """Make the uploaded data the blob's value, atomically.
 
-    The data it replaces goes to the trash in the same transaction.
-    also(session) -> [(trash id, location)] or None: more writes to make
-    in it (what an upload inspector set), under the artifact's row lock.
-    Returns the [(trash id, location)] to empty once committed.
+    The data it replaces goes to the trash in the same transaction, and
+    what an upload inspector set (inspected: an Inspected or None) is
+    written in it too, under the artifact's row lock; rule: the blob's
+    WriteRule. Returns the [(trash id, location)] to empty once committed.
     """
-    trashed = finish_in(session, upload_id, values, allowed)
-    if also is not None:
-        trashed.extend(also(session) or ())
+    artifact_id, trashed = _finish(session, upload_id, values, rule)
+    if inspected is None:
+        return trashed
+    for staged_id, staged_values in inspected.staged:
+        trashed.extend(_finish(session, staged_id, staged_values, rule)[1])
+    for name, keep in inspected.folders.items():
+        trashed.extend(_drop_keys(session, artifact_id, name, keep))
+    if inspected.changes:
+        artifacts_db.write_changes(
+            session, inspected.type_name, inspected.fields, artifact_id,
+            None, inspected.changes, merge=inspected.merges)
     return trashed
 
 
-def finish_in(session, upload_id, values, allowed):
-    """finish_upload() in the caller's transaction, without also."""
+def _finish(session, upload_id, values, rule):
+    """One upload's data becomes its blob's value: (artifact id,
+    [(trash id, location)] of the data it replaces)."""
     upload = session.execute(sa.select(U).where(U.c.id == upload_id)).first()
     if upload is None:
         raise _cancelled()
-    allowed(_lock_artifact(session, upload.artifact_id))
+    _lock_artifact(session, upload.artifact_id, rule)
     # again, under the artifact's lock: a new upload of the blob may have
     # taken this one for dead and undone it meanwhile, and its data is
     # in the trash then
@@ -293,12 +348,12 @@ def finish_in(session, upload_id, values, allowed):
         raise exception.Conflict('The blob was removed during the upload')
     trashed = []
     if blob.url and not blob.external and blob.managed:
-        trashed.append(_to_trash(session, blob.url))
+        trashed.append(trash.put(session, blob.url))
     session.execute(B.update().where(B.c.id == blob.id).values(
         status='active', external=False, managed=True,
         updated_at=api.now(), **values))
     session.execute(U.delete().where(U.c.id == upload_id))
-    return trashed
+    return upload.artifact_id, trashed
 
 
 def _cancelled():
@@ -307,19 +362,13 @@ def _cancelled():
         'stopped); upload the data again')
 
 
-def _to_trash(session, location):
-    return session.execute(TRASH.insert().values(
-        location=location, created_at=api.now())).inserted_primary_key[0], \
-        location
-
-
-def drop_keys(session, artifact_id, name, keep):
+def _drop_keys(session, artifact_id, name, keep):
     """Remove the folder's keys not in keep, in the caller's transaction;
     their stored data goes to the trash. Returns [(trash id, location)]."""
     rows = session.execute(sa.select(B).where(
         B.c.artifact_id == artifact_id, B.c.name == name,
         B.c.key_name.not_in(list(keep)) if keep else sa.true())).all()
-    trashed = [_to_trash(session, r.url) for r in rows
+    trashed = [trash.put(session, r.url) for r in rows
                if r.url and not r.external and r.managed]
     if rows:
         session.execute(B.delete().where(B.c.id.in_([r.id for r in rows])))
@@ -349,7 +398,7 @@ def undo_stale_upload(context, session, upload_id, before):
         return None
     trashed = []
     if upload.location:
-        trashed.append(_to_trash(session, upload.location))
+        trashed.append(trash.put(session, upload.location))
     _undo(session, upload)
     return trashed
 
@@ -377,11 +426,12 @@ def stale_uploads(context, conn, before):
 # -- locations and external blobs ------------------------------------------
 
 @api.writer
-def add_location(context, session, artifact_id, name, key, values, allowed,
+def add_location(context, session, artifact_id, name, key, values, rule,
                  max_folder_size=None):
     """A new blob whose data is elsewhere; Conflict when one exists, 413
-    when its known size does not fit in the folder's room."""
-    allowed(_lock_artifact(session, artifact_id))
+    when its known size does not fit in the folder's room. rule: the
+    blob's WriteRule, checked under the artifact's lock."""
+    _lock_artifact(session, artifact_id, rule)
     if _blob_row(session, artifact_id, name, key) is not None:
         raise exception.Conflict('The blob already has data or a location')
     if max_folder_size is not None and values.get('size'):
@@ -396,14 +446,16 @@ def add_location(context, session, artifact_id, name, key, values, allowed,
 
 
 @api.writer
-def delete_blob(context, session, artifact_id, name, key, allowed):
+def delete_blob(context, session, artifact_id, name, key, rule):
     """Remove a blob: an external location, or stored data, which goes to
     the trash in the same transaction (as data a re-upload replaces).
 
     NotFound when the blob has no value, Conflict while it is being
-    uploaded. Returns the [(trash id, location)] to empty once committed.
+    uploaded; rule: the blob's WriteRule (kept_in: the statuses whose
+    artifacts require the blob), checked under the artifact's lock.
+    Returns the [(trash id, location)] to empty once committed.
     """
-    allowed(_lock_artifact(session, artifact_id))
+    _lock_artifact(session, artifact_id, rule)
     blob = _blob_row(session, artifact_id, name, key)
     if blob is None:
         raise exception.NotFound('The blob has no value')
@@ -412,29 +464,6 @@ def delete_blob(context, session, artifact_id, name, key, allowed):
                                  'once the upload has ended')
     trashed = []
     if blob.url and not blob.external and blob.managed:
-        trashed.append(_to_trash(session, blob.url))
+        trashed.append(trash.put(session, blob.url))
     session.execute(B.delete().where(B.c.id == blob.id))
     return trashed
-
-
-# -- trash -----------------------------------------------------------------
-
-def trash_locations(session, artifact_id):
-    """Put an artifact's stored data in the trash, in the purge's
-    transaction; returns [(trash id, location)]."""
-    rows = session.execute(sa.select(B.c.url).where(
-        B.c.artifact_id == artifact_id, B.c.managed == sa.true(),
-        B.c.external == sa.false(), B.c.url.is_not(None))).all()
-    return [_to_trash(session, r.url) for r in rows]
-
-
-@api.reader
-def list_trash(context, conn, limit=100):
-    return conn.execute(sa.select(TRASH).order_by(TRASH.c.id)
-                        .limit(limit)).all()
-
-
-@api.writer
-def remove_trash(context, session, trash_ids):
-    if trash_ids:
-        session.execute(TRASH.delete().where(TRASH.c.id.in_(trash_ids)))

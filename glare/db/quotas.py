@@ -12,7 +12,7 @@
 
 """Quota records, the per-project lock and the artifact count check."""
 
-import collections
+import dataclasses
 
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
@@ -28,11 +28,50 @@ A = models.Artifact.__table__
 
 COUNT_KIND = 'max_artifact_number'
 
-#: What artifacts.create checks before it inserts. ``limits(overrides)`` →
-#: (global limit, type limit) of max_artifact_number, each None when
-#: unlimited, from the project's overrides ({quota_name: value});
-#: ``types``: the type names whose artifacts the global limit counts.
-CountQuota = collections.namedtuple('CountQuota', 'limits types')
+
+
+def quota_name(kind, type_name):
+    """The name of a quota kind's limit for one type: kind:type_name."""
+    return '%s:%s' % (kind, type_name)
+
+
+def _limit(value):
+    return None if value is None or value < 0 else value
+
+
+@dataclasses.dataclass(frozen=True)
+class Quota:
+    """One quota kind as it applies to one type, before the project's own.
+
+    configured: the [DEFAULT] <kind> value; configured_for_type: the
+    [artifact_type:<type>] <kind> value, None when unset. The project's
+    quotas, read in the checking transaction so that a PUT /quotas made
+    meanwhile is honoured, override them (see limits).
+    """
+    kind: str
+    type_name: str
+    configured: int = None
+    configured_for_type: int = None
+
+    def limits(self, overrides):
+        """(global limit, type limit), each None when unlimited (-1 or
+        unset), of a project whose quotas are overrides
+        ({quota_name: value}): its value where set, else the configured
+        one (a type's never falls back to the global one)."""
+        name = quota_name(self.kind, self.type_name)
+        total = overrides[self.kind] if self.kind in overrides \
+            else self.configured
+        per_type = overrides[name] if name in overrides \
+            else self.configured_for_type
+        return _limit(total), _limit(per_type)
+
+
+@dataclasses.dataclass(frozen=True)
+class CountQuota(Quota):
+    """What artifacts.create checks before it inserts: the
+    max_artifact_number Quota of the type, and the names of the types whose
+    artifacts the global limit counts (types)."""
+    types: tuple = ()
 
 _OF_PROJECT = sa.select(Q.c.quota_name, Q.c.quota_value).where(
     Q.c.project_id == sa.bindparam('project_id'))

@@ -38,6 +38,11 @@ from glare.services import render
 LOG = logging.getLogger(__name__)
 
 
+#: how often a patch is read and decided again when other writes of the
+#: artifact keep coming in between (each one of those wins)
+_UPDATE_ATTEMPTS = 100
+
+
 def _now():
     return timeutils.utcnow().replace(tzinfo=None)
 
@@ -58,6 +63,8 @@ class ArtifactService:
         self.notifier = notifier or notification.Notifier()
         # glare.services.blobs.Trash: deletes the data of purged artifacts
         self.trash = trash
+        #: {type name: its field declarations}, for glare.db.artifacts
+        self.fields_of = {name: cls.fields for name, cls in registry.items()}
         self._schemas = {name: schema.type_schema(cls)
                          for name, cls in registry.items()}
         self._link_fields = dependents.link_fields(
@@ -105,10 +112,6 @@ class ArtifactService:
         context.can(rules.TYPE_GET, {'type_name': type_name})
         return {type_name: self._schemas[type_name]}
 
-    def fields_for(self, type_name):
-        cls = self.registry.get(type_name)
-        return (cls or base.BaseArtifact).fields
-
     # -- reading -----------------------------------------------------------
     @staticmethod
     def target(context, values):
@@ -129,7 +132,7 @@ class ArtifactService:
         """An artifact the caller may see, else 404."""
         self.get_type(type_name)
         _check_id(artifact_id)
-        values = db.get(context, self.fields_for,
+        values = db.get(context, self.fields_of,
                         artifact_id.lower(),
                         None if type_name == type_registry.ALL else type_name)
         if not self._sees(context, values):
@@ -167,7 +170,7 @@ class ArtifactService:
             except ValueError as exc:
                 raise exception.BadRequest(
                     'marker must be an artifact id') from exc
-        rows, total = db.list_artifacts(context, self.fields_for, spec)
+        rows, total = db.list_artifacts(context, self.fields_of, spec)
         artifacts = [self.render(context, type_name, v) for v in rows]
         body = {'type_name': type_name, 'artifacts': artifacts,
                 'total_count': total, 'schema': '/schemas/%s' % type_name}
@@ -221,27 +224,34 @@ class ArtifactService:
 
         if_match: the entity tags of an If-Match precondition, or None.
         Everything that reads the artifact to decide the change (the
-        precondition, the patch, the rules, the pre-hooks) runs in the
-        writing transaction, under the artifact's lock: concurrent
-        patches of one artifact, in any API process, apply one after the
-        other and none is lost.
+        precondition, the patch, the rules, the pre-hooks) decides on the
+        artifact as read, and the database writes the change only if no
+        other write came in between (its revision); else it is read and
+        decided again: concurrent patches of one artifact, in any API
+        process, apply one after the other and none is lost.
         """
         cls = self.writable_type(context, type_name)
         _check_id(artifact_id)
-        applied = []
-
-        def change(current):
-            del applied[:]  # a retried transaction starts over
+        for _attempt in range(_UPDATE_ATTEMPTS):
+            current = db.get(context, self.fields_of, artifact_id.lower(),
+                             type_name)
             if not self._sees(context, current):
                 raise exception.ArtifactNotFound(id=artifact_id)
             etags.check_if_match(if_match, current)
-            changes, made = self._changes(context, cls, current, patch)
-            applied.extend(made)
-            return changes
-
-        new, changed = db.update_locked(context, self.fields_for,
-                                        artifact_id.lower(), type_name,
-                                        change)
+            changes, applied = self._changes(context, cls, current, patch)
+            if not changes:
+                new, changed = current, False
+                break
+            try:
+                new = db.update_read(context, cls.fields, current, changes)
+            except db.Stale:
+                continue
+            changed = True
+            break
+        else:
+            raise exception.Conflict('Artifact %s kept changing while this '
+                                     'change was made; retry it'
+                                     % artifact_id)
         if not changed:
             return self.render(context, type_name, new)
         af = cls.from_values(new)

@@ -23,9 +23,8 @@ from oslo_utils import timeutils
 from glare.common import chunking
 from glare.common import hashing
 from glare import context as glare_context
-from glare.db import artifacts as artifacts_db
 from glare.db import blobs as db
-from glare.db import quotas as quotas_db
+from glare.db import trash as trash_db
 from glare import exception
 from glare.objects import uploads
 from glare.policies import blobs as rules
@@ -165,7 +164,7 @@ class Trash:
                 LOG.exception('Could not delete unreferenced blob data; '
                               'glare-scrubber will retry')
         if done:
-            db.remove_trash(context, done)
+            trash_db.remove_trash(context, done)
         return len(done)
 
 
@@ -188,16 +187,20 @@ class BlobService:
                     field_name, key)
 
     # -- rules -----------------------------------------------------------
-    def _writable(self, blob, status=None):
-        """Raise unless the blob may get new data now."""
-        status = status or blob.values['status']
-        if status == 'drafted':
-            return
-        if status == 'active' and blob.field.mutable:
-            return
-        raise exception.Forbidden(
-            'Blob %s of %s %s artifact cannot be changed' % (
-                blob.name, 'an' if status[0] in 'aeiou' else 'a', status))
+    @staticmethod
+    def write_rule(blob):
+        """When the blob may get new data: a drafted artifact, or an active
+        one when the field is mutable."""
+        return db.WriteRule(blob.name, ('drafted', 'active')
+                            if blob.field.mutable else ('drafted',))
+
+    @staticmethod
+    def removal_rule(blob):
+        """When the blob may lose its value: where it may get new data,
+        unless the field is required there."""
+        return dataclasses.replace(
+            BlobService.write_rule(blob), kept_in=('active',)
+            if blob.field.required_on_activate else ())
 
     def check_write(self, context, blob, rule):
         self.artifacts.writable_type(context, blob.requested_type)
@@ -209,23 +212,14 @@ class BlobService:
         context.can(rule, blob.target)
         policy.check_write_field(context, blob.type_name, blob.name,
                                  blob.target)
-        self._writable(blob)
-
-    def allowed(self, blob):
-        def check(row):
-            self._writable(blob, row.status)
-        return check
+        self.write_rule(blob).check(blob.values['status'])
 
     def _limits(self, blob):
-        def data_quotas(session, owner, type_name):
-            return quotas.limits(self.conf,
-                                 quotas_db.project_limits(session, owner),
-                                 type_name, 'max_uploaded_data')
         return db.Limits(
             max_blob_size=blob.field.max_blob_size,
             max_folder_size=blob.field.max_folder_size
             if blob.field.is_folder else None,
-            quotas=data_quotas)
+            quota=quotas.data_quota(self.conf, blob.type_name))
 
     # -- upload ----------------------------------------------------------
     def upload(self, context, type_name, artifact_id, field_name, key,
@@ -252,8 +246,8 @@ class BlobService:
                 'application/octet-stream'
             staged = self._stage(context, blob, inspected.folders, begun)
             trashed = db.finish_upload(
-                context, upload_id, values, self.allowed(blob),
-                also=self._also(blob, inspected, staged))
+                context, upload_id, values, self.write_rule(blob),
+                self._inspected_writes(blob, inspected, staged))
         except BaseException:
             for begun_id, begun_writer in begun:
                 self._abandon(context, begun_id, begun_writer)
@@ -276,7 +270,7 @@ class BlobService:
         try:
             shared, taken_over = db.begin_upload(
                 context, record, limits,
-                length if length is not None else 0, self.allowed(blob),
+                length if length is not None else 0, self.write_rule(blob),
                 dead_before=self._dead_before())
         except Exception:
             writer.abort()
@@ -383,30 +377,21 @@ class BlobService:
             context, blob.cls, blob.values, values)
         return _Inspected(changes, merges, folders)
 
-    def _also(self, blob, inspected, staged):
+    @staticmethod
+    def _inspected_writes(blob, inspected, staged):
         """The writes finishing the upload's transaction: the fields and
-        the staged blobs the inspector set."""
+        the staged blobs the inspector set (None: there are none)."""
         if not (inspected.changes or inspected.folders):
             return None
-        allowed = self.allowed(blob)
-
-        def write(session):
-            trashed = []
-            for upload_id, values in staged:
-                trashed.extend(db.finish_in(session, upload_id, values,
-                                            allowed))
-            for name, entries in inspected.folders.items():
-                trashed.extend(db.drop_keys(session, blob.values['id'],
-                                            name, entries))
-            if inspected.changes:
-                artifacts_db.write_changes(
-                    session, blob.type_name, blob.cls.fields,
-                    blob.values['id'], None,
-                    dict(inspected.changes,
-                         updated_at=timeutils.utcnow().replace(tzinfo=None)),
-                    merge=inspected.merges)
-            return trashed
-        return write
+        changes = inspected.changes
+        if changes:
+            changes = dict(changes,
+                           updated_at=timeutils.utcnow().replace(tzinfo=None))
+        return db.Inspected(
+            type_name=blob.type_name, fields=blob.cls.fields,
+            changes=changes, merges=inspected.merges, staged=tuple(staged),
+            folders={name: tuple(sorted(entries))
+                     for name, entries in inspected.folders.items()})
 
     @staticmethod
     def _reserve(context, upload_id, limits, size, shared):
@@ -451,21 +436,12 @@ class BlobService:
         blob = self.blob(context, type_name, artifact_id, field_name, key)
         self.check_write(context, blob, rules.DELETE_BLOB)
         trashed = db.delete_blob(context, blob.values['id'], blob.name,
-                                 blob.key or '', self._removable(blob))
+                                 blob.key or '', self.removal_rule(blob))
         if trashed:
             self.trash.empty(context, trashed)
         LOG.info('Deleted %s/%s of artifact %s', field_name, key or '',
                  blob.values['id'])
         return self._after_write(context, blob, upload=False)
-
-    def _removable(self, blob):
-        def check(row):
-            self._writable(blob, row.status)
-            if row.status == 'active' and blob.field.required_on_activate:
-                raise exception.Forbidden(
-                    'Blob %s is required on an active artifact; upload '
-                    'new data to replace it' % blob.name)
-        return check
 
     # -- crash clean-up --------------------------------------------------
     def clean_up(self, context):
@@ -485,7 +461,7 @@ class BlobService:
                             upload.store)
             self.trash.empty(context, trashed)
             undone += 1
-        trash = db.list_trash(context, limit=1000)
+        trash = trash_db.list_trash(context, limit=1000)
         emptied = self.trash.empty(context, [(t.id, t.location)
                                              for t in trash])
         return undone, emptied

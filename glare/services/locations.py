@@ -153,7 +153,7 @@ class LocationService:
         hooks.call(blob.cls.pre_add_location_hook, context, af, blob.name,
                    blob.key, url)
         db.add_location(context, blob.values['id'], blob.name,
-                        blob.key or '', values, self.blobs.allowed(blob),
+                        blob.key or '', values, self.blobs.write_rule(blob),
                         blob.field.max_folder_size
                         if blob.field.is_folder else None)
         LOG.info('Set %s location for %s/%s of artifact %s', kind,

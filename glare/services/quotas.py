@@ -62,11 +62,7 @@ _MAX_MESSAGE = 300
 
 
 def type_quota_name(kind, type_name):
-    return '%s:%s' % (kind, type_name)
-
-
-def _limit(value):
-    return None if value is None or value < 0 else value
+    return db.quota_name(kind, type_name)
 
 
 def config_type_value(conf, type_name, kind):
@@ -77,6 +73,15 @@ def config_type_value(conf, type_name, kind):
         return None
 
 
+def quota(conf, type_name, kind, quota_cls=db.Quota, **extra):
+    """A quota kind of a type as configured ([DEFAULT] kind,
+    [artifact_type:<type>] kind), for the database to overlay with the
+    project's own quotas in the checking transaction."""
+    return quota_cls(kind=kind, type_name=type_name, configured=conf[kind],
+                     configured_for_type=config_type_value(conf, type_name,
+                                                           kind), **extra)
+
+
 def limits(conf, overrides, type_name, kind):
     """(global limit, type limit) of a quota kind for one project.
 
@@ -84,19 +89,20 @@ def limits(conf, overrides, type_name, kind):
     the project's value when set, else the configured one ([DEFAULT] kind,
     [artifact_type:<type>] kind), and None when unlimited (-1 or unset).
     """
-    name = type_quota_name(kind, type_name)
-    total = overrides[kind] if kind in overrides else conf[kind]
-    per_type = overrides[name] if name in overrides else \
-        config_type_value(conf, type_name, kind)
-    return _limit(total), _limit(per_type)
+    return quota(conf, type_name, kind).limits(overrides)
 
 
 def count_quota(conf, registry, type_name):
     """The max_artifact_number check of creating an artifact of a type,
     for glare.db.artifacts.create."""
-    def count_limits(overrides):
-        return limits(conf, overrides, type_name, COUNT)
-    return db.CountQuota(count_limits, tuple(sorted(registry.concrete())))
+    return quota(conf, type_name, COUNT, db.CountQuota,
+                 types=tuple(sorted(registry.concrete())))
+
+
+def data_quota(conf, type_name):
+    """The max_uploaded_data check of an upload to a blob of a type, for
+    glare.db.blobs."""
+    return quota(conf, type_name, DATA)
 
 
 def _where(path):

@@ -29,10 +29,6 @@ def _blob(mutable, required):
     return types.SimpleNamespace(name='b', field=field, values={})
 
 
-def _row(status):
-    return types.SimpleNamespace(status=status)
-
-
 class RemovableTest(base.TestCase):
 
     def setUp(self):
@@ -41,7 +37,7 @@ class RemovableTest(base.TestCase):
         self.service = blobs.BlobService(conf, None, None, None)
 
     def check(self, blob, status):
-        self.service._removable(blob)(_row(status))
+        self.service.removal_rule(blob).check(status)
 
     def test_drafted_any_field(self):
         for mutable in (True, False):
