@@ -100,18 +100,16 @@ class ArtifactService:
     # -- reading -----------------------------------------------------------
     @staticmethod
     def target(context, values):
-        return {'owner': values['owner'], 'visibility': values['visibility'],
-                'status': values['status'],
-                'type_name': values.get('type_name'),
-                'project_id': context.project_id}
+        # for glare.services.blobs, until it calls policy.policy_target
+        return policy.policy_target(context, values)
 
     def _sees(self, context, values):
         if values['visibility'] == 'public':
             return True
         if context.project_id and values['owner'] == context.project_id:
             return True
-        return context.can(rules.GET_ANY, self.target(context, values),
-                           fatal=False)
+        return context.can(rules.GET_ANY,
+                           policy.policy_target(context, values), fatal=False)
 
     def load(self, context, type_name, artifact_id):
         """An artifact the caller may see, else 404."""
@@ -126,7 +124,7 @@ class ArtifactService:
 
     def show(self, context, type_name, artifact_id):
         values = self.load(context, type_name, artifact_id)
-        context.can(rules.GET, self.target(context, values))
+        context.can(rules.GET, policy.policy_target(context, values))
         return self.render(context, type_name, values)
 
     def render(self, context, type_name, values):
@@ -138,11 +136,11 @@ class ArtifactService:
 
     def list(self, context, type_name, params):
         cls = self.get_type(type_name)
-        context.can(rules.LIST, {'type_name': type_name,
-                                 'project_id': context.project_id})
-        see_all = context.can(rules.GET_ANY, {
-            'owner': None, 'visibility': 'private', 'status': 'active',
-            'type_name': type_name, 'project_id': context.project_id},
+        context.can(rules.LIST,
+                    policy.policy_target(context, type_name=type_name))
+        see_all = context.can(rules.GET_ANY, policy.policy_target(
+            context, owner=None, visibility='private', status='active',
+            type_name=type_name),
             fatal=False) if not context.is_anonymous else False
         spec = listing.build_spec(
             cls.fields, params,
@@ -169,9 +167,9 @@ class ArtifactService:
         if not read_protected:
             return
         used = {f.field for f in spec.filters} | {s.field for s in spec.sorts}
-        target = {'owner': context.project_id, 'visibility': 'private',
-                  'status': 'active', 'type_name': type_name,
-                  'project_id': context.project_id}
+        target = policy.policy_target(
+            context, owner=context.project_id, visibility='private',
+            status='active', type_name=type_name)
         for name in sorted(used & set(read_protected)):
             if not policy.can_read_field(context, type_name, name, target):
                 raise exception.Forbidden('You may not filter or sort on '
@@ -182,9 +180,8 @@ class ArtifactService:
         cls = self.writable_type(context, type_name)
         if not isinstance(body, dict):
             raise exception.BadRequest('The artifact must be a JSON object')
-        context.can(rules.CREATE, {'type_name': type_name,
-                                   'owner': context.project_id,
-                                   'project_id': context.project_id})
+        context.can(rules.CREATE, policy.policy_target(
+            context, type_name=type_name, owner=context.project_id))
         values = patching.create_values(context, cls, body)
         now = _now()
         values.update(id=str(uuid.uuid4()), owner=context.project_id,
@@ -243,7 +240,7 @@ class ArtifactService:
 
         events: 'update' when fields change, then each transition's name.
         """
-        target = self.target(context, current)
+        target = policy.policy_target(context, current)
         change = patching.apply(context, cls, current, patch)
         if not change.fields and not change.transitions:
             return {}, []
@@ -277,7 +274,7 @@ class ArtifactService:
         if values['status'] == 'deleted':
             raise exception.Forbidden('Artifact %s is already deleted' %
                                       artifact_id)
-        target = self.target(context, values)
+        target = policy.policy_target(context, values)
         context.can(rules.DELETE, target)
         if force and not context.can(rules.DELETE_FORCE, target,
                                      fatal=False):
