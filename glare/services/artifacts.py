@@ -4,9 +4,9 @@ import copy
 import uuid
 
 from oslo_log import log as logging
-from oslo_utils import timeutils
 
 from glare.conf import artifact_type
+from glare.db import api as db_api
 from glare.db import artifacts as db
 from glare import exception
 from glare import notification
@@ -24,10 +24,6 @@ from glare.services import quotas
 from glare.services import render
 
 LOG = logging.getLogger(__name__)
-
-
-def _now():
-    return timeutils.utcnow().replace(tzinfo=None)
 
 
 def _check_id(artifact_id):
@@ -183,7 +179,7 @@ class ArtifactService:
         context.can(rules.CREATE, policy.policy_target(
             context, type_name=type_name, owner=context.project_id))
         values = patching.create_values(context, cls, body)
-        now = _now()
+        now = db_api.now()
         values.update(id=str(uuid.uuid4()), owner=context.project_id,
                       status='drafted', visibility='private',
                       created_at=now, updated_at=now, activated_at=None)
@@ -252,7 +248,7 @@ class ArtifactService:
         af = cls.from_values(dict(current, **change.fields))
         if change.fields:
             hooks.call(cls.pre_update_hook, context, af, patch)
-        now = _now()
+        now = db_api.now()
         staged = af.to_values()
         for t in change.transitions:
             t.check(cls, staged)
@@ -290,7 +286,7 @@ class ArtifactService:
         hooks.call(cls.pre_delete_hook, context, af)
         if self._delayed_delete(type_name):
             db.update(context, type_name, cls.fields, values['id'], values,
-                      {'status': 'deleted', 'updated_at': _now()})
+                      {'status': 'deleted', 'updated_at': db_api.now()})
         else:
             self.purge(context, values['id'])
         hooks.call(cls.post_delete_hook, context, af)
