@@ -183,6 +183,7 @@ class ArtifactService:
         values.update(id=str(uuid.uuid4()), owner=context.project_id,
                       status='drafted', visibility='private',
                       created_at=now, updated_at=now, activated_at=None)
+        # the one typed object of this artifact: both hooks get it
         af = cls.from_values(values)
         hooks.call(cls.pre_create_hook, context, af)
         values = af.to_values()
@@ -190,7 +191,7 @@ class ArtifactService:
                   count_quota=quotas.count_quota(self.conf, self.registry,
                                                  type_name))
         values['type_name'] = type_name
-        hooks.call(cls.post_create_hook, context, cls.from_values(values))
+        hooks.call(cls.post_create_hook, context, af)
         LOG.info('Artifact %s of type %s created', values['id'], type_name)
         document = self.render(context, type_name, values)
         self.notifier.artifact(context, 'create', type_name, document, cls)
@@ -209,14 +210,16 @@ class ArtifactService:
         cls = self.writable_type(context, type_name)
         _check_id(artifact_id)
         applied = []
+        staged = []  # the typed object the pre-hooks got, as written
 
         def change(current):
-            del applied[:]  # a retried transaction starts over
+            del applied[:], staged[:]  # a retried transaction starts over
             if not self._sees(context, current):
                 raise exception.ArtifactNotFound(id=artifact_id)
             etags.check_if_match(if_match, current)
-            changes, made = self._changes(context, cls, current, patch)
+            changes, made, af = self._changes(context, cls, current, patch)
             applied.extend(made)
+            staged.append(af)
             return changes
 
         new, changed = db.update_locked(context, self.fields_for,
@@ -224,7 +227,7 @@ class ArtifactService:
                                         change)
         if not changed:
             return self.render(context, type_name, new)
-        af = cls.from_values(new)
+        af = staged[0]
         for name in applied:
             hooks.call(getattr(cls, 'post_%s_hook' % name), context, af)
         document = self.render(context, type_name, new)
@@ -232,14 +235,17 @@ class ArtifactService:
         return document
 
     def _changes(self, context, cls, current, patch):
-        """({field: new value}, events) of a patch; checks and pre-hooks.
+        """({field: new value}, events, af) of a patch; checks, pre-hooks.
 
         events: 'update' when fields change, then each transition's name.
+        af: the artifact's typed object, made once and changed in place
+        by the patch, the pre-hooks and the transitions: the artifact as
+        it is written (None when the patch changes nothing).
         """
         target = policy.policy_target(context, current)
         change = patching.apply(context, cls, current, patch)
         if not change.fields and not change.transitions:
-            return {}, []
+            return {}, [], None
         if change.fields:
             context.can(rules.UPDATE, target)
             patching.check_field_changes(context, cls, current, change)
@@ -249,18 +255,18 @@ class ArtifactService:
         if change.fields:
             hooks.call(cls.pre_update_hook, context, af, patch)
         now = db_api.now()
-        staged = af.to_values()
         for t in change.transitions:
-            t.check(cls, staged)
+            t.check(cls, af)
             hooks.call(getattr(cls, 'pre_%s_hook' % t.name), context, af)
-            staged = dict(af.to_values(), **t.changes(now))
-            af = cls.from_values(staged)
-        changes = {k: v for k, v in staged.items() if current.get(k) != v}
+            af.set_values(t.changes(now))
+        af.set_values({'updated_at': now})
+        changes = {k: v for k, v in af.to_values().items()
+                   if current.get(k) != v}
         changes['updated_at'] = now
         events = [t.name for t in change.transitions]
         if change.fields:
             events.insert(0, 'update')
-        return changes, events
+        return changes, events, af
 
     def delete(self, context, type_name, artifact_id, force=False):
         """Delete an artifact; Conflict while active artifacts link to it,
