@@ -75,7 +75,7 @@ class RequestContext(context.RequestContext):
         Raises glare.exception.Forbidden when denied and ``fatal``.
         """
         if target is None:
-            target = {'project_id': self.project_id, 'user_id': self.user_id}
+            target = policy.policy_target(self, user_id=self.user_id)
         return policy.authorize(self, rule, target, fatal=fatal)
 
 

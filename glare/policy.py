@@ -201,3 +201,22 @@ def check_write_field(context, type_name, field, target):
     if not _allowed(context, type_name, field, properties.WRITE, target):
         raise _forbidden('You are not allowed to set the field %s of %s '
                          'artifacts.' % (field, type_name))
+
+
+def policy_target(context, artifact=None, **keys):
+    """The target a policy rule is checked against (one shape for all).
+
+    ``project_id`` is the caller's project; ``artifact`` (its values, or
+    None when there is no artifact yet) gives ``owner``, ``visibility``,
+    ``status`` and ``type_name``; ``keys`` add to or override them (e.g.
+    ``type_name``, ``field``, or ``project_id`` for another project's
+    quotas).
+    """
+    target = {'project_id': context.project_id}
+    if artifact is not None:
+        target.update(owner=artifact['owner'],
+                      visibility=artifact['visibility'],
+                      status=artifact['status'],
+                      type_name=artifact.get('type_name'))
+    target.update(keys)
+    return target

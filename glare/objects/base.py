@@ -165,10 +165,15 @@ class BaseArtifact(ovo_base.VersionedObject):
     def from_values(cls, values):
         """Build an object from already coerced values (no validation)."""
         obj = cls()
-        for name in cls.fields:
-            if name in values:
-                setattr(obj, FIELD_ATTR_PREFIX + name, values[name])
+        obj.set_values(values)
         return obj
+
+    def set_values(self, values):
+        """Set fields to already coerced values (no validation); keys that
+        are not fields are ignored."""
+        for name in self.fields:
+            if name in values:
+                setattr(self, FIELD_ATTR_PREFIX + name, values[name])
 
     def to_values(self):
         return {name: getattr(self, FIELD_ATTR_PREFIX + name, None)

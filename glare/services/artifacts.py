@@ -16,9 +16,9 @@ import copy
 import uuid
 
 from oslo_log import log as logging
-from oslo_utils import timeutils
 
 from glare.conf import artifact_type
+from glare.db import api as db_api
 from glare.db import artifacts as db
 from glare import exception
 from glare import notification
@@ -41,10 +41,6 @@ LOG = logging.getLogger(__name__)
 #: how often a patch is read and decided again when other writes of the
 #: artifact keep coming in between (each one of those wins)
 _UPDATE_ATTEMPTS = 100
-
-
-def _now():
-    return timeutils.utcnow().replace(tzinfo=None)
 
 
 def _check_id(artifact_id):
@@ -115,18 +111,16 @@ class ArtifactService:
     # -- reading -----------------------------------------------------------
     @staticmethod
     def target(context, values):
-        return {'owner': values['owner'], 'visibility': values['visibility'],
-                'status': values['status'],
-                'type_name': values.get('type_name'),
-                'project_id': context.project_id}
+        # for glare.services.blobs, until it calls policy.policy_target
+        return policy.policy_target(context, values)
 
     def _sees(self, context, values):
         if values['visibility'] == 'public':
             return True
         if context.project_id and values['owner'] == context.project_id:
             return True
-        return context.can(rules.GET_ANY, self.target(context, values),
-                           fatal=False)
+        return context.can(rules.GET_ANY,
+                           policy.policy_target(context, values), fatal=False)
 
     def load(self, context, type_name, artifact_id):
         """An artifact the caller may see, else 404."""
@@ -141,7 +135,7 @@ class ArtifactService:
 
     def show(self, context, type_name, artifact_id):
         values = self.load(context, type_name, artifact_id)
-        context.can(rules.GET, self.target(context, values))
+        context.can(rules.GET, policy.policy_target(context, values))
         return self.render(context, type_name, values)
 
     def render(self, context, type_name, values):
@@ -153,11 +147,11 @@ class ArtifactService:
 
     def list(self, context, type_name, params):
         cls = self.get_type(type_name)
-        context.can(rules.LIST, {'type_name': type_name,
-                                 'project_id': context.project_id})
-        see_all = context.can(rules.GET_ANY, {
-            'owner': None, 'visibility': 'private', 'status': 'active',
-            'type_name': type_name, 'project_id': context.project_id},
+        context.can(rules.LIST,
+                    policy.policy_target(context, type_name=type_name))
+        see_all = context.can(rules.GET_ANY, policy.policy_target(
+            context, owner=None, visibility='private', status='active',
+            type_name=type_name),
             fatal=False) if not context.is_anonymous else False
         spec = listing.build_spec(
             cls.fields, params,
@@ -185,9 +179,9 @@ class ArtifactService:
         if not read_protected:
             return
         used = {f.field for f in spec.filters} | {s.field for s in spec.sorts}
-        target = {'owner': context.project_id, 'visibility': 'private',
-                  'status': 'active', 'type_name': type_name,
-                  'project_id': context.project_id}
+        target = policy.policy_target(
+            context, owner=context.project_id, visibility='private',
+            status='active', type_name=type_name)
         for name in sorted(used & set(read_protected)):
             if not policy.can_read_field(context, type_name, name, target):
                 raise exception.Forbidden('You may not filter or sort on '
@@ -198,14 +192,14 @@ class ArtifactService:
         cls = self.writable_type(context, type_name)
         if not isinstance(body, dict):
             raise exception.BadRequest('The artifact must be a JSON object')
-        context.can(rules.CREATE, {'type_name': type_name,
-                                   'owner': context.project_id,
-                                   'project_id': context.project_id})
+        context.can(rules.CREATE, policy.policy_target(
+            context, type_name=type_name, owner=context.project_id))
         values = patching.create_values(context, cls, body)
-        now = _now()
+        now = db_api.now()
         values.update(id=str(uuid.uuid4()), owner=context.project_id,
                       status='drafted', visibility='private',
                       created_at=now, updated_at=now, activated_at=None)
+        # the one typed object of this artifact: both hooks get it
         af = cls.from_values(values)
         hooks.call(cls.pre_create_hook, context, af)
         values = af.to_values()
@@ -213,7 +207,7 @@ class ArtifactService:
                   count_quota=quotas.count_quota(self.conf, self.registry,
                                                  type_name))
         values['type_name'] = type_name
-        hooks.call(cls.post_create_hook, context, cls.from_values(values))
+        hooks.call(cls.post_create_hook, context, af)
         LOG.info('Artifact %s of type %s created', values['id'], type_name)
         document = self.render(context, type_name, values)
         self.notifier.artifact(context, 'create', type_name, document, cls)
@@ -238,7 +232,8 @@ class ArtifactService:
             if not self._sees(context, current):
                 raise exception.ArtifactNotFound(id=artifact_id)
             etags.check_if_match(if_match, current)
-            changes, applied = self._changes(context, cls, current, patch)
+            changes, applied, af = self._changes(context, cls, current,
+                                                 patch)
             if not changes:
                 new, changed = current, False
                 break
@@ -254,7 +249,6 @@ class ArtifactService:
                                      % artifact_id)
         if not changed:
             return self.render(context, type_name, new)
-        af = cls.from_values(new)
         for name in applied:
             hooks.call(getattr(cls, 'post_%s_hook' % name), context, af)
         document = self.render(context, type_name, new)
@@ -262,14 +256,17 @@ class ArtifactService:
         return document
 
     def _changes(self, context, cls, current, patch):
-        """({field: new value}, events) of a patch; checks and pre-hooks.
+        """({field: new value}, events, af) of a patch; checks, pre-hooks.
 
         events: 'update' when fields change, then each transition's name.
+        af: the artifact's typed object, made once and changed in place
+        by the patch, the pre-hooks and the transitions: the artifact as
+        it is written (None when the patch changes nothing).
         """
-        target = self.target(context, current)
+        target = policy.policy_target(context, current)
         change = patching.apply(context, cls, current, patch)
         if not change.fields and not change.transitions:
-            return {}, []
+            return {}, [], None
         if change.fields:
             context.can(rules.UPDATE, target)
             patching.check_field_changes(context, cls, current, change)
@@ -278,19 +275,19 @@ class ArtifactService:
         af = cls.from_values(dict(current, **change.fields))
         if change.fields:
             hooks.call(cls.pre_update_hook, context, af, patch)
-        now = _now()
-        staged = af.to_values()
+        now = db_api.now()
         for t in change.transitions:
-            t.check(cls, staged)
+            t.check(cls, af)
             hooks.call(getattr(cls, 'pre_%s_hook' % t.name), context, af)
-            staged = dict(af.to_values(), **t.changes(now))
-            af = cls.from_values(staged)
-        changes = {k: v for k, v in staged.items() if current.get(k) != v}
+            af.set_values(t.changes(now))
+        af.set_values({'updated_at': now})
+        changes = {k: v for k, v in af.to_values().items()
+                   if current.get(k) != v}
         changes['updated_at'] = now
         events = [t.name for t in change.transitions]
         if change.fields:
             events.insert(0, 'update')
-        return changes, events
+        return changes, events, af
 
     def delete(self, context, type_name, artifact_id, force=False):
         """Delete an artifact; Conflict while active artifacts link to it,
@@ -300,7 +297,7 @@ class ArtifactService:
         if values['status'] == 'deleted':
             raise exception.Forbidden('Artifact %s is already deleted' %
                                       artifact_id)
-        target = self.target(context, values)
+        target = policy.policy_target(context, values)
         context.can(rules.DELETE, target)
         if force and not context.can(rules.DELETE_FORCE, target,
                                      fatal=False):
@@ -316,7 +313,7 @@ class ArtifactService:
         hooks.call(cls.pre_delete_hook, context, af)
         if self._delayed_delete(type_name):
             db.update(context, type_name, cls.fields, values['id'], values,
-                      {'status': 'deleted', 'updated_at': _now()})
+                      {'status': 'deleted', 'updated_at': db_api.now()})
         else:
             self.purge(context, values['id'])
         hooks.call(cls.post_delete_hook, context, af)

@@ -26,19 +26,20 @@ class Transition:
     field: str
     value: str
 
-    def check(self, cls, values):
+    def check(self, cls, af):
+        """Whether the artifact (its typed object) may take this step."""
         if self.name == 'activate':
             missing = [n for n, fld in cls.fields.items()
                        if fld.required_on_activate and not fld.system and
-                       _empty(values.get(n))]
+                       _empty(af.get(n))]
             if missing:
                 raise exception.Forbidden(
                     'Artifact cannot be activated: required fields are not '
                     'set: %s' % ', '.join(sorted(missing)))
-            if render.blobs_saving(cls, values):
+            if render.blobs_saving(cls, af):
                 raise exception.Conflict('Artifact cannot be activated '
                                          'while a blob is being uploaded')
-        if self.name == 'publish' and values['status'] != 'active':
+        if self.name == 'publish' and af.get('status') != 'active':
             raise exception.Forbidden('Only active artifacts can be made '
                                       'public')
 

@@ -83,9 +83,9 @@ def create_values(context, cls, body):
             values[name] = _coerce(field, name, value)
         else:
             values[name] = field.get_default()
-    target = {'owner': context.project_id, 'visibility': 'private',
-              'status': 'drafted', 'type_name': cls.get_type_name(),
-              'project_id': context.project_id}
+    target = policy.policy_target(
+        context, owner=context.project_id, visibility='private',
+        status='drafted', type_name=cls.get_type_name())
     for name in body:
         policy.check_write_field(context, cls.get_type_name(), name, target)
     links.check(context, cls, {n: values[n] for n in body})
@@ -181,11 +181,8 @@ def check_field_changes(context, cls, current, change):
         if frozen:
             raise exception.Forbidden('Fields %s cannot be changed on an '
                                       'active artifact' % ', '.join(frozen))
-    target = {'owner': current['owner'],
-              'visibility': current['visibility'],
-              'status': current['status'],
-              'type_name': cls.get_type_name(),
-              'project_id': context.project_id}
+    target = policy.policy_target(context, current,
+                                  type_name=cls.get_type_name())
     for name in change.fields:
         policy.check_write_field(context, cls.get_type_name(), name, target)
     links.check(context, cls, change.fields)

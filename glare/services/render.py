@@ -67,10 +67,8 @@ def artifact(context, cls, values, view=None):
     type's format_all hook has the last word.
     """
     type_name = values['type_name']
-    hidden = policy.unreadable_fields(context, type_name, {
-        'owner': values['owner'], 'visibility': values['visibility'],
-        'status': values['status'], 'type_name': type_name,
-        'project_id': context.project_id})
+    hidden = policy.unreadable_fields(context, type_name,
+                                      policy.policy_target(context, values))
     out = {}
     for name, field, shape in _shapes((view or cls).fields):
         if name in hidden:

@@ -21,7 +21,9 @@ import json
 
 import sqlalchemy as sa
 
+from glare import context
 from glare.db import api as db_api
+from glare.db import artifacts as db_artifacts
 from glare import exception
 from glare.tests import base
 from glare.tests import hook_artifact
@@ -181,6 +183,30 @@ class TestHookCalls(HookTestBase):
             {'op': 'replace', 'path': '/status', 'value': 'active'}])
         self.assertEqual(['pre_update', 'pre_activate', 'post_update',
                           'post_activate'], self.calls())
+
+    def test_post_hooks_see_the_artifact_as_written(self):
+        # the typed object of a patch is made once and changed in place:
+        # its post-hooks see every field as the database has it
+        # (the timestamps of the write included)
+        doc = self.create(str1='old')
+        self.clear()
+        self.patch(doc['id'], [
+            {'op': 'replace', 'path': '/str1', 'value': 'new'},
+            {'op': 'replace', 'path': '/status', 'value': 'active'}])
+        stored = hook_artifact.HookArtifact.from_values(db_artifacts.get(
+            context.get_admin_context(),
+            lambda _t: hook_artifact.HookArtifact.fields, doc['id'])
+        ).to_values()
+        posts = [c[2] for c in hook_artifact.CALLS if c[0].startswith(
+            'post_')]
+        self.assertEqual(2, len(posts))
+        for values in posts:
+            self.assertEqual(stored, values)
+        self.assertEqual('active', stored['status'])
+        self.assertIsNotNone(stored['activated_at'])
+        pre_update = hook_artifact.CALLS[0][2]
+        self.assertEqual('drafted', pre_update['status'])
+        self.assertIsNone(pre_update['activated_at'])
 
     def test_delete(self):
         hook_artifact.PROBE = lambda af: row_exists(af.get('id'))
