@@ -124,7 +124,7 @@ class _Codec:
         return values
 
     def get(self, artifact_id, fields=FIELDS):
-        return db.get(self.context, lambda type_name: fields, artifact_id)
+        return db.get(self.context, {TYPE: fields}, artifact_id)
 
     def round_trip(self, **values):
         """The values read back, after checking the written ones."""
