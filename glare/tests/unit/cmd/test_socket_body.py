@@ -18,7 +18,7 @@ import threading
 from gunicorn import config as gunicorn_config
 from gunicorn.http import parser as gunicorn_parser
 
-from glare.cmd import server as api
+from glare.cmd import server_bodies as api
 from glare.tests import base
 
 
@@ -41,7 +41,7 @@ class TestSocketBody(base.TestCase):
         self._send(b'PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n'
                    % len(body) + body + extra)
         req = next(self.parser)
-        api._timed_body(req, self.server)
+        api.timed_body(req, self.server)
         self.assertIsInstance(req.body, api.SocketBody)
         return req
 
@@ -73,7 +73,7 @@ class TestSocketBody(base.TestCase):
         self.client.sendall(b'PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: '
                             b'1000\r\n\r\nabc')
         req = next(self.parser)
-        api._timed_body(req, self.server)
+        api.timed_body(req, self.server)
         self.client.sendall(b'def')
         self.client.shutdown(socket.SHUT_WR)
         self.assertEqual(b'abcdef', req.body.read(1000))
@@ -83,7 +83,7 @@ class TestSocketBody(base.TestCase):
         self._send(b'PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: '
                    b'chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n')
         req = next(self.parser)
-        api._timed_body(req, self.server)
+        api.timed_body(req, self.server)
         self.assertNotIsInstance(req.body, api.SocketBody)
         self.assertIsInstance(req.body, api.TimedBody)
         self.assertEqual(b'abc', req.body.read())
@@ -100,7 +100,7 @@ class TestBodyErrors(base.TestCase):
             gunicorn_config.Config(), self.server, ('127.0.0.1', 1))
         self.client.sendall(b'PUT /x HTTP/1.1\r\nHost: h\r\n' + head)
         req = next(parser)
-        api._timed_body(req, self.server)
+        api.timed_body(req, self.server)
         return req
 
     def test_pause_is_a_request_timeout(self):
