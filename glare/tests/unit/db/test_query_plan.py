@@ -42,7 +42,7 @@ def _queries(spec):
     base, conds = q._from(spec)
     count = sa.select(sa.func.count()).select_from(base).where(*conds)
     cols, joins = q._sort_columns(spec, base)
-    page = q._with_joins(sa.select(*[base.c[c.name] for c in q.A.c])
+    page = q._with_joins(sa.select(*[base.c[c.name] for c in q.ARTIFACTS.c])
                          .select_from(base), base, joins)
     page = page.where(*conds).order_by(*q._order_by(cols)).limit(spec.limit)
     return count, page
