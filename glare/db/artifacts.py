@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from glare.db import api
 from glare.db import models
-from glare.db import query as q
+from glare.db import query as list_query
 from glare.db import quotas
 from glare.db import trash
 from glare import exception
@@ -341,7 +341,7 @@ def get(context, conn, fields_of, artifact_id, type_name=None):
 def list_artifacts(context, conn, fields_of, spec):
     """A page of artifacts and the total count, for a ListSpec (fields_of:
     as for get)."""
-    rows, total = q.run_list(conn, spec)
+    rows, total = list_query.run_list(conn, spec)
     return _load(conn, fields_of, rows), total
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from glare.db import api
 from glare.db import models
-from glare.db import query as q
+from glare.db import query as list_query
 from glare.objects import version as glare_version
 
 ARTIFACTS = models.Artifact.__table__
@@ -42,9 +42,10 @@ def dependents_query(links, link_fields, exclude_id, limit):
     column = (PROPERTIES.c.text_value if long_links
               else PROPERTIES.c.string_value)
     names = sorted({n for fields in link_fields.values() for n in fields})
-    per_type = [sa.and_(q._NoIndex(ARTIFACTS.c.type_name) == type_name,
-                        PROPERTIES.c.name.in_(sorted(fields)))
-                for type_name, fields in sorted(link_fields.items())]
+    per_type = [
+        sa.and_(list_query._NoIndex(ARTIFACTS.c.type_name) == type_name,
+                PROPERTIES.c.name.in_(sorted(fields)))
+        for type_name, fields in sorted(link_fields.items())]
     cols = (ARTIFACTS.c.id, ARTIFACTS.c.type_name, ARTIFACTS.c.name,
             ARTIFACTS.c.version_prefix, ARTIFACTS.c.version_suffix,
             ARTIFACTS.c.version_meta, ARTIFACTS.c.owner,
@@ -54,7 +55,7 @@ def dependents_query(links, link_fields, exclude_id, limit):
                 ARTIFACTS, ARTIFACTS.c.id == PROPERTIES.c.artifact_id))
             .where(PROPERTIES.c.name.in_(names), column.in_(sorted(links)),
                    sa.or_(*per_type),
-                   q._NoIndex(ARTIFACTS.c.status) == 'active',
+                   list_query._NoIndex(ARTIFACTS.c.status) == 'active',
                    ARTIFACTS.c.id != exclude_id)
             .group_by(*cols)
             .order_by(ARTIFACTS.c.type_name, ARTIFACTS.c.name,

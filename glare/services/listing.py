@@ -16,7 +16,7 @@ import csv
 import re
 from urllib import parse
 
-from glare.db import query as q
+from glare.db import query as list_query
 from glare import exception
 from glare.objects import fields as f
 
@@ -117,8 +117,8 @@ def _tags_filter(fields, name, raw):
     if not value:
         raise exception.InvalidFilter(
             reason='%s takes a comma list of tags' % name)
-    return q.Filter(name, op or f.EQ, value.split(','), combiner,
-                    target=name)
+    return list_query.Filter(name, op or f.EQ, value.split(','), combiner,
+                             target=name)
 
 
 def parse_filter(fields, name, raw, display_names=None):
@@ -150,20 +150,23 @@ def parse_filter(fields, name, raw, display_names=None):
     if field.container == 'Dict':
         if key is None:
             keys = split_in_values(value) if op == 'in' else value
-            return q.Filter(name, op, keys, combiner, target='dict-key')
-        return q.Filter(name, op, _values(field, name, op, value, True),
-                        combiner, target='dict-value', kind=field.kind,
-                        key=key)
+            return list_query.Filter(name, op, keys, combiner,
+                                     target='dict-key')
+        return list_query.Filter(name, op,
+                                 _values(field, name, op, value, True),
+                                 combiner, target='dict-value',
+                                 kind=field.kind, key=key)
     if field.container == 'List':
-        return q.Filter(name, op, _values(field, name, op, value, True),
-                        combiner, target='list', kind=field.kind)
+        return list_query.Filter(name, op,
+                                 _values(field, name, op, value, True),
+                                 combiner, target='list', kind=field.kind)
     coerced = _values(field, name, op, value, False)
     if name == 'version':
-        return q.Filter(name, op, coerced, combiner, target='version')
-    if name in q.COLUMNS:
-        return q.Filter(name, op, coerced, combiner, target='column')
-    return q.Filter(name, op, coerced, combiner, target='prop',
-                    kind=field.kind)
+        return list_query.Filter(name, op, coerced, combiner, target='version')
+    if name in list_query.COLUMNS:
+        return list_query.Filter(name, op, coerced, combiner, target='column')
+    return list_query.Filter(name, op, coerced, combiner, target='prop',
+                             kind=field.kind)
 
 
 class DisplayNames:
@@ -186,8 +189,8 @@ class DisplayNames:
         else:
             match = value.__eq__
         types = sorted(t for t, shown in self.names.items() if match(shown))
-        return q.Filter(DISPLAY_TYPE_NAME, op, types, combiner,
-                        target='type-names')
+        return list_query.Filter(DISPLAY_TYPE_NAME, op, types, combiner,
+                                 target='type-names')
 
     def ranks(self):
         """{type name: position of its display name in sorted order}."""
@@ -225,12 +228,12 @@ def parse_sort(fields, raw, display_names=None):
         if any(s.field == name for s in sorts):
             raise exception.InvalidSort(reason='%s is given twice' % name)
         if name == DISPLAY_TYPE_NAME:
-            sorts.append(q.Sort(name, direction, 'type-rank', ranks=(
+            sorts.append(list_query.Sort(name, direction, 'type-rank', ranks=(
                 display_names or DisplayNames({})).ranks()))
             continue
         target = 'version' if name == 'version' else (
-            'column' if name in q.COLUMNS else 'prop')
-        sorts.append(q.Sort(name, direction, target, field.kind))
+            'column' if name in list_query.COLUMNS else 'prop')
+        sorts.append(list_query.Sort(name, direction, target, field.kind))
     return sorts
 
 
@@ -251,9 +254,10 @@ def build_spec(fields, params, type_name, project_id, see_all, conf,
 
     display_names: a DisplayNames of the served types.
     """
-    spec = q.ListSpec(type_name=type_name, project_id=project_id,
-                      see_all=see_all, filters=[], sorts=[],
-                      limit=min(conf.default_api_limit, conf.max_api_limit))
+    spec = list_query.ListSpec(type_name=type_name, project_id=project_id,
+                               see_all=see_all, filters=[], sorts=[],
+                               limit=min(conf.default_api_limit,
+                                         conf.max_api_limit))
     for name, raw in params:
         if name == 'limit':
             spec.limit = _limit(raw, conf)

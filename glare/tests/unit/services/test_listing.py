@@ -15,7 +15,7 @@
 import datetime
 
 from glare.artifact_types import all as all_type
-from glare.db import query as q
+from glare.db import query as list_query
 from glare import exception
 from glare.objects import fields as f
 from glare.services import listing
@@ -29,8 +29,8 @@ UUID = '0b6b0ea5-1c7e-4c6e-a7b3-7b2d5f1a9c3e'
 
 def flt(field, op, value, combiner='and', target='column', kind=None,
         key=None):
-    return q.Filter(field, op, value, combiner, target=target, kind=kind,
-                    key=key)
+    return list_query.Filter(field, op, value, combiner, target=target,
+                             kind=kind, key=key)
 
 
 class TestSplitInValues(base.TestCase):
@@ -350,21 +350,22 @@ class TestFilterFailures(FilterTestCase):
 class TestParseSort(base.TestCase):
 
     def test_default_direction_is_desc(self):
-        self.assertEqual([q.Sort('name', 'desc', 'column',
-                                 FIELDS['name'].kind)],
+        self.assertEqual([list_query.Sort('name', 'desc', 'column',
+                                          FIELDS['name'].kind)],
                          listing.parse_sort(FIELDS, 'name'))
 
     def test_targets(self):
         self.assertEqual([
-            q.Sort('name', 'asc', 'column', FIELDS['name'].kind),
-            q.Sort('version', 'desc', 'version', FIELDS['version'].kind),
-            q.Sort('int1', 'asc', 'prop', FIELDS['int1'].kind),
-            q.Sort('created_at', 'desc', 'column',
-                   FIELDS['created_at'].kind)],
+            list_query.Sort('name', 'asc', 'column', FIELDS['name'].kind),
+            list_query.Sort('version', 'desc', 'version',
+                            FIELDS['version'].kind),
+            list_query.Sort('int1', 'asc', 'prop', FIELDS['int1'].kind),
+            list_query.Sort(
+                'created_at', 'desc', 'column', FIELDS['created_at'].kind)],
             listing.parse_sort(FIELDS, 'name:asc,version:desc,int1:asc,'
                                        'created_at'))
-        self.assertEqual([q.Sort('type_name', 'asc', 'column',
-                                 ALL_FIELDS['type_name'].kind)],
+        self.assertEqual([list_query.Sort('type_name', 'asc', 'column',
+                                          ALL_FIELDS['type_name'].kind)],
                          listing.parse_sort(ALL_FIELDS, 'type_name:asc'))
 
     def test_spaces_around_keys(self):
@@ -416,7 +417,7 @@ class TestBuildSpec(base.TestCase):
                                   see_all, self.conf.conf)
 
     def test_defaults(self):
-        self.assertEqual(q.ListSpec(
+        self.assertEqual(list_query.ListSpec(
             type_name='sample_artifact', project_id='p1', see_all=False,
             filters=[], sorts=[], limit=25, marker=None, latest=False),
             self.spec([]))
