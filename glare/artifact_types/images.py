@@ -24,7 +24,7 @@ from glare.artifact_types import image_formats as formats
 from glare.objects import base
 from glare.objects import fields as f
 from glare.objects import uploads
-from glare.objects import validators as v
+from glare.objects import validators
 
 GIB = 1024 ** 3
 
@@ -36,30 +36,30 @@ class Image(base.BaseArtifact):
     DISPLAY_TYPE_NAME = 'Images'
     fields = dict(base.BaseArtifact.fields, **{
         'container_format': f.Scalar(
-            f.String, validators=[v.AllowedValues(
+            f.String, validators=[validators.AllowedValues(
                 ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker'])],
             description='Image container format.'),
         'disk_format': f.Scalar(
-            f.String, validators=[v.AllowedValues(
+            f.String, validators=[validators.AllowedValues(
                 ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2',
                  'vdi', 'iso'])],
             description='Image disk format.'),
         'min_ram': f.Scalar(f.Integer, required_on_activate=False,
-                            validators=[v.MinNumberSize(0)],
+                            validators=[validators.MinNumberSize(0)],
                             description='Minimal RAM required to boot image.'),
         'min_disk': f.Scalar(f.Integer, required_on_activate=False,
-                             validators=[v.MinNumberSize(0)],
+                             validators=[validators.MinNumberSize(0)],
                              description='Minimal disk space required to '
                                          'boot image.'),
         'image': f.Blob(max_blob_size=1000 * GIB, required_on_activate=False,
                         description='Image binary.'),
         'kernel_id': f.Scalar(f.String, required_on_activate=False,
-                              validators=[v.UUID()],
+                              validators=[validators.UUID()],
                               description='ID of image stored in Glare that '
                                           'should be used as the kernel '
                                           'when booting an AMI-style image.'),
         'ramdisk_id': f.Scalar(f.String, required_on_activate=False,
-                               validators=[v.UUID()],
+                               validators=[validators.UUID()],
                                description='ID of image stored in Glare '
                                            'that should be used as the '
                                            'ramdisk when booting an '

@@ -14,7 +14,7 @@
 
 from glare.objects import base
 from glare.objects import fields as f
-from glare.objects import validators as v
+from glare.objects import validators
 
 MIB = 1024 ** 2
 # a class name is a namespaced identifier: it never holds a comma, so a
@@ -39,8 +39,8 @@ class Murano(base.BaseArtifact):
 
     fields = dict(base.BaseArtifact.fields, **{
         'type': f.Scalar(f.String, sortable=True,
-                         validators=[v.AllowedValues(['Application',
-                                                      'Library'])],
+                         validators=[validators.AllowedValues(['Application',
+                                                               'Library'])],
                          description='Package type: Application or '
                                      'Library.'),
         'author': f.Scalar(f.String, required_on_activate=False,
@@ -57,12 +57,12 @@ class Murano(base.BaseArtifact):
                              required_on_activate=False,
                              description='Categories of the package.'),
         'class_definitions': f.List(f.String, required_on_activate=False,
-                                    validators=[v.Unique()],
+                                    validators=[validators.Unique()],
                                     description='Fully qualified names of '
                                                 'the classes the package '
                                                 'defines.'),
         'inherits': f.Dict(f.String, required_on_activate=False,
-                           element_validators=[v.MaxStrLen(16384)],
+                           element_validators=[validators.MaxStrLen(16384)],
                            description='Base class → comma-joined names '
                                        'of the package classes derived '
                                        'from it.'),

@@ -21,7 +21,7 @@ from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
 from glare.objects import uploads
-from glare.objects import validators as v
+from glare.objects import validators
 
 MIB = 1024 ** 2
 MANIFEST = 'manifest.yaml'
@@ -184,8 +184,8 @@ class MuranoPackage(base.BaseArtifact):
                           max_blob_size=100 * MIB,
                           description='Murano Package binary.'),
         'type': f.Scalar(f.String, default='Application',
-                         validators=[v.AllowedValues(['Application',
-                                                      'Library'])],
+                         validators=[validators.AllowedValues(['Application',
+                                                               'Library'])],
                          description='Package type.'),
         'display_name': f.Scalar(f.String, mutable=True,
                                  description='Package name in human-'
@@ -193,7 +193,7 @@ class MuranoPackage(base.BaseArtifact):
         'categories': f.List(f.String, mutable=True,
                              description='List of categories specified '
                                          'for the package.'),
-        'class_definitions': f.List(f.String, validators=[v.Unique()],
+        'class_definitions': f.List(f.String, validators=[validators.Unique()],
                                     description='List of class definitions '
                                                 'in the package.'),
         'inherits': f.Dict(f.String),

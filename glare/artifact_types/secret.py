@@ -18,7 +18,7 @@ from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
 from glare.objects import uploads
-from glare.objects import validators as v
+from glare.objects import validators
 
 _WHITESPACE = b' \t\r\n\v\f'
 
@@ -97,15 +97,15 @@ class Secret(base.BaseArtifact):
         'payload': f.Blob(description='The secret\'s data to be stored.'),
         'payload_content_encoding': f.Scalar(
             f.String, required_on_activate=False, default='base64',
-            filter_ops=(), validators=[v.AllowedValues(['base64'])],
+            filter_ops=(), validators=[validators.AllowedValues(['base64'])],
             description='Required if payload is encoded. The encoding used '
                         'for the payload.'),
         'secret_type': f.Scalar(
             f.String, required_on_activate=False, default='opaque',
             sortable=True, filter_ops=(f.EQ,),
-            validators=[v.AllowedValues(['symmetric', 'public', 'private',
-                                         'passphrase', 'certificate',
-                                         'opaque'])],
+            validators=[validators.AllowedValues(
+                ['symmetric', 'public', 'private', 'passphrase',
+                 'certificate', 'opaque'])],
             description='Used to indicate the type of secret being '
                         'stored.'),
         'algorithm': f.Scalar(f.String, required_on_activate=False,
@@ -115,7 +115,7 @@ class Secret(base.BaseArtifact):
                                           'purposes.'),
         'bit_length': f.Scalar(f.Integer, required_on_activate=False,
                                sortable=True,
-                               validators=[v.MinNumberSize(1)],
+                               validators=[validators.MinNumberSize(1)],
                                description='Metadata provided by a user or '
                                            'system for informational '
                                            'purposes.'),

@@ -15,7 +15,7 @@
 from oslo_versionedobjects import base as ovo_base
 
 from glare.objects import fields as f
-from glare.objects import validators as v
+from glare.objects import validators
 
 STATUSES = ('drafted', 'active', 'deactivated', 'deleted')
 VISIBILITIES = ('private', 'public')
@@ -38,11 +38,11 @@ def _base_fields():
     text, moment = f.String, f.DateTime
     return {
         'id': f.Scalar(text, system=True, nullable=False, sortable=True,
-                       validators=[v.UUID()], filter_ops=_ID_OPS,
+                       validators=[validators.UUID()], filter_ops=_ID_OPS,
                        description='Artifact UUID.'),
         'name': f.Scalar(text, nullable=False, sortable=True,
                          required_on_activate=False,
-                         validators=[v.MinStrLen(1)],
+                         validators=[validators.MinStrLen(1)],
                          filter_ops=_NAME_OPS,
                          description='Artifact Name.'),
         'owner': f.Scalar(text, system=True, nullable=False, sortable=True,
@@ -52,7 +52,7 @@ def _base_fields():
                                       'artifact.'),
         'status': f.Scalar(text, nullable=False, sortable=True,
                            default='drafted',
-                           validators=[v.AllowedValues(STATUSES)],
+                           validators=[validators.AllowedValues(STATUSES)],
                            filter_ops=_ID_OPS,
                            description='Artifact status.'),
         'created_at': f.Scalar(moment, system=True, nullable=False,
@@ -71,14 +71,15 @@ def _base_fields():
                                              'became active.'),
         'description': f.Scalar(text, mutable=True, required_on_activate=False,
                                 default='',
-                                validators=[v.MaxStrLen(4096)],
+                                validators=[validators.MaxStrLen(4096)],
                                 filter_ops=(),
                                 description='Artifact description.'),
         'tags': f.List(text, mutable=True, required_on_activate=False,
                        nullable=False,
-                       validators=[v.Unique(convert_to_set=True)],
-                       element_validators=[v.ForbiddenChars([',', '/']),
-                                           v.MinStrLen(1)],
+                       validators=[validators.Unique(convert_to_set=True)],
+                       element_validators=[
+                           validators.ForbiddenChars([',', '/']),
+                           validators.MinStrLen(1)],
                        # filtered through tags= and tags-any= (a comma
                        # list, all or any of them), whose one operator
                        # is neq (none of them / not all of them)
@@ -90,7 +91,8 @@ def _base_fields():
                                        'information about an artifact.'),
         'visibility': f.Scalar(text, nullable=False, sortable=True,
                                default='private',
-                               validators=[v.AllowedValues(VISIBILITIES)],
+                               validators=[
+                                   validators.AllowedValues(VISIBILITIES)],
                                filter_ops=_ID_OPS,
                                description='Artifact visibility that '
                                            'defines if artifact can be '

@@ -15,7 +15,7 @@
 from glare import exception
 from glare.objects import base
 from glare.objects import fields as f
-from glare.objects import validators as v
+from glare.objects import validators
 
 
 class SampleArtifact(base.BaseArtifact):
@@ -61,26 +61,29 @@ class SampleArtifact(base.BaseArtifact):
                                 filter_ops=(f.EQ,)),
         'dict_of_blobs': f.Folder(required_on_activate=False,
                                   max_folder_size=2000,
-                                  validators=[v.MaxDictKeyLen(1000)]),
+                                  validators=[validators.MaxDictKeyLen(1000)]),
         'string_mutable': f.Scalar(f.String, required_on_activate=False,
                                    mutable=True),
         'string_regex': f.Scalar(f.String, required_on_activate=False,
-                                 validators=[v.Regex('^([0-9a-fA-F]){8}$')]),
+                                 validators=[validators.Regex(
+                                     '^([0-9a-fA-F]){8}$')]),
         'string_required': f.Scalar(f.String, required_on_activate=True),
         'string_validators': f.Scalar(
             f.String, required_on_activate=False,
-            validators=[v.AllowedValues(['aa', 'bb', 'c' * 11]),
-                        v.MaxStrLen(10)]),
+            validators=[validators.AllowedValues(['aa', 'bb', 'c' * 11]),
+                        validators.MaxStrLen(10)]),
         'int_validators': f.Scalar(
             f.Integer, required_on_activate=False,
-            validators=[v.MinNumberSize(10), v.MaxNumberSize(20)]),
+            validators=[validators.MinNumberSize(10),
+                        validators.MaxNumberSize(20)]),
         'list_validators': f.List(f.String, required_on_activate=False,
                                   filter_ops=(), max_size=3,
-                                  validators=[v.Unique()]),
+                                  validators=[validators.Unique()]),
         'dict_validators': f.Dict(
             f.String, required_on_activate=False, default=None,
             filter_ops=(), max_size=3,
-            validators=[v.AllowedDictKeys(['abc', 'def', 'ghi', 'jkl'])]),
+            validators=[validators.AllowedDictKeys(
+                ['abc', 'def', 'ghi', 'jkl'])]),
         'system_attribute': f.Scalar(f.String, system=True, sortable=True,
                                      default='default'),
         'metadata_attribute': f.Scalar(

@@ -15,7 +15,7 @@
 import datetime
 
 from glare.objects import fields as f
-from glare.objects import validators as v
+from glare.objects import validators
 from glare.tests import base as test_base
 from glare.tests import base
 
@@ -61,11 +61,11 @@ class TestString(FieldTestCase):
     def test_max_length_255_by_default(self):
         self.assertCoerces(self.field, 'x' * 255, 'x' * 255)
         self.assertBad(self.field, 'x' * 256, 'length 256', '255')
-        self.assertEqual([v.MaxStrLen(255).to_jsonschema()],
+        self.assertEqual([validators.MaxStrLen(255).to_jsonschema()],
                          [x.to_jsonschema() for x in self.field.validators])
 
     def test_explicit_max_length_replaces_the_default(self):
-        field = f.Scalar(f.String, validators=[v.MaxStrLen(4096)])
+        field = f.Scalar(f.String, validators=[validators.MaxStrLen(4096)])
         self.assertCoerces(field, 'x' * 4096, 'x' * 4096)
         self.assertBad(field, 'x' * 4097, '4096')
         self.assertEqual(1, len(field.validators))
@@ -76,7 +76,8 @@ class TestString(FieldTestCase):
                        'null is not allowed')
 
     def test_validators_run(self):
-        field = f.Scalar(f.String, validators=[v.AllowedValues(['a'])])
+        field = f.Scalar(f.String,
+                         validators=[validators.AllowedValues(['a'])])
         self.assertCoerces(field, 'a', 'a')
         self.assertBad(field, 'b', "'b'", 'allowed')
 
@@ -301,7 +302,7 @@ class TestFolder(FieldTestCase):
         self.assertEqual({}, field.get_default())
 
     def test_values(self):
-        field = f.Folder(validators=[v.MaxDictKeyLen(3)])
+        field = f.Folder(validators=[validators.MaxDictKeyLen(3)])
         self.assertEqual({'a/b': BLOB}, field.coerce_value({'a/b': BLOB}))
         self.assertBad(field, {'a': 'data'}, 'invalid blob value')
         self.assertBad(field, {'abcd': BLOB}, "'abcd'", 'longer than 3')
@@ -347,17 +348,18 @@ class TestList(FieldTestCase):
         self.assertBad(field, 'a,b,c,d', 'list size 4', '3')
 
     def test_unique_strict(self):
-        field = f.List(f.String, validators=[v.Unique()])
+        field = f.List(f.String, validators=[validators.Unique()])
         self.assertCoerces(field, 'a,b', ['a', 'b'])
         self.assertBad(field, 'a,b,a', 'duplicate')
 
     def test_unique_drops_duplicates(self):
-        field = f.List(f.String, validators=[v.Unique(convert_to_set=True)])
+        field = f.List(f.String,
+                       validators=[validators.Unique(convert_to_set=True)])
         self.assertCoerces(field, 'b,a,b,c,a', ['b', 'a', 'c'])
 
     def test_element_validators(self):
         field = f.List(f.String, element_validators=[
-            v.ForbiddenChars([',', '/']), v.MinStrLen(1)])
+            validators.ForbiddenChars([',', '/']), validators.MinStrLen(1)])
         self.assertCoerces(field, ['a', 'b c'], ['a', 'b c'])
         self.assertBad(field, ['a/b'], "'/'")
         self.assertBad(field, ['a', ''], 'length 0')
@@ -413,7 +415,8 @@ class TestDict(FieldTestCase):
                        'dict size 2')
 
     def test_allowed_keys(self):
-        field = f.Dict(f.String, validators=[v.AllowedDictKeys(['a', 'b'])])
+        field = f.Dict(f.String,
+                       validators=[validators.AllowedDictKeys(['a', 'b'])])
         self.assertCoerces(field, {'a': 'x'}, {'a': 'x'})
         self.assertBad(field, {'a': 'x', 'z': 'y'}, "['z']", 'not allowed')
 
@@ -484,7 +487,7 @@ class TestFieldAttributes(test_base.TestCase):
                        {'system': True}, {'nullable': False},
                        {'sortable': True}, {'filter_ops': ()},
                        {'default': 'x'}, {'metadata': {'a': 'b'}},
-                       {'validators': [v.MaxStrLen(10)]}):
+                       {'validators': [validators.MaxStrLen(10)]}):
             self.assertNotEqual(base, repr(f.Scalar(f.String, **kwargs)),
                                 kwargs)
         self.assertNotEqual(repr(f.Scalar(f.String)),

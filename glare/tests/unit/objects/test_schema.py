@@ -16,7 +16,7 @@ import jsonschema
 
 from glare.objects import fields as f
 from glare.objects import schema
-from glare.objects import validators as v
+from glare.objects import validators
 from glare.objects import version as glare_version
 from glare.tests import base
 from glare.tests.unit import objects as helpers
@@ -414,7 +414,7 @@ class TestBlobSchema(base.TestCase):
     def test_nullable_enum_admits_null(self):
         # a nullable field's null validates against its own schema
         prop = schema.field_schema(f.Scalar(
-            f.String, validators=[v.AllowedValues(['a', 'b'])]))
+            f.String, validators=[validators.AllowedValues(['a', 'b'])]))
         self.assertEqual(['a', 'b', None], prop['enum'])
         checker = jsonschema.Draft4Validator(prop)
         for good in ('a', 'b', None):
@@ -423,7 +423,7 @@ class TestBlobSchema(base.TestCase):
         # not for a non-nullable field
         prop = schema.field_schema(f.Scalar(
             f.String, nullable=False,
-            validators=[v.AllowedValues(['a', 'b'])]))
+            validators=[validators.AllowedValues(['a', 'b'])]))
         self.assertEqual(['a', 'b'], prop['enum'])
         self.assertFalse(jsonschema.Draft4Validator(prop).is_valid(None))
 
