@@ -16,7 +16,7 @@ Round trips through the module's writers and readers (create, update, get)
 for every field kind in a scalar, a list and a dict, plus a look at the
 rows where the storage form matters to queries (indexed string or text,
 one row per list item or dict key). On SQLite, and on PostgreSQL and
-MySQL when reachable (see glare.tests.db_fixtures).
+MySQL when reachable (see glare.tests.fixtures.db_fixtures).
 """
 
 import datetime
@@ -33,7 +33,7 @@ from glare import exception
 from glare.objects import base as objects_base
 from glare.objects import fields as f
 from glare.tests import base
-from glare.tests import db_fixtures
+from glare.tests.fixtures import db_fixtures
 
 PROPS = models.ArtifactProperty.__table__
 BLOBS = models.ArtifactBlob.__table__

@@ -32,7 +32,7 @@ from glare.db import models
 from glare import exception
 from glare.store import database
 from glare.tests import base as test_base
-from glare.tests import db_fixtures
+from glare.tests.fixtures import db_fixtures
 
 CHUNK = chunking.CHUNK_SIZE
 # odd piece sizes, so that writes straddle chunk boundaries every which way
