@@ -27,7 +27,7 @@ from glare.db import quotas
 from glare.db import trash
 from glare import exception
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import uploads
 from glare.objects import version as glare_version
 
@@ -53,29 +53,29 @@ def uniq_key(type_name, name, version, visibility, owner, status):
 # -- value <-> row conversion ----------------------------------------------
 
 def _value_columns(kind, value):
-    if isinstance(kind, f.Boolean):
+    if isinstance(kind, glare_fields.Boolean):
         return {'bool_value': value}
-    if isinstance(kind, f.Integer):
+    if isinstance(kind, glare_fields.Integer):
         return {'int_value': value}
-    if isinstance(kind, f.Float):
+    if isinstance(kind, glare_fields.Float):
         return {'numeric_value': value}
-    if isinstance(kind, f.DateTime):
-        value = f.format_datetime(value)
+    if isinstance(kind, glare_fields.DateTime):
+        value = glare_fields.format_datetime(value)
     if len(value) > models.INDEXED_STRING_LEN:
         return {'text_value': value}
     return {'string_value': value}
 
 
 def _row_value(kind, row):
-    if isinstance(kind, f.Boolean):
+    if isinstance(kind, glare_fields.Boolean):
         return row.bool_value
-    if isinstance(kind, f.Integer):
+    if isinstance(kind, glare_fields.Integer):
         return row.int_value
-    if isinstance(kind, f.Float):
+    if isinstance(kind, glare_fields.Float):
         return row.numeric_value
     value = row.string_value if row.string_value is not None else \
         row.text_value
-    if isinstance(kind, f.DateTime) and value is not None:
+    if isinstance(kind, glare_fields.DateTime) and value is not None:
         return timeutils.parse_isotime(value).replace(tzinfo=None)
     return value
 
@@ -87,13 +87,13 @@ def _string_value(row):
 
 def _reader(kind):
     """_row_value(kind, row) as a function of the row alone."""
-    if isinstance(kind, f.Boolean):
+    if isinstance(kind, glare_fields.Boolean):
         return operator.attrgetter('bool_value')
-    if isinstance(kind, f.Integer):
+    if isinstance(kind, glare_fields.Integer):
         return operator.attrgetter('int_value')
-    if isinstance(kind, f.Float):
+    if isinstance(kind, glare_fields.Float):
         return operator.attrgetter('numeric_value')
-    if isinstance(kind, f.DateTime):
+    if isinstance(kind, glare_fields.DateTime):
         return functools.partial(_row_value, kind)
     return _string_value
 

@@ -21,7 +21,7 @@ from sqlalchemy.sql import visitors
 
 from glare.db import models
 from glare import exception
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import version as glare_version
 
 ARTIFACTS = models.Artifact.__table__
@@ -72,18 +72,18 @@ class ListSpec:
 # -- filters ---------------------------------------------------------------
 
 def _value_column(kind):
-    if isinstance(kind, f.Boolean):
+    if isinstance(kind, glare_fields.Boolean):
         return PROPERTIES.c.bool_value
-    if isinstance(kind, f.Integer):
+    if isinstance(kind, glare_fields.Integer):
         return PROPERTIES.c.int_value
-    if isinstance(kind, f.Float):
+    if isinstance(kind, glare_fields.Float):
         return PROPERTIES.c.numeric_value
     return PROPERTIES.c.string_value
 
 
 def _store_form(kind, value):
-    if isinstance(kind, f.DateTime):
-        return f.format_datetime(value)
+    if isinstance(kind, glare_fields.DateTime):
+        return glare_fields.format_datetime(value)
     return value
 
 
@@ -109,7 +109,7 @@ def _compare(col, op, value):
 
 def _string_compare(kind, op, value):
     """Compare a string property; long values live in text_value."""
-    if not isinstance(kind, (f.String, f.DateTime)):
+    if not isinstance(kind, (glare_fields.String, glare_fields.DateTime)):
         return _compare(_value_column(kind), op, value)
     if op == 'in':
         values = [_store_form(kind, v) for v in value]

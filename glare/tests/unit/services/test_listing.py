@@ -17,7 +17,7 @@ import datetime
 from glare.artifact_types import all as all_type
 from glare.db import query as list_query
 from glare import exception
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.services import listing
 from glare.tests import base
 from glare.tests import sample_artifact
@@ -341,8 +341,9 @@ class TestFilterFailures(FilterTestCase):
 
     def test_like_only_on_strings(self):
         # a type cannot even declare it: its schema would promise it
-        err = self.assertRaises(ValueError, f.Scalar, f.Integer,
-                                filter_ops=(f.LIKE,))
+        err = self.assertRaises(
+            ValueError, glare_fields.Scalar, glare_fields.Integer,
+            filter_ops=(glare_fields.LIKE,))
         self.assertIn('filter_ops like: Integer fields can be filtered with '
                       'eq, neq, in, gt, gte, lt, lte only', str(err))
 
