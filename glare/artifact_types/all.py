@@ -13,7 +13,7 @@
 """The read-only view over every artifact type."""
 
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 
 
 class All(base.BaseArtifact):
@@ -22,7 +22,9 @@ class All(base.BaseArtifact):
     TYPE_NAME = 'all'
     DISPLAY_TYPE_NAME = 'All Artifacts'
     fields = dict(base.BaseArtifact.fields, **{
-        'type_name': f.Scalar(f.String, system=True, sortable=True,
-                              filter_ops=(f.LIKE, f.EQ, f.NEQ, f.IN),
-                              description='Name of artifact type.'),
+        'type_name': glare_fields.Scalar(
+            glare_fields.String, system=True, sortable=True,
+            filter_ops=(glare_fields.LIKE, glare_fields.EQ, glare_fields.NEQ,
+                        glare_fields.IN),
+            description='Name of artifact type.'),
     })

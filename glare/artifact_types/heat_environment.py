@@ -14,7 +14,7 @@
 
 from glare.artifact_types import yaml_docs
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 
 #: the top-level sections Heat reads in an environment (heat's
 #: environment_format.SECTIONS); any other key makes Heat refuse the file
@@ -54,7 +54,8 @@ class HeatEnvironment(base.BaseArtifact):
     TYPE_NAME = 'heat_environments'
     DISPLAY_TYPE_NAME = 'Heat Environments'
     fields = dict(base.BaseArtifact.fields, **{
-        'environment': f.Blob(description='Heat Environment text body.'),
+        'environment': glare_fields.Blob(
+            description='Heat Environment text body.'),
     })
 
     @classmethod

@@ -18,7 +18,7 @@ import re
 from glare.artifact_types import yaml_docs
 from glare import exception
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 
 #: HOT versions Heat knows, with the release names it accepts for some
 HOT_VERSIONS = {
@@ -141,20 +141,23 @@ class HeatTemplate(base.BaseArtifact):
     TYPE_NAME = 'heat_templates'
     DISPLAY_TYPE_NAME = 'Heat Templates'
     fields = dict(base.BaseArtifact.fields, **{
-        'environments': f.Dict(f.Link, mutable=True,
-                               description='References to Heat '
-                                           'Environments that can be used '
-                                           'with current Template.'),
-        'template': f.Blob(description='Heat template body.'),
-        'nested_templates': f.Folder(description='Dict of nested templates '
-                                                 'where key is the name of '
-                                                 'template and value is '
-                                                 'nested template body.'),
-        'default_envs': f.Dict(f.String, mutable=True,
-                               description='Default environments that can '
-                                           'be applied to the template if '
-                                           'no environments specified by '
-                                           'user.'),
+        'environments': glare_fields.Dict(
+            glare_fields.Link, mutable=True,
+            description='References to Heat '
+                        'Environments that can be used '
+                        'with current Template.'),
+        'template': glare_fields.Blob(description='Heat template body.'),
+        'nested_templates': glare_fields.Folder(
+            description='Dict of nested templates '
+                        'where key is the name of '
+                        'template and value is '
+                        'nested template body.'),
+        'default_envs': glare_fields.Dict(
+            glare_fields.String, mutable=True,
+            description='Default environments that can '
+                        'be applied to the template if '
+                        'no environments specified by '
+                        'user.'),
     })
 
     @classmethod

@@ -22,9 +22,9 @@ data checks", tells the whole story.
 
 from glare.artifact_types import image_formats as formats
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import uploads
-from glare.objects import validators as v
+from glare.objects import validators
 
 GIB = 1024 ** 3
 
@@ -35,48 +35,57 @@ class Image(base.BaseArtifact):
     TYPE_NAME = 'images'
     DISPLAY_TYPE_NAME = 'Images'
     fields = dict(base.BaseArtifact.fields, **{
-        'container_format': f.Scalar(
-            f.String, validators=[v.AllowedValues(
+        'container_format': glare_fields.Scalar(
+            glare_fields.String, validators=[validators.AllowedValues(
                 ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker'])],
             description='Image container format.'),
-        'disk_format': f.Scalar(
-            f.String, validators=[v.AllowedValues(
+        'disk_format': glare_fields.Scalar(
+            glare_fields.String, validators=[validators.AllowedValues(
                 ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2',
                  'vdi', 'iso'])],
             description='Image disk format.'),
-        'min_ram': f.Scalar(f.Integer, required_on_activate=False,
-                            validators=[v.MinNumberSize(0)],
-                            description='Minimal RAM required to boot image.'),
-        'min_disk': f.Scalar(f.Integer, required_on_activate=False,
-                             validators=[v.MinNumberSize(0)],
-                             description='Minimal disk space required to '
-                                         'boot image.'),
-        'image': f.Blob(max_blob_size=1000 * GIB, required_on_activate=False,
-                        description='Image binary.'),
-        'kernel_id': f.Scalar(f.String, required_on_activate=False,
-                              validators=[v.UUID()],
-                              description='ID of image stored in Glare that '
-                                          'should be used as the kernel '
-                                          'when booting an AMI-style image.'),
-        'ramdisk_id': f.Scalar(f.String, required_on_activate=False,
-                               validators=[v.UUID()],
-                               description='ID of image stored in Glare '
-                                           'that should be used as the '
-                                           'ramdisk when booting an '
-                                           'AMI-style image.'),
-        'instance_uuid': f.Scalar(f.String, required_on_activate=False,
-                                  description='Metadata which can be used '
-                                              'to record which instance '
-                                              'this image is associated '
-                                              'with.'),
-        'architecture': f.Scalar(f.String, required_on_activate=False,
-                                 description='Operating system '
-                                             'architecture.'),
-        'os_distro': f.Scalar(f.String, required_on_activate=False,
-                              description='Common name of operating '
-                                          'system distribution.'),
-        'os_version': f.Scalar(f.String, required_on_activate=False,
-                               description='Operating system version.'),
+        'min_ram': glare_fields.Scalar(
+            glare_fields.Integer, required_on_activate=False,
+            validators=[validators.MinNumberSize(0)],
+            description='Minimal RAM required to boot image.'),
+        'min_disk': glare_fields.Scalar(
+            glare_fields.Integer, required_on_activate=False,
+            validators=[validators.MinNumberSize(0)],
+            description='Minimal disk space required to '
+                        'boot image.'),
+        'image': glare_fields.Blob(
+            max_blob_size=1000 * GIB, required_on_activate=False,
+            description='Image binary.'),
+        'kernel_id': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            validators=[validators.UUID()],
+            description='ID of image stored in Glare that '
+                        'should be used as the kernel '
+                        'when booting an AMI-style image.'),
+        'ramdisk_id': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            validators=[validators.UUID()],
+            description='ID of image stored in Glare '
+                        'that should be used as the '
+                        'ramdisk when booting an '
+                        'AMI-style image.'),
+        'instance_uuid': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            description='Metadata which can be used '
+                        'to record which instance '
+                        'this image is associated '
+                        'with.'),
+        'architecture': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            description='Operating system '
+                        'architecture.'),
+        'os_distro': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            description='Common name of operating '
+                        'system distribution.'),
+        'os_version': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            description='Operating system version.'),
     })
 
     # -- data checks -------------------------------------------------------

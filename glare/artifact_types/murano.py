@@ -13,8 +13,8 @@
 """Murano application packages, as Murano stores them through the v0.1 API."""
 
 from glare.objects import base
-from glare.objects import fields as f
-from glare.objects import validators as v
+from glare.objects import fields as glare_fields
+from glare.objects import validators
 
 MIB = 1024 ** 2
 # a class name is a namespaced identifier: it never holds a comma, so a
@@ -38,43 +38,53 @@ class Murano(base.BaseArtifact):
     DICT_OF_LISTS = ('inherits',)
 
     fields = dict(base.BaseArtifact.fields, **{
-        'type': f.Scalar(f.String, sortable=True,
-                         validators=[v.AllowedValues(['Application',
-                                                      'Library'])],
-                         description='Package type: Application or '
-                                     'Library.'),
-        'author': f.Scalar(f.String, required_on_activate=False,
-                           description='Author of the package.'),
-        'display_name': f.Scalar(f.String, mutable=True, sortable=True,
-                                 filter_ops=(f.EQ, f.NEQ, f.IN, f.LIKE),
-                                 description='Human-readable name of the '
-                                             'package.'),
-        'enabled': f.Scalar(f.Boolean, mutable=True, default=True,
-                            nullable=False, required_on_activate=False,
-                            description='Whether the package may be used '
-                                        'in new environments.'),
-        'categories': f.List(f.String, mutable=True,
-                             required_on_activate=False,
-                             description='Categories of the package.'),
-        'class_definitions': f.List(f.String, required_on_activate=False,
-                                    validators=[v.Unique()],
-                                    description='Fully qualified names of '
-                                                'the classes the package '
-                                                'defines.'),
-        'inherits': f.Dict(f.String, required_on_activate=False,
-                           element_validators=[v.MaxStrLen(16384)],
-                           description='Base class → comma-joined names '
-                                       'of the package classes derived '
-                                       'from it.'),
-        'keywords': f.List(f.String, mutable=True,
-                           required_on_activate=False,
-                           description='Search keywords.'),
-        'archive': f.Blob(max_blob_size=100 * MIB,
-                          description='The package archive (zip).'),
-        'logo': f.Blob(required_on_activate=False, max_blob_size=5 * MIB,
-                       description='Logo of the package.'),
-        'ui_definition': f.Blob(required_on_activate=False,
-                                max_blob_size=5 * MIB,
-                                description='UI definition (YAML) of the '
-                                            'package.'),
+        'type': glare_fields.Scalar(
+            glare_fields.String, sortable=True,
+            validators=[validators.AllowedValues(['Application',
+                                                  'Library'])],
+            description='Package type: Application or '
+                        'Library.'),
+        'author': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            description='Author of the package.'),
+        'display_name': glare_fields.Scalar(
+            glare_fields.String, mutable=True, sortable=True,
+            filter_ops=(glare_fields.EQ, glare_fields.NEQ, glare_fields.IN,
+                        glare_fields.LIKE),
+            description='Human-readable name of the '
+                        'package.'),
+        'enabled': glare_fields.Scalar(
+            glare_fields.Boolean, mutable=True, default=True,
+            nullable=False, required_on_activate=False,
+            description='Whether the package may be used '
+                        'in new environments.'),
+        'categories': glare_fields.List(
+            glare_fields.String, mutable=True,
+            required_on_activate=False,
+            description='Categories of the package.'),
+        'class_definitions': glare_fields.List(
+            glare_fields.String, required_on_activate=False,
+            validators=[validators.Unique()],
+            description='Fully qualified names of '
+                        'the classes the package '
+                        'defines.'),
+        'inherits': glare_fields.Dict(
+            glare_fields.String, required_on_activate=False,
+            element_validators=[validators.MaxStrLen(16384)],
+            description='Base class → comma-joined names '
+                        'of the package classes derived '
+                        'from it.'),
+        'keywords': glare_fields.List(glare_fields.String, mutable=True,
+                                      required_on_activate=False,
+                                      description='Search keywords.'),
+        'archive': glare_fields.Blob(max_blob_size=100 * MIB,
+                                     description='The package archive (zip).'),
+        'logo': glare_fields.Blob(
+            required_on_activate=False, max_blob_size=5 * MIB,
+            description='Logo of the package.'),
+        'ui_definition': glare_fields.Blob(
+            required_on_activate=False,
+            max_blob_size=5 * MIB,
+            description='UI definition (YAML) of the '
+                        'package.'),
     })

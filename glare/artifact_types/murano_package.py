@@ -19,9 +19,9 @@ from glare.artifact_types import archives
 from glare.artifact_types import yaml_docs
 from glare import exception
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import uploads
-from glare.objects import validators as v
+from glare.objects import validators
 
 MIB = 1024 ** 2
 MANIFEST = 'manifest.yaml'
@@ -180,34 +180,40 @@ class MuranoPackage(base.BaseArtifact):
     TYPE_NAME = 'murano_packages'
     DISPLAY_TYPE_NAME = 'Murano packages'
     fields = dict(base.BaseArtifact.fields, **{
-        'package': f.Blob(required_on_activate=False,
-                          max_blob_size=100 * MIB,
-                          description='Murano Package binary.'),
-        'type': f.Scalar(f.String, default='Application',
-                         validators=[v.AllowedValues(['Application',
-                                                      'Library'])],
-                         description='Package type.'),
-        'display_name': f.Scalar(f.String, mutable=True,
-                                 description='Package name in human-'
-                                             'readable format.'),
-        'categories': f.List(f.String, mutable=True,
-                             description='List of categories specified '
-                                         'for the package.'),
-        'class_definitions': f.List(f.String, validators=[v.Unique()],
-                                    description='List of class definitions '
-                                                'in the package.'),
-        'inherits': f.Dict(f.String),
-        'keywords': f.List(f.String, mutable=True),
-        'dependencies': f.List(f.Link, required_on_activate=False,
-                               description='List of package dependencies '
-                                           'for this package.'),
-        'resources': f.Folder(system=True, required_on_activate=False,
-                              max_blob_size=RESOURCE_MAX,
-                              max_folder_size=2 * RESOURCE_MAX,
-                              description='The logo ("logo") and UI '
-                                          'definition ("ui_definition") '
-                                          'of the package, taken out of '
-                                          'it when it is uploaded.'),
+        'package': glare_fields.Blob(required_on_activate=False,
+                                     max_blob_size=100 * MIB,
+                                     description='Murano Package binary.'),
+        'type': glare_fields.Scalar(
+            glare_fields.String, default='Application',
+            validators=[validators.AllowedValues(['Application',
+                                                  'Library'])],
+            description='Package type.'),
+        'display_name': glare_fields.Scalar(
+            glare_fields.String, mutable=True,
+            description='Package name in human-'
+                        'readable format.'),
+        'categories': glare_fields.List(
+            glare_fields.String, mutable=True,
+            description='List of categories specified '
+                        'for the package.'),
+        'class_definitions': glare_fields.List(
+            glare_fields.String, validators=[validators.Unique()],
+            description='List of class definitions '
+                        'in the package.'),
+        'inherits': glare_fields.Dict(glare_fields.String),
+        'keywords': glare_fields.List(glare_fields.String, mutable=True),
+        'dependencies': glare_fields.List(
+            glare_fields.Link, required_on_activate=False,
+            description='List of package dependencies '
+                        'for this package.'),
+        'resources': glare_fields.Folder(
+            system=True, required_on_activate=False,
+            max_blob_size=RESOURCE_MAX,
+            max_folder_size=2 * RESOURCE_MAX,
+            description='The logo ("logo") and UI '
+                        'definition ("ui_definition") '
+                        'of the package, taken out of '
+                        'it when it is uploaded.'),
     })
 
     @classmethod

@@ -16,9 +16,9 @@ import binascii
 
 from glare import exception
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import uploads
-from glare.objects import validators as v
+from glare.objects import validators
 
 _WHITESPACE = b' \t\r\n\v\f'
 
@@ -94,35 +94,39 @@ class Secret(base.BaseArtifact):
     TYPE_NAME = 'secrets'
     DISPLAY_TYPE_NAME = 'Secrets'
     fields = dict(base.BaseArtifact.fields, **{
-        'payload': f.Blob(description='The secret\'s data to be stored.'),
-        'payload_content_encoding': f.Scalar(
-            f.String, required_on_activate=False, default='base64',
-            filter_ops=(), validators=[v.AllowedValues(['base64'])],
+        'payload': glare_fields.Blob(
+            description='The secret\'s data to be stored.'),
+        'payload_content_encoding': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False, default='base64',
+            filter_ops=(), validators=[validators.AllowedValues(['base64'])],
             description='Required if payload is encoded. The encoding used '
                         'for the payload.'),
-        'secret_type': f.Scalar(
-            f.String, required_on_activate=False, default='opaque',
-            sortable=True, filter_ops=(f.EQ,),
-            validators=[v.AllowedValues(['symmetric', 'public', 'private',
-                                         'passphrase', 'certificate',
-                                         'opaque'])],
+        'secret_type': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False, default='opaque',
+            sortable=True, filter_ops=(glare_fields.EQ,),
+            validators=[validators.AllowedValues(
+                ['symmetric', 'public', 'private', 'passphrase',
+                 'certificate', 'opaque'])],
             description='Used to indicate the type of secret being '
                         'stored.'),
-        'algorithm': f.Scalar(f.String, required_on_activate=False,
-                              filter_ops=(f.EQ,),
-                              description='Metadata provided by a user or '
-                                          'system for informational '
-                                          'purposes.'),
-        'bit_length': f.Scalar(f.Integer, required_on_activate=False,
-                               sortable=True,
-                               validators=[v.MinNumberSize(1)],
-                               description='Metadata provided by a user or '
-                                           'system for informational '
-                                           'purposes.'),
-        'mode': f.Scalar(f.String, required_on_activate=False,
-                         filter_ops=(f.EQ,),
-                         description='Metadata provided by a user or '
-                                     'system for informational purposes.'),
+        'algorithm': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            filter_ops=(glare_fields.EQ,),
+            description='Metadata provided by a user or '
+                        'system for informational '
+                        'purposes.'),
+        'bit_length': glare_fields.Scalar(
+            glare_fields.Integer, required_on_activate=False,
+            sortable=True,
+            validators=[validators.MinNumberSize(1)],
+            description='Metadata provided by a user or '
+                        'system for informational '
+                        'purposes.'),
+        'mode': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            filter_ops=(glare_fields.EQ,),
+            description='Metadata provided by a user or '
+                        'system for informational purposes.'),
     })
 
     @classmethod

@@ -17,7 +17,7 @@ import re
 from glare.artifact_types import yaml_docs
 from glare import exception
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 
 #: tosca_definitions_version values: the TOSCA Simple Profile in YAML
 #: (tosca_simple_yaml_1_0 … 1_3), TOSCA 2.0 (tosca_2_0) and the profiles
@@ -79,9 +79,10 @@ class TOSCATemplate(base.BaseArtifact):
     TYPE_NAME = 'tosca_templates'
     DISPLAY_TYPE_NAME = 'TOSCA Templates'
     fields = dict(base.BaseArtifact.fields, **{
-        'template_format': f.Scalar(f.String,
-                                    description='TOSCA template format.'),
-        'template': f.Blob(description='TOSCA template body.'),
+        'template_format': glare_fields.Scalar(
+            glare_fields.String,
+            description='TOSCA template format.'),
+        'template': glare_fields.Blob(description='TOSCA template body.'),
     })
 
     @classmethod

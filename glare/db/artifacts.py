@@ -22,19 +22,19 @@ import sqlalchemy as sa
 
 from glare.db import api
 from glare.db import models
-from glare.db import query as q
+from glare.db import query as list_query
 from glare.db import quotas
 from glare.db import trash
 from glare import exception
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import uploads
 from glare.objects import version as glare_version
 
-A = models.Artifact.__table__
-P = models.ArtifactProperty.__table__
-T = models.ArtifactTag.__table__
-B = models.ArtifactBlob.__table__
+ARTIFACTS = models.Artifact.__table__
+PROPERTIES = models.ArtifactProperty.__table__
+TAGS = models.ArtifactTag.__table__
+BLOBS = models.ArtifactBlob.__table__
 
 _BLOB_OUT = ('url', 'size', 'md5', 'sha1', 'sha256', 'external', 'status',
              'content_type')
@@ -53,29 +53,29 @@ def uniq_key(type_name, name, version, visibility, owner, status):
 # -- value <-> row conversion ----------------------------------------------
 
 def _value_columns(kind, value):
-    if isinstance(kind, f.Boolean):
+    if isinstance(kind, glare_fields.Boolean):
         return {'bool_value': value}
-    if isinstance(kind, f.Integer):
+    if isinstance(kind, glare_fields.Integer):
         return {'int_value': value}
-    if isinstance(kind, f.Float):
+    if isinstance(kind, glare_fields.Float):
         return {'numeric_value': value}
-    if isinstance(kind, f.DateTime):
-        value = f.format_datetime(value)
+    if isinstance(kind, glare_fields.DateTime):
+        value = glare_fields.format_datetime(value)
     if len(value) > models.INDEXED_STRING_LEN:
         return {'text_value': value}
     return {'string_value': value}
 
 
 def _row_value(kind, row):
-    if isinstance(kind, f.Boolean):
+    if isinstance(kind, glare_fields.Boolean):
         return row.bool_value
-    if isinstance(kind, f.Integer):
+    if isinstance(kind, glare_fields.Integer):
         return row.int_value
-    if isinstance(kind, f.Float):
+    if isinstance(kind, glare_fields.Float):
         return row.numeric_value
     value = row.string_value if row.string_value is not None else \
         row.text_value
-    if isinstance(kind, f.DateTime) and value is not None:
+    if isinstance(kind, glare_fields.DateTime) and value is not None:
         return timeutils.parse_isotime(value).replace(tzinfo=None)
     return value
 
@@ -87,13 +87,13 @@ def _string_value(row):
 
 def _reader(kind):
     """_row_value(kind, row) as a function of the row alone."""
-    if isinstance(kind, f.Boolean):
+    if isinstance(kind, glare_fields.Boolean):
         return operator.attrgetter('bool_value')
-    if isinstance(kind, f.Integer):
+    if isinstance(kind, glare_fields.Integer):
         return operator.attrgetter('int_value')
-    if isinstance(kind, f.Float):
+    if isinstance(kind, glare_fields.Float):
         return operator.attrgetter('numeric_value')
-    if isinstance(kind, f.DateTime):
+    if isinstance(kind, glare_fields.DateTime):
         return functools.partial(_row_value, kind)
     return _string_value
 
@@ -158,7 +158,7 @@ def create(context, session, type_name, fields, values, count_quota=None):
                                  values['owner'], values['status']))
     try:
         # parameters, not values(): the compiled INSERT is then cached
-        session.execute(A.insert(), row)
+        session.execute(ARTIFACTS.insert(), row)
         session.flush()
     except db_exc.DBDuplicateEntry as exc:
         raise exception.ArtifactExists(name=values['name'],
@@ -169,13 +169,14 @@ def create(context, session, type_name, fields, values, count_quota=None):
         rows.extend(_property_rows(values['id'], name, field,
                                    values.get(name)))
     if rows:
-        session.execute(P.insert(), rows)
+        session.execute(PROPERTIES.insert(), rows)
 
 
 def merged_dicts(session, fields, artifact_id, merge):
     """{field: its stored dict with merge[field] applied}."""
-    rows = session.execute(sa.select(P).where(
-        P.c.artifact_id == artifact_id, P.c.name.in_(list(merge)))).all()
+    rows = session.execute(sa.select(PROPERTIES).where(
+        PROPERTIES.c.artifact_id == artifact_id,
+        PROPERTIES.c.name.in_(list(merge)))).all()
     now = {}
     _fill_properties(now, fields, rows)
     return {name: uploads.merged(now.get(name), partial) or
@@ -184,8 +185,9 @@ def merged_dicts(session, fields, artifact_id, merge):
 
 def _write_tags(session, artifact_id, tags):
     if tags:
-        session.execute(T.insert(), [dict(artifact_id=artifact_id, value=t)
-                                     for t in tags])
+        session.execute(TAGS.insert(),
+                        [dict(artifact_id=artifact_id, value=t)
+                         for t in tags])
 
 
 @api.writer
@@ -215,8 +217,8 @@ def update_read(context, session, fields, current, changes):
     """
     # first in the transaction: MySQL takes a REPEATABLE READ snapshot
     # at the first plain SELECT, which must see the last writer's commit
-    row = session.execute(sa.select(A.c.revision).where(
-        A.c.id == current['id']).with_for_update()).first()
+    row = session.execute(sa.select(ARTIFACTS.c.revision).where(
+        ARTIFACTS.c.id == current['id']).with_for_update()).first()
     if row is None:
         raise exception.ArtifactNotFound(id=current['id'])
     if row.revision != current['revision']:
@@ -241,9 +243,10 @@ def write_changes(session, type_name, fields, artifact_id, current,
                                                merge))
     if current is None:
         row = session.execute(sa.select(
-            A.c.name, A.c.owner, A.c.visibility, A.c.status,
-            A.c.version_prefix, A.c.version_suffix, A.c.version_meta).where(
-            A.c.id == artifact_id)).first()
+            ARTIFACTS.c.name, ARTIFACTS.c.owner, ARTIFACTS.c.visibility,
+            ARTIFACTS.c.status, ARTIFACTS.c.version_prefix,
+            ARTIFACTS.c.version_suffix, ARTIFACTS.c.version_meta).where(
+            ARTIFACTS.c.id == artifact_id)).first()
         current = dict(name=row.name, owner=row.owner,
                        visibility=row.visibility, status=row.status,
                        version=glare_version.from_db(
@@ -256,28 +259,29 @@ def write_changes(session, type_name, fields, artifact_id, current,
                                    new['visibility'], new['owner'],
                                    new['status'])
     # every write is a new revision: the ETag a client holds goes stale
-    row['revision'] = A.c.revision + 1
+    row['revision'] = ARTIFACTS.c.revision + 1
     try:
-        session.execute(A.update().where(A.c.id == artifact_id)
+        session.execute(ARTIFACTS.update().where(ARTIFACTS.c.id == artifact_id)
                         .values(**row))
         session.flush()
     except db_exc.DBDuplicateEntry as exc:
         raise exception.ArtifactExists(name=new['name'],
                                        version=new['version']) from exc
     if 'tags' in changes:
-        session.execute(T.delete().where(T.c.artifact_id == artifact_id))
+        session.execute(TAGS.delete().where(TAGS.c.artifact_id == artifact_id))
         _write_tags(session, artifact_id, changes['tags'] or [])
     props = property_fields(fields)
     changed_props = [n for n in changes if n in props]
     if changed_props:
-        session.execute(P.delete().where(P.c.artifact_id == artifact_id,
-                                         P.c.name.in_(changed_props)))
+        session.execute(PROPERTIES.delete().where(
+            PROPERTIES.c.artifact_id == artifact_id,
+            PROPERTIES.c.name.in_(changed_props)))
         rows = []
         for name in changed_props:
             rows.extend(_property_rows(artifact_id, name, props[name],
                                        changes[name]))
         if rows:
-            session.execute(P.insert(), rows)
+            session.execute(PROPERTIES.insert(), rows)
 
 
 @api.writer
@@ -289,10 +293,10 @@ def delete(context, session, artifact_id):
     """
     trashed = trash.artifact_data(session, artifact_id)
     # children first: SQLite only cascades with foreign_keys=ON
-    for table in (P, T, B):
+    for table in (PROPERTIES, TAGS, BLOBS):
         session.execute(table.delete().where(
             table.c.artifact_id == artifact_id))
-    session.execute(A.delete().where(A.c.id == artifact_id))
+    session.execute(ARTIFACTS.delete().where(ARTIFACTS.c.id == artifact_id))
     return trashed
 
 
@@ -300,14 +304,17 @@ def delete(context, session, artifact_id):
 
 # Built once: making a select() costs more than SQLite takes to run it.
 # Readers get a Core connection (see api.reader).
-_BY_ID = sa.select(A).where(A.c.id == sa.bindparam('id'))
-_BY_ID_AND_TYPE = _BY_ID.where(A.c.type_name == sa.bindparam('type_name'))
+_BY_ID = sa.select(ARTIFACTS).where(ARTIFACTS.c.id == sa.bindparam('id'))
+_BY_ID_AND_TYPE = _BY_ID.where(
+    ARTIFACTS.c.type_name == sa.bindparam('type_name'))
 _IDS = sa.bindparam('ids', expanding=True)
-_TAGS_OF = sa.select(T.c.artifact_id, T.c.value).where(
-    T.c.artifact_id.in_(_IDS)).order_by(T.c.id)
-_PROPS_OF = sa.select(P).where(P.c.artifact_id.in_(_IDS)).order_by(
-    P.c.artifact_id, P.c.name, P.c.position, P.c.id)
-_BLOBS_OF = sa.select(B).where(B.c.artifact_id.in_(_IDS))
+_TAGS_OF = sa.select(TAGS.c.artifact_id, TAGS.c.value).where(
+    TAGS.c.artifact_id.in_(_IDS)).order_by(TAGS.c.id)
+_PROPS_OF = sa.select(PROPERTIES).where(
+    PROPERTIES.c.artifact_id.in_(_IDS)).order_by(
+    PROPERTIES.c.artifact_id, PROPERTIES.c.name, PROPERTIES.c.position,
+    PROPERTIES.c.id)
+_BLOBS_OF = sa.select(BLOBS).where(BLOBS.c.artifact_id.in_(_IDS))
 
 
 def _by_id(artifact_id, type_name):
@@ -334,7 +341,7 @@ def get(context, conn, fields_of, artifact_id, type_name=None):
 def list_artifacts(context, conn, fields_of, spec):
     """A page of artifacts and the total count, for a ListSpec (fields_of:
     as for get)."""
-    rows, total = q.run_list(conn, spec)
+    rows, total = list_query.run_list(conn, spec)
     return _load(conn, fields_of, rows), total
 
 
@@ -453,10 +460,11 @@ def active_versions(context, conn, type_name, name):
     """[{id, version, owner, visibility, status}] of the active artifacts
     of a type with this name."""
     rows = conn.execute(sa.select(
-        A.c.id, A.c.owner, A.c.visibility, A.c.status, A.c.version_prefix,
-        A.c.version_suffix, A.c.version_meta).where(
-        A.c.type_name == type_name, A.c.name == name,
-        A.c.status == 'active')).all()
+        ARTIFACTS.c.id, ARTIFACTS.c.owner, ARTIFACTS.c.visibility,
+        ARTIFACTS.c.status, ARTIFACTS.c.version_prefix,
+        ARTIFACTS.c.version_suffix, ARTIFACTS.c.version_meta).where(
+        ARTIFACTS.c.type_name == type_name, ARTIFACTS.c.name == name,
+        ARTIFACTS.c.status == 'active')).all()
     return [dict(id=r.id, owner=r.owner, visibility=r.visibility,
                  status=r.status, type_name=type_name,
                  version=glare_version.from_db(r.version_prefix,
@@ -469,8 +477,9 @@ def active_versions(context, conn, type_name, name):
 def get_summary(context, conn, artifact_id):
     """Type, owner, visibility and status of an artifact, or None."""
     row = conn.execute(sa.select(
-        A.c.type_name, A.c.owner, A.c.visibility, A.c.status).where(
-        A.c.id == artifact_id)).first()
+        ARTIFACTS.c.type_name, ARTIFACTS.c.owner, ARTIFACTS.c.visibility,
+        ARTIFACTS.c.status).where(
+        ARTIFACTS.c.id == artifact_id)).first()
     return None if row is None else dict(row._mapping)
 
 
@@ -480,12 +489,13 @@ def deleted_before(context, conn, before, limit, after=None):
     whose updated_at (the time of the delete) is older than before, oldest
     first. after: (updated_at, id) of the previous page's last row.
     """
-    query = sa.select(A.c.id, A.c.updated_at).where(
-        A.c.status == 'deleted', A.c.updated_at < before)
+    query = sa.select(ARTIFACTS.c.id, ARTIFACTS.c.updated_at).where(
+        ARTIFACTS.c.status == 'deleted', ARTIFACTS.c.updated_at < before)
     if after is not None:
         updated_at, last_id = after
         query = query.where(sa.or_(
-            A.c.updated_at > updated_at,
-            sa.and_(A.c.updated_at == updated_at, A.c.id > last_id)))
-    return conn.execute(query.order_by(A.c.updated_at, A.c.id)
+            ARTIFACTS.c.updated_at > updated_at,
+            sa.and_(ARTIFACTS.c.updated_at == updated_at,
+                    ARTIFACTS.c.id > last_id)))
+    return conn.execute(query.order_by(ARTIFACTS.c.updated_at, ARTIFACTS.c.id)
                         .limit(limit)).all()

@@ -17,20 +17,20 @@ import sqlalchemy as sa
 from glare.db import api
 from glare.db import models
 
-C = models.BlobDataChunk.__table__
+CHUNKS = models.BlobDataChunk.__table__
 
 
 @api.writer
 def insert_chunk(context, session, data_id, position, data):
-    session.execute(C.insert().values(data_id=data_id, position=position,
-                                      data=data))
+    session.execute(CHUNKS.insert().values(data_id=data_id, position=position,
+                                           data=data))
 
 
 @api.reader
 def get_chunk(context, conn, data_id, position):
     """The bytes of one chunk, or None when there is no such chunk."""
-    data = conn.execute(sa.select(C.c.data).where(
-        C.c.data_id == data_id, C.c.position == position)).scalar()
+    data = conn.execute(sa.select(CHUNKS.c.data).where(
+        CHUNKS.c.data_id == data_id, CHUNKS.c.position == position)).scalar()
     # psycopg2 gives bytea as a memoryview
     return None if data is None else bytes(data)
 
@@ -43,9 +43,9 @@ def last_chunk(context, conn, data_id):
     header, PostgreSQL from the TOAST pointer.
     """
     row = conn.execute(
-        sa.select(C.c.position, sa.func.length(C.c.data))
-        .where(C.c.data_id == data_id)
-        .order_by(C.c.position.desc()).limit(1)).first()
+        sa.select(CHUNKS.c.position, sa.func.length(CHUNKS.c.data))
+        .where(CHUNKS.c.data_id == data_id)
+        .order_by(CHUNKS.c.position.desc()).limit(1)).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -56,12 +56,12 @@ def delete_last_chunks(context, session, data_id, count):
     From the end backwards, so that an interrupted delete leaves a prefix
     of the data rather than a hole at its start.
     """
-    top = session.execute(sa.select(sa.func.max(C.c.position)).where(
-        C.c.data_id == data_id)).scalar()
+    top = session.execute(sa.select(sa.func.max(CHUNKS.c.position)).where(
+        CHUNKS.c.data_id == data_id)).scalar()
     if top is None:
         return False
-    session.execute(C.delete().where(C.c.data_id == data_id,
-                                     C.c.position > top - count))
+    session.execute(CHUNKS.delete().where(CHUNKS.c.data_id == data_id,
+                                          CHUNKS.c.position > top - count))
     return top >= count
 
 

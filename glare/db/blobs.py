@@ -31,9 +31,9 @@ from glare.db import quotas as quotas_db
 from glare.db import trash
 from glare import exception
 
-A = models.Artifact.__table__
-B = models.ArtifactBlob.__table__
-U = models.BlobUpload.__table__
+ARTIFACTS = models.Artifact.__table__
+BLOBS = models.ArtifactBlob.__table__
+UPLOADS = models.BlobUpload.__table__
 now = api.now
 
 
@@ -67,9 +67,9 @@ def _lock_artifact(session, artifact_id, rule=None):
     """Lock the artifact's row for the blob change; rule: a WriteRule the
     artifact's status must pass, checked under the lock."""
     row = session.execute(
-        sa.select(A.c.id, A.c.type_name, A.c.owner, A.c.status,
-                  A.c.visibility)
-        .where(A.c.id == artifact_id).with_for_update()).first()
+        sa.select(ARTIFACTS.c.id, ARTIFACTS.c.type_name, ARTIFACTS.c.owner,
+                  ARTIFACTS.c.status, ARTIFACTS.c.visibility)
+        .where(ARTIFACTS.c.id == artifact_id).with_for_update()).first()
     if row is None:
         raise exception.ArtifactNotFound(id=artifact_id)
     if rule is not None:
@@ -80,14 +80,15 @@ def _lock_artifact(session, artifact_id, rule=None):
 
 def _new_revision(session, artifact_id):
     # a blob's change is the artifact's: its ETag must change too
-    session.execute(A.update().where(A.c.id == artifact_id).values(
-        revision=A.c.revision + 1))
+    session.execute(ARTIFACTS.update().where(
+        ARTIFACTS.c.id == artifact_id).values(
+        revision=ARTIFACTS.c.revision + 1))
 
 
 def _blob_row(session, artifact_id, name, key):
-    return session.execute(sa.select(B).where(
-        B.c.artifact_id == artifact_id, B.c.name == name,
-        B.c.key_name == key)).first()
+    return session.execute(sa.select(BLOBS).where(
+        BLOBS.c.artifact_id == artifact_id, BLOBS.c.name == name,
+        BLOBS.c.key_name == key)).first()
 
 
 # -- room: field, folder and quotas ----------------------------------------
@@ -106,12 +107,12 @@ def _sum(session, *queries):
 
 def _folder_used(session, artifact_id, name, key):
     """Bytes the other keys of a folder hold or have reserved."""
-    stored = sa.select(sa.func.sum(B.c.size)).where(
-        B.c.artifact_id == artifact_id, B.c.name == name,
-        B.c.key_name != key)
-    reserved = sa.select(sa.func.sum(U.c.reserved)).where(
-        U.c.artifact_id == artifact_id, U.c.blob_name == name,
-        U.c.key_name != key)
+    stored = sa.select(sa.func.sum(BLOBS.c.size)).where(
+        BLOBS.c.artifact_id == artifact_id, BLOBS.c.name == name,
+        BLOBS.c.key_name != key)
+    reserved = sa.select(sa.func.sum(UPLOADS.c.reserved)).where(
+        UPLOADS.c.artifact_id == artifact_id, UPLOADS.c.blob_name == name,
+        UPLOADS.c.key_name != key)
     return _sum(session, stored, reserved)
 
 
@@ -121,14 +122,15 @@ def data_used(session, owner, type_name=None):
     External blobs and internal locations set by an admin take no room
     the service manages and do not count.
     """
-    stored = sa.select(sa.func.sum(B.c.size)).select_from(
-        B.join(A, A.c.id == B.c.artifact_id)).where(
-        A.c.owner == owner, A.c.status != 'deleted',
-        B.c.external == sa.false(), B.c.managed == sa.true())
-    reserved = sa.select(sa.func.sum(U.c.reserved)).where(U.c.owner == owner)
+    stored = sa.select(sa.func.sum(BLOBS.c.size)).select_from(
+        BLOBS.join(ARTIFACTS, ARTIFACTS.c.id == BLOBS.c.artifact_id)).where(
+        ARTIFACTS.c.owner == owner, ARTIFACTS.c.status != 'deleted',
+        BLOBS.c.external == sa.false(), BLOBS.c.managed == sa.true())
+    reserved = sa.select(sa.func.sum(UPLOADS.c.reserved)).where(
+        UPLOADS.c.owner == owner)
     if type_name is not None:
-        stored = stored.where(A.c.type_name == type_name)
-        reserved = reserved.where(U.c.type_name == type_name)
+        stored = stored.where(ARTIFACTS.c.type_name == type_name)
+        reserved = reserved.where(UPLOADS.c.type_name == type_name)
     return _sum(session, stored, reserved)
 
 
@@ -203,16 +205,16 @@ def begin_upload(context, session, upload, limits, reserve, rule,
     now = api.now()
     row = dict(upload, created_at=now, heartbeat_at=now, reserved=0)
     try:
-        session.execute(U.insert(), row)
+        session.execute(UPLOADS.insert(), row)
         session.flush()
     except db_exc.DBDuplicateEntry as exc:
         raise exception.Conflict('The blob is being uploaded already') from exc
-    upload_row = session.execute(sa.select(U).where(
-        U.c.id == upload['id'])).first()
+    upload_row = session.execute(sa.select(UPLOADS).where(
+        UPLOADS.c.id == upload['id'])).first()
     room, shared = _room(session, upload_row, limits, 0)
     if room is not None and reserve > room:
         raise _too_large(reserve, room)
-    session.execute(U.update().where(U.c.id == upload['id'])
+    session.execute(UPLOADS.update().where(UPLOADS.c.id == upload['id'])
                     .values(reserved=reserve))
     _mark_saving(session, upload, now)
     return shared, taken_over
@@ -228,10 +230,10 @@ def _take_over(session, upload, dead_before):
     """
     if dead_before is None:
         return None
-    dead = session.execute(sa.select(U).where(
-        U.c.artifact_id == upload['artifact_id'],
-        U.c.blob_name == upload['blob_name'],
-        U.c.key_name == upload['key_name']).with_for_update()).first()
+    dead = session.execute(sa.select(UPLOADS).where(
+        UPLOADS.c.artifact_id == upload['artifact_id'],
+        UPLOADS.c.blob_name == upload['blob_name'],
+        UPLOADS.c.key_name == upload['key_name']).with_for_update()).first()
     if dead is None or dead.heartbeat_at >= dead_before:
         return None
     trashed = [trash.put(session, dead.location)] if dead.location else []
@@ -244,7 +246,7 @@ def _mark_saving(session, upload, now):
     blob = _blob_row(session, upload['artifact_id'], upload['blob_name'],
                      upload['key_name'])
     if blob is None:
-        session.execute(B.insert(), dict(
+        session.execute(BLOBS.insert(), dict(
             id=str(uuid.uuid4()), artifact_id=upload['artifact_id'],
             name=upload['blob_name'], key_name=upload['key_name'],
             external=False, status='saving', created_at=now,
@@ -255,7 +257,7 @@ def _mark_saving(session, upload, now):
         raise exception.Conflict('The blob has an external location; '
                                  'delete it before uploading data')
     else:
-        session.execute(B.update().where(B.c.id == blob.id)
+        session.execute(BLOBS.update().where(BLOBS.c.id == blob.id)
                         .values(status='saving'))
 
 
@@ -267,21 +269,21 @@ def extend_upload(context, session, upload_id, limits, total):
     project fair: a step beyond it would refuse others room that the
     stream may never use.
     """
-    upload = session.execute(sa.select(U).where(
-        U.c.id == upload_id).with_for_update()).first()
+    upload = session.execute(sa.select(UPLOADS).where(
+        UPLOADS.c.id == upload_id).with_for_update()).first()
     if upload is None:
         raise _cancelled()
     quotas_db.lock_project(session, upload.owner)
     room = _room(session, upload, limits, upload.reserved)[0]
     if room is not None and total > room:
         raise _too_large(total, room)
-    session.execute(U.update().where(U.c.id == upload_id).values(
+    session.execute(UPLOADS.update().where(UPLOADS.c.id == upload_id).values(
         reserved=total, heartbeat_at=api.now()))
 
 
 @api.writer
 def heartbeat(context, session, upload_id):
-    session.execute(U.update().where(U.c.id == upload_id).values(
+    session.execute(UPLOADS.update().where(UPLOADS.c.id == upload_id).values(
         heartbeat_at=api.now()))
 
 
@@ -331,15 +333,16 @@ def finish_upload(context, session, upload_id, values, rule,
 def _finish(session, upload_id, values, rule):
     """One upload's data becomes its blob's value: (artifact id,
     [(trash id, location)] of the data it replaces)."""
-    upload = session.execute(sa.select(U).where(U.c.id == upload_id)).first()
+    upload = session.execute(
+        sa.select(UPLOADS).where(UPLOADS.c.id == upload_id)).first()
     if upload is None:
         raise _cancelled()
     _lock_artifact(session, upload.artifact_id, rule)
     # again, under the artifact's lock: a new upload of the blob may have
     # taken this one for dead and undone it meanwhile, and its data is
     # in the trash then
-    upload = session.execute(sa.select(U).where(
-        U.c.id == upload_id).with_for_update()).first()
+    upload = session.execute(sa.select(UPLOADS).where(
+        UPLOADS.c.id == upload_id).with_for_update()).first()
     if upload is None:
         raise _cancelled()
     blob = _blob_row(session, upload.artifact_id, upload.blob_name,
@@ -349,10 +352,10 @@ def _finish(session, upload_id, values, rule):
     trashed = []
     if blob.url and not blob.external and blob.managed:
         trashed.append(trash.put(session, blob.url))
-    session.execute(B.update().where(B.c.id == blob.id).values(
+    session.execute(BLOBS.update().where(BLOBS.c.id == blob.id).values(
         status='active', external=False, managed=True,
         updated_at=api.now(), **values))
-    session.execute(U.delete().where(U.c.id == upload_id))
+    session.execute(UPLOADS.delete().where(UPLOADS.c.id == upload_id))
     return upload.artifact_id, trashed
 
 
@@ -365,20 +368,22 @@ def _cancelled():
 def _drop_keys(session, artifact_id, name, keep):
     """Remove the folder's keys not in keep, in the caller's transaction;
     their stored data goes to the trash. Returns [(trash id, location)]."""
-    rows = session.execute(sa.select(B).where(
-        B.c.artifact_id == artifact_id, B.c.name == name,
-        B.c.key_name.not_in(list(keep)) if keep else sa.true())).all()
+    rows = session.execute(sa.select(BLOBS).where(
+        BLOBS.c.artifact_id == artifact_id, BLOBS.c.name == name,
+        BLOBS.c.key_name.not_in(list(keep)) if keep else sa.true())).all()
     trashed = [trash.put(session, r.url) for r in rows
                if r.url and not r.external and r.managed]
     if rows:
-        session.execute(B.delete().where(B.c.id.in_([r.id for r in rows])))
+        session.execute(
+            BLOBS.delete().where(BLOBS.c.id.in_([r.id for r in rows])))
     return trashed
 
 
 @api.writer
 def abort_upload(context, session, upload_id):
     """Forget an upload whose data is gone: the blob gets its old value."""
-    upload = session.execute(sa.select(U).where(U.c.id == upload_id)).first()
+    upload = session.execute(
+        sa.select(UPLOADS).where(UPLOADS.c.id == upload_id)).first()
     if upload is not None:
         _undo(session, upload)
 
@@ -392,8 +397,8 @@ def undo_stale_upload(context, session, upload_id, before):
     the [(trash id, location)] to empty, or None when the upload is live
     or gone.
     """
-    upload = session.execute(sa.select(U).where(
-        U.c.id == upload_id).with_for_update()).first()
+    upload = session.execute(sa.select(UPLOADS).where(
+        UPLOADS.c.id == upload_id).with_for_update()).first()
     if upload is None or upload.heartbeat_at >= before:
         return None
     trashed = []
@@ -409,18 +414,19 @@ def _undo(session, upload):
                      upload.key_name)
     if blob is not None and blob.status == 'saving':
         if blob.url is None:
-            session.execute(B.delete().where(B.c.id == blob.id))
+            session.execute(BLOBS.delete().where(BLOBS.c.id == blob.id))
         else:
-            session.execute(B.update().where(B.c.id == blob.id)
+            session.execute(BLOBS.update().where(BLOBS.c.id == blob.id)
                             .values(status='active'))
-    session.execute(U.delete().where(U.c.id == upload.id))
+    session.execute(UPLOADS.delete().where(UPLOADS.c.id == upload.id))
 
 
 @api.reader
 def stale_uploads(context, conn, before):
     """Ids and stores of the uploads whose worker stopped beating."""
-    return conn.execute(sa.select(U.c.id, U.c.store, U.c.location).where(
-        U.c.heartbeat_at < before)).all()
+    return conn.execute(
+        sa.select(UPLOADS.c.id, UPLOADS.c.store, UPLOADS.c.location).where(
+            UPLOADS.c.heartbeat_at < before)).all()
 
 
 # -- locations and external blobs ------------------------------------------
@@ -440,7 +446,7 @@ def add_location(context, session, artifact_id, name, key, values, rule,
         if values['size'] > room:
             raise _too_large(values['size'], room)
     now = api.now()
-    session.execute(B.insert(), dict(
+    session.execute(BLOBS.insert(), dict(
         values, id=str(uuid.uuid4()), artifact_id=artifact_id, name=name,
         key_name=key, status='active', created_at=now, updated_at=now))
 
@@ -465,5 +471,5 @@ def delete_blob(context, session, artifact_id, name, key, rule):
     trashed = []
     if blob.url and not blob.external and blob.managed:
         trashed.append(trash.put(session, blob.url))
-    session.execute(B.delete().where(B.c.id == blob.id))
+    session.execute(BLOBS.delete().where(BLOBS.c.id == blob.id))
     return trashed

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 
 from glare.db import api
 from glare.db import models
-from glare.db import query as q
+from glare.db import query as list_query
 from glare.objects import version as glare_version
 
-A = models.Artifact.__table__
-P = models.ArtifactProperty.__table__
+ARTIFACTS = models.Artifact.__table__
+PROPERTIES = models.ArtifactProperty.__table__
 
 
 def dependents_query(links, link_fields, exclude_id, limit):
@@ -39,22 +39,28 @@ def dependents_query(links, link_fields, exclude_id, limit):
     choice, as the list queries do (query._NoIndex).
     """
     long_links = any(len(v) > models.INDEXED_STRING_LEN for v in links)
-    column = P.c.text_value if long_links else P.c.string_value
+    column = (PROPERTIES.c.text_value if long_links
+              else PROPERTIES.c.string_value)
     names = sorted({n for fields in link_fields.values() for n in fields})
-    per_type = [sa.and_(q._NoIndex(A.c.type_name) == type_name,
-                        P.c.name.in_(sorted(fields)))
-                for type_name, fields in sorted(link_fields.items())]
-    cols = (A.c.id, A.c.type_name, A.c.name, A.c.version_prefix,
-            A.c.version_suffix, A.c.version_meta, A.c.owner, A.c.visibility,
-            A.c.status)
+    per_type = [
+        sa.and_(list_query._NoIndex(ARTIFACTS.c.type_name) == type_name,
+                PROPERTIES.c.name.in_(sorted(fields)))
+        for type_name, fields in sorted(link_fields.items())]
+    cols = (ARTIFACTS.c.id, ARTIFACTS.c.type_name, ARTIFACTS.c.name,
+            ARTIFACTS.c.version_prefix, ARTIFACTS.c.version_suffix,
+            ARTIFACTS.c.version_meta, ARTIFACTS.c.owner,
+            ARTIFACTS.c.visibility, ARTIFACTS.c.status)
     return (sa.select(*cols, sa.func.count().over().label('total'))
-            .select_from(P.join(A, A.c.id == P.c.artifact_id))
-            .where(P.c.name.in_(names), column.in_(sorted(links)),
-                   sa.or_(*per_type), q._NoIndex(A.c.status) == 'active',
-                   A.c.id != exclude_id)
+            .select_from(PROPERTIES.join(
+                ARTIFACTS, ARTIFACTS.c.id == PROPERTIES.c.artifact_id))
+            .where(PROPERTIES.c.name.in_(names), column.in_(sorted(links)),
+                   sa.or_(*per_type),
+                   list_query._NoIndex(ARTIFACTS.c.status) == 'active',
+                   ARTIFACTS.c.id != exclude_id)
             .group_by(*cols)
-            .order_by(A.c.type_name, A.c.name, A.c.version_prefix,
-                      A.c.version_suffix, A.c.id)
+            .order_by(ARTIFACTS.c.type_name, ARTIFACTS.c.name,
+                      ARTIFACTS.c.version_prefix, ARTIFACTS.c.version_suffix,
+                      ARTIFACTS.c.id)
             .limit(limit))
 
 

@@ -21,12 +21,12 @@ from sqlalchemy.sql import visitors
 
 from glare.db import models
 from glare import exception
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import version as glare_version
 
-A = models.Artifact.__table__
-P = models.ArtifactProperty.__table__
-T = models.ArtifactTag.__table__
+ARTIFACTS = models.Artifact.__table__
+PROPERTIES = models.ArtifactProperty.__table__
+TAGS = models.ArtifactTag.__table__
 
 #: base fields that are plain columns of the artifacts table
 COLUMNS = ('id', 'name', 'owner', 'status', 'created_at', 'updated_at',
@@ -72,18 +72,18 @@ class ListSpec:
 # -- filters ---------------------------------------------------------------
 
 def _value_column(kind):
-    if isinstance(kind, f.Boolean):
-        return P.c.bool_value
-    if isinstance(kind, f.Integer):
-        return P.c.int_value
-    if isinstance(kind, f.Float):
-        return P.c.numeric_value
-    return P.c.string_value
+    if isinstance(kind, glare_fields.Boolean):
+        return PROPERTIES.c.bool_value
+    if isinstance(kind, glare_fields.Integer):
+        return PROPERTIES.c.int_value
+    if isinstance(kind, glare_fields.Float):
+        return PROPERTIES.c.numeric_value
+    return PROPERTIES.c.string_value
 
 
 def _store_form(kind, value):
-    if isinstance(kind, f.DateTime):
-        return f.format_datetime(value)
+    if isinstance(kind, glare_fields.DateTime):
+        return glare_fields.format_datetime(value)
     return value
 
 
@@ -109,7 +109,7 @@ def _compare(col, op, value):
 
 def _string_compare(kind, op, value):
     """Compare a string property; long values live in text_value."""
-    if not isinstance(kind, (f.String, f.DateTime)):
+    if not isinstance(kind, (glare_fields.String, glare_fields.DateTime)):
         return _compare(_value_column(kind), op, value)
     if op == 'in':
         values = [_store_form(kind, v) for v in value]
@@ -117,21 +117,22 @@ def _string_compare(kind, op, value):
         long_ = [v for v in values if len(v) > models.INDEXED_STRING_LEN]
         conds = []
         if short:
-            conds.append(P.c.string_value.in_(short))
+            conds.append(PROPERTIES.c.string_value.in_(short))
         if long_:
-            conds.append(P.c.text_value.in_(long_))
+            conds.append(PROPERTIES.c.text_value.in_(long_))
         return sa.or_(*conds) if conds else sa.false()
     value = _store_form(kind, value)
     if op == 'like':
-        return sa.or_(P.c.string_value.like(value),
-                      P.c.text_value.like(value))
+        return sa.or_(PROPERTIES.c.string_value.like(value),
+                      PROPERTIES.c.text_value.like(value))
     if op in ('eq', 'neq') and len(value) > models.INDEXED_STRING_LEN:
-        return _compare(P.c.text_value, op, value)
-    return _compare(P.c.string_value, op, value)
+        return _compare(PROPERTIES.c.text_value, op, value)
+    return _compare(PROPERTIES.c.string_value, op, value)
 
 
 def _prop_ids(name, *conds):
-    return sa.select(P.c.artifact_id).where(P.c.name == name, *conds)
+    return sa.select(PROPERTIES.c.artifact_id).where(
+        PROPERTIES.c.name == name, *conds)
 
 
 def _version_compare(op, value):
@@ -140,15 +141,19 @@ def _version_compare(op, value):
     v = glare_version.parse(value)
     pre, suf = glare_version.prefix(v), glare_version.suffix(v)
     if op == 'eq':
-        return sa.and_(A.c.version_prefix == pre, A.c.version_suffix == suf)
+        return sa.and_(ARTIFACTS.c.version_prefix == pre,
+                       ARTIFACTS.c.version_suffix == suf)
     if op == 'neq':
-        return sa.not_(sa.and_(A.c.version_prefix == pre,
-                               A.c.version_suffix == suf))
-    gt = sa.or_(A.c.version_prefix > pre,
-                sa.and_(A.c.version_prefix == pre, A.c.version_suffix > suf))
-    lt = sa.or_(A.c.version_prefix < pre,
-                sa.and_(A.c.version_prefix == pre, A.c.version_suffix < suf))
-    eq = sa.and_(A.c.version_prefix == pre, A.c.version_suffix == suf)
+        return sa.not_(sa.and_(ARTIFACTS.c.version_prefix == pre,
+                               ARTIFACTS.c.version_suffix == suf))
+    gt = sa.or_(ARTIFACTS.c.version_prefix > pre,
+                sa.and_(ARTIFACTS.c.version_prefix == pre,
+                        ARTIFACTS.c.version_suffix > suf))
+    lt = sa.or_(ARTIFACTS.c.version_prefix < pre,
+                sa.and_(ARTIFACTS.c.version_prefix == pre,
+                        ARTIFACTS.c.version_suffix < suf))
+    eq = sa.and_(ARTIFACTS.c.version_prefix == pre,
+                 ARTIFACTS.c.version_suffix == suf)
     return {'gt': gt, 'lt': lt, 'gte': sa.or_(gt, eq),
             'lte': sa.or_(lt, eq)}[op]
 
@@ -157,40 +162,41 @@ def filter_clause(flt):
     """SQL condition for one Filter."""
     t = flt.target
     if t == 'column':
-        return _compare(A.c[flt.field], flt.op, flt.value)
+        return _compare(ARTIFACTS.c[flt.field], flt.op, flt.value)
     if t == 'version':
         return _version_compare(flt.op, flt.value)
     if t == 'type-names':
-        return A.c.type_name.in_(flt.value)
+        return ARTIFACTS.c.type_name.in_(flt.value)
     if t in ('tags', 'tags-any'):
         tags = flt.value
         if t == 'tags-any':
-            has_any = A.c.id.in_(sa.select(T.c.artifact_id).where(
-                T.c.value.in_(tags)))
+            has_any = ARTIFACTS.c.id.in_(sa.select(TAGS.c.artifact_id).where(
+                TAGS.c.value.in_(tags)))
             return sa.not_(has_any) if flt.op == 'neq' else has_any
-        conds = [A.c.id.in_(sa.select(T.c.artifact_id).where(
-            T.c.value == tag)) for tag in tags]
+        conds = [ARTIFACTS.c.id.in_(sa.select(TAGS.c.artifact_id).where(
+            TAGS.c.value == tag)) for tag in tags]
         clause = sa.and_(*conds)
         return sa.not_(clause) if flt.op == 'neq' else clause
     if t == 'dict-key':
         if flt.op == 'in':
-            return A.c.id.in_(_prop_ids(flt.field,
-                                        P.c.key_name.in_(flt.value)))
-        has = A.c.id.in_(_prop_ids(flt.field, P.c.key_name == flt.value))
+            return ARTIFACTS.c.id.in_(_prop_ids(
+                flt.field, PROPERTIES.c.key_name.in_(flt.value)))
+        has = ARTIFACTS.c.id.in_(_prop_ids(
+            flt.field, PROPERTIES.c.key_name == flt.value))
         return sa.not_(has) if flt.op == 'neq' else has
     if t == 'dict-value':
-        return A.c.id.in_(_prop_ids(
-            flt.field, P.c.key_name == flt.key,
+        return ARTIFACTS.c.id.in_(_prop_ids(
+            flt.field, PROPERTIES.c.key_name == flt.key,
             _string_compare(flt.kind, flt.op, flt.value)))
     if t == 'list':
         # list_field=x: the list contains x; neq: it does not
         if flt.op == 'neq':
-            return sa.not_(A.c.id.in_(_prop_ids(
+            return sa.not_(ARTIFACTS.c.id.in_(_prop_ids(
                 flt.field, _string_compare(flt.kind, 'eq', flt.value))))
-        return A.c.id.in_(_prop_ids(
+        return ARTIFACTS.c.id.in_(_prop_ids(
             flt.field, _string_compare(flt.kind, flt.op, flt.value)))
     if t == 'prop':
-        return A.c.id.in_(_prop_ids(
+        return ARTIFACTS.c.id.in_(_prop_ids(
             flt.field, _string_compare(flt.kind, flt.op, flt.value)))
     raise ValueError(t)
 
@@ -239,17 +245,17 @@ def _narrowing_subquery(spec):
 
 
 def _where(spec):
-    conds = [A.c.status != 'deleted']
+    conds = [ARTIFACTS.c.status != 'deleted']
     if spec.type_name is not None:
-        type_col = _NoIndex(A.c.type_name) if _narrowing_subquery(spec) \
-            else A.c.type_name
+        type_col = _NoIndex(ARTIFACTS.c.type_name) \
+            if _narrowing_subquery(spec) else ARTIFACTS.c.type_name
         conds.append(type_col == spec.type_name)
     if not spec.see_all:
         if spec.project_id:
-            conds.append(sa.or_(A.c.owner == spec.project_id,
-                                A.c.visibility == 'public'))
+            conds.append(sa.or_(ARTIFACTS.c.owner == spec.project_id,
+                                ARTIFACTS.c.visibility == 'public'))
         else:
-            conds.append(A.c.visibility == 'public')
+            conds.append(ARTIFACTS.c.visibility == 'public')
     ors = []
     for flt in spec.filters:
         clause = filter_clause(flt)
@@ -276,7 +282,7 @@ def _sort_columns(spec, base):
                                 else_=len(s.ranks)) if s.ranks
                         else sa.literal(0), s.direction))
         else:
-            alias = P.alias('sort_%d' % i)
+            alias = PROPERTIES.alias('sort_%d' % i)
             joins.append((alias, s.field))
             out.append((alias.c[_value_column(s.kind).name], s.direction))
     names = [s.field for s in spec.sorts]
@@ -323,13 +329,14 @@ def _keyset(cols, marker_values):
 def _base_query(spec):
     """Filtered rows of the artifacts table (latest applied) as a FROM."""
     if spec.latest:
-        query = sa.select(A).where(*_where(spec))
+        query = sa.select(ARTIFACTS).where(*_where(spec))
         rank = sa.func.row_number().over(
-            partition_by=(A.c.type_name, A.c.name),
-            order_by=(A.c.version_prefix.desc(),
-                      A.c.version_suffix.desc(), A.c.created_at.desc()))
+            partition_by=(ARTIFACTS.c.type_name, ARTIFACTS.c.name),
+            order_by=(ARTIFACTS.c.version_prefix.desc(),
+                      ARTIFACTS.c.version_suffix.desc(),
+                      ARTIFACTS.c.created_at.desc()))
         inner = query.add_columns(rank.label('glare_rank')).subquery()
-        return sa.select(*[inner.c[c.name] for c in A.c]).where(
+        return sa.select(*[inner.c[c.name] for c in ARTIFACTS.c]).where(
             inner.c.glare_rank == 1).subquery('af')
     return None
 
@@ -338,7 +345,7 @@ def _from(spec):
     latest = _base_query(spec)
     if latest is not None:
         return latest, []
-    return A, _where(spec)
+    return ARTIFACTS, _where(spec)
 
 
 def _with_joins(query, base, joins):
@@ -369,7 +376,8 @@ def run_list(session, spec, marker_vals=None):
     if spec.limit == 0:
         return [], total
     cols, joins = _sort_columns(spec, base)
-    columns = (A,) if base is A else [base.c[c.name] for c in A.c]
+    columns = ((ARTIFACTS,) if base is ARTIFACTS
+               else [base.c[c.name] for c in ARTIFACTS.c])
     query = _with_joins(sa.select(*columns).select_from(base), base, joins)
     if conds:
         query = query.where(*conds)

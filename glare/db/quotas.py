@@ -22,9 +22,9 @@ from glare.db import api
 from glare.db import models
 from glare import exception
 
-Q = models.Quota.__table__
-L = models.ProjectLock.__table__
-A = models.Artifact.__table__
+QUOTAS = models.Quota.__table__
+LOCKS = models.ProjectLock.__table__
+ARTIFACTS = models.Artifact.__table__
 
 COUNT_KIND = 'max_artifact_number'
 
@@ -73,18 +73,18 @@ class CountQuota(Quota):
     artifacts the global limit counts (types)."""
     types: tuple = ()
 
-_OF_PROJECT = sa.select(Q.c.quota_name, Q.c.quota_value).where(
-    Q.c.project_id == sa.bindparam('project_id'))
+_OF_PROJECT = sa.select(QUOTAS.c.quota_name, QUOTAS.c.quota_value).where(
+    QUOTAS.c.project_id == sa.bindparam('project_id'))
 # MySQL's REPEATABLE READ fixes a transaction's snapshot at its first plain
 # SELECT: read before lock_project, it would hide from a count made after
 # the lock what the previous holder committed. A locking read fixes none.
 _OF_PROJECT_LOCKING = _OF_PROJECT.with_for_update(read=True)
-_LOCK_ROW = sa.select(L.c.project_id).where(
-    L.c.project_id == sa.bindparam('project_id')).with_for_update()
-_COUNTS = sa.select(A.c.type_name, sa.func.count()).where(
-    A.c.type_name.in_(sa.bindparam('types', expanding=True)),
-    A.c.owner == sa.bindparam('owner'),
-    A.c.status != 'deleted').group_by(A.c.type_name)
+_LOCK_ROW = sa.select(LOCKS.c.project_id).where(
+    LOCKS.c.project_id == sa.bindparam('project_id')).with_for_update()
+_COUNTS = sa.select(ARTIFACTS.c.type_name, sa.func.count()).where(
+    ARTIFACTS.c.type_name.in_(sa.bindparam('types', expanding=True)),
+    ARTIFACTS.c.owner == sa.bindparam('owner'),
+    ARTIFACTS.c.status != 'deleted').group_by(ARTIFACTS.c.type_name)
 
 
 def _dialect(executor):
@@ -124,14 +124,15 @@ def set_project_quotas(context, session, values):
         # deadlock, and no artifact count of the project runs meanwhile
         project_id = item['project_id']
         lock_project(session, project_id)
-        session.execute(Q.delete().where(Q.c.project_id == project_id))
+        session.execute(
+            QUOTAS.delete().where(QUOTAS.c.project_id == project_id))
         rows = [{'project_id': project_id, 'quota_name': q['quota_name'],
                  'quota_value': q['quota_value']}
                 for q in item['project_quotas']]
         if not rows:
             continue
         try:
-            session.execute(Q.insert(), rows)
+            session.execute(QUOTAS.insert(), rows)
             session.flush()
         except db_exc.DBDuplicateEntry as exc:
             raise exception.BadRequest('Quota names of project %s repeat'
@@ -142,8 +143,8 @@ def set_project_quotas(context, session, values):
 def get_all(context, conn):
     """Every project's quotas: {project_id: {quota_name: value}}."""
     out = {}
-    for r in conn.execute(sa.select(Q).order_by(Q.c.project_id,
-                                                 Q.c.quota_name)):
+    for r in conn.execute(sa.select(QUOTAS).order_by(QUOTAS.c.project_id,
+                                                      QUOTAS.c.quota_name)):
         out.setdefault(r.project_id, {})[r.quota_name] = r.quota_value
     return out
 
@@ -173,7 +174,7 @@ def lock_project(session, project_id):
         # One statement that inserts the row or locks it exclusively. A
         # failed plain INSERT would leave a shared lock on the existing row,
         # and two transactions upgrading theirs to FOR UPDATE deadlock.
-        stmt = mysql.insert(L).values(project_id=project_id)
+        stmt = mysql.insert(LOCKS).values(project_id=project_id)
         session.execute(stmt.on_duplicate_key_update(
             project_id=stmt.inserted.project_id))
         return
@@ -184,7 +185,7 @@ def lock_project(session, project_id):
     # waits for ours, then finds the row)
     try:
         with session.begin_nested():
-            session.execute(L.insert(), params)
+            session.execute(LOCKS.insert(), params)
     except db_exc.DBDuplicateEntry:
         pass
     session.execute(_LOCK_ROW, params)

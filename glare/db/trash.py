@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from glare.db import api
 from glare.db import models
 
-B = models.ArtifactBlob.__table__
+BLOBS = models.ArtifactBlob.__table__
 TRASH = models.StoreTrash.__table__
 
 
@@ -31,9 +31,9 @@ def put(session, location):
 def artifact_data(session, artifact_id):
     """Put an artifact's stored data in the trash, in the purge's
     transaction; returns [(trash id, location)]."""
-    rows = session.execute(sa.select(B.c.url).where(
-        B.c.artifact_id == artifact_id, B.c.managed == sa.true(),
-        B.c.external == sa.false(), B.c.url.is_not(None))).all()
+    rows = session.execute(sa.select(BLOBS.c.url).where(
+        BLOBS.c.artifact_id == artifact_id, BLOBS.c.managed == sa.true(),
+        BLOBS.c.external == sa.false(), BLOBS.c.url.is_not(None))).all()
     return [put(session, r.url) for r in rows]
 
 

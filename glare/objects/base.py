@@ -14,15 +14,16 @@
 
 from oslo_versionedobjects import base as ovo_base
 
-from glare.objects import fields as f
-from glare.objects import validators as v
+from glare.objects import fields as glare_fields
+from glare.objects import validators
 
 STATUSES = ('drafted', 'active', 'deactivated', 'deleted')
 VISIBILITIES = ('private', 'public')
 #: upstream's operators for the base fields (SPEC §6)
-_ID_OPS = (f.EQ, f.NEQ, f.IN)
-_NAME_OPS = (f.LIKE, f.EQ, f.NEQ, f.IN)
-_DT_OPS = (f.LT, f.GT)
+_ID_OPS = (glare_fields.EQ, glare_fields.NEQ, glare_fields.IN)
+_NAME_OPS = (
+    glare_fields.LIKE, glare_fields.EQ, glare_fields.NEQ, glare_fields.IN)
+_DT_OPS = (glare_fields.LT, glare_fields.GT)
 #: A library internal (checked in glare/tests/unit/test_library_compat.py):
 #: oslo.versionedobjects keeps field ``x`` in the attribute '_obj_x' (its
 #: private _get_attrname); from_values, to_values and get read and write it
@@ -35,77 +36,90 @@ class GlareObjectRegistry(ovo_base.VersionedObjectRegistry):
 
 
 def _base_fields():
-    text, moment = f.String, f.DateTime
+    text, moment = glare_fields.String, glare_fields.DateTime
     return {
-        'id': f.Scalar(text, system=True, nullable=False, sortable=True,
-                       validators=[v.UUID()], filter_ops=_ID_OPS,
-                       description='Artifact UUID.'),
-        'name': f.Scalar(text, nullable=False, sortable=True,
-                         required_on_activate=False,
-                         validators=[v.MinStrLen(1)],
-                         filter_ops=_NAME_OPS,
-                         description='Artifact Name.'),
-        'owner': f.Scalar(text, system=True, nullable=False, sortable=True,
-                          required_on_activate=False,
-                          filter_ops=_ID_OPS,
-                          description='ID of user/tenant who uploaded '
-                                      'artifact.'),
-        'status': f.Scalar(text, nullable=False, sortable=True,
-                           default='drafted',
-                           validators=[v.AllowedValues(STATUSES)],
-                           filter_ops=_ID_OPS,
-                           description='Artifact status.'),
-        'created_at': f.Scalar(moment, system=True, nullable=False,
-                               sortable=True, filter_ops=_DT_OPS,
-                               description='Datetime when artifact has '
-                                           'been created.'),
-        'updated_at': f.Scalar(moment, system=True, nullable=False,
-                               sortable=True, mutable=True,
-                               filter_ops=_DT_OPS,
-                               description='Datetime when artifact has '
-                                           'been updated last time.'),
-        'activated_at': f.Scalar(moment, system=True, sortable=True,
-                                 required_on_activate=False,
-                                 filter_ops=_DT_OPS,
-                                 description='Datetime when artifact has '
-                                             'became active.'),
-        'description': f.Scalar(text, mutable=True, required_on_activate=False,
-                                default='',
-                                validators=[v.MaxStrLen(4096)],
-                                filter_ops=(),
-                                description='Artifact description.'),
-        'tags': f.List(text, mutable=True, required_on_activate=False,
-                       nullable=False,
-                       validators=[v.Unique(convert_to_set=True)],
-                       element_validators=[v.ForbiddenChars([',', '/']),
-                                           v.MinStrLen(1)],
-                       # filtered through tags= and tags-any= (a comma
-                       # list, all or any of them), whose one operator
-                       # is neq (none of them / not all of them)
-                       filter_ops=(f.NEQ,),
-                       description='List of tags added to Artifact.'),
-        'metadata': f.Dict(text, required_on_activate=False, nullable=False,
-                           filter_ops=(f.EQ, f.NEQ, f.IN),
-                           description='Key-value dict with useful '
-                                       'information about an artifact.'),
-        'visibility': f.Scalar(text, nullable=False, sortable=True,
-                               default='private',
-                               validators=[v.AllowedValues(VISIBILITIES)],
-                               filter_ops=_ID_OPS,
-                               description='Artifact visibility that '
-                                           'defines if artifact can be '
-                                           'available to other users.'),
-        'version': f.Scalar(f.Version, nullable=False, sortable=True,
-                            required_on_activate=False, default='0.0.0',
-                            filter_ops=f.ORDER_OPS,
-                            description='Artifact version(semver).'),
+        'id': glare_fields.Scalar(
+            text, system=True, nullable=False, sortable=True,
+            validators=[validators.UUID()], filter_ops=_ID_OPS,
+            description='Artifact UUID.'),
+        'name': glare_fields.Scalar(
+            text, nullable=False, sortable=True,
+            required_on_activate=False,
+            validators=[validators.MinStrLen(1)],
+            filter_ops=_NAME_OPS,
+            description='Artifact Name.'),
+        'owner': glare_fields.Scalar(
+            text, system=True, nullable=False, sortable=True,
+            required_on_activate=False,
+            filter_ops=_ID_OPS,
+            description='ID of user/tenant who uploaded '
+                        'artifact.'),
+        'status': glare_fields.Scalar(
+            text, nullable=False, sortable=True,
+            default='drafted',
+            validators=[validators.AllowedValues(STATUSES)],
+            filter_ops=_ID_OPS,
+            description='Artifact status.'),
+        'created_at': glare_fields.Scalar(
+            moment, system=True, nullable=False,
+            sortable=True, filter_ops=_DT_OPS,
+            description='Datetime when artifact has '
+                        'been created.'),
+        'updated_at': glare_fields.Scalar(
+            moment, system=True, nullable=False,
+            sortable=True, mutable=True,
+            filter_ops=_DT_OPS,
+            description='Datetime when artifact has '
+                        'been updated last time.'),
+        'activated_at': glare_fields.Scalar(
+            moment, system=True, sortable=True,
+            required_on_activate=False,
+            filter_ops=_DT_OPS,
+            description='Datetime when artifact has '
+                        'became active.'),
+        'description': glare_fields.Scalar(
+            text, mutable=True, required_on_activate=False,
+            default='',
+            validators=[validators.MaxStrLen(4096)],
+            filter_ops=(),
+            description='Artifact description.'),
+        'tags': glare_fields.List(
+            text, mutable=True, required_on_activate=False,
+            nullable=False,
+            validators=[validators.Unique(convert_to_set=True)],
+            element_validators=[validators.ForbiddenChars([',', '/']),
+                                validators.MinStrLen(1)],
+            # filtered through tags= and tags-any= (a comma
+            # list, all or any of them), whose one operator
+            # is neq (none of them / not all of them)
+            filter_ops=(glare_fields.NEQ,),
+            description='List of tags added to Artifact.'),
+        'metadata': glare_fields.Dict(
+            text, required_on_activate=False, nullable=False,
+            filter_ops=(glare_fields.EQ, glare_fields.NEQ, glare_fields.IN),
+            description='Key-value dict with useful '
+                        'information about an artifact.'),
+        'visibility': glare_fields.Scalar(
+            text, nullable=False, sortable=True,
+            default='private',
+            validators=[validators.AllowedValues(VISIBILITIES)],
+            filter_ops=_ID_OPS,
+            description='Artifact visibility that '
+                        'defines if artifact can be '
+                        'available to other users.'),
+        'version': glare_fields.Scalar(
+            glare_fields.Version, nullable=False, sortable=True,
+            required_on_activate=False, default='0.0.0',
+            filter_ops=glare_fields.ORDER_OPS,
+            description='Artifact version(semver).'),
         # derived from the type, never stored: the list query filters and
         # sorts it through the type names
-        'display_type_name': f.Scalar(text, system=True, nullable=False,
-                                      required_on_activate=False,
-                                      sortable=True, filter_ops=_NAME_OPS,
-                                      description='Display name of '
-                                                  'artifact type.'),
+        'display_type_name': glare_fields.Scalar(
+            text, system=True, nullable=False,
+            required_on_activate=False,
+            sortable=True, filter_ops=_NAME_OPS,
+            description='Display name of '
+                        'artifact type.'),
     }
 
 

@@ -12,7 +12,7 @@
 
 """JSON schema (draft 4) of artifact types, in the shape clients expect."""
 
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import version as glare_version
 
 _BLOB_SCHEMA = {
@@ -24,7 +24,7 @@ _BLOB_SCHEMA = {
         'sha1': {'type': ['string', 'null']},
         'sha256': {'type': ['string', 'null']},
         'external': {'type': 'boolean'},
-        'status': {'type': 'string', 'enum': list(f.BLOB_STATUSES)},
+        'status': {'type': 'string', 'enum': list(glare_fields.BLOB_STATUSES)},
         'content_type': {'type': ['string', 'null']},
     },
     'required': ['url', 'size', 'md5', 'sha1', 'sha256', 'external',
@@ -45,7 +45,7 @@ def _element_schema(field):
     s = {'type': _json_type(field.kind, True)}
     for v in field.element_validators:
         s.update(v.to_jsonschema())
-    if isinstance(field.kind, f.DateTime):
+    if isinstance(field.kind, glare_fields.DateTime):
         s['format'] = 'date-time'
     return s
 
@@ -62,9 +62,9 @@ def _shape_schema(field):
     if field.is_blob:
         return dict(_BLOB_SCHEMA, type=['object', 'null'])
     s = {'type': _json_type(kind, field.nullable)}
-    if isinstance(kind, f.DateTime):
+    if isinstance(kind, glare_fields.DateTime):
         s['format'] = 'date-time'
-    if isinstance(kind, f.Version):
+    if isinstance(kind, glare_fields.Version):
         s['pattern'] = glare_version.PATTERN
     return s
 

@@ -200,14 +200,14 @@ class ArtifactService:
                       status='drafted', visibility='private',
                       created_at=now, updated_at=now, activated_at=None)
         # the one typed object of this artifact: both hooks get it
-        af = cls.from_values(values)
-        hooks.call(cls.pre_create_hook, context, af)
-        values = af.to_values()
+        artifact = cls.from_values(values)
+        hooks.call(cls.pre_create_hook, context, artifact)
+        values = artifact.to_values()
         db.create(context, type_name, cls.fields, values,
                   count_quota=quotas.count_quota(self.conf, self.registry,
                                                  type_name))
         values['type_name'] = type_name
-        hooks.call(cls.post_create_hook, context, af)
+        hooks.call(cls.post_create_hook, context, artifact)
         LOG.info('Artifact %s of type %s created', values['id'], type_name)
         document = self.render(context, type_name, values)
         self.notifier.artifact(context, 'create', type_name, document, cls)
@@ -232,8 +232,8 @@ class ArtifactService:
             if not self._sees(context, current):
                 raise exception.ArtifactNotFound(id=artifact_id)
             etags.check_if_match(if_match, current)
-            changes, applied, af = self._changes(context, cls, current,
-                                                 patch)
+            changes, applied, artifact = self._changes(context, cls, current,
+                                                       patch)
             if not changes:
                 new, changed = current, False
                 break
@@ -250,16 +250,16 @@ class ArtifactService:
         if not changed:
             return self.render(context, type_name, new)
         for name in applied:
-            hooks.call(getattr(cls, 'post_%s_hook' % name), context, af)
+            hooks.call(getattr(cls, 'post_%s_hook' % name), context, artifact)
         document = self.render(context, type_name, new)
         self.notifier.artifact(context, applied, type_name, document, cls)
         return document
 
     def _changes(self, context, cls, current, patch):
-        """({field: new value}, events, af) of a patch; checks, pre-hooks.
+        """({field: value}, events, artifact) of a patch; checks, pre-hooks.
 
         events: 'update' when fields change, then each transition's name.
-        af: the artifact's typed object, made once and changed in place
+        artifact: the artifact's typed object, made once and changed in place
         by the patch, the pre-hooks and the transitions: the artifact as
         it is written (None when the patch changes nothing).
         """
@@ -272,22 +272,22 @@ class ArtifactService:
             patching.check_field_changes(context, cls, current, change)
         for t in change.transitions:
             context.can(t.rule, target)
-        af = cls.from_values(dict(current, **change.fields))
+        artifact = cls.from_values(dict(current, **change.fields))
         if change.fields:
-            hooks.call(cls.pre_update_hook, context, af, patch)
+            hooks.call(cls.pre_update_hook, context, artifact, patch)
         now = db_api.now()
         for t in change.transitions:
-            t.check(cls, af)
-            hooks.call(getattr(cls, 'pre_%s_hook' % t.name), context, af)
-            af.set_values(t.changes(now))
-        af.set_values({'updated_at': now})
-        changes = {k: v for k, v in af.to_values().items()
+            t.check(cls, artifact)
+            hooks.call(getattr(cls, 'pre_%s_hook' % t.name), context, artifact)
+            artifact.set_values(t.changes(now))
+        artifact.set_values({'updated_at': now})
+        changes = {k: v for k, v in artifact.to_values().items()
                    if current.get(k) != v}
         changes['updated_at'] = now
         events = [t.name for t in change.transitions]
         if change.fields:
             events.insert(0, 'update')
-        return changes, events, af
+        return changes, events, artifact
 
     def delete(self, context, type_name, artifact_id, force=False):
         """Delete an artifact; Conflict while active artifacts link to it,
@@ -309,14 +309,14 @@ class ArtifactService:
         if not force:
             dependents.check_none(context, self._link_fields, values,
                                   self._sees)
-        af = cls.from_values(values)
-        hooks.call(cls.pre_delete_hook, context, af)
+        artifact = cls.from_values(values)
+        hooks.call(cls.pre_delete_hook, context, artifact)
         if self._delayed_delete(type_name):
             db.update(context, type_name, cls.fields, values['id'], values,
                       {'status': 'deleted', 'updated_at': db_api.now()})
         else:
             self.purge(context, values['id'])
-        hooks.call(cls.post_delete_hook, context, af)
+        hooks.call(cls.post_delete_hook, context, artifact)
         self.notifier.artifact(context, 'delete', type_name, lambda: (
             self.render(context, type_name, dict(values, status='deleted'))),
             cls)

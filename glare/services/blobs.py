@@ -114,7 +114,7 @@ class Blob:
             return (value or {}).get(self.key)
         return value
 
-    def af(self):
+    def artifact(self):
         return self.cls.from_values(self.values)
 
 
@@ -325,7 +325,7 @@ class BlobService:
     def _stream(self, context, blob, upload_id, writer, limits, body,
                 length, shared):
         """Move the data to the store; the blob's new values."""
-        fd = hooks.call(blob.cls.pre_upload_hook, context, blob.af(),
+        fd = hooks.call(blob.cls.pre_upload_hook, context, blob.artifact(),
                         blob.name, blob.key, body)
         if getattr(fd, 'transforms', False):
             writer.size = None
@@ -416,9 +416,9 @@ class BlobService:
     def _after_write(self, context, blob, upload):
         values = self.artifacts.load(context, blob.type_name,
                                      blob.values['id'])
-        af = blob.cls.from_values(values)
+        artifact = blob.cls.from_values(values)
         if upload:
-            hooks.call(blob.cls.post_upload_hook, context, af, blob.name,
+            hooks.call(blob.cls.post_upload_hook, context, artifact, blob.name,
                        blob.key)
         document = self.artifacts.render(context, blob.type_name, values)
         self.artifacts.notifier.artifact(

@@ -116,8 +116,8 @@ class DownloadService:
             raise exception.NotFound('Blob %s has no data' % field_name)
         if value['status'] == 'saving':
             raise exception.Conflict('Blob %s is being uploaded' % field_name)
-        af = blob.af()
-        hooks.call(blob.cls.pre_download_hook, context, af, blob.name,
+        artifact = blob.artifact()
+        hooks.call(blob.cls.pre_download_hook, context, artifact, blob.name,
                    blob.key)
         headers = checksum_headers(value)
         if value['external']:
@@ -125,9 +125,10 @@ class DownloadService:
                 headers['Location'] = value['url']
                 return Download(301, headers)
             return self._proxy(blob, value, headers)
-        return self._stored(context, blob, af, value, headers, range_header)
+        return self._stored(context, blob, artifact, value, headers,
+                            range_header)
 
-    def _stored(self, context, blob, af, value, headers, range_header):
+    def _stored(self, context, blob, artifact, value, headers, range_header):
         size = value['size'] or 0
         part = parse_range(range_header, size)
         offset, length = part if part else (0, size)
@@ -146,7 +147,7 @@ class DownloadService:
         if getattr(hook, '__func__', None) is _BASE_POST_DOWNLOAD:
             return Download(status, headers, reader, file=reader.file,
                             length=length)
-        data = hooks.call(hook, context, af, blob.name, blob.key, reader)
+        data = hooks.call(hook, context, artifact, blob.name, blob.key, reader)
         return Download(status, headers, data,
                         length=length if data is reader else None)
 

@@ -26,20 +26,20 @@ class Transition:
     field: str
     value: str
 
-    def check(self, cls, af):
+    def check(self, cls, artifact):
         """Whether the artifact (its typed object) may take this step."""
         if self.name == 'activate':
             missing = [n for n, fld in cls.fields.items()
                        if fld.required_on_activate and not fld.system and
-                       _empty(af.get(n))]
+                       _empty(artifact.get(n))]
             if missing:
                 raise exception.Forbidden(
                     'Artifact cannot be activated: required fields are not '
                     'set: %s' % ', '.join(sorted(missing)))
-            if render.blobs_saving(cls, af):
+            if render.blobs_saving(cls, artifact):
                 raise exception.Conflict('Artifact cannot be activated '
                                          'while a blob is being uploaded')
-        if self.name == 'publish' and af.get('status') != 'active':
+        if self.name == 'publish' and artifact.get('status') != 'active':
             raise exception.Forbidden('Only active artifacts can be made '
                                       'public')
 

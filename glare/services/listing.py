@@ -16,9 +16,9 @@ import csv
 import re
 from urllib import parse
 
-from glare.db import query as q
+from glare.db import query as list_query
 from glare import exception
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 
 RESERVED = ('limit', 'marker', 'sort', 'tags', 'tags-any')
 COMBINERS = ('and', 'or')
@@ -62,12 +62,13 @@ def _parse_term(param, raw, ops, words_are_values=False):
     if sep and head in COMBINERS:
         combiner, rest = head, tail
         head, sep, tail = rest.partition(':')
-    if sep and head in f.ALL_OPS:
+    if sep and head in glare_fields.ALL_OPS:
         return combiner, head, tail
     if sep and not words_are_values and _OP_WORD.match(head) and \
             not tail.startswith('//'):
         hint = ('; to look for a value that contains a colon, give the '
-                'operator: %s=eq:%s' % (param, rest)) if f.EQ in ops else ''
+                'operator: %s=eq:%s' % (param, rest)) \
+            if glare_fields.EQ in ops else ''
         raise exception.InvalidFilter(
             reason='%r is not an operator (allowed for %s: %s)%s' % (
                 head, param, _ops_text(ops), hint))
@@ -101,7 +102,7 @@ def _values(field, name, op, raw, element):
         return [_coerce(field, name, v, element) for v in
                 split_in_values(raw)]
     if op == 'like':
-        if not isinstance(field.kind, (f.String,)):
+        if not isinstance(field.kind, (glare_fields.String,)):
             raise exception.InvalidFilter(
                 reason='like is only for strings (%s)' % name)
         return raw
@@ -117,8 +118,9 @@ def _tags_filter(fields, name, raw):
     if not value:
         raise exception.InvalidFilter(
             reason='%s takes a comma list of tags' % name)
-    return q.Filter(name, op or f.EQ, value.split(','), combiner,
-                    target=name)
+    return list_query.Filter(
+        name, op or glare_fields.EQ, value.split(','), combiner,
+        target=name)
 
 
 def parse_filter(fields, name, raw, display_names=None):
@@ -142,7 +144,7 @@ def parse_filter(fields, name, raw, display_names=None):
         raise exception.InvalidFilter(
             reason='%s is not a dict: %s.%s is invalid' % (name, name, key))
     combiner, op, value = _parse_term(param, raw, field.filter_ops)
-    op = op or f.EQ
+    op = op or glare_fields.EQ
     _check_op(name, op, field.filter_ops)
     if name == DISPLAY_TYPE_NAME:
         return (display_names or DisplayNames({})).filter(
@@ -150,20 +152,23 @@ def parse_filter(fields, name, raw, display_names=None):
     if field.container == 'Dict':
         if key is None:
             keys = split_in_values(value) if op == 'in' else value
-            return q.Filter(name, op, keys, combiner, target='dict-key')
-        return q.Filter(name, op, _values(field, name, op, value, True),
-                        combiner, target='dict-value', kind=field.kind,
-                        key=key)
+            return list_query.Filter(name, op, keys, combiner,
+                                     target='dict-key')
+        return list_query.Filter(name, op,
+                                 _values(field, name, op, value, True),
+                                 combiner, target='dict-value',
+                                 kind=field.kind, key=key)
     if field.container == 'List':
-        return q.Filter(name, op, _values(field, name, op, value, True),
-                        combiner, target='list', kind=field.kind)
+        return list_query.Filter(name, op,
+                                 _values(field, name, op, value, True),
+                                 combiner, target='list', kind=field.kind)
     coerced = _values(field, name, op, value, False)
     if name == 'version':
-        return q.Filter(name, op, coerced, combiner, target='version')
-    if name in q.COLUMNS:
-        return q.Filter(name, op, coerced, combiner, target='column')
-    return q.Filter(name, op, coerced, combiner, target='prop',
-                    kind=field.kind)
+        return list_query.Filter(name, op, coerced, combiner, target='version')
+    if name in list_query.COLUMNS:
+        return list_query.Filter(name, op, coerced, combiner, target='column')
+    return list_query.Filter(name, op, coerced, combiner, target='prop',
+                             kind=field.kind)
 
 
 class DisplayNames:
@@ -176,18 +181,18 @@ class DisplayNames:
 
     def filter(self, field, op, raw, combiner):
         value = _values(field, DISPLAY_TYPE_NAME, op, raw, False)
-        if op == f.LIKE:
+        if op == glare_fields.LIKE:
             pattern = _like_pattern(value)
             match = pattern.fullmatch
-        elif op == f.IN:
+        elif op == glare_fields.IN:
             match = set(value).__contains__
-        elif op == f.NEQ:
+        elif op == glare_fields.NEQ:
             match = value.__ne__
         else:
             match = value.__eq__
         types = sorted(t for t, shown in self.names.items() if match(shown))
-        return q.Filter(DISPLAY_TYPE_NAME, op, types, combiner,
-                        target='type-names')
+        return list_query.Filter(DISPLAY_TYPE_NAME, op, types, combiner,
+                                 target='type-names')
 
     def ranks(self):
         """{type name: position of its display name in sorted order}."""
@@ -225,12 +230,12 @@ def parse_sort(fields, raw, display_names=None):
         if any(s.field == name for s in sorts):
             raise exception.InvalidSort(reason='%s is given twice' % name)
         if name == DISPLAY_TYPE_NAME:
-            sorts.append(q.Sort(name, direction, 'type-rank', ranks=(
+            sorts.append(list_query.Sort(name, direction, 'type-rank', ranks=(
                 display_names or DisplayNames({})).ranks()))
             continue
         target = 'version' if name == 'version' else (
-            'column' if name in q.COLUMNS else 'prop')
-        sorts.append(q.Sort(name, direction, target, field.kind))
+            'column' if name in list_query.COLUMNS else 'prop')
+        sorts.append(list_query.Sort(name, direction, target, field.kind))
     return sorts
 
 
@@ -251,9 +256,10 @@ def build_spec(fields, params, type_name, project_id, see_all, conf,
 
     display_names: a DisplayNames of the served types.
     """
-    spec = q.ListSpec(type_name=type_name, project_id=project_id,
-                      see_all=see_all, filters=[], sorts=[],
-                      limit=min(conf.default_api_limit, conf.max_api_limit))
+    spec = list_query.ListSpec(type_name=type_name, project_id=project_id,
+                               see_all=see_all, filters=[], sorts=[],
+                               limit=min(conf.default_api_limit,
+                                         conf.max_api_limit))
     for name, raw in params:
         if name == 'limit':
             spec.limit = _limit(raw, conf)

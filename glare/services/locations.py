@@ -106,8 +106,8 @@ def _inspect(context, blob, data):
     the URL is not the service's and may change, so nothing is derived
     from it.
     """
-    fd = hooks.call(blob.cls.pre_upload_hook, context, blob.af(), blob.name,
-                    blob.key, data)
+    fd = hooks.call(blob.cls.pre_upload_hook, context, blob.artifact(),
+                    blob.name, blob.key, data)
     try:
         while True:
             try:
@@ -149,9 +149,9 @@ class LocationService:
             values = self._internal(url, sums)
         else:
             values = self._external(context, blob, url, sums)
-        af = blob.af()
-        hooks.call(blob.cls.pre_add_location_hook, context, af, blob.name,
-                   blob.key, url)
+        artifact = blob.artifact()
+        hooks.call(blob.cls.pre_add_location_hook, context, artifact,
+                   blob.name, blob.key, url)
         db.add_location(context, blob.values['id'], blob.name,
                         blob.key or '', values, self.blobs.write_rule(blob),
                         blob.field.max_folder_size

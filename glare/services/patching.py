@@ -20,7 +20,7 @@ import jsonpointer
 
 from glare import exception
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import uploads
 from glare import policy
 from glare.services import links
@@ -50,7 +50,7 @@ def _coerce(field, name, value):
 
 def _reset_value(field, name):
     """What 'replace with null' means for a field."""
-    if field.container or isinstance(field.kind, f.Boolean):
+    if field.container or isinstance(field.kind, glare_fields.Boolean):
         return field.get_default()
     if not field.nullable:
         raise exception.BadRequest('Field %s cannot be null' % name)

@@ -12,7 +12,7 @@
 
 """Artifact values → the JSON document clients see."""
 
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare import policy
 
 
@@ -41,8 +41,8 @@ def _shape(field):
         return 'folder'
     if field.is_blob:
         return 'blob'
-    if type(field).primitive is f.Field.primitive and \
-            type(field.kind).to_primitive is f.Kind.to_primitive:
+    if type(field).primitive is glare_fields.Field.primitive and \
+            type(field.kind).to_primitive is glare_fields.Kind.to_primitive:
         return 'plain'  # a scalar whose JSON form is its value
     return None
 

@@ -23,7 +23,7 @@ notification payload; glare/tests/unit/test_notification.py).
 """
 
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 
 CALLS = []
 PATCHES = []
@@ -64,8 +64,10 @@ class HookArtifact(base.BaseArtifact):
     DISPLAY_TYPE_NAME = 'Hook Artifact'
     VERSION = '1.0'
     fields = dict(base.BaseArtifact.fields, **{
-        'str1': f.Scalar(f.String, required_on_activate=False),
-        'int1': f.Scalar(f.Integer, required_on_activate=False),
+        'str1': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False),
+        'int1': glare_fields.Scalar(
+            glare_fields.Integer, required_on_activate=False),
     })
 
     @classmethod

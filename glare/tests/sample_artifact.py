@@ -14,8 +14,8 @@
 
 from glare import exception
 from glare.objects import base
-from glare.objects import fields as f
-from glare.objects import validators as v
+from glare.objects import fields as glare_fields
+from glare.objects import validators
 
 
 class SampleArtifact(base.BaseArtifact):
@@ -25,66 +25,89 @@ class SampleArtifact(base.BaseArtifact):
     DISPLAY_TYPE_NAME = 'Sample Artifact'
     VERSION = '1.0'
     fields = dict(base.BaseArtifact.fields, **{
-        'blob': f.Blob(required_on_activate=False, mutable=True,
-                       description='I am Blob'),
-        'small_blob': f.Blob(max_blob_size=10, required_on_activate=False,
-                             mutable=True),
-        'link1': f.Scalar(f.Link, required_on_activate=False),
-        'link2': f.Scalar(f.Link, required_on_activate=False),
-        'bool1': f.Scalar(f.Boolean, required_on_activate=False,
-                          filter_ops=(f.EQ,), default=False),
-        'bool2': f.Scalar(f.Boolean, required_on_activate=False,
-                          filter_ops=(f.EQ,), default=False),
-        'int1': f.Scalar(f.Integer, required_on_activate=False,
-                         sortable=True),
-        'int2': f.Scalar(f.Integer, required_on_activate=False,
-                         sortable=True),
-        'float1': f.Scalar(f.Float, required_on_activate=False,
-                           sortable=True),
-        'float2': f.Scalar(f.Float, required_on_activate=False,
-                           sortable=True),
-        'str1': f.Scalar(f.String, required_on_activate=False, sortable=True,
-                         filter_ops=(f.LIKE, f.EQ, f.NEQ, f.IN)),
-        'list_of_str': f.List(f.String, required_on_activate=False,
-                              filter_ops=(f.EQ, f.IN)),
-        'list_of_int': f.List(f.Integer, required_on_activate=False,
-                              filter_ops=(f.EQ, f.IN)),
-        'dict_of_str': f.Dict(f.String, required_on_activate=False,
-                              filter_ops=(f.EQ, f.IN)),
-        'dict_of_int': f.Dict(f.Integer, required_on_activate=False,
-                              filter_ops=(f.EQ, f.IN)),
-        'dict_of_links': f.Dict(f.Link, mutable=True,
-                                required_on_activate=False,
-                                filter_ops=(f.EQ,)),
-        'list_of_links': f.List(f.Link, mutable=True,
-                                required_on_activate=False,
-                                filter_ops=(f.EQ,)),
-        'dict_of_blobs': f.Folder(required_on_activate=False,
-                                  max_folder_size=2000,
-                                  validators=[v.MaxDictKeyLen(1000)]),
-        'string_mutable': f.Scalar(f.String, required_on_activate=False,
-                                   mutable=True),
-        'string_regex': f.Scalar(f.String, required_on_activate=False,
-                                 validators=[v.Regex('^([0-9a-fA-F]){8}$')]),
-        'string_required': f.Scalar(f.String, required_on_activate=True),
-        'string_validators': f.Scalar(
-            f.String, required_on_activate=False,
-            validators=[v.AllowedValues(['aa', 'bb', 'c' * 11]),
-                        v.MaxStrLen(10)]),
-        'int_validators': f.Scalar(
-            f.Integer, required_on_activate=False,
-            validators=[v.MinNumberSize(10), v.MaxNumberSize(20)]),
-        'list_validators': f.List(f.String, required_on_activate=False,
-                                  filter_ops=(), max_size=3,
-                                  validators=[v.Unique()]),
-        'dict_validators': f.Dict(
-            f.String, required_on_activate=False, default=None,
+        'blob': glare_fields.Blob(required_on_activate=False, mutable=True,
+                                  description='I am Blob'),
+        'small_blob': glare_fields.Blob(
+            max_blob_size=10, required_on_activate=False,
+            mutable=True),
+        'link1': glare_fields.Scalar(
+            glare_fields.Link, required_on_activate=False),
+        'link2': glare_fields.Scalar(
+            glare_fields.Link, required_on_activate=False),
+        'bool1': glare_fields.Scalar(
+            glare_fields.Boolean, required_on_activate=False,
+            filter_ops=(glare_fields.EQ,), default=False),
+        'bool2': glare_fields.Scalar(
+            glare_fields.Boolean, required_on_activate=False,
+            filter_ops=(glare_fields.EQ,), default=False),
+        'int1': glare_fields.Scalar(
+            glare_fields.Integer, required_on_activate=False,
+            sortable=True),
+        'int2': glare_fields.Scalar(
+            glare_fields.Integer, required_on_activate=False,
+            sortable=True),
+        'float1': glare_fields.Scalar(
+            glare_fields.Float, required_on_activate=False,
+            sortable=True),
+        'float2': glare_fields.Scalar(
+            glare_fields.Float, required_on_activate=False,
+            sortable=True),
+        'str1': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False, sortable=True,
+            filter_ops=(glare_fields.LIKE, glare_fields.EQ, glare_fields.NEQ,
+                        glare_fields.IN)),
+        'list_of_str': glare_fields.List(
+            glare_fields.String, required_on_activate=False,
+            filter_ops=(glare_fields.EQ, glare_fields.IN)),
+        'list_of_int': glare_fields.List(
+            glare_fields.Integer, required_on_activate=False,
+            filter_ops=(glare_fields.EQ, glare_fields.IN)),
+        'dict_of_str': glare_fields.Dict(
+            glare_fields.String, required_on_activate=False,
+            filter_ops=(glare_fields.EQ, glare_fields.IN)),
+        'dict_of_int': glare_fields.Dict(
+            glare_fields.Integer, required_on_activate=False,
+            filter_ops=(glare_fields.EQ, glare_fields.IN)),
+        'dict_of_links': glare_fields.Dict(glare_fields.Link, mutable=True,
+                                           required_on_activate=False,
+                                           filter_ops=(glare_fields.EQ,)),
+        'list_of_links': glare_fields.List(glare_fields.Link, mutable=True,
+                                           required_on_activate=False,
+                                           filter_ops=(glare_fields.EQ,)),
+        'dict_of_blobs': glare_fields.Folder(
+            required_on_activate=False,
+            max_folder_size=2000,
+            validators=[validators.MaxDictKeyLen(1000)]),
+        'string_mutable': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            mutable=True),
+        'string_regex': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            validators=[validators.Regex('^([0-9a-fA-F]){8}$')]),
+        'string_required': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=True),
+        'string_validators': glare_fields.Scalar(
+            glare_fields.String, required_on_activate=False,
+            validators=[validators.AllowedValues(['aa', 'bb', 'c' * 11]),
+                        validators.MaxStrLen(10)]),
+        'int_validators': glare_fields.Scalar(
+            glare_fields.Integer, required_on_activate=False,
+            validators=[validators.MinNumberSize(10),
+                        validators.MaxNumberSize(20)]),
+        'list_validators': glare_fields.List(
+            glare_fields.String, required_on_activate=False,
             filter_ops=(), max_size=3,
-            validators=[v.AllowedDictKeys(['abc', 'def', 'ghi', 'jkl'])]),
-        'system_attribute': f.Scalar(f.String, system=True, sortable=True,
-                                     default='default'),
-        'metadata_attribute': f.Scalar(
-            f.String, default='default',
+            validators=[validators.Unique()]),
+        'dict_validators': glare_fields.Dict(
+            glare_fields.String, required_on_activate=False, default=None,
+            filter_ops=(), max_size=3,
+            validators=[validators.AllowedDictKeys(
+                ['abc', 'def', 'ghi', 'jkl'])]),
+        'system_attribute': glare_fields.Scalar(
+            glare_fields.String, system=True, sortable=True,
+            default='default'),
+        'metadata_attribute': glare_fields.Scalar(
+            glare_fields.String, default='default',
             metadata={'metadata1': 'value1',
                       'metadata2': 'blahblahblah'}),
     })

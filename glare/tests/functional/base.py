@@ -17,7 +17,7 @@ loopback port, with its own temporary state directory, configuration file,
 optional policy file and database. A behaviour class is written once, as a
 mixin, and ``with_backends`` turns it into one test class per database
 backend: SQLite always, PostgreSQL and MySQL when their servers answer
-(``glare.tests.db_fixtures``; the class is skipped with a message
+(``glare.tests.fixtures.db_fixtures``; the class is skipped with a message
 otherwise).
 
 Tests isolate themselves inside a class by working in projects of their
@@ -39,8 +39,8 @@ import uuid
 
 import requests
 
-from glare.tests import db_fixtures
-from glare.tests import processes
+from glare.tests.fixtures import db_fixtures
+from glare.tests.fixtures import processes
 
 BACKENDS = ('sqlite', 'postgresql', 'mysql')
 START_TIMEOUT = 60

@@ -17,7 +17,7 @@ the JSON error document and Retry-After (never a 500, never HTML), and
 the log says so once, not a traceback per request; once it is back the
 next requests succeed, and nothing acknowledged before is lost.
 
-The cluster is a private one (glare.tests.pg_cluster): the machine's
+The cluster is a private one (glare.tests.fixtures.pg_cluster): the machine's
 shared PostgreSQL is never stopped.
 """
 
@@ -29,9 +29,9 @@ import tempfile
 import time
 import unittest
 
+from glare.tests.fixtures import pg_cluster
 from glare.tests.functional import base
 from glare.tests.functional import test_blobs
-from glare.tests import pg_cluster
 
 RECOVERY = 5  # seconds from the database's start to a served request
 PART = b'u' * (3 << 19)  # 1.5 MiB: the store has begun writing

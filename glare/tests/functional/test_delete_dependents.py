@@ -13,8 +13,8 @@
 """Deleting an artifact that active artifacts link to: 409 naming them,
 unless an admin forces it (v1 and v0.1)."""
 
+from glare.tests.fixtures import murano_packages as pkgs
 from glare.tests.functional import base
-from glare.tests import murano_packages as pkgs
 
 MURANO = 'murano_packages'
 #: the dependents a 409 names at most (glare.services.dependents.SHOWN)

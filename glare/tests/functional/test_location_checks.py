@@ -16,10 +16,10 @@ the data ([locations] verify_external), and none when it does not."""
 import http.server
 import threading
 
+from glare.tests.fixtures import image_samples as samples
 from glare.tests.functional import base
 from glare.tests.functional import test_blobs
 from glare.tests.functional import test_type_heat as heat
-from glare.tests import image_samples as samples
 
 LOCATION_TYPE = 'application/vnd+openstack.glare-custom-location+json'
 HEAT = 'heat_templates'

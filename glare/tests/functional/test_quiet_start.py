@@ -32,7 +32,7 @@ import unittest
 
 import requests
 
-from glare.tests import processes
+from glare.tests.fixtures import processes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))

@@ -16,8 +16,8 @@ the fields only an admin or a service may set."""
 import threading
 import uuid
 
+from glare.tests.fixtures import image_samples as samples
 from glare.tests.functional import base
-from glare.tests import image_samples as samples
 
 TYPE = 'images'
 MIB = 1024 * 1024

@@ -13,9 +13,9 @@
 """murano_packages over real HTTP: the package fills the artifact, its
 Require section becomes links, and bad packages change nothing."""
 
+from glare.tests.fixtures import murano_packages as pkgs
 from glare.tests.functional import base
 from glare.tests.functional import test_blobs
-from glare.tests import murano_packages as pkgs
 
 T = 'murano_packages'
 

@@ -41,7 +41,7 @@ import uuid
 
 import requests
 
-from glare.tests import processes
+from glare.tests.fixtures import processes
 
 REQUIRE_ENV = 'GLARE_TEST_REQUIRE_KEYSTONE'
 START_TIMEOUT = 90

@@ -19,7 +19,7 @@ from glare.artifact_types import image_formats as formats
 from glare.artifact_types import images
 from glare import exception
 from glare.tests import base as test_base
-from glare.tests import image_samples as samples
+from glare.tests.fixtures import image_samples as samples
 
 MIB = 1024 * 1024
 

@@ -22,8 +22,8 @@ from glare.artifact_types import murano_package as mp
 from glare import exception
 from glare.objects import uploads
 from glare.tests import base
-from glare.tests import murano_packages as pkgs
-from glare.tests import streams
+from glare.tests.fixtures import murano_packages as pkgs
+from glare.tests.fixtures import streams
 
 
 def inspect(data):

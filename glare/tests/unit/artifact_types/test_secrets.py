@@ -19,7 +19,7 @@ import os
 from glare.artifact_types import secret
 from glare import exception
 from glare.tests import base
-from glare.tests import streams
+from glare.tests.fixtures import streams
 
 
 def decode(pieces):

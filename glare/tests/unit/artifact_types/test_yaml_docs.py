@@ -18,7 +18,7 @@ import time
 from glare.artifact_types import yaml_docs
 from glare import exception
 from glare.tests import base
-from glare.tests import streams
+from glare.tests.fixtures import streams
 
 
 def billion_laughs(levels=9, width=9):

@@ -34,9 +34,9 @@ from glare.services import composition
 from glare.services import scrubber
 from glare.tests import base
 
-A = models.Artifact.__table__
-B = models.ArtifactBlob.__table__
-U = models.BlobUpload.__table__
+ARTIFACTS = models.Artifact.__table__
+BLOBS = models.ArtifactBlob.__table__
+UPLOADS = models.BlobUpload.__table__
 TRASH = models.StoreTrash.__table__
 T0 = datetime.datetime(2026, 5, 1, 12, 0, 0)
 US = datetime.timedelta(microseconds=1)
@@ -230,7 +230,7 @@ class TestPurgeSelection(_State):
     def add(self, updated_at, status='deleted', blobs=()):
         artifact_id = str(uuid.uuid4())
         with self.engine.begin() as conn:
-            conn.execute(A.insert(), dict(
+            conn.execute(ARTIFACTS.insert(), dict(
                 id=artifact_id, type_name='sample_artifact',
                 name='af-' + artifact_id[:8], version_prefix=0,
                 version_suffix='', version_meta='', visibility='private',
@@ -243,12 +243,12 @@ class TestPurgeSelection(_State):
                            status='active', created_at=updated_at,
                            updated_at=updated_at)
                 row.update(blob)
-                conn.execute(B.insert(), row)
+                conn.execute(BLOBS.insert(), row)
         return artifact_id
 
     def remaining(self):
         with self.engine.connect() as conn:
-            return set(conn.execute(sa.select(A.c.id)).scalars())
+            return set(conn.execute(sa.select(ARTIFACTS.c.id)).scalars())
 
     def scrubber(self, services=None, batch_size=scrubber.BATCH_SIZE,
                  **options):
@@ -392,7 +392,7 @@ class TestPurgeSelection(_State):
         self.assertFalse(os.path.exists(managed))
         self.assertTrue(os.path.exists(admin_set))
         self.assertTrue(os.path.exists(elsewhere))
-        self.assertEqual([], [b for b in self.table(B)
+        self.assertEqual([], [b for b in self.table(BLOBS)
                               if b.artifact_id == artifact_id])
         self.assertEqual([], self.table(TRASH))
 
@@ -404,7 +404,7 @@ class TestPurgeSelection(_State):
             {'url': None, 'status': 'saving', 'size': None}])
         with self.engine.begin() as conn:
             long_ago = db_api.now() - datetime.timedelta(hours=1)
-            conn.execute(U.insert(), dict(
+            conn.execute(UPLOADS.insert(), dict(
                 id=os.path.basename(partial), artifact_id=artifact_id,
                 blob_name='dict_of_blobs', key_name='k0',
                 type_name='sample_artifact', owner='p', reserved=4,
@@ -416,8 +416,8 @@ class TestPurgeSelection(_State):
         self.assertEqual(scrubber.Result(1, 1, 1, 0), run.run_once())
         self.assertFalse(os.path.exists(partial))
         self.assertFalse(os.path.exists(trashed))
-        self.assertEqual([], self.table(U))
-        self.assertEqual([], self.table(B))
+        self.assertEqual([], self.table(UPLOADS))
+        self.assertEqual([], self.table(BLOBS))
         self.assertEqual([], self.table(TRASH))
         self.assertEqual({artifact_id}, self.remaining())
         self.assertNotIn(gone, self.remaining())

@@ -16,7 +16,7 @@ Round trips through the module's writers and readers (create, update, get)
 for every field kind in a scalar, a list and a dict, plus a look at the
 rows where the storage form matters to queries (indexed string or text,
 one row per list item or dict key). On SQLite, and on PostgreSQL and
-MySQL when reachable (see glare.tests.db_fixtures).
+MySQL when reachable (see glare.tests.fixtures.db_fixtures).
 """
 
 import datetime
@@ -31,29 +31,30 @@ from glare.db import artifacts as db
 from glare.db import models
 from glare import exception
 from glare.objects import base as objects_base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.tests import base
-from glare.tests import db_fixtures
+from glare.tests.fixtures import db_fixtures
 
 PROPS = models.ArtifactProperty.__table__
 BLOBS = models.ArtifactBlob.__table__
 TYPE = 'codec_test'
-KINDS = {'str': f.String, 'int': f.Integer, 'float': f.Float,
-         'bool': f.Boolean, 'dt': f.DateTime, 'link': f.Link}
+KINDS = {'str': glare_fields.String, 'int': glare_fields.Integer,
+         'float': glare_fields.Float, 'bool': glare_fields.Boolean,
+         'dt': glare_fields.DateTime, 'link': glare_fields.Link}
 
 
 def _fields():
     """The base fields plus a scalar, a list and a dict of every kind."""
     fields = dict(objects_base.BaseArtifact.fields)
     for name, kind in KINDS.items():
-        fields[name] = f.Scalar(kind)
-        fields['list_' + name] = f.List(kind)
-        fields['dict_' + name] = f.Dict(kind)
+        fields[name] = glare_fields.Scalar(kind)
+        fields['list_' + name] = glare_fields.List(kind)
+        fields['dict_' + name] = glare_fields.Dict(kind)
     fields.update(
-        bool_default=f.Scalar(f.Boolean, default=False),
-        dict_null=f.Dict(f.String, default=None),
-        list_null=f.List(f.Integer, default=None),
-        blob=f.Blob(), folder=f.Folder())
+        bool_default=glare_fields.Scalar(glare_fields.Boolean, default=False),
+        dict_null=glare_fields.Dict(glare_fields.String, default=None),
+        list_null=glare_fields.List(glare_fields.Integer, default=None),
+        blob=glare_fields.Blob(), folder=glare_fields.Folder())
     return fields
 
 
@@ -351,9 +352,11 @@ class _TypeChanges:
 
     def test_added_fields_read_as_empty(self):
         written = self.create()
-        more = dict(FIELDS, new_list=f.List(f.String),
-                    new_bool=f.Scalar(f.Boolean, default=True),
-                    new_str=f.Scalar(f.String, default='x'))
+        more = dict(FIELDS, new_list=glare_fields.List(glare_fields.String),
+                    new_bool=glare_fields.Scalar(
+                        glare_fields.Boolean, default=True),
+                    new_str=glare_fields.Scalar(
+                        glare_fields.String, default='x'))
         read = self.get(written['id'], fields=more)
         # no row: a list or dict reads as its empty container, a scalar
         # as null (whatever its default)

@@ -28,7 +28,7 @@ from glare.common import config
 from glare.db import migration
 from glare.db import models
 from glare.tests import base
-from glare.tests import db_fixtures
+from glare.tests.fixtures import db_fixtures
 
 
 def _conf(tmp, url):

@@ -29,7 +29,7 @@ from glare.db import api as db_api
 from glare.db import migration
 from glare.db import models
 from glare.tests import base
-from glare.tests import db_fixtures
+from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
 HEAD = '0003'

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from glare.db import models
-from glare.db import query as q
+from glare.db import query as list_query
 from glare.services import listing
 from glare.tests import base
 from glare.tests import sample_artifact
@@ -39,12 +39,14 @@ def _spec(params, see_all=True):
 
 def _queries(spec):
     """The count and page statements run_list runs for spec."""
-    base, conds = q._from(spec)
+    base, conds = list_query._from(spec)
     count = sa.select(sa.func.count()).select_from(base).where(*conds)
-    cols, joins = q._sort_columns(spec, base)
-    page = q._with_joins(sa.select(*[base.c[c.name] for c in q.A.c])
-                         .select_from(base), base, joins)
-    page = page.where(*conds).order_by(*q._order_by(cols)).limit(spec.limit)
+    cols, joins = list_query._sort_columns(spec, base)
+    page = list_query._with_joins(
+        sa.select(*[base.c[c.name] for c in list_query.ARTIFACTS.c])
+        .select_from(base), base, joins)
+    page = page.where(*conds).order_by(
+        *list_query._order_by(cols)).limit(spec.limit)
     return count, page
 
 

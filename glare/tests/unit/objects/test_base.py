@@ -16,7 +16,7 @@ import io
 
 from glare import exception
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.tests import base as test_base
 from glare.tests import sample_artifact
 from glare.tests.unit import objects as helpers
@@ -106,7 +106,7 @@ class TestBaseFields(test_base.TestCase):
 
     def test_fields_are_field_instances(self):
         for name, fld in base.BaseArtifact.fields.items():
-            self.assertIsInstance(fld, f.Field, name)
+            self.assertIsInstance(fld, glare_fields.Field, name)
 
 
 class TestTypes(test_base.TestCase):

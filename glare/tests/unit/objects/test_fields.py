@@ -14,8 +14,8 @@
 
 import datetime
 
-from glare.objects import fields as f
-from glare.objects import validators as v
+from glare.objects import fields as glare_fields
+from glare.objects import validators
 from glare.tests import base as test_base
 from glare.tests import base
 
@@ -41,7 +41,7 @@ class FieldTestCase(test_base.TestCase):
 
 class TestString(FieldTestCase):
 
-    field = f.Scalar(f.String)
+    field = glare_fields.Scalar(glare_fields.String)
 
     def test_strings(self):
         self.assertCoerces(self.field, 'abc', 'abc')
@@ -61,22 +61,26 @@ class TestString(FieldTestCase):
     def test_max_length_255_by_default(self):
         self.assertCoerces(self.field, 'x' * 255, 'x' * 255)
         self.assertBad(self.field, 'x' * 256, 'length 256', '255')
-        self.assertEqual([v.MaxStrLen(255).to_jsonschema()],
+        self.assertEqual([validators.MaxStrLen(255).to_jsonschema()],
                          [x.to_jsonschema() for x in self.field.validators])
 
     def test_explicit_max_length_replaces_the_default(self):
-        field = f.Scalar(f.String, validators=[v.MaxStrLen(4096)])
+        field = glare_fields.Scalar(
+            glare_fields.String, validators=[validators.MaxStrLen(4096)])
         self.assertCoerces(field, 'x' * 4096, 'x' * 4096)
         self.assertBad(field, 'x' * 4097, '4096')
         self.assertEqual(1, len(field.validators))
 
     def test_null(self):
         self.assertIsNone(self.field.coerce_value(None))
-        self.assertBad(f.Scalar(f.String, nullable=False), None,
-                       'null is not allowed')
+        self.assertBad(
+            glare_fields.Scalar(glare_fields.String, nullable=False), None,
+            'null is not allowed')
 
     def test_validators_run(self):
-        field = f.Scalar(f.String, validators=[v.AllowedValues(['a'])])
+        field = glare_fields.Scalar(
+            glare_fields.String,
+            validators=[validators.AllowedValues(['a'])])
         self.assertCoerces(field, 'a', 'a')
         self.assertBad(field, 'b', "'b'", 'allowed')
 
@@ -86,7 +90,7 @@ class TestString(FieldTestCase):
 
 class TestInteger(FieldTestCase):
 
-    field = f.Scalar(f.Integer)
+    field = glare_fields.Scalar(glare_fields.Integer)
 
     def test_cli_strings(self):
         self.assertCoerces(self.field, '1', 1)
@@ -114,13 +118,13 @@ class TestInteger(FieldTestCase):
         self.assertBad(self.field, str(-top - 1), 'out of range')
 
     def test_default_ops(self):
-        self.assertEqual(f.ALL_OPS[:-1], self.field.filter_ops)
+        self.assertEqual(glare_fields.ALL_OPS[:-1], self.field.filter_ops)
         self.assertNotIn('like', self.field.filter_ops)
 
 
 class TestFloat(FieldTestCase):
 
-    field = f.Scalar(f.Float)
+    field = glare_fields.Scalar(glare_fields.Float)
 
     def test_cli_strings(self):
         self.assertCoerces(self.field, '1.5', 1.5)
@@ -142,7 +146,7 @@ class TestFloat(FieldTestCase):
 
 class TestBoolean(FieldTestCase):
 
-    field = f.Scalar(f.Boolean)
+    field = glare_fields.Scalar(glare_fields.Boolean)
 
     def test_true(self):
         for value in ('1', 'true', 'True', 'TRUE', 't', 'yes', 'y', 'on',
@@ -164,7 +168,7 @@ class TestBoolean(FieldTestCase):
 
 class TestDateTime(FieldTestCase):
 
-    field = f.Scalar(f.DateTime)
+    field = glare_fields.Scalar(glare_fields.DateTime)
 
     def test_iso_strings(self):
         expected = datetime.datetime(2020, 1, 2, 3, 4, 5)
@@ -194,16 +198,16 @@ class TestDateTime(FieldTestCase):
     def test_storage_form_sorts_as_text(self):
         value = datetime.datetime(2020, 1, 2, 3, 4, 5, 6)
         self.assertEqual('2020-01-02T03:04:05.000006',
-                         f.format_datetime(value))
-        self.assertIsNone(f.format_datetime(None))
-        earlier = f.format_datetime(value - datetime.timedelta(
+                         glare_fields.format_datetime(value))
+        self.assertIsNone(glare_fields.format_datetime(None))
+        earlier = glare_fields.format_datetime(value - datetime.timedelta(
             microseconds=1))
-        self.assertLess(earlier, f.format_datetime(value))
+        self.assertLess(earlier, glare_fields.format_datetime(value))
 
 
 class TestVersion(FieldTestCase):
 
-    field = f.Scalar(f.Version)
+    field = glare_fields.Scalar(glare_fields.Version)
 
     def test_coerced_to_semver(self):
         self.assertCoerces(self.field, '1', '1.0.0')
@@ -225,7 +229,7 @@ class TestVersion(FieldTestCase):
 
 class TestLink(FieldTestCase):
 
-    field = f.Scalar(f.Link)
+    field = glare_fields.Scalar(glare_fields.Link)
 
     def test_accepts(self):
         for link in ('/artifacts/images/' + UUID,
@@ -246,14 +250,16 @@ class TestLink(FieldTestCase):
 
     def test_glare_type(self):
         self.assertEqual('Link', self.field.glare_type)
-        self.assertEqual('LinkList', f.List(f.Link).glare_type)
-        self.assertEqual('LinkDict', f.Dict(f.Link).glare_type)
+        self.assertEqual(
+            'LinkList', glare_fields.List(glare_fields.Link).glare_type)
+        self.assertEqual(
+            'LinkDict', glare_fields.Dict(glare_fields.Link).glare_type)
 
 
 class TestBlob(FieldTestCase):
 
     def test_defaults(self):
-        field = f.Blob()
+        field = glare_fields.Blob()
         self.assertTrue(field.is_blob)
         self.assertFalse(field.is_folder)
         # like every field, required on activate unless stated (TYPES.md)
@@ -265,8 +271,9 @@ class TestBlob(FieldTestCase):
         self.assertEqual('Blob', field.glare_type)
 
     def test_attributes_kept(self):
-        field = f.Blob(max_blob_size=10, mutable=True, sortable=True,
-                       filter_ops=(f.EQ,), required_on_activate=False)
+        field = glare_fields.Blob(
+            max_blob_size=10, mutable=True, sortable=True,
+            filter_ops=(glare_fields.EQ,), required_on_activate=False)
         self.assertEqual(10, field.max_blob_size)
         self.assertTrue(field.mutable)
         self.assertFalse(field.required_on_activate)
@@ -275,7 +282,7 @@ class TestBlob(FieldTestCase):
         self.assertEqual((), field.filter_ops)
 
     def test_values(self):
-        field = f.Blob()
+        field = glare_fields.Blob()
         self.assertEqual(BLOB, field.coerce_value(dict(BLOB)))
         self.assertEqual(dict(BLOB, id='x'),
                          field.coerce_value(dict(BLOB, id='x')))
@@ -287,13 +294,13 @@ class TestBlob(FieldTestCase):
 class TestFolder(FieldTestCase):
 
     def test_defaults(self):
-        field = f.Folder()
+        field = glare_fields.Folder()
         self.assertTrue(field.is_blob)
         self.assertTrue(field.is_folder)
         self.assertEqual('Folder', field.container)
         self.assertEqual('BlobDict', field.glare_type)
         self.assertTrue(field.required_on_activate)
-        self.assertFalse(f.Folder(required_on_activate=False)
+        self.assertFalse(glare_fields.Folder(required_on_activate=False)
                          .required_on_activate)
         self.assertEqual((), field.filter_ops)
         self.assertEqual(2550 * 1024 * 1024, field.max_folder_size)
@@ -301,7 +308,7 @@ class TestFolder(FieldTestCase):
         self.assertEqual({}, field.get_default())
 
     def test_values(self):
-        field = f.Folder(validators=[v.MaxDictKeyLen(3)])
+        field = glare_fields.Folder(validators=[validators.MaxDictKeyLen(3)])
         self.assertEqual({'a/b': BLOB}, field.coerce_value({'a/b': BLOB}))
         self.assertBad(field, {'a': 'data'}, 'invalid blob value')
         self.assertBad(field, {'abcd': BLOB}, "'abcd'", 'longer than 3')
@@ -311,76 +318,97 @@ class TestFolder(FieldTestCase):
 class TestList(FieldTestCase):
 
     def test_cli_comma_lists(self):
-        self.assertCoerces(f.List(f.String), 'a,b,c', ['a', 'b', 'c'])
-        self.assertCoerces(f.List(f.String), 'a', ['a'])
-        self.assertCoerces(f.List(f.String), '', [])
-        self.assertCoerces(f.List(f.Integer), '1,2,3', [1, 2, 3])
-        self.assertCoerces(f.List(f.Float), '1.5,2', [1.5, 2.0])
-        self.assertCoerces(f.List(f.Boolean), 'true,0', [True, False])
+        self.assertCoerces(
+            glare_fields.List(glare_fields.String), 'a,b,c', ['a', 'b', 'c'])
+        self.assertCoerces(glare_fields.List(glare_fields.String), 'a', ['a'])
+        self.assertCoerces(glare_fields.List(glare_fields.String), '', [])
+        self.assertCoerces(
+            glare_fields.List(glare_fields.Integer), '1,2,3', [1, 2, 3])
+        self.assertCoerces(
+            glare_fields.List(glare_fields.Float), '1.5,2', [1.5, 2.0])
+        self.assertCoerces(
+            glare_fields.List(glare_fields.Boolean), 'true,0', [True, False])
 
     def test_elements_coerced(self):
-        self.assertCoerces(f.List(f.String), ['a', 1], ['a', '1'])
-        self.assertCoerces(f.List(f.Integer), ['1', 2], [1, 2])
-        self.assertCoerces(f.List(f.String), ('a',), ['a'])
+        self.assertCoerces(
+            glare_fields.List(glare_fields.String), ['a', 1], ['a', '1'])
+        self.assertCoerces(
+            glare_fields.List(glare_fields.Integer), ['1', 2], [1, 2])
+        self.assertCoerces(
+            glare_fields.List(glare_fields.String), ('a',), ['a'])
 
     def test_rejects(self):
-        self.assertBad(f.List(f.Integer), '1,x', "'x' is not an integer")
-        self.assertBad(f.List(f.Integer), [1, None], 'integer is expected')
-        self.assertBad(f.List(f.String), {'a': 'b'}, 'list is expected',
+        self.assertBad(glare_fields.List(glare_fields.Integer), '1,x',
+                       "'x' is not an integer")
+        self.assertBad(glare_fields.List(glare_fields.Integer), [1, None],
+                       'integer is expected')
+        self.assertBad(glare_fields.List(glare_fields.String), {'a': 'b'},
+                       'list is expected',
                        'dict')
-        self.assertBad(f.List(f.String), 5, 'list is expected')
-        self.assertBad(f.List(f.Link), ['x'], "'x' is neither")
-        self.assertBad(f.List(f.String), ['x' * 256], 'length 256')
+        self.assertBad(
+            glare_fields.List(glare_fields.String), 5, 'list is expected')
+        self.assertBad(
+            glare_fields.List(glare_fields.Link), ['x'], "'x' is neither")
+        self.assertBad(
+            glare_fields.List(glare_fields.String), ['x' * 256], 'length 256')
 
     def test_null(self):
-        self.assertIsNone(f.List(f.String).coerce_value(None))
-        self.assertBad(f.List(f.String, nullable=False), None,
-                       'null is not allowed')
+        self.assertIsNone(
+            glare_fields.List(glare_fields.String).coerce_value(None))
+        self.assertBad(
+            glare_fields.List(glare_fields.String, nullable=False), None,
+            'null is not allowed')
 
     def test_max_size(self):
-        self.assertCoerces(f.List(f.Integer), list(range(255)),
-                           list(range(255)))
-        self.assertBad(f.List(f.Integer), list(range(256)),
-                       'list size 256', '255')
-        field = f.List(f.String, max_size=3)
+        self.assertCoerces(glare_fields.List(glare_fields.Integer),
+                           list(range(255)), list(range(255)))
+        self.assertBad(glare_fields.List(glare_fields.Integer),
+                       list(range(256)), 'list size 256', '255')
+        field = glare_fields.List(glare_fields.String, max_size=3)
         self.assertCoerces(field, 'a,b,c', ['a', 'b', 'c'])
         self.assertBad(field, 'a,b,c,d', 'list size 4', '3')
 
     def test_unique_strict(self):
-        field = f.List(f.String, validators=[v.Unique()])
+        field = glare_fields.List(
+            glare_fields.String, validators=[validators.Unique()])
         self.assertCoerces(field, 'a,b', ['a', 'b'])
         self.assertBad(field, 'a,b,a', 'duplicate')
 
     def test_unique_drops_duplicates(self):
-        field = f.List(f.String, validators=[v.Unique(convert_to_set=True)])
+        field = glare_fields.List(
+            glare_fields.String,
+            validators=[validators.Unique(convert_to_set=True)])
         self.assertCoerces(field, 'b,a,b,c,a', ['b', 'a', 'c'])
 
     def test_element_validators(self):
-        field = f.List(f.String, element_validators=[
-            v.ForbiddenChars([',', '/']), v.MinStrLen(1)])
+        field = glare_fields.List(glare_fields.String, element_validators=[
+            validators.ForbiddenChars([',', '/']), validators.MinStrLen(1)])
         self.assertCoerces(field, ['a', 'b c'], ['a', 'b c'])
         self.assertBad(field, ['a/b'], "'/'")
         self.assertBad(field, ['a', ''], 'length 0')
 
     def test_default_is_a_fresh_empty_list(self):
-        field = f.List(f.String)
+        field = glare_fields.List(glare_fields.String)
         first = field.get_default()
         self.assertEqual([], first)
         first.append('x')
         self.assertEqual([], field.get_default())
 
     def test_declaration(self):
-        field = f.List(f.Integer, sortable=True)
+        field = glare_fields.List(glare_fields.Integer, sortable=True)
         self.assertEqual('List', field.container)
         self.assertFalse(field.sortable)
         self.assertFalse(field.is_blob)
         self.assertEqual('IntegerList', field.glare_type)
-        self.assertEqual('StringList', f.List(f.String).glare_type)
-        self.assertEqual('FloatList', f.List(f.Float).glare_type)
-        self.assertEqual('BooleanList', f.List(f.Boolean).glare_type)
+        self.assertEqual(
+            'StringList', glare_fields.List(glare_fields.String).glare_type)
+        self.assertEqual(
+            'FloatList', glare_fields.List(glare_fields.Float).glare_type)
+        self.assertEqual(
+            'BooleanList', glare_fields.List(glare_fields.Boolean).glare_type)
 
     def test_primitive(self):
-        field = f.List(f.DateTime)
+        field = glare_fields.List(glare_fields.DateTime)
         self.assertEqual(['2020-01-02T03:04:05Z'], field.primitive(
             [datetime.datetime(2020, 1, 2, 3, 4, 5)]))
         self.assertIsNone(field.primitive(None))
@@ -389,52 +417,67 @@ class TestList(FieldTestCase):
 class TestDict(FieldTestCase):
 
     def test_values(self):
-        self.assertCoerces(f.Dict(f.String), {'a': 'b', 'c': 1},
-                           {'a': 'b', 'c': '1'})
-        self.assertCoerces(f.Dict(f.Integer), {'a': '1'}, {'a': 1})
-        self.assertCoerces(f.Dict(f.Boolean), {'a': 'yes'}, {'a': True})
-        self.assertCoerces(f.Dict(f.String), {}, {})
+        self.assertCoerces(
+            glare_fields.Dict(glare_fields.String), {'a': 'b', 'c': 1},
+            {'a': 'b', 'c': '1'})
+        self.assertCoerces(
+            glare_fields.Dict(glare_fields.Integer), {'a': '1'}, {'a': 1})
+        self.assertCoerces(
+            glare_fields.Dict(glare_fields.Boolean), {'a': 'yes'}, {'a': True})
+        self.assertCoerces(glare_fields.Dict(glare_fields.String), {}, {})
 
     def test_rejects(self):
-        self.assertBad(f.Dict(f.Integer), {'a': 'x'}, "'x' is not an integer")
-        self.assertBad(f.Dict(f.String), 'a=b', 'dict is expected', 'str')
-        self.assertBad(f.Dict(f.String), ['a'], 'dict is expected')
+        self.assertBad(glare_fields.Dict(glare_fields.Integer), {'a': 'x'},
+                       "'x' is not an integer")
+        self.assertBad(glare_fields.Dict(glare_fields.String), 'a=b',
+                       'dict is expected', 'str')
+        self.assertBad(
+            glare_fields.Dict(glare_fields.String), ['a'], 'dict is expected')
         for key in ('', 1, 'k' * 256, 'a\x00'):
-            self.assertBad(f.Dict(f.String), {key: 'v'}, 'dict keys')
-        self.assertBad(f.Dict(f.String), {'a': 'x' * 256}, 'length 256')
-        self.assertBad(f.Dict(f.Link), {'a': 'x'}, 'neither')
+            self.assertBad(glare_fields.Dict(glare_fields.String), {key: 'v'},
+                           'dict keys')
+        self.assertBad(glare_fields.Dict(glare_fields.String),
+                       {'a': 'x' * 256}, 'length 256')
+        self.assertBad(
+            glare_fields.Dict(glare_fields.Link), {'a': 'x'}, 'neither')
 
     def test_max_size(self):
         big = {str(i): 'v' for i in range(255)}
-        self.assertCoerces(f.Dict(f.String), big, big)
-        self.assertBad(f.Dict(f.String), dict(big, x='v'),
-                       'dict size 256', '255')
-        self.assertBad(f.Dict(f.String, max_size=1), {'a': '1', 'b': '2'},
+        self.assertCoerces(glare_fields.Dict(glare_fields.String), big, big)
+        self.assertBad(
+            glare_fields.Dict(glare_fields.String), dict(big, x='v'),
+            'dict size 256', '255')
+        self.assertBad(glare_fields.Dict(glare_fields.String, max_size=1),
+                       {'a': '1', 'b': '2'},
                        'dict size 2')
 
     def test_allowed_keys(self):
-        field = f.Dict(f.String, validators=[v.AllowedDictKeys(['a', 'b'])])
+        field = glare_fields.Dict(
+            glare_fields.String,
+            validators=[validators.AllowedDictKeys(['a', 'b'])])
         self.assertCoerces(field, {'a': 'x'}, {'a': 'x'})
         self.assertBad(field, {'a': 'x', 'z': 'y'}, "['z']", 'not allowed')
 
     def test_declaration(self):
-        field = f.Dict(f.Integer, sortable=True)
+        field = glare_fields.Dict(glare_fields.Integer, sortable=True)
         self.assertEqual('Dict', field.container)
         self.assertFalse(field.sortable)
         self.assertFalse(field.is_blob)
         self.assertEqual('IntegerDict', field.glare_type)
-        self.assertEqual('StringDict', f.Dict(f.String).glare_type)
+        self.assertEqual(
+            'StringDict', glare_fields.Dict(glare_fields.String).glare_type)
         self.assertEqual({}, field.get_default())
-        self.assertIsNone(f.Dict(f.String, default=None).get_default())
+        self.assertIsNone(
+            glare_fields.Dict(glare_fields.String, default=None).get_default())
 
     def test_default_is_a_fresh_dict(self):
-        field = f.Dict(f.String, default={'a': 'b'})
+        field = glare_fields.Dict(glare_fields.String, default={'a': 'b'})
         first = field.get_default()
         first['c'] = 'd'
         self.assertEqual({'a': 'b'}, field.get_default())
 
     def test_primitive(self):
-        field = f.Dict(f.DateTime)
+        field = glare_fields.Dict(glare_fields.DateTime)
         self.assertEqual({'a': '2020-01-02T03:04:05Z'}, field.primitive(
             {'a': datetime.datetime(2020, 1, 2, 3, 4, 5)}))
 
@@ -442,7 +485,7 @@ class TestDict(FieldTestCase):
 class TestFieldAttributes(test_base.TestCase):
 
     def test_defaults(self):
-        field = f.Scalar(f.String)
+        field = glare_fields.Scalar(glare_fields.String)
         self.assertFalse(field.mutable)
         self.assertTrue(field.required_on_activate)
         self.assertFalse(field.system)
@@ -455,10 +498,11 @@ class TestFieldAttributes(test_base.TestCase):
         self.assertEqual('String', field.glare_type)
 
     def test_declared(self):
-        field = f.Scalar(f.Integer, mutable=True, required_on_activate=False,
-                         system=True, nullable=False, default=5,
-                         sortable=True, filter_ops=(f.EQ, f.GT),
-                         description='d', metadata={'k': 'v'})
+        field = glare_fields.Scalar(
+            glare_fields.Integer, mutable=True, required_on_activate=False,
+            system=True, nullable=False, default=5,
+            sortable=True, filter_ops=(glare_fields.EQ, glare_fields.GT),
+            description='d', metadata={'k': 'v'})
         self.assertTrue(field.mutable)
         self.assertFalse(field.required_on_activate)
         self.assertTrue(field.system)
@@ -470,34 +514,40 @@ class TestFieldAttributes(test_base.TestCase):
         self.assertEqual({'k': 'v'}, field.metadata)
 
     def test_no_filter_ops(self):
-        self.assertEqual((), f.Scalar(f.String, filter_ops=()).filter_ops)
-        self.assertEqual((), f.Scalar(f.String, filter_ops=[]).filter_ops)
+        self.assertEqual((), glare_fields.Scalar(
+            glare_fields.String, filter_ops=()).filter_ops)
+        self.assertEqual((), glare_fields.Scalar(
+            glare_fields.String, filter_ops=[]).filter_ops)
 
     def test_kind_class_or_instance(self):
-        self.assertEqual(repr(f.Scalar(f.Integer)),
-                         repr(f.Scalar(f.Integer())))
+        self.assertEqual(repr(glare_fields.Scalar(glare_fields.Integer)),
+                         repr(glare_fields.Scalar(glare_fields.Integer())))
 
     def test_repr_carries_the_attributes(self):
         # the object fingerprints are computed from this repr
-        base = repr(f.Scalar(f.String))
+        base = repr(glare_fields.Scalar(glare_fields.String))
         for kwargs in ({'mutable': True}, {'required_on_activate': False},
                        {'system': True}, {'nullable': False},
                        {'sortable': True}, {'filter_ops': ()},
                        {'default': 'x'}, {'metadata': {'a': 'b'}},
-                       {'validators': [v.MaxStrLen(10)]}):
-            self.assertNotEqual(base, repr(f.Scalar(f.String, **kwargs)),
+                       {'validators': [validators.MaxStrLen(10)]}):
+            self.assertNotEqual(base, repr(glare_fields.Scalar(
+                glare_fields.String, **kwargs)),
                                 kwargs)
-        self.assertNotEqual(repr(f.Scalar(f.String)),
-                            repr(f.Scalar(f.Link)))
-        self.assertNotEqual(repr(f.List(f.String)),
-                            repr(f.Dict(f.String)))
-        self.assertNotEqual(repr(f.List(f.String)),
-                            repr(f.List(f.String, max_size=3)))
-        self.assertNotEqual(repr(f.Blob()), repr(f.Blob(max_blob_size=1)))
-        self.assertNotEqual(repr(f.Folder()),
-                            repr(f.Folder(max_folder_size=1)))
+        self.assertNotEqual(repr(glare_fields.Scalar(glare_fields.String)),
+                            repr(glare_fields.Scalar(glare_fields.Link)))
+        self.assertNotEqual(repr(glare_fields.List(glare_fields.String)),
+                            repr(glare_fields.Dict(glare_fields.String)))
+        self.assertNotEqual(repr(glare_fields.List(glare_fields.String)),
+                            repr(glare_fields.List(
+                                glare_fields.String, max_size=3)))
+        self.assertNotEqual(repr(glare_fields.Blob()), repr(glare_fields.Blob(
+            max_blob_size=1)))
+        self.assertNotEqual(repr(glare_fields.Folder()),
+                            repr(glare_fields.Folder(max_folder_size=1)))
         # descriptions are documentation, not part of the field set
-        self.assertEqual(base, repr(f.Scalar(f.String, description='x')))
+        self.assertEqual(base, repr(glare_fields.Scalar(
+            glare_fields.String, description='x')))
 
 
 class TestFilterOps(base.TestCase):
@@ -505,39 +555,57 @@ class TestFilterOps(base.TestCase):
 
     def test_defaults_per_kind(self):
         for field, ops in (
-                (f.Scalar(f.String), ('eq', 'neq', 'in')),
-                (f.Scalar(f.Integer), f.ORDER_OPS),
-                (f.Scalar(f.Float), f.ORDER_OPS),
-                (f.Scalar(f.Version), f.ORDER_OPS),
-                (f.Scalar(f.Boolean), ('eq',)),
-                (f.Scalar(f.Link), ('eq', 'neq')),
-                (f.Scalar(f.DateTime), ('lt', 'gt')),
-                (f.List(f.String), ('eq', 'in')),
-                (f.List(f.Integer), ('eq', 'in')),
-                (f.Dict(f.String), ('eq', 'in')),
-                (f.List(f.Link), ('eq',)),
-                (f.Dict(f.Link), ('eq',)),
-                (f.Blob(), ()), (f.Folder(), ())):
+                (glare_fields.Scalar(glare_fields.String),
+                 ('eq', 'neq', 'in')),
+                (glare_fields.Scalar(glare_fields.Integer),
+                 glare_fields.ORDER_OPS),
+                (glare_fields.Scalar(glare_fields.Float),
+                 glare_fields.ORDER_OPS),
+                (glare_fields.Scalar(glare_fields.Version),
+                 glare_fields.ORDER_OPS),
+                (glare_fields.Scalar(glare_fields.Boolean), ('eq',)),
+                (glare_fields.Scalar(glare_fields.Link), ('eq', 'neq')),
+                (glare_fields.Scalar(glare_fields.DateTime), ('lt', 'gt')),
+                (glare_fields.List(glare_fields.String), ('eq', 'in')),
+                (glare_fields.List(glare_fields.Integer), ('eq', 'in')),
+                (glare_fields.Dict(glare_fields.String), ('eq', 'in')),
+                (glare_fields.List(glare_fields.Link), ('eq',)),
+                (glare_fields.Dict(glare_fields.Link), ('eq',)),
+                (glare_fields.Blob(), ()), (glare_fields.Folder(), ())):
             self.assertEqual(ops, field.filter_ops, repr(field))
 
     def test_declared_ops_the_query_cannot_do(self):
         for make, ops in (
-                (lambda o: f.Scalar(f.Integer, filter_ops=o), (f.LIKE,)),
-                (lambda o: f.Scalar(f.Boolean, filter_ops=o), (f.GT,)),
-                (lambda o: f.Scalar(f.Version, filter_ops=o), (f.LIKE,)),
-                (lambda o: f.Dict(f.String, filter_ops=o), (f.LIKE,)),
-                (lambda o: f.Dict(f.Integer, filter_ops=o), (f.EQ, f.GT)),
-                (lambda o: f.List(f.Integer, filter_ops=o), (f.LIKE,)),
-                (lambda o: f.Scalar(f.String, filter_ops=o), ('bogus',)),
-                (lambda o: f.Scalar(f.String, filter_ops=o), (f.EQ, f.EQ))):
+                (lambda o: glare_fields.Scalar(
+                    glare_fields.Integer, filter_ops=o), (glare_fields.LIKE,)),
+                (lambda o: glare_fields.Scalar(
+                    glare_fields.Boolean, filter_ops=o), (glare_fields.GT,)),
+                (lambda o: glare_fields.Scalar(
+                    glare_fields.Version, filter_ops=o), (glare_fields.LIKE,)),
+                (lambda o: glare_fields.Dict(
+                    glare_fields.String, filter_ops=o), (glare_fields.LIKE,)),
+                (lambda o: glare_fields.Dict(
+                    glare_fields.Integer, filter_ops=o),
+                 (glare_fields.EQ, glare_fields.GT)),
+                (lambda o: glare_fields.List(
+                    glare_fields.Integer, filter_ops=o), (glare_fields.LIKE,)),
+                (lambda o: glare_fields.Scalar(
+                    glare_fields.String, filter_ops=o), ('bogus',)),
+                (lambda o: glare_fields.Scalar(
+                    glare_fields.String, filter_ops=o),
+                 (glare_fields.EQ, glare_fields.EQ))):
             err = self.assertRaises(ValueError, make, ops)
             self.assertIn('filter_ops %s:' % ', '.join(ops), str(err))
 
     def test_declared_ops_kept_in_order(self):
-        self.assertEqual(('like', 'eq'), f.Scalar(
-            f.String, filter_ops=(f.LIKE, f.EQ)).filter_ops)
-        self.assertEqual(('eq', 'neq', 'in'), f.Dict(
-            f.Integer, filter_ops=(f.EQ, f.NEQ, f.IN)).filter_ops)
-        self.assertEqual(('gt', 'like'), f.List(
-            f.String, filter_ops=(f.GT, f.LIKE)).filter_ops)
+        self.assertEqual(('like', 'eq'), glare_fields.Scalar(
+            glare_fields.String, filter_ops=(
+                glare_fields.LIKE, glare_fields.EQ)).filter_ops)
+        self.assertEqual(('eq', 'neq', 'in'), glare_fields.Dict(
+            glare_fields.Integer, filter_ops=(glare_fields.EQ,
+                                              glare_fields.NEQ,
+                                              glare_fields.IN)).filter_ops)
+        self.assertEqual(('gt', 'like'), glare_fields.List(
+            glare_fields.String, filter_ops=(
+                glare_fields.GT, glare_fields.LIKE)).filter_ops)
 

@@ -26,7 +26,7 @@ from importlib import metadata
 from oslo_versionedobjects import fixture
 
 from glare.objects import base
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import registry
 from glare.tests import base as test_base
 from glare.tests import sample_artifact
@@ -123,14 +123,16 @@ class TestChecker(test_base.TestCase):
 
     def test_description_is_not_part_of_the_field_set(self):
         fields = dict(sample_artifact.SampleArtifact.fields,
-                      int1=f.Scalar(f.Integer, required_on_activate=False,
-                                    sortable=True, description='new words'))
+                      int1=glare_fields.Scalar(
+                          glare_fields.Integer, required_on_activate=False,
+                          sortable=True, description='new words'))
         cls = type('SampleArtifact', (sample_artifact.SampleArtifact,),
                    {'fields': fields})
         self.assertEqual([], self._problems(cls))
 
     def test_new_field_without_version_bump(self):
-        found = self._problems(self._variant(new=f.Scalar(f.String)))
+        found = self._problems(self._variant(new=glare_fields.Scalar(
+            glare_fields.String)))
         self.assertEqual(1, len(found))
         self.assertIn('sample_artifact changed its field set without a '
                       'VERSION bump (still 1.0)', found[0])
@@ -138,14 +140,17 @@ class TestChecker(test_base.TestCase):
     def test_changed_attribute_without_version_bump(self):
         fields = dict(sample_artifact.SampleArtifact.fields)
         for name, changed in (
-                ('int1', f.Scalar(f.Integer, required_on_activate=False)),
-                ('str1', f.Scalar(f.String, required_on_activate=False,
-                                  sortable=True)),
-                ('small_blob', f.Blob(max_blob_size=11,
-                                      required_on_activate=False,
-                                      mutable=True)),
-                ('list_of_int', f.List(f.String, required_on_activate=False,
-                                       filter_ops=(f.EQ, f.IN)))):
+                ('int1', glare_fields.Scalar(
+                    glare_fields.Integer, required_on_activate=False)),
+                ('str1', glare_fields.Scalar(
+                    glare_fields.String, required_on_activate=False,
+                    sortable=True)),
+                ('small_blob', glare_fields.Blob(max_blob_size=11,
+                                                 required_on_activate=False,
+                                                 mutable=True)),
+                ('list_of_int', glare_fields.List(
+                    glare_fields.String, required_on_activate=False,
+                    filter_ops=(glare_fields.EQ, glare_fields.IN)))):
             cls = type('SampleArtifact', (sample_artifact.SampleArtifact,),
                        {'fields': dict(fields, **{name: changed})})
             found = self._problems(cls)
@@ -160,7 +165,8 @@ class TestChecker(test_base.TestCase):
         self.assertIn('without a VERSION bump', self._problems(cls)[0])
 
     def test_version_bump_asks_for_the_new_fingerprint(self):
-        cls = self._variant('1.1', new=f.Scalar(f.String))
+        cls = self._variant(
+            '1.1', new=glare_fields.Scalar(glare_fields.String))
         found = self._problems(cls)
         self.assertEqual(1, len(found))
         self.assertIn('sample_artifact is now version 1.1: set its '

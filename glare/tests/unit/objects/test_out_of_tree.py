@@ -34,7 +34,7 @@ from glare.objects import schema
 from glare.objects import uploads
 from glare.tests import base as test_base
 from glare.tests import example_type
-from glare.tests import streams
+from glare.tests.fixtures import streams
 from glare.tests.unit.objects import test_objects
 
 # What the guide tells a type's author to pin in their own package: the

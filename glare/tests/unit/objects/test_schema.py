@@ -14,9 +14,9 @@
 
 import jsonschema
 
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.objects import schema
-from glare.objects import validators as v
+from glare.objects import validators
 from glare.objects import version as glare_version
 from glare.tests import base
 from glare.tests.unit import objects as helpers
@@ -394,46 +394,47 @@ class TestBlobSchema(base.TestCase):
         # SPEC §6 blob value; §12.6: the blob schema lists url
         # like every field, a blob is required on activate unless stated
         self.assertEqual(_blob(maxBlobSize=10 * MIB),
-                         schema.field_schema(f.Blob()))
+                         schema.field_schema(glare_fields.Blob()))
         self.assertEqual(sorted(BLOB_KEYS),
                          sorted(BLOB_VALUE['properties']))
 
     def test_folder_elements(self):
-        prop = schema.field_schema(f.Folder(max_folder_size=5,
-                                            max_blob_size=2))
+        prop = schema.field_schema(glare_fields.Folder(max_folder_size=5,
+                                                       max_blob_size=2))
         self.assertEqual(BLOB_VALUE, prop['additionalProperties'])
         self.assertEqual(5, prop['maxFolderSize'])
         self.assertEqual(2, prop['maxBlobSize'])
 
     def test_datetime_elements(self):
-        prop = schema.field_schema(f.List(f.DateTime))
+        prop = schema.field_schema(glare_fields.List(glare_fields.DateTime))
         self.assertEqual({'type': NULL_STR, 'format': 'date-time'},
                          prop['items'])
         self.assertEqual('DateTimeList', prop['glareType'])
 
     def test_nullable_enum_admits_null(self):
         # a nullable field's null validates against its own schema
-        prop = schema.field_schema(f.Scalar(
-            f.String, validators=[v.AllowedValues(['a', 'b'])]))
+        prop = schema.field_schema(glare_fields.Scalar(
+            glare_fields.String, validators=[validators.AllowedValues(
+                ['a', 'b'])]))
         self.assertEqual(['a', 'b', None], prop['enum'])
         checker = jsonschema.Draft4Validator(prop)
         for good in ('a', 'b', None):
             self.assertTrue(checker.is_valid(good), good)
         self.assertFalse(checker.is_valid('c'))
         # not for a non-nullable field
-        prop = schema.field_schema(f.Scalar(
-            f.String, nullable=False,
-            validators=[v.AllowedValues(['a', 'b'])]))
+        prop = schema.field_schema(glare_fields.Scalar(
+            glare_fields.String, nullable=False,
+            validators=[validators.AllowedValues(['a', 'b'])]))
         self.assertEqual(['a', 'b'], prop['enum'])
         self.assertFalse(jsonschema.Draft4Validator(prop).is_valid(None))
 
     def test_non_nullable_containers(self):
         self.assertEqual('array', schema.field_schema(
-            f.List(f.String, nullable=False))['type'])
+            glare_fields.List(glare_fields.String, nullable=False))['type'])
         self.assertEqual('object', schema.field_schema(
-            f.Dict(f.String, nullable=False))['type'])
+            glare_fields.Dict(glare_fields.String, nullable=False))['type'])
         self.assertEqual('integer', schema.field_schema(
-            f.Scalar(f.Integer, nullable=False))['type'])
+            glare_fields.Scalar(glare_fields.Integer, nullable=False))['type'])
 
 
 class TestBuiltinSchemas(SchemaTestCase):

@@ -15,9 +15,9 @@
 import datetime
 
 from glare.artifact_types import all as all_type
-from glare.db import query as q
+from glare.db import query as list_query
 from glare import exception
-from glare.objects import fields as f
+from glare.objects import fields as glare_fields
 from glare.services import listing
 from glare.tests import base
 from glare.tests import sample_artifact
@@ -29,8 +29,8 @@ UUID = '0b6b0ea5-1c7e-4c6e-a7b3-7b2d5f1a9c3e'
 
 def flt(field, op, value, combiner='and', target='column', kind=None,
         key=None):
-    return q.Filter(field, op, value, combiner, target=target, kind=kind,
-                    key=key)
+    return list_query.Filter(field, op, value, combiner, target=target,
+                             kind=kind, key=key)
 
 
 class TestSplitInValues(base.TestCase):
@@ -341,8 +341,9 @@ class TestFilterFailures(FilterTestCase):
 
     def test_like_only_on_strings(self):
         # a type cannot even declare it: its schema would promise it
-        err = self.assertRaises(ValueError, f.Scalar, f.Integer,
-                                filter_ops=(f.LIKE,))
+        err = self.assertRaises(
+            ValueError, glare_fields.Scalar, glare_fields.Integer,
+            filter_ops=(glare_fields.LIKE,))
         self.assertIn('filter_ops like: Integer fields can be filtered with '
                       'eq, neq, in, gt, gte, lt, lte only', str(err))
 
@@ -350,21 +351,22 @@ class TestFilterFailures(FilterTestCase):
 class TestParseSort(base.TestCase):
 
     def test_default_direction_is_desc(self):
-        self.assertEqual([q.Sort('name', 'desc', 'column',
-                                 FIELDS['name'].kind)],
+        self.assertEqual([list_query.Sort('name', 'desc', 'column',
+                                          FIELDS['name'].kind)],
                          listing.parse_sort(FIELDS, 'name'))
 
     def test_targets(self):
         self.assertEqual([
-            q.Sort('name', 'asc', 'column', FIELDS['name'].kind),
-            q.Sort('version', 'desc', 'version', FIELDS['version'].kind),
-            q.Sort('int1', 'asc', 'prop', FIELDS['int1'].kind),
-            q.Sort('created_at', 'desc', 'column',
-                   FIELDS['created_at'].kind)],
+            list_query.Sort('name', 'asc', 'column', FIELDS['name'].kind),
+            list_query.Sort('version', 'desc', 'version',
+                            FIELDS['version'].kind),
+            list_query.Sort('int1', 'asc', 'prop', FIELDS['int1'].kind),
+            list_query.Sort(
+                'created_at', 'desc', 'column', FIELDS['created_at'].kind)],
             listing.parse_sort(FIELDS, 'name:asc,version:desc,int1:asc,'
                                        'created_at'))
-        self.assertEqual([q.Sort('type_name', 'asc', 'column',
-                                 ALL_FIELDS['type_name'].kind)],
+        self.assertEqual([list_query.Sort('type_name', 'asc', 'column',
+                                          ALL_FIELDS['type_name'].kind)],
                          listing.parse_sort(ALL_FIELDS, 'type_name:asc'))
 
     def test_spaces_around_keys(self):
@@ -416,7 +418,7 @@ class TestBuildSpec(base.TestCase):
                                   see_all, self.conf.conf)
 
     def test_defaults(self):
-        self.assertEqual(q.ListSpec(
+        self.assertEqual(list_query.ListSpec(
             type_name='sample_artifact', project_id='p1', see_all=False,
             filters=[], sorts=[], limit=25, marker=None, latest=False),
             self.spec([]))

@@ -32,12 +32,12 @@ from glare.db import models
 from glare import exception
 from glare.store import database
 from glare.tests import base as test_base
-from glare.tests import db_fixtures
+from glare.tests.fixtures import db_fixtures
 
 CHUNK = chunking.CHUNK_SIZE
 # odd piece sizes, so that writes straddle chunk boundaries every which way
 PIECES = (1, 333331, 7, CHUNK + 13, 65537, 2 * CHUNK + 1, 1000)
-C = models.BlobDataChunk.__table__
+CHUNKS = models.BlobDataChunk.__table__
 
 
 def _conf(tmp, url):
@@ -113,9 +113,9 @@ class _DatabaseStoreTests:
         data_id = location[len('sql://'):]
         with self.engine.connect() as conn:
             return conn.execute(
-                sa.select(C.c.position, sa.func.length(C.c.data))
-                .where(C.c.data_id == data_id)
-                .order_by(C.c.position)).all()
+                sa.select(CHUNKS.c.position, sa.func.length(CHUNKS.c.data))
+                .where(CHUNKS.c.data_id == data_id)
+                .order_by(CHUNKS.c.position)).all()
 
     # -- writing and reading ---------------------------------------------
     def test_round_trip(self):
