@@ -195,7 +195,8 @@ class TestHookCalls(HookTestBase):
             {'op': 'replace', 'path': '/status', 'value': 'active'}])
         stored = hook_artifact.HookArtifact.from_values(db_artifacts.get(
             context.get_admin_context(),
-            lambda _t: hook_artifact.HookArtifact.fields, doc['id'])
+            {hook_artifact.HookArtifact.get_type_name():
+             hook_artifact.HookArtifact.fields}, doc['id'])
         ).to_values()
         posts = [c[2] for c in hook_artifact.CALLS if c[0].startswith(
             'post_')]
