@@ -20,7 +20,6 @@ import uuid
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
-from glare.common import chunking
 from glare.common import hashing
 from glare import context as glare_context
 from glare.db import blobs as db
@@ -337,16 +336,7 @@ class BlobService:
         heart = _Heartbeat(glare_context.get_admin_context(), upload_id,
                            self.heartbeat_every)
         try:
-            while True:
-                try:
-                    chunk = fd.read(chunking.CHUNK_SIZE)
-                except exception.GlareException:
-                    raise
-                except Exception as exc:
-                    raise exception.BadRequest(
-                        'Reading the data failed: %s' % exc) from exc
-                if not chunk:
-                    break
+            for chunk in hooks.chunks(fd):
                 size += len(chunk)
                 if size > reserved:
                     self._reserve(context, upload_id, limits, size, shared)

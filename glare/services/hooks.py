@@ -14,6 +14,7 @@
 
 from oslo_log import log as logging
 
+from glare.common import chunking
 from glare import exception
 
 LOG = logging.getLogger(__name__)
@@ -29,3 +30,23 @@ def call(hook, *args, **kwargs):
                     exc)
         raise exception.BadRequest('%s failed: %s' % (
             getattr(hook, '__name__', 'hook'), exc)) from exc
+
+
+def chunks(fd, size=chunking.CHUNK_SIZE):
+    """The data of the reader a pre_upload_hook returned, chunk by chunk.
+
+    The reader parses the client's data as it goes: an error of its own
+    (not Glare's) is that data failing to parse, the caller's 400.
+    """
+    while True:
+        try:
+            chunk = fd.read(size)
+        except exception.GlareException:
+            raise
+        except Exception as exc:
+            LOG.warning('Reading uploaded data failed: %s', exc)
+            raise exception.BadRequest(
+                'Reading the data failed: %s' % exc) from exc
+        if not chunk:
+            return
+        yield chunk

@@ -17,7 +17,6 @@ import urllib.parse
 
 from oslo_log import log as logging
 
-from glare.common import chunking
 from glare.common import hashing
 from glare.db import blobs as db
 from glare import exception
@@ -109,16 +108,8 @@ def _inspect(context, blob, data):
     fd = hooks.call(blob.cls.pre_upload_hook, context, blob.artifact(),
                     blob.name, blob.key, data)
     try:
-        while True:
-            try:
-                chunk = fd.read(chunking.CHUNK_SIZE)
-            except exception.GlareException:
-                raise
-            except Exception as exc:
-                raise exception.BadRequest(
-                    'Reading the data failed: %s' % exc) from exc
-            if not chunk:
-                break
+        for _chunk in hooks.chunks(fd):
+            pass  # the inspector sees each chunk as it is read
         if isinstance(fd, uploads.UploadInspector):
             hooks.call(fd.finish)
     finally:
