@@ -10,7 +10,12 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""glare-api's HTTP worker: gunicorn's gthread with bounded client reads."""
+"""glare-api's HTTP worker: gunicorn's gthread with bounded client reads.
+
+It extends gthread's worker and connection internals: what it relies on is
+checked by glare/tests/unit/test_library_compat.py (TestGunicorn), and
+requirements.txt caps gunicorn at the release those checks passed with.
+"""
 
 import collections
 import errno

@@ -18,13 +18,21 @@ A failure here means a library release changed shape: fix the function
 named in the test, then move the cap in requirements.txt.
 """
 
+import concurrent.futures
 import inspect
 import io
 import os
+import socket
 import uuid
 
 import fixtures
 import glance_store
+from gunicorn import config as gunicorn_config
+from gunicorn.http import body as gunicorn_body
+from gunicorn.http import errors as gunicorn_errors
+from gunicorn.http import unreader as gunicorn_unreader
+from gunicorn import util as gunicorn_util
+from gunicorn.workers import gthread
 from oslo_config import cfg
 from oslo_db.sqlalchemy import engines
 from oslo_policy import _checks
@@ -237,3 +245,64 @@ class TestPyYAML(base.TestCase):
             self.skipTest('PyYAML built without libyaml')
         # the C parser alone (no constructor), from PyYAML's private module
         self.assertIs(yaml._yaml.CParser, yaml_docs._Parser)
+
+
+class TestGunicorn(base.TestCase):
+    """glare.cmd.server's worker extends gunicorn's gthread worker and its
+    body readers (checked against gunicorn 27; requirements.txt caps it)."""
+
+    OVERRIDDEN = ('accept', 'on_client_socket_readable', 'finish_request',
+                  'murder_pending', 'murder_keepalived', 'handle',
+                  'handle_request', 'handle_error', 'set_accept_enabled')
+
+    def test_thread_worker_methods_we_override(self):
+        for name in self.OVERRIDDEN:
+            self.assertTrue(callable(getattr(gthread.ThreadWorker, name,
+                                             None)), name)
+        self.assertEqual(['self', 'req', 'conn'], list(inspect.signature(
+            gthread.ThreadWorker.handle_request).parameters))
+        self.assertEqual(['self', 'req', 'client', 'addr', 'exc'], list(
+            inspect.signature(gthread.ThreadWorker.handle_error).parameters))
+
+    def test_thread_worker_state_we_read(self):
+        # the worker's own bookkeeping, kept in step by our accept/close
+        source = inspect.getsource(gthread.ThreadWorker)
+        for attribute in ('self.nr_conns', 'self.keepalived_conns',
+                          'self.poller', 'self.tpool'):
+            self.assertIn(attribute, source)
+        self.assertIsInstance(gthread.STOP_KEEPALIVE_LINGER, (int, float))
+        # a pool with nothing queued lets a kept-alive client go on
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            self.assertTrue(pool._work_queue.empty())
+
+    def test_connection(self):
+        self.assertEqual(['self', 'cfg', 'sock', 'client', 'server'],
+                         list(inspect.signature(
+                             gthread.TConn.__init__).parameters))
+        sock, other = socket.socketpair()
+        self.addCleanup(sock.close)
+        self.addCleanup(other.close)
+        conn = gthread.TConn(gunicorn_config.Config(), sock, None, None)
+        self.assertIsNone(conn.parser)
+        self.assertTrue(callable(conn.init))
+        self.assertFalse(conn.is_http2)
+
+    def test_bodies_and_readers(self):
+        self.assertTrue(callable(gunicorn_body.Body._read_reader))
+        reader = gunicorn_unreader.IterUnreader([b'abc'])
+        reader.unread(b'xy')
+        self.assertEqual(b'xy', reader.take_buffered())
+        self.assertTrue(hasattr(reader, 'buf'))
+        length = gunicorn_body.LengthReader(reader, 3)
+        self.assertEqual((3, reader), (length.length, length.unreader))
+        for error in (gunicorn_errors.NoMoreData,
+                      gunicorn_errors.ParseException):
+            self.assertTrue(issubclass(error, Exception), error)
+        self.assertTrue(callable(gunicorn_util.write_nonblock))
+
+    def test_settings_we_set(self):
+        settings = gunicorn_config.Config().settings
+        for name in ('control_socket_disable', 'post_worker_init',
+                     'http_protocols', 'limit_request_line', 'threads',
+                     'keepalive', 'worker_class'):
+            self.assertIn(name, settings)
