@@ -269,10 +269,15 @@ class UploadTests(BlobMixin):
         af = self.create()
         self.upload(af['id'], 'blob', b'keep me')
         files = self.store_files()
+        put_line = 'PUT %s -> ' % self.blob_path(af['id'], 'blob')
         self.raw_put(af['id'], 'blob', {'Content-Length': '100000'},
                      [b'x' * 500], close_early=True)
 
         def restored():
+            # the aborted PUT is over (its access line is written when it
+            # ends: before it, the blob may not even be saving yet)
+            if self.server.log_tail(10 ** 6).count(put_line) < 2:
+                return False
             blob = self.show(af['id'])['blob']
             return blob['status'] == 'active' and \
                 self.store_files() == files
