@@ -12,31 +12,16 @@
 
 """The dependents query: one statement, through the property index."""
 
-import sqlalchemy as sa
 
 from glare.db import links
-from glare.db import models
-from glare.tests import base
+from glare.tests.unit.db import test_query_plan
 
 FIELDS = {'sample_artifact': ['dict_of_links', 'link1', 'list_of_links'],
           'murano_packages': ['dependencies']}
 LINK = '/artifacts/murano_packages/0b5ad3a6-5d4e-4b43-9d89-0b3b1b3c9a11'
 
 
-class TestDependentsQuery(base.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.engine = sa.create_engine('sqlite://')
-        models.Base.metadata.create_all(self.engine)
-        self.addCleanup(self.engine.dispose)
-
-    def plan(self, statement):
-        sql = str(statement.compile(self.engine,
-                                    compile_kwargs={'literal_binds': True}))
-        with self.engine.connect() as conn:
-            rows = conn.exec_driver_sql('EXPLAIN QUERY PLAN ' + sql).all()
-        return [r[-1] for r in rows]
+class TestDependentsQuery(test_query_plan.SQLitePlanTest):
 
     def test_properties_by_index_artifacts_by_id(self):
         plan = self.plan(links.dependents_query(

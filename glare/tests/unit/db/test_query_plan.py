@@ -50,8 +50,9 @@ def _queries(spec):
     return count, page
 
 
-class TestSQLitePlans(base.TestCase):
-    """Without ANALYZE statistics, as every fresh SQLite database is."""
+class SQLitePlanTest(base.TestCase):
+    """A fresh in-memory SQLite schema and the plan of a statement on it,
+    without ANALYZE statistics, as every fresh SQLite database is."""
 
     def setUp(self):
         super().setUp()
@@ -65,6 +66,10 @@ class TestSQLitePlans(base.TestCase):
         with self.engine.connect() as conn:
             rows = conn.exec_driver_sql('EXPLAIN QUERY PLAN ' + sql).all()
         return [r[-1] for r in rows]
+
+
+class TestSQLitePlans(SQLitePlanTest):
+    """The list queries use the indexes on a fresh SQLite database."""
 
     def assert_artifacts_by_id(self, spec):
         for statement in _queries(spec):
