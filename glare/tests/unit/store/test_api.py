@@ -23,7 +23,6 @@ was announced.
 
 import hashlib
 import os
-import random
 import resource
 import signal
 import stat
@@ -37,24 +36,16 @@ from glare.db import migration
 from glare import exception
 from glare.store import api as store_api
 from glare.tests import base
+from glare.tests.fixtures import streams
 
 CHUNK = chunking.CHUNK_SIZE
 
 
 def _stream(total, piece=CHUNK // 3 + 7, seed=0):
-    """total pseudo-random bytes in pieces that straddle chunk bounds."""
-    rnd = random.Random(seed)
-    while total > 0:
-        n = min(piece, total)
-        total -= n
-        yield rnd.randbytes(n)
+    return streams.random_pieces(total, piece, seed)
 
 
-def _read(reader):
-    try:
-        return b''.join(reader)
-    finally:
-        reader.close()
+_read = streams.read_and_close
 
 
 def _sha256(pieces):

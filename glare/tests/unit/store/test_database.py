@@ -33,6 +33,7 @@ from glare import exception
 from glare.store import database
 from glare.tests import base as test_base
 from glare.tests.fixtures import db_fixtures
+from glare.tests.fixtures import streams
 
 CHUNK = chunking.CHUNK_SIZE
 # odd piece sizes, so that writes straddle chunk boundaries every which way
@@ -64,19 +65,10 @@ def _pieces(data):
 
 
 def _stream(total, piece=300007, seed=1):
-    """total pseudo-random bytes in pieces, never all in memory."""
-    rnd = random.Random(seed)
-    while total > 0:
-        n = min(piece, total)
-        total -= n
-        yield rnd.randbytes(n)
+    return streams.random_pieces(total, piece, seed)
 
 
-def _read(reader):
-    try:
-        return b''.join(reader)
-    finally:
-        reader.close()
+_read = streams.read_and_close
 
 
 class _DatabaseStoreTests:
