@@ -21,6 +21,7 @@ from glare.conf import database
 from glare.conf import default
 from glare.conf import locations
 from glare.conf import scrubber
+from glare.conf import sharing
 from glare.conf import store
 
 CONF = cfg.CONF
@@ -28,7 +29,7 @@ CONF = cfg.CONF
 # Modules owning a static group; [artifact_type:<type>] groups are
 # registered per loaded type by glare.conf.artifact_type.register_type_opts.
 STATIC_MODULES = (default, api, scrubber, database, cors, locations,
-                  store)
+                  store, sharing)
 
 
 def register_opts(conf):
