@@ -30,7 +30,11 @@ GROUP = 'sharing'
 #: seconds a call to Keystone may take when [sharing] timeout is not set
 DEFAULT_TIMEOUT = 10
 
-INTERFACES = ('public', 'internal', 'admin')
+INTERFACES = (
+    ('public', 'the endpoint for users, reachable by them'),
+    ('internal', 'the endpoint for services, inside the cloud'),
+    ('admin', 'the administrative endpoint'),
+)
 
 sharing_group = cfg.OptGroup(
     GROUP, title='Sharing options',
