@@ -53,6 +53,8 @@ _UNREACHABLE = ('the identity service (Keystone) cannot be reached; try '
 _REFUSED = 'the identity service (Keystone) refused the service credentials'
 _NOT_ALLOWED = ('the identity service (Keystone) does not let the service '
                 'user read projects')
+_NO_ENDPOINT = ('the service catalog has no identity endpoint for the '
+                'configured interface and region')
 _FAILED = 'the identity service (Keystone) answered with an error'
 
 
@@ -215,8 +217,11 @@ class ProjectValidator:
             # refused, timed out, TLS failure; no identity API there
             self._log(exc)
             raise _unavailable(_UNREACHABLE) from exc
+        except ks_exc.EndpointNotFound as exc:
+            self._log(exc)
+            raise _unavailable(_NO_ENDPOINT) from exc
         except ks_exc.ClientException as exc:
-            # no identity endpoint in the catalog, an auth plugin failure
+            # an auth plugin failure, another answer keystoneauth1 refuses
             self._log(exc)
             raise _unavailable(_FAILED) from exc
         if resp.status_code == 404:
