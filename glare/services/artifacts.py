@@ -66,7 +66,7 @@ class ArtifactService:
         self.fields_of = {name: cls.fields for name, cls in registry.items()}
         self._schemas = {name: schema.type_schema(cls)
                          for name, cls in registry.items()}
-        self._link_fields = dependents.link_fields(
+        self.link_fields = dependents.link_fields(
             registry, skip=(type_registry.ALL,))
         self._add_format_all_keys()
         self._display_names = listing.DisplayNames(
@@ -239,6 +239,12 @@ class ArtifactService:
             if self._sharing_affected(cls, current, changes):
                 sharing.check_members_follow(context, self.fields_of,
                                              dict(current, **changes))
+            if current['visibility'] == 'shared' and \
+                    changes.get('visibility') == 'private':
+                sharing.check_dependents_keep(
+                    context, self.link_fields, current,
+                    sharing.member_ids(context, current['id']),
+                    'Making it private')
             try:
                 new = db.update_read(context, cls.fields, current, changes)
             except db.Stale:
@@ -262,7 +268,7 @@ class ArtifactService:
         if changes.get('visibility', current['visibility']) != 'shared':
             return False
         return 'visibility' in changes or bool(
-            set(changes) & set(self._link_fields.get(cls.get_type_name(),
+            set(changes) & set(self.link_fields.get(cls.get_type_name(),
                                                      ())))
 
     def _changes(self, context, cls, current, patch):
@@ -317,7 +323,7 @@ class ArtifactService:
             raise exception.Conflict('A blob of artifact %s is being '
                                      'uploaded' % artifact_id)
         if not force:
-            dependents.check_none(context, self._link_fields, values,
+            dependents.check_none(context, self.link_fields, values,
                                   access.readable)
         artifact = cls.from_values(values)
         hooks.call(cls.pre_delete_hook, context, artifact)

@@ -30,6 +30,7 @@ from glare.policies import members as rules
 from glare import policy
 from glare.services import access
 from glare.services import closure
+from glare.services import dependents
 
 LOG = logging.getLogger(__name__)
 
@@ -79,6 +80,11 @@ def member_document(row, type_name):
                                 'status', 'created_at', 'updated_at')}
 
 
+def member_ids(context, artifact_id):
+    """The projects an artifact has member rows for."""
+    return [r['member'] for r in db.list_members(context, artifact_id)]
+
+
 def check_members_follow(context, fields_of, values):
     """Conflict when the members of a shared artifact could not read what
     it links to (transitively), as values would have it.
@@ -89,7 +95,7 @@ def check_members_follow(context, fields_of, values):
     longer resolve are not this check's concern (links.check refuses new
     ones). Three queries and the closure's.
     """
-    members = [r['member'] for r in db.list_members(context, values['id'])]
+    members = member_ids(context, values['id'])
     if not members:
         return
     found, _unresolved = closure.closure(context, fields_of, values)
@@ -117,6 +123,34 @@ def check_members_follow(context, fields_of, values):
     raise exc
 
 
+def check_dependents_keep(context, link_fields, values, members, action):
+    """Conflict when members would lose an artifact that shared artifacts
+    they are members of link to.
+
+    action: what is refused, in words ("Removing project X", "Making it
+    private"). The caller fixes those dependents first (their members or
+    links); the member itself may always leave.
+    """
+    rows, total = dependents.shared_with(context, link_fields, values,
+                                         members)
+    if not total:
+        return
+    shown = access.readable(context, rows)
+    text = ', '.join('%s/%s (%s %s)' % (r['type_name'], r['id'], r['name'],
+                                        r['version']) for r in shown)
+    if total > len(shown):
+        text += (' and ' if shown else '') + '%d you may not see' % (
+            total - len(shown))
+    exc = exception.Conflict(
+        '%s would break %d shared artifact%s that link%s to artifact %s for '
+        'their members: %s. Remove those members or links first' % (
+            action, total, '' if total == 1 else 's',
+            's' if total == 1 else '', values['id'], text))
+    exc.body_extra = {'dependents': [dependents.describe(r) for r in shown],
+                      'dependents_count': total}
+    raise exc
+
+
 class SharingService:
     """Members of shared artifacts. No HTTP, no SQL here."""
 
@@ -134,7 +168,12 @@ class SharingService:
         return self.artifacts.load(context, type_name, artifact_id)
 
     @staticmethod
-    def _target(context, values, member):
+    def _target(context, values, member=None):
+        """The policy target; "member" only when there is one (a None
+        would be compared as 'None', which an anonymous caller's project
+        also reads as)."""
+        if member is None:
+            return policy.policy_target(context, values)
         return policy.policy_target(context, values, member=member)
 
     @staticmethod
@@ -149,8 +188,9 @@ class SharingService:
 
     def _visible_row(self, context, values, member):
         """The member row the caller may see, else 404 (no leak)."""
-        if context.can(rules.MEMBER_LIST, self._target(context, values,
-                                                       member), fatal=False):
+        if context.project_id and context.can(
+                rules.MEMBER_LIST, self._target(context, values, member),
+                fatal=False):
             rows = db.list_members(context, values['id'], member)
             if rows:
                 return rows[0]
@@ -179,15 +219,18 @@ class SharingService:
     # -- reading -------------------------------------------------------------
     def list_members(self, context, type_name, artifact_id):
         values = self._load(context, type_name, artifact_id)
-        if context.can(rules.MEMBER_LIST, self._target(context, values,
-                                                       None), fatal=False):
+        project = context.project_id
+        rows = None
+        if project and context.can(rules.MEMBER_LIST,
+                                   self._target(context, values),
+                                   fatal=False):
             rows = db.list_members(context, values['id'])
-        elif context.project_id and context.can(
-                rules.MEMBER_LIST,
-                self._target(context, values, context.project_id),
+        elif project and context.can(
+                rules.MEMBER_LIST, self._target(context, values, project),
                 fatal=False):
-            rows = db.list_members(context, values['id'], context.project_id)
-        else:
+            # a member sees its own row only
+            rows = db.list_members(context, values['id'], project) or None
+        if rows is None:
             raise exception.Forbidden('Only the owner of artifact %s and its '
                                       'members may list its members'
                                       % values['id'])
@@ -254,6 +297,11 @@ class SharingService:
         row = self._visible_row(context, values, member)
         context.can(rules.MEMBER_DELETE, self._target(context, values,
                                                       member))
+        if member != context.project_id and \
+                values['visibility'] == 'shared':
+            check_dependents_keep(context, self.artifacts.link_fields,
+                                  values, [member],
+                                  'Removing project %s' % member)
         try:
             db.remove(context, values['id'], member)
         except db.Refused as exc:
@@ -304,8 +352,7 @@ class SharingService:
                 dep['status'] == 'deleted':
             return False
         return context.can(rules.MEMBER_ADD,
-                           policy.policy_target(context, dep, member=None),
-                           fatal=False)
+                           policy.policy_target(context, dep), fatal=False)
 
     def _conflict(self, context, values, deps, unresolved, member=None,
                   owned=True):

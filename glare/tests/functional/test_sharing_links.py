@@ -165,6 +165,51 @@ class SharingLinksTests:
         self.assertError(409, self.share(app['id']), lib['id'])
         self.assertEqual('private', self.show(app['id'])['visibility'])
 
+    def _linked_pair(self):
+        """(app, lib, partner): shared app links to shared lib, the
+        partner is a member of both."""
+        lib = self.create()
+        self.assertEqual(200, self.share(lib['id']).status_code)
+        app = self.create(link1=self.link(lib['id']))
+        self.assertEqual(200, self.share(app['id']).status_code)
+        partner = self.new_project()
+        self.assertEqual(201, self.add_member(
+            app['id'], partner, '?with_dependencies=true').status_code)
+        self.assertEqual([partner], self.members(lib['id']))
+        return app, lib, partner
+
+    def test_revoking_a_dependency_from_a_member_is_refused(self):
+        app, lib, partner = self._linked_pair()
+        body = self.assertError(409, self.delete(
+            self.members_url(lib['id'], partner), headers=self.user),
+            'Removing project %s' % partner)
+        self.assertEqual([app['id']], [d['id'] for d in body['dependents']])
+        self.assertEqual([partner], self.members(lib['id']))
+        # revoke the dependent first, then the dependency
+        for af in (app, lib):
+            self.assertEqual(204, self.delete(
+                self.members_url(af['id'], partner),
+                headers=self.user).status_code)
+
+    def test_a_member_may_always_leave(self):
+        _app, lib, partner = self._linked_pair()
+        self.assertEqual(204, self.delete(
+            self.members_url(lib['id'], partner),
+            headers=self.auth(partner)).status_code)
+
+    def test_unsharing_a_dependency_of_members_is_refused(self):
+        app, lib, _partner = self._linked_pair()
+        body = self.assertError(409, self.set_visibility(lib['id'],
+                                                         'private'),
+                                'Making it private')
+        self.assertEqual([app['id']], [d['id'] for d in body['dependents']])
+        self.assertEqual('shared', self.show(lib['id'])['visibility'])
+        # once the dependent is private too, the dependency may follow
+        self.assertEqual(200, self.set_visibility(app['id'],
+                                                  'private').status_code)
+        self.assertEqual(200, self.set_visibility(lib['id'],
+                                                  'private').status_code)
+
     def test_concurrent_adds_stop_at_the_limit(self):
         app = self.create()
         self.assertEqual(200, self.share(app['id']).status_code)
