@@ -145,6 +145,17 @@ class SharingHelpers:
                              doc)
         self.assertLessEqual(doc['created_at'], doc['updated_at'])
 
+    def assertSameError(self, code, resp, reference, real_id, other_id):
+        """resp and reference are the same error document once the id
+        each names (real_id, other_id) is blanked out."""
+        body = self.assertError(code, resp)
+        ref = self.assertError(code, reference)
+        self.assertEqual(
+            json.loads(json.dumps(ref).replace(other_id, '<id>')),
+            json.loads(json.dumps(body).replace(real_id, '<id>')),
+            'a %d naming %s differs from one naming %s' % (code, real_id,
+                                                          other_id))
+
     def assertDependencies(self, resp, *artifacts):
         """A 409 link-aware refusal naming exactly these artifacts."""
         body = self.assertError(409, resp)
@@ -439,12 +450,6 @@ class SharingTests(SharingHelpers):
                 self.assertSameError(404, resp, ref, peer, missing)
         self.assertEqual({self.member: 'pending', peer: 'accepted'},
                          self.statuses(af['id']))
-
-    def assertSameError(self, code, resp, reference, real_id, other_id):
-        body = self.assertError(code, resp)
-        ref = self.assertError(code, reference)
-        self.assertEqual(json.loads(json.dumps(ref).replace(other_id, '<id>')),
-                         json.loads(json.dumps(body).replace(real_id, '<id>')))
 
     def test_member_leaves_and_can_be_added_again(self):
         af = self.shared({self.member: 'accepted'})
