@@ -21,8 +21,10 @@ one had them while it was shared (the rows stay, granting nothing); the
 community and public ones are active and have none. Each has a blob.
 
 Reading cells use one set of artifacts per class; each writing cell makes
-its own. Every 404 a caller gets for an artifact it cannot see must be the
-404 of an artifact that does not exist (the same document, the id aside).
+its own. Every error a caller gets for an artifact it cannot see must be
+the error of an artifact that does not exist (the same document, the id
+aside), and a 404 for a member row the same as for a project that is no
+member.
 """
 
 from urllib import parse
@@ -68,12 +70,14 @@ EXPECTED = {
         'community': (T, F, F, F, F, T, F),
         'public': (T, T, T, T, T, T, T),
     },
-    # GET .../members: every row, only the caller's, none (200), or 404
+    # GET .../members: every row, only the caller's, none (200), or an
+    # error: 403 for who sees the artifact but is neither its owner, an
+    # admin nor a member
     'members_list': {
         'private': ('all', 404, 404, 404, 404, 'all', 404),
         'shared': ('all', 'own', 'own', 'own', 404, 'all', 404),
-        'community': ('none', 404, 404, 404, 404, 'none', 404),
-        'public': ('none', 404, 404, 404, 404, 'none', 404),
+        'community': ('none', 403, 403, 403, 403, 'none', 403),
+        'public': ('none', 403, 403, 403, 403, 'none', 403),
     },
     # GET .../members/{project}: the caller's own row (members), the
     # pending member's (the others)
@@ -90,25 +94,27 @@ EXPECTED = {
         'community': (404, 404, 404, 404, 404, 404, 404),
         'public': (404, 404, 404, 404, 404, 404, 404),
     },
-    # POST .../members {"member": a new project}
+    # POST .../members {"member": a new project}; anonymous callers write
+    # nothing (403, as for an artifact that does not exist)
     'member_add': {
-        'private': (403, 404, 404, 404, 404, 403, 404),
-        'shared': (201, 403, 403, 403, 404, 201, 404),
+        'private': (403, 404, 404, 404, 404, 403, 403),
+        'shared': (201, 403, 403, 403, 404, 201, 403),
         'community': (403, 403, 403, 403, 403, 403, 403),
         'public': (403, 403, 403, 403, 403, 403, 403),
     },
     # PUT .../members/{project} {"status": ...}: a member its own row, the
     # non-member its own project, the others the pending member's row
+    # (community and public artifacts have none: 404)
     'member_update': {
-        'private': (403, 404, 404, 404, 404, 403, 404),
-        'shared': (403, 200, 200, 200, 404, 200, 404),
-        'community': (403, 403, 403, 403, 403, 403, 403),
-        'public': (403, 403, 403, 403, 403, 403, 403),
+        'private': (403, 404, 404, 404, 404, 403, 403),
+        'shared': (403, 200, 200, 200, 404, 200, 403),
+        'community': (404, 404, 404, 404, 404, 404, 403),
+        'public': (404, 404, 404, 404, 404, 404, 403),
     },
     # DELETE .../members/{project}: the rows of member_update
     'member_delete': {
-        'private': (204, 404, 404, 404, 404, 204, 404),
-        'shared': (204, 204, 204, 204, 404, 204, 404),
+        'private': (204, 404, 404, 404, 404, 204, 403),
+        'shared': (204, 204, 204, 204, 404, 204, 403),
         'community': (404, 404, 404, 404, 404, 404, 403),
         'public': (404, 404, 404, 404, 404, 404, 403),
     },
@@ -251,17 +257,18 @@ class SharingMatrix(test_sharing.SharingHelpers):
             return self.put_status(artifact_id, member, status, headers)
         return self.delete(path, headers=headers)
 
-    def check_404(self, resp, op, af, member, caller, visible, status=None):
-        """A 404: when the caller cannot see the artifact, the very 404 of
-        an artifact that does not exist; when it names a member row, the
-        very 404 of a project that is no member."""
+    def check_error(self, code, resp, op, af, member, caller, visible,
+                    status=None):
+        """An error: when the caller cannot see the artifact, the very
+        error of an artifact that does not exist; a 404 naming a member
+        row, the very 404 of a project that is no member."""
         if not visible:
             missing = str(uuid.uuid4())
             return self.assertSameError(
-                404, resp, self.call(op, missing, member, caller, status),
+                code, resp, self.call(op, missing, member, caller, status),
                 af['id'], missing)
-        if op in ('members_list', 'member_add'):
-            return self.assertError(404, resp)
+        if code != 404 or op in ('members_list', 'member_add'):
+            return self.assertError(code, resp)
         nobody = self.new_project('nobody')
         return self.assertSameError(
             404, resp, self.call(op, af['id'], nobody, caller, status),
@@ -310,19 +317,18 @@ class SharingMatrix(test_sharing.SharingHelpers):
 
     def cell_members_list(self, af, visibility, caller, expected, visible):
         resp = self.call('members_list', af['id'], None, caller)
-        if expected == 404:
-            return self.check_404(resp, 'members_list', af, None, caller,
-                                  visible)
+        if isinstance(expected, int):
+            return self.check_error(expected, resp, 'members_list', af,
+                                    None, caller, visible)
         self.assertEqual(200, resp.status_code, base.brief(resp))
         docs = resp.json()['members']
         for doc in docs:
             self.assertMember(doc, af['id'], doc['member'], doc['status'])
         got = {d['member']: d['status'] for d in docs}
         if expected == 'all':
-            self.assertEqual({self.projects[r]: r for r in MEMBERS}, got)
-            self.assertEqual(sorted(docs, key=lambda d: (d['created_at'],
-                                                         d['member'])),
-                             docs)
+            # oldest first: in the order they were added
+            self.assertEqual([(self.projects[r], r) for r in MEMBERS],
+                             [(d['member'], d['status']) for d in docs])
         elif expected == 'own':
             self.assertEqual({self.projects[caller]: caller}, got)
         else:
@@ -332,8 +338,9 @@ class SharingMatrix(test_sharing.SharingHelpers):
     def _cell_member_show(self, op, af, caller, expected, visible):
         member = self.target(op, caller)
         resp = self.call(op, af['id'], member, caller)
-        if expected == 404:
-            return self.check_404(resp, op, af, member, caller, visible)
+        if expected != 200:
+            return self.check_error(expected, resp, op, af, member, caller,
+                                    visible)
         self.assertEqual(200, resp.status_code, base.brief(resp))
         self.assertMember(resp.json(), af['id'], member,
                           TARGET[op][caller])
@@ -356,10 +363,9 @@ class SharingMatrix(test_sharing.SharingHelpers):
             self.assertEqual(201, resp.status_code, base.brief(resp))
             self.assertMember(resp.json(), af['id'], member, 'pending')
             before[member] = 'pending'
-        elif expected == 404:
-            self.check_404(resp, 'member_add', af, member, caller, visible)
         else:
-            self.assertError(expected, resp)
+            self.check_error(expected, resp, 'member_add', af, member,
+                             caller, visible)
         self.assertEqual(before, self.rows(af['id']))
 
     def cell_member_update(self, af, visibility, caller, expected, visible):
@@ -371,11 +377,9 @@ class SharingMatrix(test_sharing.SharingHelpers):
             self.assertEqual(200, resp.status_code, base.brief(resp))
             self.assertMember(resp.json(), af['id'], member, status)
             before[member] = status
-        elif expected == 404:
-            self.check_404(resp, 'member_update', af, member, caller,
-                           visible, status)
         else:
-            self.assertError(expected, resp)
+            self.check_error(expected, resp, 'member_update', af, member,
+                             caller, visible, status)
         self.assertEqual(before, self.rows(af['id']))
 
     def cell_member_delete(self, af, visibility, caller, expected, visible):
@@ -386,11 +390,9 @@ class SharingMatrix(test_sharing.SharingHelpers):
             self.assertEqual(204, resp.status_code, base.brief(resp))
             self.assertEqual(b'', resp.content)
             del before[member]
-        elif expected == 404:
-            self.check_404(resp, 'member_delete', af, member, caller,
-                           visible)
         else:
-            self.assertError(expected, resp)
+            self.check_error(expected, resp, 'member_delete', af, member,
+                             caller, visible)
         self.assertEqual(before, self.rows(af['id']))
 
     # -- paging through lists with shared artifacts ------------------------
@@ -492,6 +494,21 @@ class SharingMatrix(test_sharing.SharingHelpers):
         # community ones as anybody)
         self.check_paging(name + '&member_status=all&sort=name:asc&limit=1',
                           hx, [ids[i] for i in (7, 9)])
+
+    # -- the rows a formerly shared artifact keeps -----------------------
+    def test_members_of_a_formerly_shared_artifact_stay_hidden(self):
+        member = self.new_project('m')
+        for visibility in ('community', 'public'):
+            with self.subTest(visibility=visibility):
+                af = self.shared({member: 'accepted'}, string_required='r')
+                self.activate(af['id'])
+                self.set_values(af['id'], visibility=visibility, headers=(
+                    self.admin if visibility == 'public' else self.user))
+                for headers in (ANONYMOUS, self.auth(self.new_project())):
+                    resp = self.get(self.members_path(af['id']),
+                                    headers=headers)
+                    self.assertNotIn(member, resp.text)
+                    self.assertError(403, resp)
 
     # -- a shared artifact deleted with its members ----------------------
     def test_deleting_a_shared_artifact_removes_its_members(self):
