@@ -177,7 +177,7 @@ class MemberNotificationTests(test_sharing.SharingHelpers,
             self.assertEqual(payload, n['payload'])
             self.assertEnvelope(n, headers, resp)
         self.assertEqual(['pending', 'accepted', 'rejected', 'pending',
-                          'pending', 'pending'],
+                          'pending', 'pending', 'pending'],
                          [n['payload']['status'] for n in sent])
 
     def test_payload_is_the_member_document(self):
@@ -252,10 +252,11 @@ class MemberNotificationTests(test_sharing.SharingHelpers,
             self.assertEqual(200, shown.status_code, base.brief(shown))
             self.assertEqual(shown.json(), sent['payload'])
             self.assertEnvelope(sent, self.user, resp)
-        # exactly one each
+        # exactly one each: the events of a later request come after
         marker = self.new_project('marker')
-        self.add_member(af['id'], marker)
-        self.events(1, af['id'], marker)
+        self.add_member(af['id'], marker, query='with_dependencies=true')
+        for artifact_id in (af['id'], dep['id'], deep['id']):
+            self.events(1, artifact_id, marker)
         creates = [n['payload']['artifact_id'] for n in self.listener.received
                    if n['event_type'] == 'artifact.member.create' and
                    n['payload'].get('member') == self.member]
@@ -271,3 +272,31 @@ class MemberNotificationTests(test_sharing.SharingHelpers,
             n['event_type'] == 'artifact.delete' and
             n['payload'].get('id') == af['id']))
         self.assertEqual('shared', sent['payload']['visibility'])
+
+    def test_visibility_events(self):
+        af = self.create(string_required='r')
+        steps = [(self.user, 'shared', 'artifact.share'),
+                 (self.user, 'private', 'artifact.unshare'),
+                 (self.user, 'community', 'artifact.communitize'),
+                 (self.admin, 'shared', 'artifact.decommunitize')]
+        self.activate(af['id'])
+        for headers, visibility, _event in steps:
+            self.set_values(af['id'], headers=headers, visibility=visibility)
+        names = [s[2] for s in steps]
+        sent = self.listener.wait_for(len(steps), lambda n: (
+            n['event_type'] in names and
+            n['payload'].get('id') == af['id']))
+        self.assertEqual(names, [n['event_type'] for n in sent])
+        self.assertEqual([s[1] for s in steps],
+                         [n['payload']['visibility'] for n in sent])
+        # a dependency shared on the way says so too
+        dep = self.create()
+        linked = self.shared(link1=self.link(dep['id']))
+        self.add_member(linked['id'], self.member,
+                        query='with_dependencies=true')
+        (sent,) = self.listener.wait_for(1, lambda n: (
+            n['event_type'] == 'artifact.share' and
+            n['payload'].get('id') == dep['id']))
+        self.assertEqual(('shared', self.project),
+                         (sent['payload']['visibility'],
+                          sent['payload']['owner']))
