@@ -36,6 +36,7 @@ from glare.services import listing
 from glare.services import patching
 from glare.services import quotas
 from glare.services import render
+from glare.services import sharing
 
 LOG = logging.getLogger(__name__)
 
@@ -235,6 +236,9 @@ class ArtifactService:
             if not changes:
                 new, changed = current, False
                 break
+            if self._sharing_affected(cls, current, changes):
+                sharing.check_members_follow(context, self.fields_of,
+                                             dict(current, **changes))
             try:
                 new = db.update_read(context, cls.fields, current, changes)
             except db.Stale:
@@ -252,6 +256,14 @@ class ArtifactService:
         document = self.render(context, type_name, new)
         self.notifier.artifact(context, applied, type_name, document, cls)
         return document
+
+    def _sharing_affected(self, cls, current, changes):
+        """Whether a change may give members links they cannot follow."""
+        if changes.get('visibility', current['visibility']) != 'shared':
+            return False
+        return 'visibility' in changes or bool(
+            set(changes) & set(self._link_fields.get(cls.get_type_name(),
+                                                     ())))
 
     def _changes(self, context, cls, current, patch):
         """({field: value}, events, artifact) of a patch; checks, pre-hooks.

@@ -79,6 +79,44 @@ def member_document(row, type_name):
                                 'status', 'created_at', 'updated_at')}
 
 
+def check_members_follow(context, fields_of, values):
+    """Conflict when the members of a shared artifact could not read what
+    it links to (transitively), as values would have it.
+
+    Checked when the links of a shared artifact change, and when an
+    artifact becomes shared again with its member rows: no member ever
+    holds an artifact whose dependencies it cannot read. Links that no
+    longer resolve are not this check's concern (links.check refuses new
+    ones). Three queries and the closure's.
+    """
+    members = [r['member'] for r in db.list_members(context, values['id'])]
+    if not members:
+        return
+    found, _unresolved = closure.closure(context, fields_of, values)
+    shared = [i for i, d in found.items() if d['visibility'] == 'shared']
+    granted = db.granted(context, shared, members)
+    blocked = {}
+    for dep_id, dep in sorted(found.items()):
+        for member in members:
+            if not access.project_could_read(
+                    dep, member, 'x' if (dep_id, member) in granted
+                    else None):
+                blocked.setdefault(dep_id, []).append(member)
+    if not blocked:
+        return
+    named = [dict(SharingService._describe(context, found[i]),
+                  members=blocked[i]) for i in sorted(blocked)]
+    exc = exception.Conflict(
+        'Artifact %s is shared with projects that could not read artifacts '
+        'it would link to: %s. Share those with them first' % (
+            values['id'], ', '.join(
+                '%s/%s (%s)' % (d['type_name'], d['id'],
+                                ', '.join(d['members'][:SHOWN]))
+                for d in named[:SHOWN])))
+    exc.body_extra = {'dependencies': named}
+    raise exc
+
+
 class SharingService:
     """Members of shared artifacts. No HTTP, no SQL here."""
 
