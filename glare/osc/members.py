@@ -75,9 +75,11 @@ def _describe(dep):
 def error_message(resp, hint=None):
     """What the user reads for an HTTP error response.
 
-    The message of Glare's JSON error document and the status, as
-    python-glareclient words its errors ("... (HTTP 404)"); the artifacts
-    a 409 names (``dependencies``), one a line; then the hint, if any.
+    The message of Glare's JSON error document, the status and the
+    request id, worded as the OpenStack client words the errors of
+    python-glareclient's commands ("... (HTTP 404) (Request-ID: req-...)");
+    then the artifacts a 409 names (``dependencies``), one a line, and the
+    hint, if any.
     """
     try:
         doc = resp.json()
@@ -92,7 +94,11 @@ def error_message(resp, hint=None):
     if not isinstance(message, str) or not message.strip():
         text = (resp.text or '').strip()
         message = text[:_MAX_TEXT_ERROR] if text else resp.reason
-    lines = ['%s (HTTP %d)' % (message, resp.status_code)]
+    first = '%s (HTTP %d)' % (message, resp.status_code)
+    request_id = resp.headers.get('x-openstack-request-id')
+    if request_id:
+        first += ' (Request-ID: %s)' % request_id
+    lines = [first]
     deps = doc.get('dependencies') if isinstance(doc, dict) else None
     if isinstance(deps, list) and deps:
         lines.append('Linked artifacts the member could not read:')
@@ -151,20 +157,25 @@ class Api:
         """The id of the artifact ref names (see the module's docstring)."""
         if by_id:
             return ref
+        not_found = None
         if version is None and _ID_SHAPE.match(ref):
-            resp = self.call('GET', _artifact_path(type_name, ref),
-                             allow=(404,))
-            if resp.status_code != 404:
+            not_found = self.call('GET', _artifact_path(type_name, ref),
+                                  allow=(404,))
+            if not_found.status_code != 404:
                 return ref
-        return self._id_by_name(type_name, ref, version or 'latest')
+        return self._id_by_name(type_name, ref, version or 'latest',
+                                not_found)
 
-    def _id_by_name(self, type_name, name, version):
+    def _id_by_name(self, type_name, name, version, not_found=None):
         params = {'name': 'eq:' + name,
                   'version': version if version == 'latest'
                   else 'eq:' + version,
                   'member_status': 'all', 'limit': NAME_LOOKUP_LIMIT}
         found = self.document('GET', _artifact_path(type_name),
                               params=params).get('artifacts') or []
+        if not found and not_found is not None:
+            # shaped like an id and no artifact's name: the API's 404
+            raise exceptions.CommandError(error_message(not_found))
         if not found:
             raise exceptions.CommandError(
                 'Artifact with name=%s and version=%s not found.' % (
