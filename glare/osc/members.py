@@ -21,9 +21,11 @@ that the API's own message reaches the user.
 
 An artifact is named as in python-glareclient's commands: by id (``--id``
 says it is one; without it, a value shaped like an id is tried as one
-first), else by name and ``--artifact-version`` (default ``latest``). Name
-lookups include shared artifacts of any member status, so that a project
-can accept an invitation by the artifact's name.
+first), else by name and ``--artifact-version`` (default ``latest``, the
+highest version of that name). Name lookups include shared artifacts of
+any member status, so that a project can accept an invitation by the
+artifact's name; when several artifacts of others and one's own match,
+the command lists them and asks for an id.
 """
 
 import logging
@@ -167,12 +169,17 @@ class Api:
                                 not_found)
 
     def _id_by_name(self, type_name, name, version, not_found=None):
-        params = {'name': 'eq:' + name,
-                  'version': version if version == 'latest'
-                  else 'eq:' + version,
-                  'member_status': 'all', 'limit': NAME_LOOKUP_LIMIT}
+        # not the API's version=latest: it keeps one artifact per name,
+        # hiding others' of the same name and version
+        params = {'name': 'eq:' + name, 'member_status': 'all',
+                  'sort': 'version:desc', 'limit': NAME_LOOKUP_LIMIT}
+        if version != 'latest':
+            params['version'] = 'eq:' + version
         found = self.document('GET', _artifact_path(type_name),
                               params=params).get('artifacts') or []
+        if found and version == 'latest':
+            found = [af for af in found
+                     if af.get('version') == found[0].get('version')]
         if not found and not_found is not None:
             # shaped like an id and no artifact's name: the API's 404
             raise exceptions.CommandError(error_message(not_found))

@@ -273,6 +273,18 @@ class MemberCommandsTests(test_clients.ClientMixin, base.FunctionalTest):
         self.assertEqual('pending', self.member_json(
             'show', base.SAMPLE, af['id'], self.project_b, '--id',
             token=self.member_b)['status'])
+        # a higher version of the name, shared with B: "latest" is that
+        # one; 1.0 stays ambiguous
+        newer = self.shared(name, version='2.0')
+        self.member_json('add', base.SAMPLE, newer['id'], self.project_b,
+                         token=self.owner)
+        self.assertEqual(newer['id'], self.member_json(
+            'show', base.SAMPLE, name, self.project_b,
+            token=self.member_b)['artifact_id'])
+        self.member_fails('show', base.SAMPLE, name, self.project_b,
+                          '-V', '1.0', token=self.member_b,
+                          message='More than one artifact has name=%s and '
+                                  'version=1.0' % name)
 
     def test_refusals_print_the_api_message(self):
         name = self.unique()
@@ -348,7 +360,8 @@ class MemberCommandsTests(test_clients.ClientMixin, base.FunctionalTest):
             for ref in (af['id'], ghost):
                 errors[ref] = self.member_fails(
                     args[0], base.SAMPLE, ref, '--id', *args[1:],
-                    token=stranger, message='(HTTP 404)').replace(ref, 'ID')
+                    token=stranger, message='(HTTP 404)').replace(
+                        ref, 'ID').split(' (Request-ID: ')[0]
             # no telling an artifact one may not see from a missing one
             self.assertEqual(errors[ghost], errors[af['id']], args)
             self.assertNotIn(self.project_b, errors[af['id']])
