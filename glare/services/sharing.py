@@ -80,6 +80,15 @@ def member_document(row, type_name):
                                 'status', 'created_at', 'updated_at')}
 
 
+def describe(context, dep):
+    """A dependency as a 409 names it: name and version only of what the
+    caller may read itself."""
+    out = {'type_name': dep['type_name'], 'id': dep['id']}
+    if access.sees(context, dep):
+        out.update(name=dep['name'], version=dep['version'])
+    return out
+
+
 def member_ids(context, artifact_id):
     """The projects an artifact has member rows for."""
     return [r['member'] for r in db.list_members(context, artifact_id)]
@@ -104,13 +113,12 @@ def check_members_follow(context, fields_of, values):
     blocked = {}
     for dep_id, dep in sorted(found.items()):
         for member in members:
-            if not access.project_could_read(
-                    dep, member, 'x' if (dep_id, member) in granted
-                    else None):
+            if not access.project_could_read(dep, member,
+                                             (dep_id, member) in granted):
                 blocked.setdefault(dep_id, []).append(member)
     if not blocked:
         return
-    named = [dict(SharingService._describe(context, found[i]),
+    named = [dict(describe(context, found[i]),
                   members=blocked[i]) for i in sorted(blocked)]
     exc = exception.Conflict(
         'Artifact %s is shared with projects that could not read artifacts '
@@ -334,7 +342,7 @@ class SharingService:
             member)
         missing = [d for i, d in sorted(found.items())
                    if not access.project_could_read(d, member,
-                                                    statuses.get(i))]
+                                                    i in statuses)]
         if not missing:
             return [], []
         if not with_dependencies:
@@ -356,7 +364,7 @@ class SharingService:
 
     def _conflict(self, context, values, deps, unresolved, member=None,
                   owned=True):
-        named = [self._describe(context, d) for d in deps] + [
+        named = [describe(context, d) for d in deps] + [
             {'type_name': link.split('/')[2], 'id': link.split('/')[3],
              'unresolved': True, 'linked_from': '%s (field %s)' % (
                  from_id, field)}
@@ -383,14 +391,6 @@ class SharingService:
         exc = exception.Conflict(why)
         exc.body_extra = {'dependencies': named}
         raise exc
-
-    @staticmethod
-    def _describe(context, dep):
-        out = {'type_name': dep['type_name'], 'id': dep['id']}
-        # name and version only of what the caller may read itself
-        if access.sees(context, dep):
-            out.update(name=dep['name'], version=dep['version'])
-        return out
 
     def _notify_dependencies(self, context, member, now, share_first, also):
         for dep in share_first:

@@ -216,15 +216,14 @@ class TestCouldRead(base.TestCase):
 
     def test_table(self):
         for vis, owner, status, want in (
-                ('public', 'p1', None, True),
-                ('community', 'p1', None, True),
-                ('private', 'p2', None, True),
-                ('private', 'p1', None, False),
-                ('private', 'p1', 'accepted', False),
-                ('shared', 'p1', None, False),
-                ('shared', 'p1', 'pending', True),
-                ('shared', 'p1', 'rejected', True),
-                ('shared', 'p2', None, True)):
+                ('public', 'p1', False, True),
+                ('community', 'p1', False, True),
+                ('private', 'p2', False, True),
+                ('private', 'p1', False, False),
+                ('private', 'p1', True, False),
+                ('shared', 'p1', False, False),
+                ('shared', 'p1', True, True),
+                ('shared', 'p2', False, True)):
             self.assertEqual(want, access.project_could_read(
                 {'visibility': vis, 'owner': owner}, 'p2', status),
                 (vis, owner, status))
