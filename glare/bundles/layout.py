@@ -34,23 +34,38 @@ Every JSON entry is canonical (``canonical_json``) and at most
 uid/gid 0, mtime 0, no user/group names: the same artifacts always give
 the same bytes.
 
-API (the names below, in three modules):
+Media types: the index, the manifests and the configs have exactly the
+ones above; a layer has its blob's content type made a valid OCI media
+type (``layer_media_type``: parameters dropped, application/octet-stream
+when malformed); the reader takes any well-formed media type on a layer.
 
-``layout`` (this module): the constants, ``LayoutError``, ``Limits``,
-``Layer`` and ``BundleArtifact`` (what the writer is given),
-``canonical_json``, ``load_json``, ``digest_of``, ``blob_name``,
-``layer_media_type``, and the reader's records ``IndexEntry`` and
-``LayerRef``.
+API (four modules; nothing here does I/O of its own):
 
-``writer``: ``plan_bundle(artifacts, root_id) -> BundlePlan`` (every
-descriptor and JSON blob built, nothing read yet: ``.size`` is the exact
-length of the tar stream, ``.manifest_digests`` the digest of each
-artifact's manifest, ``.chunks()`` the stream) and ``write_bundle(
-artifacts, root_id)``, the same as ``plan_bundle(...).chunks()``.
+``layout`` (this module): the constants; ``LayoutError`` (a ValueError;
+``.entry`` is the tar name concerned, or None); ``Limits``; the writer's
+input ``Layer`` and ``BundleArtifact``; the reader's records
+``IndexEntry`` and ``LayerRef``; ``canonical_json``, ``load_json``,
+``digest_of``, ``blob_name``, ``layer_media_type``, ``shown``.
 
-``reader``: ``read_bundle(chunks, limits=None)`` -> iterator of events
-(``LayoutEvent``, ``IndexEvent``, one ``ArtifactEvent`` per artifact,
-one ``BlobEvent`` per distinct layer digest); see its docstring.
+``writer``: ``plan_bundle(artifacts, root_id) -> BundlePlan`` checks its
+input and builds every descriptor and JSON blob without reading any data
+(``.size``: the exact length of the stream, for a Content-Length;
+``.index`` and ``.index_digest``; ``.manifest_digests``: {artifact id:
+digest of its manifest}; ``.entries``); ``BundlePlan.chunks()`` yields the
+stream, re-hashing each layer; ``write_bundle(artifacts, root_id)`` is
+``plan_bundle(...).chunks()``.
+
+``reader``: ``read_bundle(chunks, limits=None)`` yields ``LayoutEvent``,
+``IndexEvent``, one ``ArtifactEvent`` per artifact, one ``BlobEvent`` per
+distinct layer digest; see its docstring.
+
+``tarstream``: the ustar headers (``header``, ``padding``,
+``entry_length``) and the strict streaming tar parser (``TarReader``).
+
+Left to the caller (it knows the types): that each layer's field is a
+blob field of the artifact's type whose record shows the same sha256,
+size and content type; that links point inside the bundle or to artifacts
+the importer may read; quotas.
 """
 
 import hashlib
@@ -235,7 +250,7 @@ def canonical_json(obj):
         return json.dumps(obj, sort_keys=True, separators=(',', ':'),
                           ensure_ascii=False,
                           allow_nan=False).encode('utf-8')
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, RecursionError) as e:
         # ValueError covers NaN and lone surrogates (UnicodeEncodeError)
         raise LayoutError(
             'cannot be written as canonical JSON: %s' % e) from e
@@ -252,7 +267,8 @@ def load_json(data, entry, max_size=MAX_JSON_SIZE):
                           'JSON entry' % (entry, len(data), max_size), entry)
     try:
         obj = json.loads(data.decode('utf-8'), parse_constant=_no_constant)
-    except ValueError as e:  # UnicodeDecodeError and JSONDecodeError too
+    except (ValueError, RecursionError) as e:
+        # ValueError: UnicodeDecodeError and JSONDecodeError too
         raise LayoutError('%s is not valid JSON: %s' % (entry, e),
                           entry) from e
     if not isinstance(obj, dict):

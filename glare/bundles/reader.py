@@ -29,7 +29,9 @@ order:
   an iterator of bytes chunks of at most ``layout.CHUNK_SIZE`` bytes that
   hashes the data as it goes and raises LayoutError instead of its last
   chunk when the sha256 differs. Data the consumer leaves unread is read
-  (and checked) when the generator moves on.
+  (and checked) when the generator moves on; after a failed or closed
+  chunks iterator the generator raises LayoutError (the stream cannot be
+  resynchronised).
 
 Every JSON entry is checked (canonical JSON, keys, media types, digests,
 sizes, annotations, the record against the index) before its event is

@@ -30,6 +30,9 @@ ZERO_BLOCK = bytes(BLOCK)
 END_OF_ARCHIVE = bytes(2 * BLOCK)
 #: the largest pax extended header read
 MAX_PAX_SIZE = 8192
+#: the most zero bytes accepted after the end-of-archive blocks (tar
+#: writers pad to their record size, 10 KiB by default)
+MAX_TRAILING = 1024 * 1024
 #: pax keys a bundle may carry: size is used, the times are ignored
 PAX_KEYS = frozenset(('size', 'mtime', 'atime', 'ctime'))
 PAX_TIME_RE = re.compile(r'-?[0-9]+(\.[0-9]+)?')
@@ -228,12 +231,12 @@ class TarReader:
     def _at_eof(self):
         return self._off >= len(self._buf) and not self._fill()
 
-    def _budget(self, size, name):
+    def _budget(self, size, what, entry=None):
         if self.max_total is not None and \
                 self.consumed + size > self.max_total:
             raise layout.LayoutError(
-                'entry %s (%d bytes) takes the bundle over its size limit '
-                'of %d bytes' % (name, size, self.max_total), name)
+                '%s (%d bytes) takes the bundle over its size limit of %d '
+                'bytes' % (what, size, self.max_total), entry)
 
     def _header_block(self):
         after = ('after entry %s' % self.last) if self.last else 'at its start'
@@ -241,8 +244,9 @@ class TarReader:
             raise layout.LayoutError(
                 'the bundle is truncated: it ends %s without the '
                 'end-of-archive blocks' % after)
-        self._budget(BLOCK, 'header')
-        return self._read_exact(BLOCK, 'a tar header %s' % after)
+        where = 'a tar header %s' % after
+        self._budget(BLOCK, where)
+        return self._read_exact(BLOCK, where)
 
     def next_member(self):
         """The next member, or None at a (checked) end of archive."""
@@ -263,7 +267,7 @@ class TarReader:
                 if size > MAX_PAX_SIZE:
                     raise layout.LayoutError('a pax header is over %d bytes'
                                              % MAX_PAX_SIZE)
-                self._budget(size + (-size % BLOCK), 'pax header')
+                self._budget(size + (-size % BLOCK), 'a pax header')
                 pax = self._read_exact(size + (-size % BLOCK),
                                        'a pax header')[:size]
                 continue
@@ -274,7 +278,7 @@ class TarReader:
             check_name(name)
             if pax is not None:
                 size = int(parse_pax(pax, name).get('size', size))
-            self._budget(size + (-size % BLOCK), name)
+            self._budget(size + (-size % BLOCK), 'entry %s' % name, name)
             self.last = name
             return Member(name, size)
 
@@ -286,12 +290,18 @@ class TarReader:
         if self._read_exact(BLOCK, 'the end-of-archive blocks') != ZERO_BLOCK:
             raise layout.LayoutError('an entry follows an end-of-archive '
                                      'block')
+        trailing = 0
         while not self._at_eof():
             rest = self._read_some(layout.CHUNK_SIZE, 'the end')
-            self._budget(0, 'the end of the archive')
+            trailing += len(rest)
             if rest.strip(b'\0'):
                 raise layout.LayoutError('data follows the end of the '
                                          'archive')
+            self._budget(0, 'the zeros after the end of the archive')
+            if trailing > MAX_TRAILING:
+                raise layout.LayoutError(
+                    'more than %d bytes of zeros follow the end of the '
+                    'archive' % MAX_TRAILING)
 
     def data(self, member, chunk_size=layout.CHUNK_SIZE):
         """The member's data as chunks of at most chunk_size bytes; its
@@ -302,8 +312,11 @@ class TarReader:
             chunk = self._read_some(min(remaining, chunk_size), where)
             remaining -= len(chunk)
             yield chunk
-        self._read_exact(-member.size % BLOCK, 'the padding of entry %s'
-                         % member.name)
+        pad = self._read_exact(-member.size % BLOCK,
+                               'the padding of entry %s' % member.name)
+        if pad.strip(b'\0'):
+            raise layout.LayoutError('the padding of entry %s is not zeros'
+                                     % member.name, member.name)
 
     def read_all(self, member):
         return b''.join(self.data(member))

@@ -22,6 +22,8 @@ import tarfile
 import tempfile
 import tracemalloc
 
+import hypothesis
+from hypothesis import strategies as st
 import jsonschema
 import oras.layout
 import oras.schemas
@@ -778,6 +780,8 @@ class HostileBundleTest(base.TestCase):
         self.refused(data[:-512] + member('oci-layout', b'{}'),
                      'an entry follows an end-of-archive block')
         self.assertEqual(read_all(data), read_all(data + bytes(9000)))
+        self.refused(data + bytes(MiB + 1), 'more than 1048576 bytes of '
+                     'zeros follow the end of the archive')
 
     def test_garbage_headers(self):
         data = bundle()
@@ -795,6 +799,10 @@ class HostileBundleTest(base.TestCase):
         broken = bytearray(data)
         broken[0:3] = b'\xe9\xe9\xe9'
         self.refused(checksummed(broken), 'name field is not ASCII')
+        broken = bytearray(data)
+        broken[512 + 40] = 1  # in the padding of oci-layout
+        self.refused(bytes(broken), 'the padding of entry oci-layout is not '
+                     'zeros')
 
     # -- JSON entries
     def test_json_over_the_limit(self):
@@ -831,7 +839,10 @@ class HostileBundleTest(base.TestCase):
                 (b'{"a":', 'is not valid JSON'),
                 (b'{"a":NaN}', 'is not valid JSON: NaN is not JSON'),
                 (b'{"a":"\xff"}', 'is not valid JSON'),
-                (b'{"a":"\\ud800"}', 'cannot be written as canonical')):
+                (b'{"a":"\\ud800"}', 'cannot be written as canonical'),
+                (b'{"a":' + b'[' * 100000, 'is not valid JSON'),
+                (b'{"a":' + b'[' * 5000 + b']' * 5000 + b'}',
+                 'is not valid JSON')):
             self.refused(tar(entries[:1] + [('index.json', body)]),
                          r'the index \(index.json\) ' + pattern)
         # a manifest with a space, the index pointing right at it
@@ -1143,9 +1154,12 @@ class HostileBundleTest(base.TestCase):
         # the whole stream counts: JSON entries, headers, end blocks
         self.refused(data, r'takes the bundle over its size limit of 1000 '
                      'bytes', layout.Limits(max_total_size=1000))
-        self.refused(data + bytes(512), 'the end of the archive .* takes the '
-                     'bundle over its size limit', layout.Limits(
-                         max_total_size=len(data)))
+        self.refused(data + bytes(512), r'the zeros after the end of the '
+                     r'archive \(0 bytes\) takes the bundle over its size '
+                     r'limit', layout.Limits(max_total_size=len(data)))
+        self.refused(data, r'a tar header after entry index.json \(512 '
+                     r'bytes\) takes the bundle over its size limit of 3100',
+                     layout.Limits(max_total_size=3100))
         read_all(data, layout.Limits(max_total_size=len(data)))
 
     def test_config(self):
@@ -1223,7 +1237,7 @@ class HostileBundleTest(base.TestCase):
                                             'size': str(len(body))})))
         # a pax size that lies about the data
         self.refused(with_pax({'size': str(len(body) + 600)}),
-                     r'the oci-layout file \(oci-layout\) is not valid JSON')
+                     'the padding of entry oci-layout is not zeros')
         glob = tarfile.TarInfo.create_pax_global_header({'path': 'x'})
         self.refused(glob + tar(entries), 'is a pax global header')
         pax_only = tarfile.TarInfo('oci-layout')
@@ -1266,3 +1280,65 @@ class HostileBundleTest(base.TestCase):
                 break
         self.assertRaisesRegex(LayoutError, 'does not match its name', next,
                                events)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) |
+    st.sampled_from([2, '1', 'true', layout.INDEX_MEDIA_TYPE,
+                     layout.MANIFEST_MEDIA_TYPE, layout.ARTIFACT_MEDIA_TYPE,
+                     'sha256:' + '0' * 64]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(['schemaVersion', 'mediaType', 'manifests',
+                         'annotations', 'digest', 'size', 'artifactType',
+                         layout.ANN_ROOT, layout.ANN_ID, 'x']),
+        inner, max_size=5),
+    max_leaves=12)
+
+
+class FuzzTest(base.TestCase):
+    """Whatever the bytes, the reader answers with a LayoutError or a
+    whole bundle: no other exception, no hang."""
+
+    SETTINGS = hypothesis.settings(
+        max_examples=300, deadline=None, derandomize=True, database=None,
+        suppress_health_check=list(hypothesis.HealthCheck))
+
+    def setUp(self):
+        super().setUp()
+        self.data = bundle()
+        self.parts = Parts()
+
+    def read(self, data):
+        try:
+            read_all(data, chunk=333)
+        except LayoutError as e:
+            self.assertTrue(str(e))
+
+    @SETTINGS
+    @hypothesis.given(st.lists(st.tuples(st.integers(0, 11263),
+                                         st.integers(0, 255)),
+                               min_size=1, max_size=4),
+                      st.integers(0, 11264))
+    def test_changed_bytes(self, changes, keep):
+        data = bytearray(self.data)
+        for pos, value in changes:
+            data[pos] = value
+        self.read(bytes(data[:keep]) if keep % 3 == 0 else bytes(data))
+
+    @SETTINGS
+    @hypothesis.given(JSON, st.integers(0, 3))
+    def test_any_json_documents(self, value, where):
+        parts = Parts()
+        if where == 0:
+            entries = self.parts.build()
+            entries[1] = ('index.json', cj(value))
+        elif where == 1:
+            parts.manifests[0] = {'layers': [], 'config': {}, 'v': value}
+            entries = parts.build()
+        elif where == 2:
+            parts.configs[1] = {'v': value}
+            entries = parts.build()
+        else:
+            parts.manifests[0]['layers'] = [value]
+            entries = parts.build()
+        self.assertRaises(LayoutError, read_all, tar(entries))
