@@ -297,7 +297,10 @@ class TarReader:
             if rest.strip(b'\0'):
                 raise layout.LayoutError('data follows the end of the '
                                          'archive')
-            self._budget(0, 'the zeros after the end of the archive')
+            if self.max_total is not None and self.consumed > self.max_total:
+                raise layout.LayoutError(
+                    'the zeros after the end of the archive take the bundle '
+                    'over its size limit of %d bytes' % self.max_total)
             if trailing > MAX_TRAILING:
                 raise layout.LayoutError(
                     'more than %d bytes of zeros follow the end of the '
