@@ -291,7 +291,7 @@ def _pg_database():
         return None, None, reason
     url, cleanup = db_fixtures.create_database('postgresql',
                                                prefix='glare_bench_')
-    return url.render_as_string(hide_password=False), cleanup, None
+    return url, cleanup, None
 
 
 def run(args):

@@ -112,8 +112,7 @@ class SharingListStatementsMixin:
             db_fixtures.skip_unless_reachable(self, self.BACKEND)
             db = self.useFixture(db_fixtures.Database(self.BACKEND,
                                                       prefix='glare_lsq_'))
-            overrides['database.connection'] = db.url.render_as_string(
-                hide_password=False)
+            overrides['database.connection'] = db.url
         self.app = self.useFixture(app_fixture.GlareApp(overrides))
         self.expected = {key: set() for key in CASES}
         self._populate()
