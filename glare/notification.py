@@ -30,10 +30,14 @@ PREFIX = 'artifact.'
 # what each successful operation emits, at priority INFO ('update' and a
 # transition both come from one PATCH that changes fields and status)
 ARTIFACT_EVENTS = ('create', 'update', 'activate', 'reactivate',
-                   'deactivate', 'publish', 'delete', 'upload',
+                   'deactivate', 'publish', 'share', 'unshare',
+                   'communitize', 'decommunitize', 'delete', 'upload',
                    'set_location', 'delete_blob')
+#: changes of an artifact's members: artifact.member.<event>
+MEMBER_EVENTS = ('create', 'update', 'delete')
 QUOTA_EVENTS = ('set_quotas',)
-EVENTS = tuple(PREFIX + e for e in ARTIFACT_EVENTS + QUOTA_EVENTS)
+EVENTS = tuple(PREFIX + e for e in ARTIFACT_EVENTS + QUOTA_EVENTS) + tuple(
+    PREFIX + 'member.' + e for e in MEMBER_EVENTS)
 
 # notifications waiting for the sender thread; beyond that (a broker down
 # for long, with retry = -1) new ones are dropped rather than kept in memory
@@ -112,6 +116,16 @@ class Notifier:
         except Exception:
             LOG.exception('Could not emit %s of a %s artifact',
                           ', '.join(events), type_name)
+
+    def member(self, context, event, document):
+        """A member of an artifact was added, changed its status or was
+        removed; event: one of MEMBER_EVENTS, document: the member's."""
+        if not self.enabled:
+            return
+        try:
+            self._emit(context, PREFIX + 'member.' + event, dict(document))
+        except Exception:
+            LOG.exception('Could not emit artifact.member.%s', event)
 
     def quotas(self, context, document):
         """Project quotas were set; document: what PUT /quotas answers."""

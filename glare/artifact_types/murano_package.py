@@ -175,7 +175,7 @@ class MuranoPackage(base.BaseArtifact):
     its logo and UI definition become keys of the resources folder.
     """
 
-    VERSION = '1.1'
+    VERSION = '1.2'
 
     TYPE_NAME = 'murano_packages'
     DISPLAY_TYPE_NAME = 'Murano packages'

@@ -21,6 +21,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from glare.db import api
+from glare.db import members
 from glare.db import models
 from glare.db import query as list_query
 from glare.db import quotas
@@ -296,6 +297,7 @@ def delete(context, session, artifact_id):
     for table in (PROPERTIES, TAGS, BLOBS):
         session.execute(table.delete().where(
             table.c.artifact_id == artifact_id))
+    members.delete_all(session, artifact_id)
     session.execute(ARTIFACTS.delete().where(ARTIFACTS.c.id == artifact_id))
     return trashed
 
@@ -335,6 +337,17 @@ def get(context, conn, fields_of, artifact_id, type_name=None):
     if row is None:
         raise exception.ArtifactNotFound(id=artifact_id)
     return _load(conn, fields_of, [row])[0]
+
+
+@api.reader
+def get_many(context, conn, fields_of, artifact_ids):
+    """{id: values} of the artifacts among artifact_ids that exist, in
+    four queries whatever their number."""
+    if not artifact_ids:
+        return {}
+    rows = conn.execute(sa.select(ARTIFACTS).where(
+        ARTIFACTS.c.id.in_(sorted(artifact_ids)))).all()
+    return {v['id']: v for v in _load(conn, fields_of, rows)}
 
 
 @api.reader
@@ -475,10 +488,10 @@ def active_versions(context, conn, type_name, name):
 
 @api.reader
 def get_summary(context, conn, artifact_id):
-    """Type, owner, visibility and status of an artifact, or None."""
+    """Id, type, owner, visibility and status of an artifact, or None."""
     row = conn.execute(sa.select(
-        ARTIFACTS.c.type_name, ARTIFACTS.c.owner, ARTIFACTS.c.visibility,
-        ARTIFACTS.c.status).where(
+        ARTIFACTS.c.id, ARTIFACTS.c.type_name, ARTIFACTS.c.owner,
+        ARTIFACTS.c.visibility, ARTIFACTS.c.status).where(
         ARTIFACTS.c.id == artifact_id)).first()
     return None if row is None else dict(row._mapping)
 

@@ -266,3 +266,25 @@ class BlobDataChunk(Base):
     data_id = Column(String(36), primary_key=True)
     position = Column(Integer, primary_key=True, autoincrement=False)
     data = Column(Chunk, nullable=False)
+
+
+class ArtifactMember(Base):
+    """A project an artifact is shared with, and its answer (status).
+
+    The (member, status, artifact_id) index answers "the artifacts shared
+    with this project in these statuses" inside the list query.
+    """
+
+    __tablename__ = 'glare_artifact_members'
+    __table_args__ = (
+        Index('ix_glare_member_member', 'member', 'status', 'artifact_id'),
+        _TABLE_ARGS,
+    )
+
+    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
+                                                ondelete='CASCADE'),
+                         primary_key=True)
+    member = Column(String(255), primary_key=True)
+    status = Column(String(20), nullable=False)
+    created_at = Column(Timestamp, nullable=False)
+    updated_at = Column(Timestamp, nullable=False)

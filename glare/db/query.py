@@ -27,6 +27,7 @@ from glare.objects import version as glare_version
 ARTIFACTS = models.Artifact.__table__
 PROPERTIES = models.ArtifactProperty.__table__
 TAGS = models.ArtifactTag.__table__
+MEMBERS = models.ArtifactMember.__table__
 
 #: base fields that are plain columns of the artifacts table
 COLUMNS = ('id', 'name', 'owner', 'status', 'created_at', 'updated_at',
@@ -67,6 +68,12 @@ class ListSpec:
     limit: int
     marker: typing.Optional[str] = None
     latest: bool = False
+    #: the member statuses that list another project's shared artifact
+    #: (None: accepted)
+    member_statuses: typing.Optional[tuple] = None
+    #: whether other projects' community artifacts are in scope (only
+    #: when the visibility filter asks for them)
+    community: bool = False
 
 
 # -- filters ---------------------------------------------------------------
@@ -244,6 +251,26 @@ def _narrowing_subquery(spec):
                flt.target in _SUBQUERY_TARGETS for flt in spec.filters)
 
 
+def _scope(spec):
+    """What the caller may list: public, its own, community when asked,
+    and shared artifacts it is a member of in the statuses asked for.
+
+    The membership is a lookup in ix_glare_member_member (member, status,
+    artifact_id): one query per page, no filtering after it.
+    """
+    scope = [ARTIFACTS.c.visibility == 'public']
+    if spec.community:
+        scope.append(ARTIFACTS.c.visibility == 'community')
+    if spec.project_id:
+        shared_with = sa.select(MEMBERS.c.artifact_id).where(
+            MEMBERS.c.member == spec.project_id,
+            MEMBERS.c.status.in_(spec.member_statuses or ('accepted',)))
+        scope += [ARTIFACTS.c.owner == spec.project_id,
+                  sa.and_(ARTIFACTS.c.visibility == 'shared',
+                          ARTIFACTS.c.id.in_(shared_with))]
+    return sa.or_(*scope) if len(scope) > 1 else scope[0]
+
+
 def _where(spec):
     conds = [ARTIFACTS.c.status != 'deleted']
     if spec.type_name is not None:
@@ -251,11 +278,7 @@ def _where(spec):
             if _narrowing_subquery(spec) else ARTIFACTS.c.type_name
         conds.append(type_col == spec.type_name)
     if not spec.see_all:
-        if spec.project_id:
-            conds.append(sa.or_(ARTIFACTS.c.owner == spec.project_id,
-                                ARTIFACTS.c.visibility == 'public'))
-        else:
-            conds.append(ARTIFACTS.c.visibility == 'public')
+        conds.append(_scope(spec))
     ors = []
     for flt in spec.filters:
         clause = filter_clause(flt)

@@ -18,7 +18,7 @@ from glare.objects import fields as glare_fields
 from glare.objects import validators
 
 STATUSES = ('drafted', 'active', 'deactivated', 'deleted')
-VISIBILITIES = ('private', 'public')
+VISIBILITIES = ('private', 'shared', 'community', 'public')
 #: upstream's operators for the base fields (SPEC §6)
 _ID_OPS = (glare_fields.EQ, glare_fields.NEQ, glare_fields.IN)
 _NAME_OPS = (
@@ -154,7 +154,8 @@ class BaseArtifact(ovo_base.VersionedObject):
     """
 
     OBJ_PROJECT_NAMESPACE = 'glare'
-    VERSION = '1.0'
+    # 1.1: visibility takes shared and community (API 1.2)
+    VERSION = '1.1'
     fields = _base_fields()
 
     #: the public name of the type (URL segment); set by each type

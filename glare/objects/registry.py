@@ -23,6 +23,12 @@ from glare.objects import base
 LOG = logging.getLogger(__name__)
 NAMESPACE = 'glare.artifact_types'
 ALL = 'all'
+#: path segments below an artifact that the API keeps for itself
+#: (CATALOG.md): no field may be named so
+RESERVED_FIELDS = ('members', 'bundle', 'push', 'signatures', 'star',
+                   'reviews')
+#: segments below /artifacts that name no type
+RESERVED_TYPES = ('import',)
 
 
 class TypeLoadError(Exception):
@@ -56,6 +62,8 @@ class TypeRegistry:
         for module_name in conf.custom_artifact_types_modules:
             for af_cls in cls._classes_in_module(module_name):
                 types[af_cls.get_type_name()] = af_cls
+        for name, af_cls in sorted(types.items()):
+            failures.extend(cls._reserved(name, af_cls))
         missing = [n for n in names if n not in types]
         if failures or missing:
             raise TypeLoadError(
@@ -64,6 +72,21 @@ class TypeRegistry:
                                 for n in missing if not any(
                                     f.startswith(n + ' ') for f in failures)]))
         return cls(types)
+
+    @staticmethod
+    def _reserved(name, af_cls):
+        """What in a type's names the API keeps for itself."""
+        out = []
+        if name in RESERVED_TYPES:
+            out.append('%s (a type may not be named %s: the API uses '
+                       '/artifacts/%s)' % (name, name, name))
+        clash = sorted(set(af_cls.fields) & set(RESERVED_FIELDS))
+        if clash:
+            out.append('%s (field%s %s: reserved name%s of the API, '
+                       'which uses /artifacts/<type>/<id>/<name>)' % (
+                           name, 's' if len(clash) > 1 else '',
+                           ', '.join(clash), 's' if len(clash) > 1 else ''))
+        return out
 
     @staticmethod
     def _check(name, af_cls):

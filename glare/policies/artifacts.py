@@ -28,6 +28,8 @@ ACTIVATE = base.RULE_PREFIX + 'activate'
 REACTIVATE = base.RULE_PREFIX + 'reactivate'
 DEACTIVATE = base.RULE_PREFIX + 'deactivate'
 PUBLISH = base.RULE_PREFIX + 'publish'
+COMMUNITIZE = base.RULE_PREFIX + 'communitize'
+DECOMMUNITIZE = base.RULE_PREFIX + 'decommunitize'
 DELETE_PUBLIC = base.RULE_PREFIX + 'delete_public'
 DELETE_DEACTIVATED = base.RULE_PREFIX + 'delete_deactivated'
 DELETE = base.RULE_PREFIX + 'delete'
@@ -71,6 +73,12 @@ rules = [
           'Activate a deactivated artifact again.', _PATCH),
     _rule(DEACTIVATE, base.ADMIN, 'Deactivate an active artifact.', _PATCH),
     _rule(PUBLISH, base.ADMIN, 'Make an artifact public.', _PATCH),
+    _rule(COMMUNITIZE, base.OWNER_OR_ADMIN,
+          'Make an active private or shared artifact community: anyone '
+          'who knows it may read it.', _PATCH),
+    _rule(DECOMMUNITIZE, base.ADMIN,
+          'Make a community artifact private or shared again (others may '
+          'already use it).', _PATCH),
     _rule(DELETE_PUBLIC, base.only_admin_if('public', 'visibility'),
           'Delete a public artifact: admin only.',
           [{'method': 'DELETE', 'path': _ARTIFACT}]),

@@ -27,9 +27,11 @@ from glare.objects import registry as type_registry
 from glare.objects import schema
 from glare.policies import artifacts as rules
 from glare import policy
+from glare.services import access
 from glare.services import dependents
 from glare.services import etags
 from glare.services import hooks
+from glare.services import lifecycle
 from glare.services import listing
 from glare.services import patching
 from glare.services import quotas
@@ -114,13 +116,9 @@ class ArtifactService:
         # for glare.services.blobs, until it calls policy.policy_target
         return policy.policy_target(context, values)
 
-    def _sees(self, context, values):
-        if values['visibility'] == 'public':
-            return True
-        if context.project_id and values['owner'] == context.project_id:
-            return True
-        return context.can(rules.GET_ANY,
-                           policy.policy_target(context, values), fatal=False)
+    @staticmethod
+    def _sees(context, values):
+        return access.sees(context, values)
 
     def load(self, context, type_name, artifact_id):
         """An artifact the caller may see, else 404."""
@@ -250,7 +248,7 @@ class ArtifactService:
         if not changed:
             return self.render(context, type_name, new)
         for name in applied:
-            hooks.call(getattr(cls, 'post_%s_hook' % name), context, artifact)
+            hooks.call(lifecycle.hook(cls, 'post', name), context, artifact)
         document = self.render(context, type_name, new)
         self.notifier.artifact(context, applied, type_name, document, cls)
         return document
@@ -278,7 +276,7 @@ class ArtifactService:
         now = db_api.now()
         for t in change.transitions:
             t.check(cls, artifact)
-            hooks.call(getattr(cls, 'pre_%s_hook' % t.name), context, artifact)
+            hooks.call(lifecycle.hook(cls, 'pre', t.name), context, artifact)
             artifact.set_values(t.changes(now))
         artifact.set_values({'updated_at': now})
         changes = {k: v for k, v in artifact.to_values().items()
@@ -308,7 +306,7 @@ class ArtifactService:
                                      'uploaded' % artifact_id)
         if not force:
             dependents.check_none(context, self._link_fields, values,
-                                  self._sees)
+                                  access.readable)
         artifact = cls.from_values(values)
         hooks.call(cls.pre_delete_hook, context, artifact)
         if self._delayed_delete(type_name):

@@ -29,6 +29,7 @@ from glare.services import blobs
 from glare.services import downloads
 from glare.services import locations
 from glare.services import quotas
+from glare.services import sharing
 from glare.store import api as store_api
 
 LOG = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ def build_services(conf):
     artifact_service = artifacts.ArtifactService(conf, registry, trash,
                                                  notifier)
     blob_service = blobs.BlobService(conf, artifact_service, stores, trash)
+    sharing_service = sharing.SharingService(conf, artifact_service,
+                                             notifier)
     fetcher = urlfetch.Fetcher(conf)
     return types.SimpleNamespace(
         registry=registry,
@@ -62,7 +65,8 @@ def build_services(conf):
         blobs=blob_service,
         downloads=downloads.DownloadService(conf, blob_service, fetcher),
         locations=locations.LocationService(conf, blob_service, fetcher),
-        quotas=quotas.QuotaService(conf, registry, notifier))
+        quotas=quotas.QuotaService(conf, registry, notifier),
+        sharing=sharing_service)
 
 
 def start_clean_up(services):

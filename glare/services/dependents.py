@@ -44,11 +44,11 @@ def _describe(row):
                               row['version'])
 
 
-def check_none(context, fields, values, sees):
+def check_none(context, fields, values, readable):
     """Conflict naming the active artifacts that link to values.
 
-    fields: link_fields(); sees(context, row): whether the caller may see
-    a dependent. Only those are named (type, id, name, version), at most
+    fields: link_fields(); readable(context, rows): the dependents the
+    caller may see. Only those are named (type, id, name, version), at most
     SHOWN of them; the count includes the others.
     """
     rows, total = db.active_dependents(
@@ -56,7 +56,7 @@ def check_none(context, fields, values, sees):
         values['id'], SHOWN)
     if not total:
         return
-    shown = [r for r in rows if sees(context, r)]
+    shown = readable(context, rows)
     described = ', '.join(_describe(r) for r in shown)
     unnamed = total - len(shown)
     if unnamed and shown:

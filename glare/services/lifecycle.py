@@ -21,7 +21,9 @@ from glare.services import render
 
 @dataclasses.dataclass
 class Transition:
-    name: str  # activate | deactivate | reactivate | publish
+    # activate | deactivate | reactivate | publish | share | unshare |
+    # communitize | decommunitize
+    name: str
     rule: str
     field: str
     value: str
@@ -42,6 +44,9 @@ class Transition:
         if self.name == 'publish' and artifact.get('status') != 'active':
             raise exception.Forbidden('Only active artifacts can be made '
                                       'public')
+        if self.name == 'communitize' and artifact.get('status') != 'active':
+            raise exception.Forbidden('Only active artifacts can be made '
+                                      'community')
 
     def changes(self, now):
         out = {self.field: self.value}
@@ -81,10 +86,39 @@ def status_for_changes(current, transitions):
     return current
 
 
+#: visibility changes: (from, to) → (transition name, rule). Only
+#: 'publish' has type hooks (as upstream); the others have none.
+_VISIBILITY = {
+    ('private', 'shared'): ('share', rules.UPDATE),
+    ('shared', 'private'): ('unshare', rules.UPDATE),
+    ('private', 'community'): ('communitize', rules.COMMUNITIZE),
+    ('shared', 'community'): ('communitize', rules.COMMUNITIZE),
+    ('community', 'private'): ('decommunitize', rules.DECOMMUNITIZE),
+    ('community', 'shared'): ('decommunitize', rules.DECOMMUNITIZE),
+    ('private', 'public'): ('publish', rules.PUBLISH),
+    ('shared', 'public'): ('publish', rules.PUBLISH),
+    ('community', 'public'): ('publish', rules.PUBLISH),
+}
+
+
 def visibility_transition(current, new):
     if current == new:
         return None
-    if current == 'private' and new == 'public':
-        return Transition('publish', rules.PUBLISH, 'visibility', new)
-    raise exception.Forbidden('Visibility change %s → %s is not allowed' %
-                              (current, new))
+    step = _VISIBILITY.get((current, new))
+    if step is None:
+        why = ' (a public artifact stays public: others may depend on it)' \
+            if current == 'public' else ''
+        raise exception.Forbidden('Visibility change %s → %s is not '
+                                  'allowed%s' % (current, new, why))
+    return Transition(step[0], step[1], 'visibility', new)
+
+
+def hook(cls, when, transition_name):
+    """The type's pre_/post_ hook of a step, or one that does nothing
+    (the sharing steps have no hooks)."""
+    return getattr(cls, '%s_%s_hook' % (when, transition_name),
+                   _no_hook)
+
+
+def _no_hook(*_args, **_kwargs):
+    return None

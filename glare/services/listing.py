@@ -20,7 +20,10 @@ from glare.db import query as list_query
 from glare import exception
 from glare.objects import fields as glare_fields
 
-RESERVED = ('limit', 'marker', 'sort', 'tags', 'tags-any')
+RESERVED = ('limit', 'marker', 'sort', 'tags', 'tags-any', 'member_status')
+#: member_status values: the statuses of the caller's memberships that
+#: list another project's shared artifact ('all': any)
+MEMBER_STATUSES = ('pending', 'accepted', 'rejected', 'all')
 COMBINERS = ('and', 'or')
 # Filter values per request (each tag, each in: value, each parameter).
 # Every value becomes a term of the SQL condition, and databases refuse
@@ -271,6 +274,8 @@ def build_spec(fields, params, type_name, project_id, see_all, conf,
             spec.sorts = parse_sort(fields, raw, display_names)
         elif name == 'version' and raw == 'latest':
             spec.latest = True
+        elif name == 'member_status':
+            spec.member_statuses = _member_statuses(raw, spec)
         else:
             spec.filters.append(parse_filter(fields, name, raw,
                                              display_names))
@@ -278,7 +283,22 @@ def build_spec(fields, params, type_name, project_id, see_all, conf,
                    for flt in spec.filters) > MAX_FILTER_VALUES:
                 raise exception.InvalidFilter(
                     reason='more than %d filter values' % MAX_FILTER_VALUES)
+    spec.community = any(
+        flt.field == 'visibility' and flt.op in ('eq', 'in') and
+        'community' in (flt.value if isinstance(flt.value, list)
+                        else [flt.value])
+        for flt in spec.filters)
     return spec
+
+
+def _member_statuses(raw, spec):
+    if spec.member_statuses is not None:
+        raise exception.InvalidFilter(reason='member_status is given twice')
+    if raw not in MEMBER_STATUSES:
+        raise exception.InvalidFilter(
+            reason='member_status is one of %s, not %r' % (
+                ', '.join(MEMBER_STATUSES), raw))
+    return MEMBER_STATUSES[:3] if raw == 'all' else (raw,)
 
 
 def page_links(type_name, params, artifacts, limit):

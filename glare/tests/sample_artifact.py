@@ -23,7 +23,7 @@ class SampleArtifact(base.BaseArtifact):
 
     TYPE_NAME = 'sample_artifact'
     DISPLAY_TYPE_NAME = 'Sample Artifact'
-    VERSION = '1.0'
+    VERSION = '1.1'
     fields = dict(base.BaseArtifact.fields, **{
         'blob': glare_fields.Blob(required_on_activate=False, mutable=True,
                                   description='I am Blob'),

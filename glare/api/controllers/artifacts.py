@@ -17,6 +17,7 @@ import pecan
 
 from glare.api import conditional
 from glare.api.controllers import blobs
+from glare.api.controllers import members
 from glare.api import method
 from glare import exception
 
@@ -45,6 +46,7 @@ def force_param(request):
 
 
 _BLOBS = blobs.BlobsController()
+_MEMBERS = members.MembersController()
 
 
 def _segments(args):
@@ -75,6 +77,10 @@ class ArtifactsController:
         elif len(args) == 2:
             handlers = {'GET': self.show, 'PATCH': self.update,
                         'DELETE': self.delete}
+        elif args[2] == members.SEGMENT:
+            handlers = _MEMBERS.handlers(args)
+            if handlers is None:
+                pecan.abort(404)
         else:
             # .../{field}[/{key}]: the key may itself hold slashes
             args = args[:3] + (['/'.join(args[3:])] if len(args) > 3

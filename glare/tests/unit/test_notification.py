@@ -555,6 +555,9 @@ class TestEnabled(base.TestCase):
         self.assertTrue(notification.Notifier().flush())
 
     def test_event_names(self):
-        self.assertEqual(11, len(notification.EVENTS))
+        self.assertEqual(18, len(notification.EVENTS))
         self.assertIn('artifact.set_quotas', notification.EVENTS)
+        for event in ('share', 'unshare', 'communitize', 'decommunitize',
+                      'member.create', 'member.update', 'member.delete'):
+            self.assertIn('artifact.' + event, notification.EVENTS)
         self.assertIn('artifact.delete_blob', notification.EVENTS)

@@ -85,15 +85,18 @@ PERSONAS = {
     'admin': lambda: ctx('admin-project', ['admin', 'member']),
     'owner': lambda: ctx('p1', ['member', 'reader']),
     'other': lambda: ctx('p2', ['member', 'reader']),
+    # the project the member rules are checked for (target "member")
+    'member': lambda: ctx('p3', ['member', 'reader']),
     'anonymous': lambda: ctx(),
 }
-VISIBILITIES = ('private', 'public')
+VISIBILITIES = ('private', 'shared', 'community', 'public')
 STATUSES = ('drafted', 'active', 'deactivated')
 
 
 def target(visibility, status, owner='p1'):
     return {'owner': owner, 'visibility': visibility, 'status': status,
-            'type_name': 'sample_artifact', 'project_id': owner}
+            'type_name': 'sample_artifact', 'project_id': owner,
+            'member': 'p3'}
 
 
 def _anyone(who, vis, status):
@@ -109,7 +112,15 @@ def _admin_or_owner(who, vis, status):
 
 
 def _owner_not_public(who, vis, status):
-    return who == 'admin' or (who == 'owner' and vis == 'private')
+    return who == 'admin' or (who == 'owner' and vis != 'public')
+
+
+def _admin_owner_or_member(who, vis, status):
+    return who in ('admin', 'owner', 'member')
+
+
+def _admin_or_member(who, vis, status):
+    return who in ('admin', 'member')
 
 
 def _admin_if_public(who, vis, status):
@@ -121,7 +132,7 @@ def _admin_if_deactivated(who, vis, status):
 
 
 def _delete(who, vis, status):
-    return who == 'admin' or (who == 'owner' and vis == 'private'
+    return who == 'admin' or (who == 'owner' and vis != 'public'
                               and status != 'deactivated')
 
 
@@ -151,6 +162,12 @@ EXPECTED = {
     'artifact:set_quotas': _admin,
     'artifact:list_all_quotas': _admin,
     'artifact:list_project_quotas': _admin_or_owner,
+    'artifact:communitize': _admin_or_owner,
+    'artifact:decommunitize': _admin,
+    'artifact:member_add': _admin_or_owner,
+    'artifact:member_list': _admin_owner_or_member,
+    'artifact:member_update': _admin_or_member,
+    'artifact:member_delete': _admin_owner_or_member,
 }
 
 

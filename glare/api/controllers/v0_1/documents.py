@@ -49,9 +49,16 @@ def _version_parts(text):
 
 
 def check_type_version(cls, segment):
-    """'v1', 'v1.0' or 'v1.0.0' naming the type's version, else 404."""
-    wanted = _version_parts(segment[1:]) if segment[:1] == 'v' else None
-    if wanted is None or wanted != _version_parts(cls.get_version()):
+    """'v1', 'v1.1' or 'v1.1.0' naming the type's version, else 404.
+
+    As many parts as the client gives must match: Murano asks for 'v1'
+    of its types, which names any 1.x (a minor bump of a type, such as the
+    new visibility values of 1.1, keeps its v0.1 clients working).
+    """
+    given = segment[1:].split('.') if segment[:1] == 'v' else []
+    wanted = _version_parts(segment[1:]) if given else None
+    if wanted is None or wanted[:len(given)] != \
+            _version_parts(cls.get_version())[:len(given)]:
         raise exception.NotFound('Artifact type %s has no version %s' % (
             cls.get_type_name(), segment))
 

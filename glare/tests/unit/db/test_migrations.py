@@ -20,6 +20,7 @@ import uuid
 
 import fixtures
 from oslo_config import cfg
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import engines
 from oslo_db.sqlalchemy import test_migrations
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ from glare.tests import base
 from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
-HEAD = '0003'
+HEAD = '0004'
 # Waits for a start signal, so that the workers really race.
 _ENSURE_CHILD = '''
 import os, sys, time
@@ -185,6 +186,36 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
             self.assertEqual([0, 0], conn.execute(
                 sa.select(art.c.revision).order_by(art.c.id)).scalars()
                 .all())
+
+    def test_0004_keeps_visibility_and_adds_members(self):
+        migration.upgrade(self.conf, '0003')
+        when = datetime.datetime(2024, 5, 6, 7, 8, 9)
+        with self.get_engine().begin() as conn:
+            for aid, vis in (('a1', 'private'), ('a2', 'public')):
+                conn.execute(sa.text(
+                    "INSERT INTO glare_artifacts (id, type_name, name, "
+                    "version_prefix, version_suffix, version_meta, "
+                    "visibility, status, owner, created_at, updated_at) "
+                    "VALUES (:id, 'images', :id, 1, '', '', :v, 'active', "
+                    "'p', :t, :t)"), {'id': aid, 'v': vis, 't': when})
+        migration.upgrade(self.conf)
+        art = models.Artifact.__table__
+        members = models.ArtifactMember.__table__
+        with self.get_engine().begin() as conn:
+            self.assertEqual([('a1', 'private'), ('a2', 'public')],
+                             [tuple(r) for r in conn.execute(
+                                 sa.select(art.c.id, art.c.visibility)
+                                 .order_by(art.c.id))])
+            conn.execute(members.insert().values(
+                artifact_id='a1', member='q', status='pending',
+                created_at=when, updated_at=when))
+        # one row per (artifact, member)
+        with self.get_engine().connect() as conn:
+            self.assertRaises(db_exc.DBDuplicateEntry, conn.execute,
+                              members.insert().values(
+                                  artifact_id='a1', member='q',
+                                  status='accepted', created_at=when,
+                                  updated_at=when))
 
     def test_ensure_schema_idempotent(self):
         self.assertEqual(HEAD, migration.ensure_schema(self.conf))

@@ -66,7 +66,9 @@ class TestBaseFields(test_base.TestCase):
         self.assertRaises(ValueError, status.coerce_value, 'queued')
         visibility = base.BaseArtifact.fields['visibility']
         self.assertEqual('private', visibility.get_default())
-        self.assertRaises(ValueError, visibility.coerce_value, 'shared')
+        for value in ('private', 'shared', 'community', 'public'):
+            self.assertEqual(value, visibility.coerce_value(value))
+        self.assertRaises(ValueError, visibility.coerce_value, 'unlisted')
 
     def test_description(self):
         description = base.BaseArtifact.fields['description']
@@ -124,7 +126,7 @@ class TestTypes(test_base.TestCase):
         for type_name, cls in self.types.items():
             self.assertEqual(type_name, cls.get_type_name())
             self.assertEqual(test_schema.TYPE_VERSIONS.get(type_name,
-                                                          '1.0'),
+                                                          '1.1'),
                              cls.get_version())
             self.assertEqual('glare', cls.OBJ_PROJECT_NAMESPACE)
             self.assertTrue(cls.get_display_type_name())

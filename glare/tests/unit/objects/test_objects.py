@@ -36,15 +36,15 @@ from glare.tests.unit import objects as helpers
 # upstream 1.0's (issue 11): TYPES.md and the v0.1 clients (murano/v1) pin
 # these versions.
 EXPECTED = {
-    'all': '1.0-8fdad49c0a3b731076b71d3a8197ac59',
-    'heat_environments': '1.0-7e1019972025afdfadd713316b2123fa',
-    'heat_templates': '1.0-e80b4d605f1b5c27dbaa0cc81616dfab',
-    'images': '1.0-e41f9ae626c2ca8c2c891d1227a91a66',
-    'murano': '1.0-3491c0eb846a49e8dbcfab3331590028',
-    'murano_packages': '1.1-366be220999c898a6f596f39d7c181cd',
-    'sample_artifact': '1.0-3192ba73b9f2e1ec725c97aea15d1602',
-    'secrets': '1.0-84878acdd0714a1d55e2655d01ba71fe',
-    'tosca_templates': '1.0-bf56135474a550dd814d77a3e598e0c4',
+    'all': '1.1-de05e64e76c6dc589ab833713622974f',
+    'heat_environments': '1.1-0b283bbd446a9ff20660b828f2e24f27',
+    'heat_templates': '1.1-d4aedaa41620bf6543eb8a38b1579770',
+    'images': '1.1-ac8476dfe1179ca34c6e4954229531f0',
+    'murano': '1.1-3ea22a4573fc9a420418f0fca1e87b65',
+    'murano_packages': '1.2-907ea4d185e3314e1e0b54128a45db44',
+    'sample_artifact': '1.1-9b48a15b0586c845d28a58d7a7b4f991',
+    'secrets': '1.1-b7170c6c73d8c4551f78931fc04c16b7',
+    'tosca_templates': '1.1-f31aae40545916956e1bdb7ffb2d880b',
 }
 
 
@@ -108,7 +108,8 @@ class TestObjectVersions(test_base.TestCase):
 class TestChecker(test_base.TestCase):
     """The check above catches what it is meant to catch."""
 
-    def _variant(self, version='1.0', **extra_fields):
+    def _variant(self, version=sample_artifact.SampleArtifact.VERSION,
+                 **extra_fields):
         return type('SampleArtifact', (sample_artifact.SampleArtifact,), {
             'VERSION': version,
             'fields': dict(sample_artifact.SampleArtifact.fields,
@@ -135,7 +136,7 @@ class TestChecker(test_base.TestCase):
             glare_fields.String)))
         self.assertEqual(1, len(found))
         self.assertIn('sample_artifact changed its field set without a '
-                      'VERSION bump (still 1.0)', found[0])
+                      'VERSION bump (still 1.1)', found[0])
 
     def test_changed_attribute_without_version_bump(self):
         fields = dict(sample_artifact.SampleArtifact.fields)
@@ -166,11 +167,11 @@ class TestChecker(test_base.TestCase):
 
     def test_version_bump_asks_for_the_new_fingerprint(self):
         cls = self._variant(
-            '1.1', new=glare_fields.Scalar(glare_fields.String))
+            '1.2', new=glare_fields.Scalar(glare_fields.String))
         found = self._problems(cls)
         self.assertEqual(1, len(found))
-        self.assertIn('sample_artifact is now version 1.1: set its '
-                      "fingerprint to '1.1-", found[0])
+        self.assertIn('sample_artifact is now version 1.2: set its '
+                      "fingerprint to '1.2-", found[0])
 
     def test_new_and_removed_types(self):
         self.assertEqual(

@@ -80,7 +80,8 @@ BASE_PROPERTIES = {
                'default': 'drafted', 'filter_ops': STR_OPS,
                'sortable': True, 'description': 'Artifact status.'},
     'visibility': {'type': 'string', 'glareType': 'String', 'maxLength': 255,
-                   'enum': ['private', 'public'], 'default': 'private',
+                   'enum': ['private', 'shared', 'community', 'public'],
+                   'default': 'private',
                    'filter_ops': STR_OPS, 'sortable': True,
                    'description': 'Artifact visibility that defines if '
                                   'artifact can be available to other '
@@ -228,7 +229,7 @@ CONTROLLED = ('required_on_activate', 'mutable', 'sortable', 'readOnly',
               'default', 'enum')
 
 #: the builtin types whose version is not TYPES.md's 1.0
-TYPE_VERSIONS = {'murano_packages': '1.1'}
+TYPE_VERSIONS = {'murano_packages': '1.2'}
 
 #: the builtin types' own fields (TYPES.md); roa is True unless stated (blobs
 #: too); a nullable field's enum ends with None, so that null validates
@@ -360,8 +361,8 @@ class TestSampleArtifactSchema(SchemaTestCase):
     def test_header(self):
         sample = self.schemas['sample_artifact']
         self.assertEqual({
-            'name': 'sample_artifact', 'version': '1.0',
-            'title': 'Artifact type sample_artifact of version 1.0',
+            'name': 'sample_artifact', 'version': '1.1',
+            'title': 'Artifact type sample_artifact of version 1.1',
             'type': 'object', 'display_name': 'Sample Artifact',
             'required': ['name']},
             {k: v for k, v in sample.items() if k != 'properties'})
@@ -441,7 +442,7 @@ class TestBuiltinSchemas(SchemaTestCase):
 
     def check_type(self, type_name):
         doc = self.schemas[type_name]
-        version = TYPE_VERSIONS.get(type_name, '1.0')
+        version = TYPE_VERSIONS.get(type_name, '1.1')
         self.assertEqual({
             'name': type_name, 'version': version,
             'title': 'Artifact type %s of version %s' % (type_name,

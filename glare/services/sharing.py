@@ -1,0 +1,322 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Sharing an artifact with named projects: its members and their answers.
+
+Members exist on shared artifacts. A member of any status may read the
+artifact; its status (pending, accepted, rejected) only decides whether
+the artifact is in the member's default lists. Sharing is link-aware: a
+project never becomes a member of an artifact whose dependencies it could
+not read.
+"""
+
+import re
+
+from oslo_log import log as logging
+
+from glare.db import api as db_api
+from glare.db import members as db
+from glare import exception
+from glare.policies import members as rules
+from glare import policy
+from glare.services import access
+from glare.services import closure
+
+LOG = logging.getLogger(__name__)
+
+STATUSES = db.STATUSES
+MAX_MEMBER_LEN = 255
+#: a project id: no whitespace, no control characters
+_MEMBER_ID = re.compile(r'[^\s\x00-\x1f\x7f-\x9f]+')
+#: dependencies named in one refusal
+SHOWN = 25
+#: the artifacts' own timestamp form
+TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
+
+
+def member_id(value):
+    """A member project id from a request, else BadRequest."""
+    if not isinstance(value, str) or not value:
+        raise exception.BadRequest('member must be a non-empty string: the '
+                                   'id of a project')
+    if len(value) > MAX_MEMBER_LEN:
+        raise exception.BadRequest('member must be at most %d characters'
+                                   % MAX_MEMBER_LEN)
+    if not _MEMBER_ID.fullmatch(value):
+        raise exception.BadRequest('member must not hold whitespace or '
+                                   'control characters')
+    return value
+
+
+def _object(body, key, what):
+    if not isinstance(body, dict):
+        raise exception.BadRequest('The body must be a JSON object %s' % what)
+    extra = sorted(set(body) - {key})
+    if extra:
+        raise exception.BadRequest('Unknown key(s) in the body: %s; it '
+                                   'holds only "%s"' % (', '.join(extra),
+                                                        key))
+    if key not in body:
+        raise exception.BadRequest('The body must hold "%s"' % key)
+    return body[key]
+
+
+def member_document(row, type_name):
+    """The member document of the API."""
+    out = dict(row, type_name=type_name)
+    for key in ('created_at', 'updated_at'):
+        out[key] = row[key].strftime(TIME_FORMAT)
+    return {k: out[k] for k in ('artifact_id', 'type_name', 'member',
+                                'status', 'created_at', 'updated_at')}
+
+
+class SharingService:
+    """Members of shared artifacts. No HTTP, no SQL here."""
+
+    def __init__(self, conf, artifacts, notifier, validator=None):
+        self.conf = conf
+        self.artifacts = artifacts
+        self.notifier = notifier
+        # glare.services.projects.ProjectValidator, or None: no check
+        self.validator = validator
+
+    # -- helpers -------------------------------------------------------------
+    def _load(self, context, type_name, artifact_id, write=False):
+        if write:
+            self.artifacts.writable_type(context, type_name)
+        return self.artifacts.load(context, type_name, artifact_id)
+
+    @staticmethod
+    def _target(context, values, member):
+        return policy.policy_target(context, values, member=member)
+
+    @staticmethod
+    def _check_shared(values):
+        if values['status'] == 'deleted':
+            raise exception.Forbidden('Artifact %s is deleted' %
+                                      values['id'])
+        if values['visibility'] != 'shared':
+            raise exception.Forbidden(
+                'Artifact %s is %s: only shared artifacts have members' % (
+                    values['id'], values['visibility']))
+
+    def _visible_row(self, context, values, member):
+        """The member row the caller may see, else 404 (no leak)."""
+        if context.can(rules.MEMBER_LIST, self._target(context, values,
+                                                       member), fatal=False):
+            rows = db.list_members(context, values['id'], member)
+            if rows:
+                return rows[0]
+        raise exception.NotFound('Artifact %s has no member %s' % (
+            values['id'], member))
+
+    def _refused(self, exc, member):
+        reasons = {
+            'gone': exception.ArtifactNotFound(id=exc.artifact_id),
+            'not_shared': exception.Forbidden(
+                'Artifact %s is no longer shared: only shared artifacts '
+                'have members' % exc.artifact_id),
+            'duplicate': exception.Conflict(
+                'Project %s is already a member of artifact %s' % (
+                    member, exc.artifact_id)),
+            'too_many': exception.RequestEntityTooLarge(
+                'Artifact %s has the most members allowed (%d, [sharing] '
+                'max_members_per_artifact)' % (
+                    exc.artifact_id,
+                    self.conf.sharing.max_members_per_artifact)),
+            'missing': exception.NotFound('Artifact %s has no member %s' % (
+                exc.artifact_id, member)),
+        }
+        return reasons[exc.reason]
+
+    # -- reading -------------------------------------------------------------
+    def list_members(self, context, type_name, artifact_id):
+        values = self._load(context, type_name, artifact_id)
+        if context.can(rules.MEMBER_LIST, self._target(context, values,
+                                                       None), fatal=False):
+            rows = db.list_members(context, values['id'])
+        elif context.project_id and context.can(
+                rules.MEMBER_LIST,
+                self._target(context, values, context.project_id),
+                fatal=False):
+            rows = db.list_members(context, values['id'], context.project_id)
+        else:
+            raise exception.Forbidden('Only the owner of artifact %s and its '
+                                      'members may list its members'
+                                      % values['id'])
+        return {'members': [member_document(r, values['type_name'])
+                            for r in rows]}
+
+    def show_member(self, context, type_name, artifact_id, member):
+        values = self._load(context, type_name, artifact_id)
+        return member_document(self._visible_row(context, values, member),
+                               values['type_name'])
+
+    # -- writing -------------------------------------------------------------
+    def add_member(self, context, type_name, artifact_id, body,
+                   with_dependencies=False):
+        member = member_id(_object(body, 'member', '{"member": '
+                                   '"<project id>"}'))
+        values = self._load(context, type_name, artifact_id, write=True)
+        context.can(rules.MEMBER_ADD, self._target(context, values, member))
+        self._check_shared(values)
+        if member == values['owner']:
+            raise exception.BadRequest(
+                'Project %s owns artifact %s: it cannot be a member of it'
+                % (member, values['id']))
+        if self.validator is not None:
+            self.validator.check(context, member)
+        share_first, also = self._dependencies(context, values, member,
+                                               with_dependencies)
+        now = db_api.now()
+        try:
+            row = db.add(context, values['id'], member, now,
+                         self.conf.sharing.max_members_per_artifact,
+                         share_first=[d['id'] for d in share_first],
+                         also=[d['id'] for d in also])
+        except db.Refused as exc:
+            raise self._refused(exc, member) from exc
+        document = member_document(row, values['type_name'])
+        self._notify_dependencies(context, member, now, share_first, also)
+        self.notifier.member(context, 'create', document)
+        LOG.info('Artifact %s shared with project %s', values['id'], member)
+        return document
+
+    def update_member(self, context, type_name, artifact_id, member, body):
+        status = _object(body, 'status', '{"status": "accepted|rejected|'
+                                         'pending"}')
+        if status not in STATUSES:
+            raise exception.BadRequest('status must be one of %s, not %r' % (
+                ', '.join(STATUSES), status))
+        values = self._load(context, type_name, artifact_id, write=True)
+        self._visible_row(context, values, member)
+        context.can(rules.MEMBER_UPDATE, self._target(context, values,
+                                                      member))
+        self._check_shared(values)
+        try:
+            row = db.set_status(context, values['id'], member, status,
+                                db_api.now())
+        except db.Refused as exc:
+            raise self._refused(exc, member) from exc
+        document = member_document(row, values['type_name'])
+        self.notifier.member(context, 'update', document)
+        return document
+
+    def delete_member(self, context, type_name, artifact_id, member):
+        values = self._load(context, type_name, artifact_id, write=True)
+        row = self._visible_row(context, values, member)
+        context.can(rules.MEMBER_DELETE, self._target(context, values,
+                                                      member))
+        try:
+            db.remove(context, values['id'], member)
+        except db.Refused as exc:
+            raise self._refused(exc, member) from exc
+        self.notifier.member(context, 'delete',
+                             member_document(row, values['type_name']))
+        LOG.info('Project %s is no longer a member of artifact %s',
+                 member, values['id'])
+
+    # -- link-aware sharing --------------------------------------------------
+    def _dependencies(self, context, values, member, with_dependencies):
+        """([private ones to share], [shared ones]) of the artifacts the
+        new member could not read that values links to, transitively.
+
+        Conflict naming them without with_dependencies, or naming those
+        the caller may not share (or that no longer resolve) with it.
+        """
+        try:
+            found, unresolved = closure.closure(
+                context, self.artifacts.fields_of, values)
+        except closure.TooLarge as exc:
+            raise exception.Conflict(
+                'Artifact %s links to more than %d artifacts: it cannot be '
+                'shared link-aware' % (values['id'], closure.MAX_ARTIFACTS)
+            ) from exc
+        if unresolved:
+            self._conflict(context, values, [], unresolved)
+        statuses = db.statuses_of(context, [
+            i for i, d in found.items() if d['visibility'] == 'shared'],
+            member)
+        missing = [d for i, d in sorted(found.items())
+                   if not access.project_could_read(d, member,
+                                                    statuses.get(i))]
+        if not missing:
+            return [], []
+        if not with_dependencies:
+            self._conflict(context, values, missing, [], member=member)
+        refused = [d for d in missing if not self._may_share(context, d)]
+        if refused:
+            self._conflict(context, values, refused, [], member=member,
+                           owned=False)
+        return ([d for d in missing if d['visibility'] == 'private'],
+                [d for d in missing if d['visibility'] == 'shared'])
+
+    @staticmethod
+    def _may_share(context, dep):
+        if dep['visibility'] not in ('private', 'shared') or \
+                dep['status'] == 'deleted':
+            return False
+        return context.can(rules.MEMBER_ADD,
+                           policy.policy_target(context, dep, member=None),
+                           fatal=False)
+
+    def _conflict(self, context, values, deps, unresolved, member=None,
+                  owned=True):
+        named = [self._describe(context, d) for d in deps] + [
+            {'type_name': link.split('/')[2], 'id': link.split('/')[3],
+             'unresolved': True, 'linked_from': '%s (field %s)' % (
+                 from_id, field)}
+            for from_id, field, link in unresolved]
+        text = ', '.join(
+            '%s/%s%s' % (d['type_name'], d['id'],
+                         ' (%s %s)' % (d['name'], d['version'])
+                         if 'name' in d else '')
+            for d in named[:SHOWN])
+        if len(named) > SHOWN:
+            text += ' and %d more' % (len(named) - SHOWN)
+        if unresolved:
+            why = ('Artifact %s links to artifacts that no longer resolve: '
+                   '%s. Fix its links before sharing it' % (values['id'],
+                                                             text))
+        elif owned:
+            why = ('Project %s could not read artifacts that artifact %s '
+                   'needs: %s. Share them too (?with_dependencies=true '
+                   'shares those you own)' % (member, values['id'], text))
+        else:
+            why = ('Artifact %s needs artifacts that project %s could not '
+                   'read and that you may not share: %s' % (
+                       values['id'], member, text))
+        exc = exception.Conflict(why)
+        exc.body_extra = {'dependencies': named}
+        raise exc
+
+    @staticmethod
+    def _describe(context, dep):
+        out = {'type_name': dep['type_name'], 'id': dep['id']}
+        # name and version only of what the caller may read itself
+        if access.sees(context, dep):
+            out.update(name=dep['name'], version=dep['version'])
+        return out
+
+    def _notify_dependencies(self, context, member, now, share_first, also):
+        for dep in share_first:
+            self.notifier.artifact(
+                context, 'share', dep['type_name'],
+                lambda d=dep: self.artifacts.render(
+                    context, d['type_name'],
+                    dict(d, visibility='shared', updated_at=now)),
+                self.artifacts.registry.get(dep['type_name']))
+        for dep in list(share_first) + list(also):
+            self.notifier.member(context, 'create', member_document(
+                {'artifact_id': dep['id'], 'member': member,
+                 'status': 'pending', 'created_at': now, 'updated_at': now},
+                dep['type_name']))
