@@ -137,7 +137,8 @@ class SharingListStatementsMixin:
         return self.call('POST', BASE, token(project),
                          {'name': name, 'version': '1.0',
                           'tags': ['t1', 't2'], 'str1': name,
-                          'dict_of_str': {'k': name}},
+                          'dict_of_str': {'k': name},
+                          'string_required': 'x'},
                          expect=201)['id']
 
     def patch(self, project, artifact_id, path, value, role='member'):
@@ -285,10 +286,18 @@ class SharingListStatementsMixin:
         for key, count in before.items():
             self.assertEqual(count, len(self.list_page(key, 5)[1]), key)
 
-    def test_anonymous_and_community_lists_never_read_members(self):
-        for key in ('anonymous', 'community'):
-            _body, selects = self.list_page(key, 25)
-            self.assertFalse([s for s, _p in selects if MEMBERS in s], key)
+    def test_community_list_reads_members_only_inside_the_list_query(self):
+        _body, selects = self.list_page('community', 25)
+        with_members = [s for s, _p in selects if MEMBERS in s]
+        self.assertLessEqual(len(with_members), 2, with_members)
+        for statement in with_members:
+            self.assertIn('glare_artifacts', _tables(statement) - {MEMBERS},
+                          statement)
+
+    def test_anonymous_list_never_reads_members(self):
+        _body, selects = self.list_page('anonymous', 25)
+        self.assertTrue(selects)
+        self.assertFalse([s for s, _p in selects if MEMBERS in s])
 
 
 class TestSharingListStatementsSqlite(SharingListStatementsMixin,
