@@ -279,6 +279,10 @@ def measure(backend, db_url, plan, args):
                 log('  %-34s %5d listed, %4d pages x %d walks' % (
                     case.label, len(expected), pages, walks))
                 results[case.key] = (latencies, pages, len(expected))
+        except OSError as exc:
+            raise RuntimeError('%s: %s; is glare-api (pid %s) still up?\n%s'
+                               % (backend, exc, srv.proc.pid,
+                                  srv.log_tail())) from exc
         finally:
             s.close()
     return results
