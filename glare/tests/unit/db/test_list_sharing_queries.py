@@ -342,3 +342,8 @@ class TestSharingListStatementsSqlite(SharingListStatementsMixin,
 class TestSharingListStatementsPostgresql(SharingListStatementsMixin,
                                           base.TestCase):
     BACKEND = 'postgresql'
+
+
+class TestSharingListStatementsMysql(SharingListStatementsMixin,
+                                     base.TestCase):
+    BACKEND = 'mysql'
