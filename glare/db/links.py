@@ -21,9 +21,11 @@ from glare.objects import version as glare_version
 
 ARTIFACTS = models.Artifact.__table__
 PROPERTIES = models.ArtifactProperty.__table__
+MEMBERS = models.ArtifactMember.__table__
 
 
-def dependents_query(links, link_fields, exclude_id, limit):
+def dependents_query(links, link_fields, exclude_id, limit,
+                     shared_with=None):
     """The statement of active_dependents() (also read by the plan tests).
 
     A link is stored as a string property row per value (list items and
@@ -37,6 +39,9 @@ def dependents_query(links, link_fields, exclude_id, limit):
     without statistics would rather walk every active artifact through
     the status index: the artifact terms are kept out of its index
     choice, as the list queries do (query._NoIndex).
+
+    shared_with: instead of the active ones, the shared artifacts (in any
+    status but deleted) that any of these projects is a member of.
     """
     long_links = any(len(v) > models.INDEXED_STRING_LEN for v in links)
     column = (PROPERTIES.c.text_value if long_links
@@ -50,13 +55,18 @@ def dependents_query(links, link_fields, exclude_id, limit):
             ARTIFACTS.c.version_prefix, ARTIFACTS.c.version_suffix,
             ARTIFACTS.c.version_meta, ARTIFACTS.c.owner,
             ARTIFACTS.c.visibility, ARTIFACTS.c.status)
+    if shared_with is None:
+        which = [list_query._NoIndex(ARTIFACTS.c.status) == 'active']
+    else:
+        which = [list_query._NoIndex(ARTIFACTS.c.status) != 'deleted',
+                 list_query._NoIndex(ARTIFACTS.c.visibility) == 'shared',
+                 ARTIFACTS.c.id.in_(sa.select(MEMBERS.c.artifact_id).where(
+                     MEMBERS.c.member.in_(sorted(shared_with))))]
     return (sa.select(*cols, sa.func.count().over().label('total'))
             .select_from(PROPERTIES.join(
                 ARTIFACTS, ARTIFACTS.c.id == PROPERTIES.c.artifact_id))
             .where(PROPERTIES.c.name.in_(names), column.in_(sorted(links)),
-                   sa.or_(*per_type),
-                   list_query._NoIndex(ARTIFACTS.c.status) == 'active',
-                   ARTIFACTS.c.id != exclude_id)
+                   sa.or_(*per_type), ARTIFACTS.c.id != exclude_id, *which)
             .group_by(*cols)
             .order_by(ARTIFACTS.c.type_name, ARTIFACTS.c.name,
                       ARTIFACTS.c.version_prefix, ARTIFACTS.c.version_suffix,
@@ -65,7 +75,8 @@ def dependents_query(links, link_fields, exclude_id, limit):
 
 
 @api.reader
-def active_dependents(context, conn, links, link_fields, exclude_id, limit):
+def active_dependents(context, conn, links, link_fields, exclude_id, limit,
+                      shared_with=None):
     """([row dict], total) of the active artifacts linking to an artifact.
 
     links: the values that point at it (its /artifacts/<type>/<id> in the
@@ -76,7 +87,7 @@ def active_dependents(context, conn, links, link_fields, exclude_id, limit):
     if not links or not link_fields:
         return [], 0
     rows = conn.execute(dependents_query(links, link_fields, exclude_id,
-                                         limit)).all()
+                                         limit, shared_with)).all()
     out = [dict(id=r.id, type_name=r.type_name, name=r.name,
                 version=glare_version.from_db(r.version_prefix,
                                               r.version_suffix,

@@ -78,6 +78,19 @@ def statuses_of(context, conn, artifact_ids, member):
     return {r.artifact_id: r.status for r in rows}
 
 
+@api.reader
+def granted(context, conn, artifact_ids, members):
+    """{(artifact id, member)} of the member rows among those artifacts
+    and projects, whatever their status (one query)."""
+    if not artifact_ids or not members:
+        return set()
+    rows = conn.execute(sa.select(MEMBERS.c.artifact_id, MEMBERS.c.member)
+                        .where(MEMBERS.c.artifact_id.in_(
+                            sorted(artifact_ids)),
+                            MEMBERS.c.member.in_(sorted(members))))
+    return {(r.artifact_id, r.member) for r in rows}
+
+
 def _lock_artifact(session, artifact_id):
     """(visibility, status) of the artifact, its row locked, or None.
 

@@ -62,11 +62,11 @@ def readable(context, rows):
             if v or (v is None and r['id'] in statuses)]
 
 
-def project_could_read(values, project, member_status):
-    """Whether another project could read the artifact, were it to get
-    the access being given. member_status: that project's status on it,
-    or None. Admin rights of that project are not counted: they are not
-    known here, and sharing must work for any of its users."""
+def project_could_read(values, project, is_member):
+    """Whether another project could read the artifact. is_member: whether
+    it has a member row on it (of any status). Admin rights of that
+    project are not counted: they are not known here, and sharing must
+    work for any of its users."""
     if values['visibility'] in OPEN or values['owner'] == project:
         return True
-    return values['visibility'] == 'shared' and member_status is not None
+    return values['visibility'] == 'shared' and is_member

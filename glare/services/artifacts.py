@@ -36,6 +36,7 @@ from glare.services import listing
 from glare.services import patching
 from glare.services import quotas
 from glare.services import render
+from glare.services import sharing
 
 LOG = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class ArtifactService:
         self.fields_of = {name: cls.fields for name, cls in registry.items()}
         self._schemas = {name: schema.type_schema(cls)
                          for name, cls in registry.items()}
-        self._link_fields = dependents.link_fields(
+        self.link_fields = dependents.link_fields(
             registry, skip=(type_registry.ALL,))
         self._add_format_all_keys()
         self._display_names = listing.DisplayNames(
@@ -235,6 +236,15 @@ class ArtifactService:
             if not changes:
                 new, changed = current, False
                 break
+            if self._sharing_affected(cls, current, changes):
+                sharing.check_members_follow(context, self.fields_of,
+                                             dict(current, **changes))
+            if current['visibility'] == 'shared' and \
+                    changes.get('visibility') == 'private':
+                sharing.check_dependents_keep(
+                    context, self.link_fields, current,
+                    sharing.member_ids(context, current['id']),
+                    'Making it private')
             try:
                 new = db.update_read(context, cls.fields, current, changes)
             except db.Stale:
@@ -252,6 +262,14 @@ class ArtifactService:
         document = self.render(context, type_name, new)
         self.notifier.artifact(context, applied, type_name, document, cls)
         return document
+
+    def _sharing_affected(self, cls, current, changes):
+        """Whether a change may give members links they cannot follow."""
+        if changes.get('visibility', current['visibility']) != 'shared':
+            return False
+        return 'visibility' in changes or bool(
+            set(changes) & set(self.link_fields.get(cls.get_type_name(),
+                                                     ())))
 
     def _changes(self, context, cls, current, patch):
         """({field: value}, events, artifact) of a patch; checks, pre-hooks.
@@ -305,7 +323,7 @@ class ArtifactService:
             raise exception.Conflict('A blob of artifact %s is being '
                                      'uploaded' % artifact_id)
         if not force:
-            dependents.check_none(context, self._link_fields, values,
+            dependents.check_none(context, self.link_fields, values,
                                   access.readable)
         artifact = cls.from_values(values)
         hooks.call(cls.pre_delete_hook, context, artifact)

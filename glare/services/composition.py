@@ -28,6 +28,7 @@ from glare.services import artifacts
 from glare.services import blobs
 from glare.services import downloads
 from glare.services import locations
+from glare.services import projects
 from glare.services import quotas
 from glare.services import sharing
 from glare.store import api as store_api
@@ -55,8 +56,9 @@ def build_services(conf):
     artifact_service = artifacts.ArtifactService(conf, registry, trash,
                                                  notifier)
     blob_service = blobs.BlobService(conf, artifact_service, stores, trash)
-    sharing_service = sharing.SharingService(conf, artifact_service,
-                                             notifier)
+    sharing_service = sharing.SharingService(
+        conf, artifact_service, notifier,
+        validator=projects.ProjectValidator(conf))
     fetcher = urlfetch.Fetcher(conf)
     return types.SimpleNamespace(
         registry=registry,

@@ -44,6 +44,22 @@ def _describe(row):
                               row['version'])
 
 
+def shared_with(context, fields, values, members):
+    """([row], total) of the shared artifacts, in any status but deleted,
+    that link to values and that one of members is a member of (at most
+    SHOWN rows)."""
+    if not members:
+        return [], 0
+    return db.active_dependents(
+        context, _spellings(values['type_name'], values['id']), fields,
+        values['id'], SHOWN, shared_with=members)
+
+
+def describe(row):
+    """A dependent row as a 409 names it."""
+    return {k: row[k] for k in ('type_name', 'id', 'name', 'version')}
+
+
 def check_none(context, fields, values, readable):
     """Conflict naming the active artifacts that link to values.
 
@@ -70,7 +86,6 @@ def check_none(context, fields, values, readable):
             values['id'], total, '' if total == 1 else 's',
             's' if total == 1 else '', described))
     exc.body_extra = {
-        'dependents': [{k: r[k] for k in ('type_name', 'id', 'name',
-                                          'version')} for r in shown],
+        'dependents': [describe(r) for r in shown],
         'dependents_count': total}
     raise exc

@@ -41,6 +41,9 @@ class Transition:
             if render.blobs_saving(cls, artifact):
                 raise exception.Conflict('Artifact cannot be activated '
                                          'while a blob is being uploaded')
+        if self.field == 'visibility' and artifact.get('status') == 'deleted':
+            raise exception.Forbidden('The visibility of a deleted artifact '
+                                      'does not change')
         if self.name == 'publish' and artifact.get('status') != 'active':
             raise exception.Forbidden('Only active artifacts can be made '
                                       'public')

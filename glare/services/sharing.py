@@ -30,6 +30,7 @@ from glare.policies import members as rules
 from glare import policy
 from glare.services import access
 from glare.services import closure
+from glare.services import dependents
 
 LOG = logging.getLogger(__name__)
 
@@ -79,6 +80,85 @@ def member_document(row, type_name):
                                 'status', 'created_at', 'updated_at')}
 
 
+def describe(context, dep):
+    """A dependency as a 409 names it: name and version only of what the
+    caller may read itself."""
+    out = {'type_name': dep['type_name'], 'id': dep['id']}
+    if access.sees(context, dep):
+        out.update(name=dep['name'], version=dep['version'])
+    return out
+
+
+def member_ids(context, artifact_id):
+    """The projects an artifact has member rows for."""
+    return [r['member'] for r in db.list_members(context, artifact_id)]
+
+
+def check_members_follow(context, fields_of, values):
+    """Conflict when the members of a shared artifact could not read what
+    it links to (transitively), as values would have it.
+
+    Checked when the links of a shared artifact change, and when an
+    artifact becomes shared again with its member rows: no member ever
+    holds an artifact whose dependencies it cannot read. Links that no
+    longer resolve are not this check's concern (links.check refuses new
+    ones). Three queries and the closure's.
+    """
+    members = member_ids(context, values['id'])
+    if not members:
+        return
+    found, _unresolved = closure.closure(context, fields_of, values)
+    shared = [i for i, d in found.items() if d['visibility'] == 'shared']
+    granted = db.granted(context, shared, members)
+    blocked = {}
+    for dep_id, dep in sorted(found.items()):
+        for member in members:
+            if not access.project_could_read(dep, member,
+                                             (dep_id, member) in granted):
+                blocked.setdefault(dep_id, []).append(member)
+    if not blocked:
+        return
+    named = [dict(describe(context, found[i]),
+                  members=blocked[i]) for i in sorted(blocked)]
+    exc = exception.Conflict(
+        'Artifact %s is shared with projects that could not read artifacts '
+        'it would link to: %s. Share those with them first' % (
+            values['id'], ', '.join(
+                '%s/%s (%s)' % (d['type_name'], d['id'],
+                                ', '.join(d['members'][:SHOWN]))
+                for d in named[:SHOWN])))
+    exc.body_extra = {'dependencies': named}
+    raise exc
+
+
+def check_dependents_keep(context, link_fields, values, members, action):
+    """Conflict when members would lose an artifact that shared artifacts
+    they are members of link to.
+
+    action: what is refused, in words ("Removing project X", "Making it
+    private"). The caller fixes those dependents first (their members or
+    links); the member itself may always leave.
+    """
+    rows, total = dependents.shared_with(context, link_fields, values,
+                                         members)
+    if not total:
+        return
+    shown = access.readable(context, rows)
+    text = ', '.join('%s/%s (%s %s)' % (r['type_name'], r['id'], r['name'],
+                                        r['version']) for r in shown)
+    if total > len(shown):
+        text += (' and ' if shown else '') + '%d you may not see' % (
+            total - len(shown))
+    exc = exception.Conflict(
+        '%s would break %d shared artifact%s that link%s to artifact %s for '
+        'their members: %s. Remove those members or links first' % (
+            action, total, '' if total == 1 else 's',
+            's' if total == 1 else '', values['id'], text))
+    exc.body_extra = {'dependents': [dependents.describe(r) for r in shown],
+                      'dependents_count': total}
+    raise exc
+
+
 class SharingService:
     """Members of shared artifacts. No HTTP, no SQL here."""
 
@@ -96,7 +176,12 @@ class SharingService:
         return self.artifacts.load(context, type_name, artifact_id)
 
     @staticmethod
-    def _target(context, values, member):
+    def _target(context, values, member=None):
+        """The policy target; "member" only when there is one (a None
+        would be compared as 'None', which an anonymous caller's project
+        also reads as)."""
+        if member is None:
+            return policy.policy_target(context, values)
         return policy.policy_target(context, values, member=member)
 
     @staticmethod
@@ -111,8 +196,9 @@ class SharingService:
 
     def _visible_row(self, context, values, member):
         """The member row the caller may see, else 404 (no leak)."""
-        if context.can(rules.MEMBER_LIST, self._target(context, values,
-                                                       member), fatal=False):
+        if context.project_id and context.can(
+                rules.MEMBER_LIST, self._target(context, values, member),
+                fatal=False):
             rows = db.list_members(context, values['id'], member)
             if rows:
                 return rows[0]
@@ -141,15 +227,18 @@ class SharingService:
     # -- reading -------------------------------------------------------------
     def list_members(self, context, type_name, artifact_id):
         values = self._load(context, type_name, artifact_id)
-        if context.can(rules.MEMBER_LIST, self._target(context, values,
-                                                       None), fatal=False):
+        project = context.project_id
+        rows = None
+        if project and context.can(rules.MEMBER_LIST,
+                                   self._target(context, values),
+                                   fatal=False):
             rows = db.list_members(context, values['id'])
-        elif context.project_id and context.can(
-                rules.MEMBER_LIST,
-                self._target(context, values, context.project_id),
+        elif project and context.can(
+                rules.MEMBER_LIST, self._target(context, values, project),
                 fatal=False):
-            rows = db.list_members(context, values['id'], context.project_id)
-        else:
+            # a member sees its own row only
+            rows = db.list_members(context, values['id'], project) or None
+        if rows is None:
             raise exception.Forbidden('Only the owner of artifact %s and its '
                                       'members may list its members'
                                       % values['id'])
@@ -216,6 +305,11 @@ class SharingService:
         row = self._visible_row(context, values, member)
         context.can(rules.MEMBER_DELETE, self._target(context, values,
                                                       member))
+        if member != context.project_id and \
+                values['visibility'] == 'shared':
+            check_dependents_keep(context, self.artifacts.link_fields,
+                                  values, [member],
+                                  'Removing project %s' % member)
         try:
             db.remove(context, values['id'], member)
         except db.Refused as exc:
@@ -248,7 +342,7 @@ class SharingService:
             member)
         missing = [d for i, d in sorted(found.items())
                    if not access.project_could_read(d, member,
-                                                    statuses.get(i))]
+                                                    i in statuses)]
         if not missing:
             return [], []
         if not with_dependencies:
@@ -266,12 +360,11 @@ class SharingService:
                 dep['status'] == 'deleted':
             return False
         return context.can(rules.MEMBER_ADD,
-                           policy.policy_target(context, dep, member=None),
-                           fatal=False)
+                           policy.policy_target(context, dep), fatal=False)
 
     def _conflict(self, context, values, deps, unresolved, member=None,
                   owned=True):
-        named = [self._describe(context, d) for d in deps] + [
+        named = [describe(context, d) for d in deps] + [
             {'type_name': link.split('/')[2], 'id': link.split('/')[3],
              'unresolved': True, 'linked_from': '%s (field %s)' % (
                  from_id, field)}
@@ -298,14 +391,6 @@ class SharingService:
         exc = exception.Conflict(why)
         exc.body_extra = {'dependencies': named}
         raise exc
-
-    @staticmethod
-    def _describe(context, dep):
-        out = {'type_name': dep['type_name'], 'id': dep['id']}
-        # name and version only of what the caller may read itself
-        if access.sees(context, dep):
-            out.update(name=dep['name'], version=dep['version'])
-        return out
 
     def _notify_dependencies(self, context, member, now, share_first, also):
         for dep in share_first:

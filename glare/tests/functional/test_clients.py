@@ -165,9 +165,9 @@ class GlareCLITests(ClientMixin, base.FunctionalTest):
         types = {row['Name']: row['Version']
                  for row in self.cli_json('type-list')}
         self.assertEqual({
-            'all': '1.0', 'images': '1.0', 'heat_templates': '1.0',
-            'heat_environments': '1.0', 'tosca_templates': '1.0',
-            'murano_packages': '1.1', 'murano': '1.0', base.SAMPLE: '1.0'},
+            'all': '1.1', 'images': '1.1', 'heat_templates': '1.1',
+            'heat_environments': '1.1', 'tosca_templates': '1.1',
+            'murano_packages': '1.2', 'murano': '1.1', base.SAMPLE: '1.1'},
             types)
 
         props = {row['Name']: row for row in

@@ -143,7 +143,7 @@ class DeleteDependentsTests:
         return self.activate(af['id'], type_name=MURANO)
 
     def v01(self, artifact_id, query=''):
-        return '/v0.1/artifacts/%s/v1.1/%s%s' % (MURANO, artifact_id, query)
+        return '/v0.1/artifacts/%s/v1.2/%s%s' % (MURANO, artifact_id, query)
 
     def test_murano_library_required_by_an_application(self):
         fqn = self.unique('io.test.Lib').replace('-', '_')

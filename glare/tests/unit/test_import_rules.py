@@ -36,6 +36,11 @@ FORBIDDEN = {
     'store': {'api', 'services', 'cmd', 'wsgi'},
 }
 
+# packages outside the tiers, for another program: the service never
+# imports them and they import nothing of Glare's (the OpenStack client's
+# commands, glare/osc, installed with the osc extra of setup.cfg)
+ISOLATED = ('osc',)
+
 # where oslo.config's global CONF may be read: by the entry points, once,
 # to pass it down; (module, the function it is read in or None: at module
 # level)
@@ -126,6 +131,31 @@ class TestTiers(base.TestCase):
         self.assertEqual(
             ['api', 'api', 'api', 'db', 'services'],
             sorted(_tier(module) for _line, module in _imported(tree)))
+
+
+class TestIsolatedPackages(base.TestCase):
+
+    def test_nothing_else_imports_them(self):
+        found = []
+        for path, tree in _sources():
+            if path.split(os.sep)[0] in ISOLATED:
+                continue
+            found.extend('glare/%s:%d imports %s' % (path, line, module)
+                         for line, module in _imported(tree)
+                         if _tier(module) in ISOLATED)
+        self.assertEqual([], found)
+
+    def test_they_import_nothing_of_glare(self):
+        for package in ISOLATED:
+            self.assertTrue(list(_sources(package)), package)
+            found = []
+            for path, tree in _sources(package):
+                found.extend(
+                    'glare/%s:%d imports %s' % (path, line, module)
+                    for line, module in _imported(tree)
+                    if module.split('.')[0] == 'glare'
+                    and _tier(module) != package)
+            self.assertEqual([], found, package)
 
 
 class TestConfigIsPassed(base.TestCase):

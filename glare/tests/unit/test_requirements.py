@@ -19,6 +19,7 @@ start.
 """
 
 import ast
+import configparser
 import importlib.metadata
 import importlib.util
 import os
@@ -53,6 +54,14 @@ RUNTIME_NEEDS = {
         "image-inspection extra"),
 }
 
+#: Subpackages of glare/ the service never imports (test_import_rules),
+#: each with the setup.cfg extra that provides what it imports:
+#: {subpackage: extra}
+OPTIONAL_PACKAGES = {
+    # the openstack artifact member ... commands
+    'osc': 'osc',
+}
+
 
 def top_level_imports(path):
     """Names of the top-level modules a file imports (absolute imports)."""
@@ -67,13 +76,15 @@ def top_level_imports(path):
     return names
 
 
-def runtime_imports():
+def runtime_imports(top=PACKAGE):
     """{module: [files]} of the third-party modules Glare's code imports
-    (everything under glare/ but glare/tests)."""
+    (everything under glare/ but glare/tests and the optional packages);
+    with top, of the code under that directory."""
     found = {}
-    for dirpath, dirnames, filenames in os.walk(PACKAGE):
+    for dirpath, dirnames, filenames in os.walk(top):
         if dirpath == PACKAGE:
-            dirnames.remove('tests')
+            dirnames[:] = [d for d in dirnames if d != 'tests'
+                           and d not in OPTIONAL_PACKAGES]
         for name in filenames:
             if not name.endswith('.py'):
                 continue
@@ -95,6 +106,15 @@ def declared():
             if line:
                 reqs.append(pkg_requirements.Requirement(line))
     return reqs
+
+
+def declared_extra(extra):
+    """The requirements of an extra of setup.cfg ([extras])."""
+    config = configparser.ConfigParser()
+    config.read(os.path.join(ROOT, 'setup.cfg'))
+    lines = config.get('extras', extra, fallback='').splitlines()
+    return [pkg_requirements.Requirement(line.split('#', 1)[0].strip())
+            for line in lines if line.split('#', 1)[0].strip()]
 
 
 def installed_closure(reqs):
@@ -150,6 +170,36 @@ class RequirementsTests(unittest.TestCase):
         self.assertEqual([], missing,
                          'not provided by a distribution named in '
                          'requirements.txt')
+
+    def test_optional_packages_imports_are_declared_in_their_extra(self):
+        for package, extra in sorted(OPTIONAL_PACKAGES.items()):
+            with self.subTest(package=package):
+                reqs = declared_extra(extra)
+                self.assertTrue(reqs, 'setup.cfg has no [extras] %s' % extra)
+                names = self.declared | {
+                    pkg_utils.canonicalize_name(r.name) for r in reqs}
+                imports = runtime_imports(os.path.join(PACKAGE, package))
+                self.assertTrue(imports, package)
+                missing = sorted(
+                    module for module in imports
+                    if module not in NOT_DISTRIBUTIONS
+                    and not self.dists(module) & names)
+                self.assertEqual([], missing,
+                                 'imported by glare/%s, not provided by '
+                                 'requirements.txt or the %s extra'
+                                 % (package, extra))
+                for req in reqs:
+                    self.assertTrue(
+                        any(s.operator == '>=' for s in req.specifier),
+                        str(req))
+
+    def test_optional_packages_are_left_out_of_the_runtime_walk(self):
+        # what only an extra provides must not count as a requirement
+        files = [f for found in runtime_imports().values() for f in found]
+        for package in OPTIONAL_PACKAGES:
+            self.assertTrue(os.path.isdir(os.path.join(PACKAGE, package)))
+            self.assertEqual([], [f for f in files if f.startswith(
+                os.path.join('glare', package) + os.sep)])
 
     def test_runtime_needs_of_libraries_are_brought_in(self):
         closure = installed_closure(declared())

@@ -155,6 +155,16 @@ class TestUpgradeCheck(_Config):
         self.assertIn(migration.head(), details)
         self.assertIn('upgrade', details)
 
+    def test_schema_before_sharing(self):
+        # 0004 adds the members of shared artifacts
+        self.assertEqual('0004', migration.head())
+        self.migrate('0003')
+        results = self.check(2)
+        self.assertCodes(results, Database_schema=FAILURE)
+        details = results['Database schema'][1]
+        self.assertIn('0003', details)
+        self.assertIn('0004', details)
+
     def test_database_unreachable(self):
         self.set('database', 'connection',
                  'mysql+pymysql://glare:s3cret@127.0.0.1:1/glare')
