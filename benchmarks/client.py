@@ -53,12 +53,14 @@ class Session:
             conn = self._conns[netloc] = http.client.HTTPConnection(netloc)
         return conn
 
-    def request(self, method, url, json=None, params=None):
+    def request(self, method, url, json=None, params=None, headers=None):
         parts = parse.urlsplit(url)
         path = parts.path
+        if parts.query:
+            path += '?' + parts.query
         if params:
-            path += '?' + parse.urlencode(params)
-        headers = {}
+            path += ('&' if parts.query else '?') + parse.urlencode(params)
+        headers = dict(headers or {})
         body = None
         if json is not None:
             body = _dumps(json)
@@ -68,8 +70,8 @@ class Session:
         resp = conn.getresponse()
         return Response(resp.status, resp.read())
 
-    def get(self, url, params=None):
-        return self.request('GET', url, params=params)
+    def get(self, url, params=None, headers=None):
+        return self.request('GET', url, params=params, headers=headers)
 
     def post(self, url, json=None):
         return self.request('POST', url, json=json)

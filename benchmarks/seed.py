@@ -39,6 +39,12 @@ OWNER = 'glare-local-project'  # the noauth single-user project
 STR1_VALUES = 200
 
 
+def utcnow():
+    """Now, as the naive UTC datetime the tables store (whole seconds)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(
+        tzinfo=None, microsecond=0)
+
+
 def str1_value(i):
     return 'value-%03d' % (i % STR1_VALUES)
 
@@ -61,8 +67,12 @@ def body(i, prefix='seed', per_name=10):
     }
 
 
-def _values(cls, body_, i, now):
-    """Field values as ArtifactService.create builds them."""
+def _values(cls, body_, i, now, placed=None):
+    """Field values as ArtifactService.create builds them.
+
+    placed: values that replace the defaults below (id, owner, visibility,
+    status, activated_at).
+    """
     values = {}
     for name, field in cls.fields.items():
         if field.is_blob:
@@ -71,10 +81,12 @@ def _values(cls, body_, i, now):
             values[name] = field.coerce_value(body_[name])
         else:
             values[name] = field.get_default()
-    created = now - datetime.timedelta(days=1, milliseconds=-i)
+    created = created_at(i, now)
     values.update(id=str(uuid.uuid4()), owner=OWNER, status='drafted',
                   visibility='public' if i % 10 == 0 else 'private',
                   created_at=created, updated_at=created, activated_at=None)
+    if placed:
+        values.update(placed)
     return values
 
 
@@ -93,19 +105,34 @@ def _rows(cls, values):
     return art, tags, props
 
 
-def seed(db_url, count, start=0, chunk=5000, log=None):
-    """Insert artifacts start..start+count-1; returns the seconds taken."""
+def created_at(i, now):
+    """When the i-th seeded artifact was created: 1 ms after the one
+    before, the last within a day before now."""
+    return now - datetime.timedelta(days=1, milliseconds=-i)
+
+
+def seed(db_url, count, start=0, chunk=5000, log=None, placement=None,
+         prefix='seed', now=None):
+    """Insert artifacts start..start+count-1; returns the seconds taken.
+
+    placement(i) -> {column: value} places the i-th artifact (its id,
+    owner, visibility, status, ...); by default the noauth project owns
+    them all, every tenth public. now: the time the created_at values
+    count back from (created_at()).
+    """
     import time
     cls = sample_artifact.SampleArtifact
     engine = sa.create_engine(db_url)
     db_api.install_engine_hooks(engine)
-    now = datetime.datetime.utcnow().replace(microsecond=0)
+    now = now or utcnow()
     t0 = time.monotonic()
     try:
         for lo in range(start, start + count, chunk):
             arts, tags, props = [], [], []
             for i in range(lo, min(lo + chunk, start + count)):
-                a, t, p = _rows(cls, _values(cls, body(i), i, now))
+                placed = placement(i) if placement else None
+                a, t, p = _rows(cls, _values(cls, body(i, prefix), i, now,
+                                             placed))
                 arts.append(a)
                 tags += t
                 props += p
@@ -116,6 +143,24 @@ def seed(db_url, count, start=0, chunk=5000, log=None):
                              props)
             if log:
                 log('  seeded %d/%d' % (i + 1 - start, count))
+    finally:
+        engine.dispose()
+    return time.monotonic() - t0
+
+
+def insert_rows(db_url, table_name, rows, chunk=5000):
+    """executemany() INSERTs of rows (dicts) into a table of the schema
+    the service migrated (read from the database); returns the seconds
+    taken."""
+    import time
+    engine = sa.create_engine(db_url)
+    db_api.install_engine_hooks(engine)
+    t0 = time.monotonic()
+    try:
+        table = sa.Table(table_name, sa.MetaData(), autoload_with=engine)
+        for lo in range(0, len(rows), chunk):
+            with engine.begin() as conn:
+                conn.execute(table.insert(), rows[lo:lo + chunk])
     finally:
         engine.dispose()
     return time.monotonic() - t0

@@ -37,14 +37,31 @@ log_file = {state}/glare-api.log
 auth_strategy = noauth
 
 [database]
-connection = sqlite:///{state}/glare.sqlite
+connection = {db_url}
 """
+
+
+def _with_options(text, config):
+    """The config file text with more options, each in its section."""
+    lines = text.splitlines()
+    for section, options in config.items():
+        header = '[%s]' % section
+        if header not in lines:
+            lines += ['', header]
+        at = lines.index(header) + 1
+        lines[at:at] = ['%s = %s' % kv for kv in options.items()]
+    return '\n'.join(lines) + '\n'
 
 
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def _source_root():
+    import glare
+    return os.path.dirname(os.path.dirname(os.path.abspath(glare.__file__)))
 
 
 def _command():
@@ -58,7 +75,11 @@ def _command():
 class Server:
     """Context manager: writes the config, starts and stops glare-api."""
 
-    def __init__(self, workers=1, keep=False, env=None):
+    def __init__(self, workers=1, keep=False, env=None, db_url=None,
+                 config=None):
+        """db_url: [database] connection (default: an SQLite file in the
+        state dir); config: more options, {section: {name: value}},
+        added to the file's sections (new sections at its end)."""
         self.workers = workers
         self.keep = keep
         self.env = env
@@ -67,14 +88,21 @@ class Server:
         self.url = 'http://127.0.0.1:%d' % self.port
         self.config_file = os.path.join(self.state, 'glare.conf')
         self.db_path = os.path.join(self.state, 'glare.sqlite')
+        self.db_url = db_url or 'sqlite:///' + self.db_path
         self.proc = None
         with open(self.config_file, 'w') as f:
-            f.write(CONFIG.format(state=self.state, port=self.port,
-                                  workers=workers))
+            f.write(_with_options(CONFIG.format(
+                state=self.state, port=self.port, workers=workers,
+                db_url=self.db_url), config or {}))
 
     def start(self, timeout=60):
         self._out = open(os.path.join(self.state, 'stdout.log'), 'wb')
         env = dict(os.environ, **(self.env or {}))
+        # the service runs the glare tree the benchmark imports, not an
+        # (editable) install of another checkout
+        env['PYTHONPATH'] = os.pathsep.join(
+            [_source_root()] + ([env['PYTHONPATH']]
+                                if env.get('PYTHONPATH') else []))
         self.proc = subprocess.Popen(
             _command() + ['--config-file', self.config_file],
             stdout=self._out, stderr=subprocess.STDOUT, env=env,
