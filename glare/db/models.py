@@ -56,6 +56,14 @@ class Artifact(Base):
               'version_prefix', 'version_suffix'),
         Index('ix_glare_artifact_visibility', 'visibility'),
         Index('ix_glare_artifact_status', 'status'),
+        # the parts of a list's visibility scope (query.count_statement):
+        # public and community of a type, counted from the index alone
+        # and walked newest first; a project's own artifacts of any type;
+        # newest first of any type
+        Index('ix_glare_artifact_type_visibility', 'type_name', 'visibility',
+              'created_at', 'status'),
+        Index('ix_glare_artifact_owner_type', 'owner', 'type_name'),
+        Index('ix_glare_artifact_created', 'created_at'),
         # named, so that later migrations can drop or change it portably
         UniqueConstraint('uniq_key', name='uq_glare_artifact_uniq_key'),
         _TABLE_ARGS,

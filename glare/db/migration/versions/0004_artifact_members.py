@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Artifact members: the projects a shared artifact is shared with."""
+"""Artifact members: the projects a shared artifact is shared with, and
+the indexes lists under sharing need."""
 
 from alembic import op
 import sqlalchemy as sa
@@ -56,3 +57,10 @@ def upgrade():
         **_table_args(op.get_bind()))
     op.create_index('ix_glare_member_member', 'glare_artifact_members',
                     ['member', 'status', 'artifact_id'])
+    # lists decide visibility part by part (glare.db.query.count_statement)
+    op.create_index('ix_glare_artifact_type_visibility', 'glare_artifacts',
+                    ['type_name', 'visibility', 'created_at', 'status'])
+    op.create_index('ix_glare_artifact_owner_type', 'glare_artifacts',
+                    ['owner', 'type_name'])
+    op.create_index('ix_glare_artifact_created', 'glare_artifacts',
+                    ['created_at'])
