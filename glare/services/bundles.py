@@ -22,16 +22,21 @@ import functools
 import hashlib
 
 from oslo_log import log as logging
+from oslo_utils import strutils
 
 from glare.bundles import layout
 from glare.bundles import writer
+from glare.common import chunking
 from glare import exception
 from glare.policies import artifacts as rules
 from glare.policies import blobs as blob_rules
 from glare import policy
 from glare.services import access
+from glare.services import blobs
+from glare.services import bundle_records
 from glare.services import closure
 from glare.services import hooks
+from glare.services import imports
 from glare.services import render
 
 LOG = logging.getLogger(__name__)
@@ -71,30 +76,6 @@ class Export:
         self.length = length
 
 
-def link_labels(fields, values):
-    """{"field" | "field[i]" | "field/key": {"type_name", "id"}} of the
-    internal links in values (external URLs stay in the document)."""
-    out = {}
-    for name, field in sorted(fields.items()):
-        if field.is_blob or field.kind.name != 'Link':
-            continue
-        value = values.get(name)
-        if value is None:
-            continue
-        if field.container == 'List':
-            items = [('%s[%d]' % (name, i), v) for i, v in enumerate(value)]
-        elif field.container == 'Dict':
-            items = [('%s/%s' % (name, k), v) for k, v in value.items()]
-        else:
-            items = [(name, value)]
-        for label, link in items:
-            target = closure.internal_link(link) if isinstance(
-                link, str) else None
-            if target is not None:
-                out[label] = {'type_name': target[0], 'id': target[1]}
-    return out
-
-
 def _named(context, values, why):
     out = {'type_name': values['type_name'], 'id': values['id'],
            'reason': why}
@@ -116,13 +97,62 @@ def _refuse(root, named):
     raise exc
 
 
-class BundleService:
-    """Export (and import) of bundles. No HTTP, no SQL here."""
+def _flag(params, name):
+    value = params.get(name)
+    if value is None:
+        return False
+    try:
+        return strutils.bool_from_string(value, strict=True)
+    except ValueError as exc:
+        raise exception.BadRequest('%s is true or false, not %r' % (
+            name, value)) from exc
 
-    def __init__(self, conf, artifacts, stores):
+
+def _chunks(body):
+    """The request body (a file) as chunks."""
+    while True:
+        chunk = body.read(chunking.CHUNK_SIZE)
+        if not chunk:
+            return
+        yield chunk
+
+
+class BundleService:
+    """Export and import of bundles. No HTTP, no SQL here."""
+
+    def __init__(self, conf, artifacts, blobs, fetcher):
         self.conf = conf
         self.artifacts = artifacts
-        self.stores = stores
+        self.blobs = blobs
+        self.stores = blobs.stores
+        self.fetcher = fetcher
+
+    # -- import ------------------------------------------------------------
+    def import_bundle(self, context, stream, length, params):
+        """Import the bundle in stream (a file: read(size)), length bytes
+        (None: to its end). params: {"dry_run", "on_conflict",
+        "visibility"} as given (strings). Returns {"imported", "skipped",
+        "dry_run"}."""
+        if context.is_anonymous or context.read_only:
+            raise exception.Forbidden('Anonymous or read-only users cannot '
+                                      'import artifacts')
+        options = imports.Options(
+            dry_run=_flag(params, 'dry_run'),
+            on_conflict=params.get('on_conflict', 'fail'),
+            visibility=params.get('visibility', 'private'))
+        if options.on_conflict not in imports.ON_CONFLICT:
+            raise exception.BadRequest('on_conflict is %s, not %r' % (
+                ' or '.join(imports.ON_CONFLICT), options.on_conflict))
+        if options.visibility not in ('private', 'public'):
+            raise exception.BadRequest('visibility is private or public, '
+                                       'not %r' % options.visibility)
+        if options.visibility == 'public':
+            # before any byte is read: only admins (by default) publish
+            context.can(rules.PUBLISH, policy.policy_target(
+                context, owner=context.project_id, visibility='private',
+                status='active', type_name=None))
+        return imports.Importer(self, context, options).run(
+            _chunks(blobs.Body(stream, length)))
 
     # -- export ------------------------------------------------------------
     def export(self, context, type_name, artifact_id, dependencies='closure'):
@@ -240,7 +270,7 @@ class BundleService:
             'type_name': type_name,
             'type_version': cls.get_version(),
             'artifact': dict(render.artifact(context, cls, values)),
-            'links': link_labels(cls.fields, values),
+            'links': bundle_records.link_labels(cls.fields, values),
             'origin': values.get('origin'),
         }
         return Entry(values, record, layers)

@@ -70,7 +70,8 @@ def build_services(conf):
         locations=locations.LocationService(conf, blob_service, fetcher),
         quotas=quotas.QuotaService(conf, registry, notifier),
         sharing=sharing_service,
-        bundles=bundles.BundleService(conf, artifact_service, stores))
+        bundles=bundles.BundleService(conf, artifact_service, blob_service,
+                                      fetcher))
 
 
 def start_clean_up(services):

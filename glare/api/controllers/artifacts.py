@@ -74,7 +74,9 @@ class ArtifactsController:
         request = request or pecan.request
         args = _segments(args)
         verb = request.method
-        if len(args) == 1:
+        if args == [bundles.IMPORT]:
+            handlers = _BUNDLES.handlers(args)
+        elif len(args) == 1:
             handlers = {'GET': self.list, 'POST': self.create}
         elif len(args) == 2:
             handlers = {'GET': self.show, 'PATCH': self.update,

@@ -15,11 +15,15 @@
 import pecan
 import webob
 
+from glare.api.controllers import blobs
 from glare.api import method
+from glare.bundles import layout
 from glare import exception
 
 SEGMENT = 'bundle'
 IMPORT = 'import'
+#: the media types an import takes
+IMPORT_TYPES = (layout.BUNDLE_MEDIA_TYPE, 'application/x-tar')
 
 
 def _service():
@@ -47,11 +51,30 @@ class BundlesController:
     """Handlers of the bundle routes; ArtifactsController dispatches."""
 
     def handlers(self, args):
-        """{method: handler} for the path args (type, id, 'bundle'), or
-        None when the path names no bundle route."""
+        """{method: handler} for the path args ('import', or type, id,
+        'bundle'), or None when the path names no bundle route."""
+        if len(args) == 1 and args[0] == IMPORT:
+            return {'POST': self.import_bundle}
         if len(args) == 3:
             return {'GET': self.export}
         return None
+
+    @pecan.expose()
+    def import_bundle(self, _segment):
+        request = pecan.request
+        ctype = (request.content_type or '').lower()
+        if ctype not in IMPORT_TYPES:
+            raise exception.UnsupportedMediaType(
+                'An import takes a bundle (%s), not %r' % (
+                    ' or '.join(IMPORT_TYPES), ctype))
+        params = query(request, ('dry_run', 'on_conflict', 'visibility'))
+        environ = request.environ
+        length, chunked = blobs.request_length(environ)
+        if length is None and not chunked:
+            raise exception.LengthRequired()
+        return method.json_response(_service().import_bundle(
+            method.context(), blobs.request_body(environ, chunked), length,
+            params))
 
     @pecan.expose()
     def export(self, type_name, artifact_id, _segment):
