@@ -377,6 +377,10 @@ class RefusedImportTests(ImportMixin):
                                      b'Version":"2.0.0"}')] + entries[1:]))
         self.refused(400, b'not a tar at all' * 100)
         self.refused(400, b'')
+        # an entry over the 4 MiB a JSON entry may hold
+        huge = b'{"a":"' + b'x' * (4 << 20) + b'"}'
+        self.refused(400, make_tar([entries[0], ('index.json', huge)] +
+                                   entries[2:]), 'limit')
 
     def test_unknown_type_and_newer_type_version(self):
         def other_type(record, _layers):
