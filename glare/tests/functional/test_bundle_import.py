@@ -33,10 +33,12 @@ import sqlalchemy as sa
 
 from glare.bundles import layout
 from glare.bundles import writer
+from glare.tests.fixtures import murano_packages as pkgs
 from glare.tests.functional import base
 from glare.tests.functional import test_bundle_export as export_tests
 
 BUNDLE_TYPE = export_tests.BUNDLE_TYPE
+MURANO = export_tests.MURANO
 TABLES = ('glare_artifacts', 'glare_artifact_blobs',
           'glare_artifact_properties', 'glare_artifact_tags',
           'glare_artifact_origins', 'glare_blob_uploads',
@@ -306,6 +308,41 @@ class ImportTests(ImportMixin):
             record['artifact']['blob']['url'] = 'http://10.1.2.3/data'
         self.refused(400, rebuild(self.export(af['id']), private)[0],
                      'not allowed')
+
+    def test_murano_packages_keep_their_require_links(self):
+        names = [self.unique('io.test.I%d' % i).replace('-', '_')
+                 for i in range(2)]
+        ids = []
+        for i, name in enumerate(names):
+            extra = {'Require': {names[0]: '>=1'}} if i else {
+                'Logo': 'icon.png'}
+            data = pkgs.package(name, '1.0.0',
+                                files={'icon.png': b'\x89PNG' + bytes(50)},
+                                **extra)
+            af = self.create(type_name=MURANO, name=self.unique())
+            resp = self.request('PUT', self.url(af['id'], MURANO) +
+                                '/package', headers=self.user, data=data,
+                                content_type='application/octet-stream')
+            self.assertEqual(200, resp.status_code, base.brief(resp))
+            self.activate(af['id'], type_name=MURANO)
+            ids.append((af['id'], data))
+        bundle = self.export(ids[1][0], type_name=MURANO)
+        data, renamed = rebuild(bundle)
+        other = self.auth(self.new_project())
+        resp = self.import_(data, headers=other,
+                            content_type='application/x-tar')
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        top = self.show(renamed[ids[1][0]], headers=other, type_name=MURANO)
+        self.assertEqual('active', top['status'])
+        self.assertEqual([self.link(renamed[ids[0][0]], MURANO)],
+                         top['dependencies'])
+        for old_id, package in ids:
+            resp = self.request('GET', self.url(renamed[old_id], MURANO) +
+                                '/package', headers=other)
+            self.assertEqual(package, resp.content)
+        base_doc = self.show(renamed[ids[0][0]], headers=other,
+                             type_name=MURANO)
+        self.assertEqual(['logo'], list(base_doc['resources']))
 
     def test_bad_requests(self):
         data, _ids = rebuild(self.source())
