@@ -20,7 +20,7 @@ from glare import exception
 
 MEDIA_TYPE = 'application/vnd.openstack.artifacts-%s'
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 2)
+MAX_VERSION = (1, 3)
 DEFAULT_VERSION = (1, 0)
 HEADER = 'OpenStack-API-Version'
 SERVICE_TYPE = 'artifact'
@@ -35,8 +35,9 @@ def text(version):
 
 def versions_document(host_url):
     out = []
-    # 1.2: sharing with projects (CATALOG.md §1)
-    for minor, status in ((0, 'STABLE'), (1, 'SUPPORTED'), (2, 'CURRENT')):
+    # 1.2: sharing with projects (CATALOG.md §1); 1.3: bundles (§2)
+    for minor, status in ((0, 'STABLE'), (1, 'SUPPORTED'), (2, 'SUPPORTED'),
+                          (3, 'CURRENT')):
         v = (1, minor)
         out.append({
             'id': 'v' + text(v), 'version': text(v), 'status': status,

@@ -36,6 +36,7 @@ ARTIFACTS = models.Artifact.__table__
 PROPERTIES = models.ArtifactProperty.__table__
 TAGS = models.ArtifactTag.__table__
 BLOBS = models.ArtifactBlob.__table__
+ORIGINS = models.ArtifactOrigin.__table__
 
 _BLOB_OUT = ('url', 'size', 'md5', 'sha1', 'sha256', 'external', 'status',
              'content_type')
@@ -127,6 +128,7 @@ def property_fields(fields):
     return {n: fld for n, fld in fields.items()
             if n not in base.COLUMN_FIELDS and n not in (
                 'tags', 'display_type_name', 'type_name') and
+            n not in base.OWN_TABLE_FIELDS and
             not fld.is_blob}
 
 
@@ -152,6 +154,11 @@ def create(context, session, type_name, fields, values, count_quota=None):
     if count_quota is not None:
         quotas.check_artifact_count(session, values['owner'], type_name,
                                     count_quota)
+    insert(session, type_name, fields, values)
+
+
+def insert(session, type_name, fields, values):
+    """create() inside the caller's transaction, without the quota."""
     row = _column_values(values)
     row.update(id=values['id'], type_name=type_name,
                uniq_key=uniq_key(type_name, values['name'],
@@ -294,7 +301,7 @@ def delete(context, session, artifact_id):
     """
     trashed = trash.artifact_data(session, artifact_id)
     # children first: SQLite only cascades with foreign_keys=ON
-    for table in (PROPERTIES, TAGS, BLOBS):
+    for table in (PROPERTIES, TAGS, BLOBS, ORIGINS):
         session.execute(table.delete().where(
             table.c.artifact_id == artifact_id))
     members.delete_all(session, artifact_id)
@@ -317,6 +324,7 @@ _PROPS_OF = sa.select(PROPERTIES).where(
     PROPERTIES.c.artifact_id, PROPERTIES.c.name, PROPERTIES.c.position,
     PROPERTIES.c.id)
 _BLOBS_OF = sa.select(BLOBS).where(BLOBS.c.artifact_id.in_(_IDS))
+_ORIGINS_OF = sa.select(ORIGINS).where(ORIGINS.c.artifact_id.in_(_IDS))
 
 
 def _by_id(artifact_id, type_name):
@@ -342,7 +350,7 @@ def get(context, conn, fields_of, artifact_id, type_name=None):
 @api.reader
 def get_many(context, conn, fields_of, artifact_ids):
     """{id: values} of the artifacts among artifact_ids that exist, in
-    four queries whatever their number."""
+    five queries whatever their number."""
     if not artifact_ids:
         return {}
     rows = conn.execute(sa.select(ARTIFACTS).where(
@@ -358,12 +366,20 @@ def list_artifacts(context, conn, fields_of, spec):
     return _load(conn, fields_of, rows), total
 
 
+def origin_value(row):
+    """The origin field's value of a glare_artifact_origins row."""
+    return {'cloud_id': row.cloud_id, 'upstream': row.upstream,
+            'id': row.origin_id, 'digest': row.digest}
+
+
 def _load(conn, fields_of, rows):
-    """Rows of the artifacts table → value dicts, in four queries."""
+    """Rows of the artifacts table → value dicts, in five queries."""
     if not rows:
         return []
     ids = {'ids': [r.id for r in rows]}
     tags, props, blobs = {}, {}, {}
+    origins = {o.artifact_id: origin_value(o)
+               for o in conn.execute(_ORIGINS_OF, ids).all()}
     # all(): one fetchall() instead of a fetchone() per row
     for t in conn.execute(_TAGS_OF, ids).all():
         tags.setdefault(t.artifact_id, []).append(t.value)
@@ -384,6 +400,7 @@ def _load(conn, fields_of, rows):
             'created_at': r.created_at, 'updated_at': r.updated_at,
             'activated_at': r.activated_at, 'revision': r.revision,
             'tags': tags.get(r.id, []),
+            'origin': origins.get(r.id),
         }
         _fill_properties(values, fields, props.get(r.id, ()))
         _fill_blobs(values, fields, blobs.get(r.id, ()))

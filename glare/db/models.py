@@ -296,3 +296,23 @@ class ArtifactMember(Base):
     status = Column(String(20), nullable=False)
     created_at = Column(Timestamp, nullable=False)
     updated_at = Column(Timestamp, nullable=False)
+
+
+class ArtifactOrigin(Base):
+    """Where an imported artifact came from (none for local ones).
+
+    origin_id: its id there; digest: the sha256 of the manifest it came in
+    (an import of the same bundle again finds it and skips the artifact).
+    """
+
+    __tablename__ = 'glare_artifact_origins'
+    __table_args__ = (_TABLE_ARGS,)
+
+    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
+                                                ondelete='CASCADE'),
+                         primary_key=True)
+    cloud_id = Column(String(255), nullable=True)
+    upstream = Column(String(255), nullable=True)
+    origin_id = Column(String(36), nullable=False)
+    digest = Column(String(71), nullable=False)
+    created_at = Column(Timestamp, nullable=False)

@@ -120,6 +120,14 @@ def _base_fields():
             sortable=True, filter_ops=_NAME_OPS,
             description='Display name of '
                         'artifact type.'),
+        # kept in a table of its own, written only by imports (API 1.3)
+        'origin': glare_fields.Dict(
+            text, system=True, default=None, required_on_activate=False,
+            filter_ops=(),
+            description='Where an imported artifact came from: cloud_id, '
+                        'upstream, id (its id there) and digest (of the '
+                        'bundle manifest it came in); null for artifacts '
+                        'made here.'),
     }
 
 
@@ -127,6 +135,9 @@ def _base_fields():
 COLUMN_FIELDS = ('id', 'name', 'owner', 'status', 'created_at',
                  'updated_at', 'activated_at', 'description', 'visibility',
                  'version')
+#: base fields kept in tables of their own, read and written by db code
+#: that knows them (not properties)
+OWN_TABLE_FIELDS = ('origin',)
 #: fields a user may never put in a create body
 CREATE_FORBIDDEN = ('status', 'visibility', 'display_type_name')
 
@@ -154,7 +165,8 @@ class BaseArtifact(ovo_base.VersionedObject):
     """
 
     OBJ_PROJECT_NAMESPACE = 'glare'
-    # 1.1: visibility takes shared and community (API 1.2)
+    # 1.1: visibility takes shared and community (API 1.2), and the
+    # read-only origin of imported artifacts (API 1.3)
     VERSION = '1.1'
     fields = _base_fields()
 

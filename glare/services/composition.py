@@ -26,6 +26,7 @@ from glare import notification
 from glare.objects import registry as type_registry
 from glare.services import artifacts
 from glare.services import blobs
+from glare.services import bundles
 from glare.services import downloads
 from glare.services import locations
 from glare.services import projects
@@ -68,7 +69,9 @@ def build_services(conf):
         downloads=downloads.DownloadService(conf, blob_service, fetcher),
         locations=locations.LocationService(conf, blob_service, fetcher),
         quotas=quotas.QuotaService(conf, registry, notifier),
-        sharing=sharing_service)
+        sharing=sharing_service,
+        bundles=bundles.BundleService(conf, artifact_service, blob_service,
+                                      fetcher))
 
 
 def start_clean_up(services):

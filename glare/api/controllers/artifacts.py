@@ -17,6 +17,7 @@ import pecan
 
 from glare.api import conditional
 from glare.api.controllers import blobs
+from glare.api.controllers import bundles
 from glare.api.controllers import members
 from glare.api import method
 from glare import exception
@@ -47,6 +48,7 @@ def force_param(request):
 
 _BLOBS = blobs.BlobsController()
 _MEMBERS = members.MembersController()
+_BUNDLES = bundles.BundlesController()
 
 
 def _segments(args):
@@ -72,13 +74,19 @@ class ArtifactsController:
         request = request or pecan.request
         args = _segments(args)
         verb = request.method
-        if len(args) == 1:
+        if args == [bundles.IMPORT]:
+            handlers = _BUNDLES.handlers(args)
+        elif len(args) == 1:
             handlers = {'GET': self.list, 'POST': self.create}
         elif len(args) == 2:
             handlers = {'GET': self.show, 'PATCH': self.update,
                         'DELETE': self.delete}
         elif args[2] == members.SEGMENT:
             handlers = _MEMBERS.handlers(args)
+            if handlers is None:
+                pecan.abort(404)
+        elif args[2] == bundles.SEGMENT:
+            handlers = _BUNDLES.handlers(args)
             if handlers is None:
                 pecan.abort(404)
         else:

@@ -33,7 +33,7 @@ from glare.tests import base
 from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
-HEAD = '0004'
+HEAD = '0005'
 # Waits for a start signal, so that the workers really race.
 _ENSURE_CHILD = '''
 import os, sys, time
@@ -128,7 +128,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         migration.upgrade(self.conf)
         insp = sa.inspect(self.get_engine())
         for table in ('glare_artifact_tags', 'glare_artifact_properties',
-                      'glare_artifact_blobs'):
+                      'glare_artifact_blobs', 'glare_artifact_origins'):
             fks = insp.get_foreign_keys(table)
             self.assertEqual([(['artifact_id'], 'glare_artifacts', ['id'],
                                'CASCADE')],
@@ -216,6 +216,39 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
                                   artifact_id='a1', member='q',
                                   status='accepted', created_at=when,
                                   updated_at=when))
+
+    def test_0005_adds_origins_that_go_with_their_artifact(self):
+        migration.upgrade(self.conf, '0004')
+        when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
+        with self.get_engine().begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO glare_artifacts (id, type_name, name, "
+                "version_prefix, version_suffix, version_meta, visibility, "
+                "status, owner, created_at, updated_at) VALUES ('a1', "
+                "'images', 'n', 1, '', '', 'private', 'drafted', 'p', :t, "
+                ":t)"), {'t': when})
+        migration.upgrade(self.conf)
+        art = models.Artifact.__table__
+        origins = models.ArtifactOrigin.__table__
+        digest = 'sha256:' + 'a' * 64
+        with self.get_engine().begin() as conn:
+            conn.execute(origins.insert().values(
+                artifact_id='a1', cloud_id=None, upstream=None,
+                origin_id='a1', digest=digest, created_at=when))
+            self.assertEqual([('a1', None, digest, when)], [
+                tuple(r) for r in conn.execute(sa.select(
+                    origins.c.origin_id, origins.c.upstream,
+                    origins.c.digest, origins.c.created_at))])
+        with self.get_engine().connect() as conn:
+            # no origin without its artifact
+            self.assertRaises(db_exc.DBReferenceError, conn.execute,
+                              origins.insert().values(
+                                  artifact_id='nope', origin_id='x',
+                                  digest=digest, created_at=when))
+        with self.get_engine().begin() as conn:
+            conn.execute(art.delete())
+            self.assertEqual(0, conn.execute(
+                sa.select(sa.func.count()).select_from(origins)).scalar())
 
     def test_ensure_schema_idempotent(self):
         self.assertEqual(HEAD, migration.ensure_schema(self.conf))

@@ -34,17 +34,19 @@ from glare.tests.unit import objects as helpers
 
 # Re-pinned without a bump when the base fields' filter_ops went back to
 # upstream 1.0's (issue 11): TYPES.md and the v0.1 clients (murano/v1) pin
-# these versions.
+# these versions. Re-pinned again without a bump for the read-only base
+# field origin (API 1.3): it came in the same unreleased change set as the
+# 1.1 bump of every type (API 1.2).
 EXPECTED = {
-    'all': '1.1-de05e64e76c6dc589ab833713622974f',
-    'heat_environments': '1.1-0b283bbd446a9ff20660b828f2e24f27',
-    'heat_templates': '1.1-d4aedaa41620bf6543eb8a38b1579770',
-    'images': '1.1-ac8476dfe1179ca34c6e4954229531f0',
-    'murano': '1.1-3ea22a4573fc9a420418f0fca1e87b65',
-    'murano_packages': '1.2-907ea4d185e3314e1e0b54128a45db44',
-    'sample_artifact': '1.1-9b48a15b0586c845d28a58d7a7b4f991',
-    'secrets': '1.1-b7170c6c73d8c4551f78931fc04c16b7',
-    'tosca_templates': '1.1-f31aae40545916956e1bdb7ffb2d880b',
+    'all': '1.1-aea321d40a18ef52ccba7fe292fabde1',
+    'heat_environments': '1.1-90e2889065cc04af4a60325165e4b36c',
+    'heat_templates': '1.1-e6aef6df94fc186ab0e8eb75d8b5356f',
+    'images': '1.1-1d33d42cb90aa6d738918eee1f1e22db',
+    'murano': '1.1-a7484c5844343d7735c9f04aca95adf5',
+    'murano_packages': '1.2-ee26a16edc900557a338bb0f758d8fa9',
+    'sample_artifact': '1.1-8aba0a5ae8700d4562e77af4b31a8db2',
+    'secrets': '1.1-0ea262afa4fb9f626b6934d76cdf28cb',
+    'tosca_templates': '1.1-e7fdf1e111347c1a02811cf19752c89e',
 }
 
 

@@ -122,6 +122,15 @@ BASE_PROPERTIES = {
                           'readOnly': True, 'required_on_activate': False,
                           'sortable': True,
                           'description': 'Display name of artifact type.'},
+    # API 1.3: where an imported artifact came from
+    'origin': {'type': ['object', 'null'], 'glareType': 'StringDict',
+               'additionalProperties': STR_ITEM, 'maxProperties': 255,
+               'filter_ops': [], 'readOnly': True,
+               'required_on_activate': False,
+               'description': 'Where an imported artifact came from: '
+                              'cloud_id, upstream, id (its id there) and '
+                              'digest (of the bundle manifest it came in); '
+                              'null for artifacts made here.'},
 }
 
 #: sample_artifact's own fields (TYPES.md), as the schema shows them
@@ -552,7 +561,7 @@ class TestEverySchema(SchemaTestCase):
                     'created_at': '2020-01-02T03:04:05Z',
                     'updated_at': '2020-01-02T03:04:05Z',
                     'activated_at': None,
-                    'display_type_name': 'Images',
+                    'display_type_name': 'Images', 'origin': None,
                     'container_format': None, 'disk_format': None,
                     'min_ram': None, 'min_disk': None, 'image': None,
                     'kernel_id': None, 'ramdisk_id': None,
