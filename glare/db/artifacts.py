@@ -36,7 +36,6 @@ ARTIFACTS = models.Artifact.__table__
 PROPERTIES = models.ArtifactProperty.__table__
 TAGS = models.ArtifactTag.__table__
 BLOBS = models.ArtifactBlob.__table__
-ORIGINS = models.ArtifactOrigin.__table__
 
 _BLOB_OUT = ('url', 'size', 'md5', 'sha1', 'sha256', 'external', 'status',
              'content_type')
@@ -157,9 +156,12 @@ def create(context, session, type_name, fields, values, count_quota=None):
     insert(session, type_name, fields, values)
 
 
-def insert(session, type_name, fields, values):
-    """create() inside the caller's transaction, without the quota."""
+def insert(session, type_name, fields, values, origin=None):
+    """create() inside the caller's transaction, without the quota.
+    origin: where an imported artifact came from (origin_columns())."""
     row = _column_values(values)
+    if origin is not None:
+        row.update(origin_columns(origin))
     row.update(id=values['id'], type_name=type_name,
                uniq_key=uniq_key(type_name, values['name'],
                                  values['version'], values['visibility'],
@@ -301,7 +303,7 @@ def delete(context, session, artifact_id):
     """
     trashed = trash.artifact_data(session, artifact_id)
     # children first: SQLite only cascades with foreign_keys=ON
-    for table in (PROPERTIES, TAGS, BLOBS, ORIGINS):
+    for table in (PROPERTIES, TAGS, BLOBS):
         session.execute(table.delete().where(
             table.c.artifact_id == artifact_id))
     members.delete_all(session, artifact_id)
@@ -324,7 +326,6 @@ _PROPS_OF = sa.select(PROPERTIES).where(
     PROPERTIES.c.artifact_id, PROPERTIES.c.name, PROPERTIES.c.position,
     PROPERTIES.c.id)
 _BLOBS_OF = sa.select(BLOBS).where(BLOBS.c.artifact_id.in_(_IDS))
-_ORIGINS_OF = sa.select(ORIGINS).where(ORIGINS.c.artifact_id.in_(_IDS))
 
 
 def _by_id(artifact_id, type_name):
@@ -350,7 +351,7 @@ def get(context, conn, fields_of, artifact_id, type_name=None):
 @api.reader
 def get_many(context, conn, fields_of, artifact_ids):
     """{id: values} of the artifacts among artifact_ids that exist, in
-    five queries whatever their number."""
+    four queries whatever their number."""
     if not artifact_ids:
         return {}
     rows = conn.execute(sa.select(ARTIFACTS).where(
@@ -367,19 +368,28 @@ def list_artifacts(context, conn, fields_of, spec):
 
 
 def origin_value(row):
-    """The origin field's value of a glare_artifact_origins row."""
-    return {'cloud_id': row.cloud_id, 'upstream': row.upstream,
-            'id': row.origin_id, 'digest': row.digest}
+    """The origin field's value of an artifacts row (None: made here)."""
+    if row.origin_id is None:
+        return None
+    return {'cloud_id': row.origin_cloud_id, 'upstream': row.origin_upstream,
+            'id': row.origin_id, 'digest': row.origin_digest}
+
+
+def origin_columns(origin):
+    """The artifacts row's columns of an origin {cloud_id, upstream,
+    origin_id, digest}."""
+    return {'origin_id': origin['origin_id'],
+            'origin_cloud_id': origin.get('cloud_id'),
+            'origin_upstream': origin.get('upstream'),
+            'origin_digest': origin['digest']}
 
 
 def _load(conn, fields_of, rows):
-    """Rows of the artifacts table → value dicts, in five queries."""
+    """Rows of the artifacts table → value dicts, in four queries."""
     if not rows:
         return []
     ids = {'ids': [r.id for r in rows]}
     tags, props, blobs = {}, {}, {}
-    origins = {o.artifact_id: origin_value(o)
-               for o in conn.execute(_ORIGINS_OF, ids).all()}
     # all(): one fetchall() instead of a fetchone() per row
     for t in conn.execute(_TAGS_OF, ids).all():
         tags.setdefault(t.artifact_id, []).append(t.value)
@@ -400,7 +410,7 @@ def _load(conn, fields_of, rows):
             'created_at': r.created_at, 'updated_at': r.updated_at,
             'activated_at': r.activated_at, 'revision': r.revision,
             'tags': tags.get(r.id, []),
-            'origin': origins.get(r.id),
+            'origin': origin_value(r),
         }
         _fill_properties(values, fields, props.get(r.id, ()))
         _fill_blobs(values, fields, blobs.get(r.id, ()))

@@ -38,7 +38,6 @@ from glare import exception
 ARTIFACTS = models.Artifact.__table__
 UPLOADS = models.BlobUpload.__table__
 BLOBS = models.ArtifactBlob.__table__
-ORIGINS = models.ArtifactOrigin.__table__
 
 
 class DryRun(Exception):
@@ -154,15 +153,13 @@ def commit(context, session, owner, records, staged_ids, count_quotas,
                 'Artifact %s was created meanwhile: import the bundle again'
                 % record.values['id'])
         artifacts_db.insert(session, record.type_name, record.fields,
-                            record.values)
+                            record.values, origin=record.origin)
         if record.blobs:
             session.execute(BLOBS.insert(), [
                 dict(blob, id=str(uuid.uuid4()),
                      artifact_id=record.values['id'], status='active',
                      created_at=now, updated_at=now)
                 for blob in record.blobs])
-        session.execute(ORIGINS.insert(), dict(
-            record.origin, artifact_id=record.values['id'], created_at=now))
     if staged_ids:
         session.execute(UPLOADS.delete().where(
             UPLOADS.c.id.in_(sorted(staged_ids))))

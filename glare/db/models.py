@@ -89,6 +89,13 @@ class Artifact(Base):
     # bumped by every write to the artifact (fields, status, blobs): the
     # ETag clients send back in If-Match, compared under the row's lock
     revision = Column(BigInteger, nullable=False, server_default='0')
+    # where an imported artifact came from (NULL for artifacts made here):
+    # read with the row, so that showing and listing cost no extra query
+    origin_id = Column(String(36), nullable=True)
+    origin_cloud_id = Column(String(255), nullable=True)
+    origin_upstream = Column(String(255), nullable=True)
+    # the sha256 digest of the bundle manifest it came in
+    origin_digest = Column(String(71), nullable=True)
 
 
 class ArtifactTag(Base):
@@ -297,22 +304,3 @@ class ArtifactMember(Base):
     created_at = Column(Timestamp, nullable=False)
     updated_at = Column(Timestamp, nullable=False)
 
-
-class ArtifactOrigin(Base):
-    """Where an imported artifact came from (none for local ones).
-
-    origin_id: its id there; digest: the sha256 of the manifest it came in
-    (an import of the same bundle again finds it and skips the artifact).
-    """
-
-    __tablename__ = 'glare_artifact_origins'
-    __table_args__ = (_TABLE_ARGS,)
-
-    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
-                                                ondelete='CASCADE'),
-                         primary_key=True)
-    cloud_id = Column(String(255), nullable=True)
-    upstream = Column(String(255), nullable=True)
-    origin_id = Column(String(36), nullable=False)
-    digest = Column(String(71), nullable=False)
-    created_at = Column(Timestamp, nullable=False)

@@ -14,43 +14,17 @@
 
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 
 revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
 
-_TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
-                                        'mariadb')
-
-
-def _table_args(bind):
-    """MySQL options: the artifacts table's own collation, which the
-    foreign key's column must share (0001 picks a no-pad one where the
-    server has it)."""
-    args = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4',
-            'mysql_collate': 'utf8mb4_bin'}
-    if bind.dialect.name in ('mysql', 'mariadb'):
-        collation = bind.exec_driver_sql(
-            "SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE "
-            "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'glare_artifacts'"
-        ).scalar()
-        if collation:
-            args['mysql_collate'] = collation
-    return args
-
 
 def upgrade():
-    # local artifacts have no row: their origin is null
-    op.create_table(
-        'glare_artifact_origins',
-        sa.Column('artifact_id', sa.String(36),
-                  sa.ForeignKey('glare_artifacts.id', ondelete='CASCADE'),
-                  primary_key=True),
-        sa.Column('cloud_id', sa.String(255), nullable=True),
-        sa.Column('upstream', sa.String(255), nullable=True),
-        sa.Column('origin_id', sa.String(36), nullable=False),
-        sa.Column('digest', sa.String(71), nullable=False),
-        sa.Column('created_at', _TIMESTAMP, nullable=False),
-        **_table_args(op.get_bind()))
+    # columns of the artifact's row: local artifacts keep NULLs (origin
+    # null), and reading an artifact costs no extra query
+    for name, length in (('origin_id', 36), ('origin_cloud_id', 255),
+                         ('origin_upstream', 255), ('origin_digest', 71)):
+        op.add_column('glare_artifacts',
+                      sa.Column(name, sa.String(length), nullable=True))

@@ -128,7 +128,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         migration.upgrade(self.conf)
         insp = sa.inspect(self.get_engine())
         for table in ('glare_artifact_tags', 'glare_artifact_properties',
-                      'glare_artifact_blobs', 'glare_artifact_origins'):
+                      'glare_artifact_blobs'):
             fks = insp.get_foreign_keys(table)
             self.assertEqual([(['artifact_id'], 'glare_artifacts', ['id'],
                                'CASCADE')],
@@ -217,7 +217,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
                                   status='accepted', created_at=when,
                                   updated_at=when))
 
-    def test_0005_adds_origins_that_go_with_their_artifact(self):
+    def test_0005_gives_existing_artifacts_no_origin(self):
         migration.upgrade(self.conf, '0004')
         when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
         with self.get_engine().begin() as conn:
@@ -229,26 +229,17 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
                 ":t)"), {'t': when})
         migration.upgrade(self.conf)
         art = models.Artifact.__table__
-        origins = models.ArtifactOrigin.__table__
         digest = 'sha256:' + 'a' * 64
+        cols = (art.c.origin_id, art.c.origin_cloud_id, art.c.origin_upstream,
+                art.c.origin_digest)
         with self.get_engine().begin() as conn:
-            conn.execute(origins.insert().values(
-                artifact_id='a1', cloud_id=None, upstream=None,
-                origin_id='a1', digest=digest, created_at=when))
-            self.assertEqual([('a1', None, digest, when)], [
-                tuple(r) for r in conn.execute(sa.select(
-                    origins.c.origin_id, origins.c.upstream,
-                    origins.c.digest, origins.c.created_at))])
-        with self.get_engine().connect() as conn:
-            # no origin without its artifact
-            self.assertRaises(db_exc.DBReferenceError, conn.execute,
-                              origins.insert().values(
-                                  artifact_id='nope', origin_id='x',
-                                  digest=digest, created_at=when))
-        with self.get_engine().begin() as conn:
-            conn.execute(art.delete())
-            self.assertEqual(0, conn.execute(
-                sa.select(sa.func.count()).select_from(origins)).scalar())
+            self.assertEqual((None,) * 4, tuple(conn.execute(
+                sa.select(*cols)).one()))
+            conn.execute(art.update().values(
+                origin_id='b' * 36, origin_cloud_id='c' * 255,
+                origin_upstream=None, origin_digest=digest))
+            self.assertEqual(('b' * 36, 'c' * 255, None, digest),
+                             tuple(conn.execute(sa.select(*cols)).one()))
 
     def test_ensure_schema_idempotent(self):
         self.assertEqual(HEAD, migration.ensure_schema(self.conf))
