@@ -54,7 +54,6 @@ class Artifact(Base):
         Index('ix_glare_artifact_type_created', 'type_name', 'created_at'),
         Index('ix_glare_artifact_name_version', 'type_name', 'name',
               'version_prefix', 'version_suffix'),
-        Index('ix_glare_artifact_visibility', 'visibility'),
         Index('ix_glare_artifact_status', 'status'),
         # the parts of a list's visibility scope (query.count_statement):
         # public and community of a type, counted from the index alone
@@ -63,6 +62,9 @@ class Artifact(Base):
         Index('ix_glare_artifact_type_visibility', 'type_name', 'visibility',
               'created_at', 'status'),
         Index('ix_glare_artifact_owner_type', 'owner', 'type_name'),
+        # the same across types (/artifacts/all)
+        Index('ix_glare_artifact_visibility_created', 'visibility',
+              'created_at', 'status'),
         Index('ix_glare_artifact_created', 'created_at'),
         # named, so that later migrations can drop or change it portably
         UniqueConstraint('uniq_key', name='uq_glare_artifact_uniq_key'),

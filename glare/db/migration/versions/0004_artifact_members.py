@@ -64,3 +64,8 @@ def upgrade():
                     ['owner', 'type_name'])
     op.create_index('ix_glare_artifact_created', 'glare_artifacts',
                     ['created_at'])
+    # replaces the index on visibility alone: the count of the public
+    # artifacts of all types reads it alone
+    op.create_index('ix_glare_artifact_visibility_created', 'glare_artifacts',
+                    ['visibility', 'created_at', 'status'])
+    op.drop_index('ix_glare_artifact_visibility', 'glare_artifacts')
