@@ -41,7 +41,7 @@ BUNDLE_TYPE = export_tests.BUNDLE_TYPE
 MURANO = export_tests.MURANO
 TABLES = ('glare_artifacts', 'glare_artifact_blobs',
           'glare_artifact_properties', 'glare_artifact_tags',
-          'glare_artifact_origins', 'glare_blob_uploads',
+          'glare_artifact_members', 'glare_blob_uploads',
           'glare_store_trash')
 
 
