@@ -355,11 +355,8 @@ def _args(argv):
     p.add_argument('--from-memory', action='store_true',
                    help='send the timed uploads from memory (sendall) '
                         'rather than from a file (sendfile)')
-    p.add_argument('--no-check', action='store_true',
-                   help='print the figures only; exit 0 even if a target '
-                        'is missed')
-    p.add_argument('--keep', action='store_true',
-                   help='keep the temp state dir (config, database, logs)')
+    report_lib.add_run_options(
+        p, 'keep the temp state dir (config, database, logs)')
     args = p.parse_args(argv)
     if args.size < 4:
         p.error('--size must be at least 4 (MiB)')

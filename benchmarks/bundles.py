@@ -124,11 +124,8 @@ def _args(argv):
                    help='MiB of the image blob exported (default 1024)')
     p.add_argument('--rounds', type=int, default=3,
                    help='exports timed; the best counts (default 3)')
-    p.add_argument('--no-check', action='store_true',
-                   help='print the figures only; exit 0 even if a target '
-                        'is missed')
-    p.add_argument('--keep', action='store_true',
-                   help='keep the temp state dir (config, database, logs)')
+    report_lib.add_run_options(
+        p, 'keep the temp state dir (config, database, logs)')
     return p.parse_args(argv)
 
 

@@ -15,6 +15,18 @@
 import sys
 
 
+def add_run_options(parser, keep_help, workers=False):
+    """The options every benchmark takes: --no-check, --keep (what it keeps:
+    keep_help) and, where it starts glare-api with workers, --workers."""
+    if workers:
+        parser.add_argument('--workers', type=int, default=1,
+                            help='[DEFAULT] workers of glare-api (default 1)')
+    parser.add_argument('--no-check', action='store_true',
+                        help='print the figures only; exit 0 even if a '
+                             'target is missed')
+    parser.add_argument('--keep', action='store_true', help=keep_help)
+
+
 def log(msg):
     """Progress, on stderr: stdout holds the results only."""
     print(msg, file=sys.stderr, flush=True)

@@ -147,13 +147,8 @@ def _args(argv):
     p.add_argument('--rounds', type=int, default=5,
                    help='rounds per phase; the best round gives the '
                         'throughput (default 5)')
-    p.add_argument('--workers', type=int, default=1,
-                   help='[DEFAULT] workers of glare-api (default 1)')
-    p.add_argument('--no-check', action='store_true',
-                   help='print the figures only; exit 0 even if a target '
-                        'is missed')
-    p.add_argument('--keep', action='store_true',
-                   help='keep the temp state dir (config, database, logs)')
+    report_lib.add_run_options(
+        p, 'keep the temp state dir (config, database, logs)', workers=True)
     args = p.parse_args(argv)
     quick = args.quick
     for name, full, small in (('creates', 2000, 300), ('shows', 3000, 1000),

@@ -379,13 +379,8 @@ def _args(argv):
                         'walked again until there are (default 200)')
     p.add_argument('--seed', type=int, default=13,
                    help='of the pseudo-random plan (default 13)')
-    p.add_argument('--workers', type=int, default=1,
-                   help='[DEFAULT] workers of glare-api (default 1)')
-    p.add_argument('--no-check', action='store_true',
-                   help='print the figures only; exit 0 even if a target '
-                        'is missed')
-    p.add_argument('--keep', action='store_true',
-                   help='keep the temp state dirs (config, logs, SQLite)')
+    report_lib.add_run_options(
+        p, 'keep the temp state dirs (config, logs, SQLite)', workers=True)
     args = p.parse_args(argv)
     for name, full, small in (('artifacts', 100000, 10000),
                               ('members', 10000, 1000),

@@ -211,13 +211,8 @@ class BundleService:
     def _dependencies(self, context, root):
         """The artifacts root links to, transitively, in a stable order;
         Conflict naming those that cannot go into the bundle."""
-        try:
-            found, unresolved = closure.closure(
-                context, self.artifacts.fields_of, root)
-        except closure.TooLarge as exc:
-            raise exception.Conflict(
-                'Artifact %s links to more than %d artifacts: too many for '
-                'one bundle' % (root['id'], closure.MAX_ARTIFACTS)) from exc
+        found, unresolved = closure.closure(context,
+                                            self.artifacts.fields_of, root)
         named = [{'type_name': link.split('/')[2], 'id': link.split('/')[3],
                   'reason': 'no longer resolves (linked from %s field %s)'
                   % (from_id, field)}

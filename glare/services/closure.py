@@ -15,14 +15,18 @@
 import re
 
 from glare.db import artifacts as db
+from glare import exception
 
 _INTERNAL = re.compile(r'^/artifacts/([^/]+)/([0-9a-fA-F-]{36})$')
 #: most artifacts one closure may hold: a bound on the work of a request
 MAX_ARTIFACTS = 1000
 
 
-class TooLarge(Exception):
+class TooLarge(exception.Conflict):
     """The closure holds more than MAX_ARTIFACTS artifacts."""
+
+    msg_fmt = ('Artifact %(id)s links to more than %(limit)d artifacts, '
+               'the most one request follows')
 
 
 def link_values(field, value):
@@ -80,7 +84,7 @@ def closure(context, fields_of, root):
                     continue
                 wanted[dep_id] = (values['id'], name, type_name)
         if len(seen) + len(wanted) > MAX_ARTIFACTS + 1:
-            raise TooLarge()
+            raise TooLarge(id=root['id'], limit=MAX_ARTIFACTS)
         loaded = db.get_many(context, fields_of, set(wanted))
         level = []
         for dep_id, (from_id, name, type_name) in sorted(wanted.items()):

@@ -327,14 +327,8 @@ class SharingService:
         Conflict naming them without with_dependencies, or naming those
         the caller may not share (or that no longer resolve) with it.
         """
-        try:
-            found, unresolved = closure.closure(
-                context, self.artifacts.fields_of, values)
-        except closure.TooLarge as exc:
-            raise exception.Conflict(
-                'Artifact %s links to more than %d artifacts: it cannot be '
-                'shared link-aware' % (values['id'], closure.MAX_ARTIFACTS)
-            ) from exc
+        found, unresolved = closure.closure(context,
+                                            self.artifacts.fields_of, values)
         if unresolved:
             self._conflict(context, values, [], unresolved)
         statuses = db.statuses_of(context, [
