@@ -275,20 +275,33 @@ class Importer:
             readable = current['status'] != 'deleted' and \
                 current['type_name'] == planned.entry.type_name and \
                 access.sees(self.context, current)
+            # identical: imported from this very manifest and not written
+            # since (every write bumps the revision an import starts at 0)
             same = (current.get('origin') or {}).get('digest') == \
-                planned.entry.digest
+                planned.entry.digest and current.get('revision') == 0
             if readable and same:
                 planned.skipped = 'identical'
             elif readable and self.options.on_conflict == 'skip':
                 planned.skipped = 'different'
             else:
                 conflicts.append(dict(
-                    planned.describe(), reason='exists with other content'
-                    if readable else 'the id is taken'))
+                    planned.describe(), reason=self._taken(current,
+                                                           readable)))
         if conflicts:
             _refuse(exception.Conflict, 'Artifacts of the bundle exist '
                     'already (on_conflict=skip skips those you can read)',
                     conflicts)
+
+    def _taken(self, current, readable):
+        """Why an existing id refuses the import, in words."""
+        if readable:
+            return 'exists with other content (or was changed since ' \
+                'it was imported)'
+        if current['status'] == 'deleted' and \
+                current['owner'] == self.context.project_id:
+            return 'deleted, waiting to be purged (delayed delete): ' \
+                'import it again once glare-scrubber has purged it'
+        return 'the id is taken'
 
     def _links(self):
         """Links lead inside the bundle or to artifacts the importer may

@@ -12,6 +12,7 @@
 
 """The unit tests' TestCase and its fixtures: warnings, config, policy."""
 
+import logging
 import os
 import warnings
 
@@ -146,8 +147,11 @@ class PolicyFixture(fixtures.Fixture):
 
 
 class TestCase(testtools.TestCase):
-    """Base of the unit tests: deprecation warnings are errors."""
+    """Base of the unit tests: deprecation warnings are errors; what the
+    code logs is kept with each test (shown when it fails), not printed
+    into the run's output."""
 
     def setUp(self):
         super().setUp()
         self.useFixture(WarningsFixture())
+        self.useFixture(fixtures.FakeLogger(level=logging.INFO))

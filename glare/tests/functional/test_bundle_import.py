@@ -228,7 +228,8 @@ class ImportTests(ImportMixin):
         # the same ids with other content: refused whole, or skipped
         body = self.refused(409, self._renamed(bundle, ids, edit),
                             'exist already')
-        self.assertEqual({'exists with other content'},
+        self.assertEqual({'exists with other content (or was changed '
+                          'since it was imported)'},
                          {a['reason'] for a in body['artifacts']})
         out = self.imported(self._renamed(bundle, ids, edit),
                             '?on_conflict=skip')
@@ -239,6 +240,23 @@ class ImportTests(ImportMixin):
                      query='?on_conflict=skip',
                      headers=self.auth(self.new_project()))
         self.refused(400, data, 'on_conflict', query='?on_conflict=merge')
+
+    def test_an_imported_artifact_changed_since_is_not_identical(self):
+        bundle = self.source()
+        data, ids = rebuild(bundle)
+        self.imported(data)
+        # the same bundle again: identical, skipped
+        out = self.imported(data)
+        self.assertEqual({'identical'}, {s['reason']
+                                         for s in out['skipped']})
+        changed = ids[bundle.root]
+        self.set_values(changed, description='changed here')
+        body = self.refused(409, data, 'exist already')
+        self.assertEqual([changed], [a['id'] for a in body['artifacts']])
+        out = self.imported(data, '?on_conflict=skip')
+        self.assertIn({'id': changed, 'reason': 'different'},
+                      [{k: s[k] for k in ('id', 'reason')}
+                       for s in out['skipped']])
 
     @staticmethod
     def _renamed(bundle, ids, edit=None):
