@@ -140,15 +140,15 @@ def cmd_import(args):
         raise Failure('the import answered %d with no JSON document'
                       % resp.status_code) from None
     if args.json:
-        print(json.dumps(result, indent=2, sort_keys=True))
+        _print(json.dumps(result, indent=2, sort_keys=True))
         return
     prefix = 'would import' if result.get('dry_run') else 'imported'
     for key, verb in (('imported', prefix), ('skipped', 'skipped')):
         for art in result.get(key) or ():
-            print('%s %s/%s %s %s' % (verb, art.get('type_name'),
+            _print('%s %s/%s %s %s' % (verb, art.get('type_name'),
                                       art.get('id'), art.get('name'),
                                       art.get('version')))
-    print('%d imported, %d skipped%s' % (
+    _print('%d imported, %d skipped%s' % (
         len(result.get('imported') or ()), len(result.get('skipped') or ()),
         ' (dry run: nothing written)' if result.get('dry_run') else ''))
 
@@ -181,7 +181,7 @@ def cmd_verify(args):
             'verify', size) as bar:
         summary = _verify_events(bundle_io.read_chunks(f, bar))
     root = summary['root']
-    print('%s: valid bundle of %d artifact(s) (root %s/%s %s %s), %d '
+    _print('%s: valid bundle of %d artifact(s) (root %s/%s %s %s), %d '
           'blob(s) of %d bytes' % (
               args.file, summary['artifacts'], root.type_name, root.id,
               root.name, root.version, summary['blobs'], summary['bytes']))
@@ -193,7 +193,7 @@ def cmd_push(args):
     with open(args.file, 'rb') as f, bundle_io.progress('push', size) as bar:
         result = bundle_oci.push(ref, bundle_io.read_chunks(f, bar),
                                  args.chunk_size)
-    print('pushed %s: %d manifest(s), %d blob(s) uploaded, %d already '
+    _print('pushed %s: %d manifest(s), %d blob(s) uploaded, %d already '
           'there; index %s' % (ref, result.manifests, result.uploaded,
                                result.existing, result.index_digest))
 
@@ -211,9 +211,18 @@ def cmd_pull(args):
         result.index_digest))
 
 
+def _write(stream, line):
+    stream.write(line + '\n')
+    stream.flush()
+
+
+def _print(line):
+    _write(sys.stdout, line)
+
+
 def _say(line):
     """A summary line, on stderr: stdout may carry the bundle."""
-    print(line, file=sys.stderr)
+    _write(sys.stderr, line)
 
 
 # -- the command line ------------------------------------------------------
@@ -305,7 +314,7 @@ def main(argv=None):
 
 def _fail(message):
     line = ' '.join(str(message).split()) or 'failed'
-    print('%s: error: %s' % (PROG, line), file=sys.stderr)
+    _write(sys.stderr, '%s: error: %s' % (PROG, line))
     sys.exit(1)
 
 
