@@ -27,6 +27,7 @@ command line with exit code 2 (argparse's usage message).
 
 import argparse
 import json
+import logging
 import sys
 
 from glare.bundles import layout
@@ -130,7 +131,7 @@ def cmd_import(args):
         query += '&dry_run=true'
     with open(args.file, 'rb') as f, bundle_io.progress(
             'import', size) as bar:
-        resp = _request(api, 'POST', '/artifacts/import',
+        resp = _request(api, 'POST', '/artifacts/import' + query,
                         data=bundle_io.Body(bundle_io.read_chunks(f, bar),
                                             size),
                         headers={'Content-Type': layout.BUNDLE_MEDIA_TYPE})
@@ -244,6 +245,8 @@ def parser():
         'bundles (an artifact with its dependencies as an OCI image '
         'layout in a tar).')
     bundle_auth.add_arguments(p)
+    p.add_argument('--debug', action='store_true',
+                   help='log the HTTP requests; a traceback on failure')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     sub.required = True
 
@@ -298,6 +301,12 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    if args.debug:
+        logging.basicConfig(level=logging.DEBUG)
+    else:
+        # what the libraries log (keystoneauth1's discovery warnings)
+        # would come before the one line of a failure: keep it out
+        logging.getLogger().addHandler(logging.NullHandler())
     try:
         args.func(args)
     except KeyboardInterrupt:
@@ -309,6 +318,10 @@ def main(argv=None):
         _fail(bundle_auth.describe(e))
     except OSError as e:
         _fail(bundle_io.describe_os_error(e))
+    except Exception as e:  # a library's bare Exception: still one line
+        if args.debug:
+            raise
+        _fail('%s: %s' % (type(e).__name__, e))
     return 0
 
 

@@ -47,6 +47,14 @@ PLUGIN_OPTIONS = (
     'default_domain_id', 'default_domain_name',
     'application_credential_id', 'application_credential_name',
     'application_credential_secret')
+#: what a plugin cannot do without: (any one of) per line
+REQUIRED = {
+    'password': (('auth_url',), ('password',), ('username', 'user_id')),
+    'v3password': (('auth_url',), ('password',), ('username', 'user_id')),
+    'token': (('auth_url',), ('token',)),
+    'v3token': (('auth_url',), ('token',)),
+    'admin_token': (('endpoint',), ('token',)),
+}
 CONFIG_FILES = ('clouds.yaml', 'clouds.yml')
 SECURE_FILES = ('secure.yaml', 'secure.yml')
 
@@ -192,6 +200,14 @@ def _plugin(auth_type, options):
         loader = loading.get_plugin_loader(auth_type)
     except ksa_exceptions.NoMatchingPlugin:
         raise AuthFailure('unknown auth type %r' % auth_type) from None
+    # keystoneauth1 marks no option of these required: it fails later,
+    # with a bare Exception, once it talks to Keystone
+    needs = REQUIRED.get(auth_type, ())
+    for group in needs:
+        if not any(options.get(name) for name in group):
+            raise AuthFailure('auth type %s needs %s' % (
+                auth_type, ' or '.join('--os-' + name.replace('_', '-')
+                                       for name in group)))
     known = {opt.dest for opt in loader.get_options()}
     unknown = sorted(set(options) - known)
     if unknown:

@@ -54,6 +54,9 @@ READ_SIZE = 1024 * 1024
 REPO_RE = re.compile(r'[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
                      r'(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*')
 TAG_RE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}')
+ACCEPT = (layout.INDEX_MEDIA_TYPE, layout.MANIFEST_MEDIA_TYPE,
+          'application/vnd.docker.distribution.manifest.list.v2+json',
+          'application/vnd.docker.distribution.manifest.v2+json')
 HOST_RE = re.compile(r'(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?')
 
 
@@ -223,8 +226,11 @@ class Registry:
         return resp.headers.get('Docker-Content-Digest')
 
     def get_manifest(self, reference, media_type, what):
+        # every manifest type a bundle may meet: what is not the one
+        # expected is then refused by its media type, not as missing
         resp = self.request('GET', '%s/manifests/%s' % (
-            self.base, reference), (200,), headers={'Accept': media_type})
+            self.base, reference), (200,), headers={'Accept': ', '.join(
+                [media_type] + [t for t in ACCEPT if t != media_type])})
         found = (resp.headers.get('Content-Type') or '').split(';')[0]
         if found.strip() != media_type:
             raise RegistryError('%s is %s, not %s: not a Glare bundle' % (
