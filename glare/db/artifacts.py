@@ -127,7 +127,7 @@ def property_fields(fields):
     return {n: fld for n, fld in fields.items()
             if n not in base.COLUMN_FIELDS and n not in (
                 'tags', 'display_type_name', 'type_name') and
-            n not in base.OWN_TABLE_FIELDS and
+            n not in base.OWN_COLUMN_FIELDS and
             not fld.is_blob}
 
 

@@ -66,20 +66,26 @@ def _too_large(what, limit, used, adding):
         '%d bytes (quota max_uploaded_data)' % (adding, what, used, limit))
 
 
-def _check_data(session, owner, type_name, quota, adding):
+def _check_data(session, owner, type_name, quota, adding, written=None):
     """413 unless adding bytes of type_name data fit the project's data
-    quota (the caller holds the project's lock)."""
+    quota (the caller holds the project's lock). written: {type name:
+    bytes} this import has already written as blob rows (the check after
+    them: used without them, adding them)."""
     if quota is None:
         return
+    written = written or {}
     total, per_type = quota.limits(quotas_db.project_limits(session, owner))
     if total is not None:
-        used = blobs_db.data_used(session, owner)
-        if used + adding > total:
-            raise _too_large('data', total, used, adding)
+        done = sum(written.values())
+        used = blobs_db.data_used(session, owner) - done
+        if used + adding + done > total:
+            raise _too_large('data', total, used, adding + done)
     if per_type is not None:
-        used = blobs_db.data_used(session, owner, type_name)
-        if used + adding > per_type:
-            raise _too_large('%s data' % type_name, per_type, used, adding)
+        done = written.get(type_name, 0)
+        used = blobs_db.data_used(session, owner, type_name) - done
+        if used + adding + done > per_type:
+            raise _too_large('%s data' % type_name, per_type, used,
+                             adding + done)
 
 
 @api.writer
@@ -163,8 +169,13 @@ def commit(context, session, owner, records, staged_ids, count_quotas,
     if staged_ids:
         session.execute(UPLOADS.delete().where(
             UPLOADS.c.id.in_(sorted(staged_ids))))
+    written = {}
+    for record in records:
+        written[record.type_name] = written.get(record.type_name, 0) + sum(
+            b['size'] or 0 for b in record.blobs
+            if not b['external'] and b.get('managed', True))
     for type_name, quota in sorted(data_quotas.items()):
         # the staged data had its room reserved; a dry run reserved none
-        _check_data(session, owner, type_name, quota, 0)
+        _check_data(session, owner, type_name, quota, 0, written)
     if dry_run:
         raise DryRun()

@@ -120,7 +120,7 @@ def _base_fields():
             sortable=True, filter_ops=_NAME_OPS,
             description='Display name of '
                         'artifact type.'),
-        # kept in a table of its own, written only by imports (API 1.3)
+        # columns of the artifact's row, written only by imports (API 1.3)
         'origin': glare_fields.Dict(
             text, system=True, default=None, required_on_activate=False,
             filter_ops=(),
@@ -135,9 +135,9 @@ def _base_fields():
 COLUMN_FIELDS = ('id', 'name', 'owner', 'status', 'created_at',
                  'updated_at', 'activated_at', 'description', 'visibility',
                  'version')
-#: base fields kept in tables of their own, read and written by db code
-#: that knows them (not properties)
-OWN_TABLE_FIELDS = ('origin',)
+#: base fields kept in columns of their own (several per field), read and
+#: written by db code that knows them (not properties)
+OWN_COLUMN_FIELDS = ('origin',)
 #: fields a user may never put in a create body
 CREATE_FORBIDDEN = ('status', 'visibility', 'display_type_name')
 

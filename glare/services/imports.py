@@ -73,6 +73,9 @@ class _Planned:
     blobs: dict    # label -> blob row (stored ones: url once staged)
     origin: dict
     skipped: str = None  # why it is not imported
+    #: folder fields the document sets (an empty folder is set, as for
+    #: activation: only null counts as missing)
+    folders: frozenset = frozenset()
 
     def describe(self):
         return {'type_name': self.entry.type_name, 'id': self.entry.id,
@@ -228,7 +231,10 @@ class Importer:
                 cloud_id=origin.get('cloud_id') if isinstance(
                     origin.get('cloud_id'), str) else None,
                 upstream=None, origin_id=entry.id,
-                digest=entry.digest))
+                digest=entry.digest),
+            folders=frozenset(n for n, f in cls.fields.items()
+                              if f.is_folder and
+                              isinstance(doc.get(n), dict)))
 
     def _check_url(self, url):
         opts = self.conf.locations
@@ -294,6 +300,8 @@ class Importer:
 
     def _taken(self, current, readable):
         """Why an existing id refuses the import, in words."""
+        if readable and current.get('origin') is None:
+            return 'exists here: it was made here, not imported'
         if readable:
             return 'exists with other content (or was changed since ' \
                 'it was imported)'
@@ -369,8 +377,9 @@ class Importer:
             missing = sorted(
                 n for n, f in planned.cls.fields.items()
                 if f.required_on_activate and not f.system and (
-                    f.is_blob and not any(r['name'] == n for r in
-                                          planned.blobs.values()) or
+                    f.is_folder and n not in planned.folders or
+                    f.is_blob and not f.is_folder and not any(
+                        r['name'] == n for r in planned.blobs.values()) or
                     not f.is_blob and values.get(n) is None))
             if missing:
                 raise exception.BadRequest(

@@ -362,6 +362,27 @@ class ImportTests(ImportMixin):
                              type_name=MURANO)
         self.assertEqual(['logo'], list(base_doc['resources']))
 
+    def test_active_heat_template_without_nested_templates(self):
+        # nested_templates is required on activation; an empty folder is
+        # set (as activation counts it), not missing
+        heat = 'heat_templates'
+        af = self.create(type_name=heat, name=self.unique())
+        template = (b'heat_template_version: 2018-08-31\n'
+                    b'resources: {}\n')
+        resp = self.request('PUT', self.url(af['id'], heat) + '/template',
+                            headers=self.user, data=template,
+                            content_type='application/octet-stream')
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.activate(af['id'], type_name=heat)
+        self.assertEqual({}, self.show(af['id'],
+                                       type_name=heat)['nested_templates'])
+        data, renamed = rebuild(self.export(af['id'], type_name=heat))
+        other = self.auth(self.new_project())
+        self.imported(data, headers=other)
+        copy_ = self.show(renamed[af['id']], headers=other, type_name=heat)
+        self.assertEqual(('active', {}), (copy_['status'],
+                                          copy_['nested_templates']))
+
     def test_bad_requests(self):
         data, _ids = rebuild(self.source())
         self.refused(415, data, content_type='application/json')
@@ -538,8 +559,12 @@ class ImportQuotaTests(ImportMixin):
         af = self.create(headers=project)
         self.upload(af['id'], 'blob', b'z' * 1500, headers=project)
         for query in ('', '?dry_run=true'):
-            self.refused(413, rebuild(bundle)[0], 'max_uploaded_data',
-                         headers=project, query=query)
+            body = self.refused(413, rebuild(bundle)[0], 'max_uploaded_data',
+                                headers=project, query=query)
+            # what the import needs and what the project uses, not the
+            # sum of both as used
+            self.assertIn('uses 1500 of its 3000 bytes',
+                          body['error']['message'])
         # another project has room for them
         project = self.auth(self.new_project())
         out = self.imported(rebuild(bundle)[0], headers=project)
