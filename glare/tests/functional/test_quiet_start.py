@@ -100,8 +100,8 @@ class QuietStartTests(unittest.TestCase):
 
     def test_every_command_documents_itself_quietly(self):
         commands = sorted(console_scripts())
-        self.assertEqual(['glare-api', 'glare-db-manage', 'glare-scrubber',
-                          'glare-status'], commands)
+        self.assertEqual(['glare-api', 'glare-bundle', 'glare-db-manage',
+                          'glare-scrubber', 'glare-status'], commands)
         for command in commands:
             with self.subTest(command=command):
                 self.assertIn('usage: %s' % command,
