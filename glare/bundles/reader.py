@@ -12,8 +12,8 @@
 
 """Read a bundle from a forward-only stream of bytes chunks.
 
-``read_bundle(chunks, limits=None)`` is a generator of events, in stream
-order:
+``read_bundle(chunks, limits=None, hasher=None)`` is a generator of
+events, in stream order:
 
 - ``LayoutEvent`` (kind "oci-layout"): ``document``, the oci-layout file;
 - ``IndexEvent`` (kind "index"): ``document``, ``entries`` (one
@@ -28,10 +28,17 @@ order:
   LayerRef)]: every artifact field holding these bytes) and ``chunks``,
   an iterator of bytes chunks of at most ``layout.CHUNK_SIZE`` bytes that
   hashes the data as it goes and raises LayoutError instead of its last
-  chunk when the sha256 differs. Data the consumer leaves unread is read
+  chunk when the sha256 differs; once the last chunk has come,
+  ``chunks.digests`` is {algorithm: hex digest} of the data (sha256 and
+  whatever else the hasher computes). Data the consumer leaves unread is read
   (and checked) when the generator moves on; after a failed or closed
   chunks iterator the generator raises LayoutError (the stream cannot be
   resynchronised).
+
+hasher: a callable making, per blob, an object with ``update(chunk)``,
+``hexdigests()`` (a dict with at least "sha256") and ``close()``, such as
+``hashing.ParallelHasher`` (digests in threads beside the stream, given
+bytes chunks); by default sha256 in the reading thread.
 
 Every JSON entry is checked (canonical JSON, keys, media types, digests,
 sizes, annotations, the record against the index) before its event is
@@ -326,15 +333,30 @@ class _Entries:
                               member.name)
 
 
+class Sha256:
+    """The default hasher: sha256 in the reading thread."""
+
+    def __init__(self):
+        self._sha256 = hashlib.sha256()
+        self.update = self._sha256.update
+
+    def hexdigests(self):
+        return {'sha256': self._sha256.hexdigest()}
+
+    def close(self):
+        pass
+
+
 class _BlobData:
     """A layer's data as chunks, hashed as they go; the last chunk comes
     only once the digest is known to match."""
 
-    def __init__(self, data, digest, size, name):
-        self._gen = self._run(data, digest, size, name)
+    def __init__(self, data, digest, size, name, hasher=Sha256):
+        self._gen = self._run(data, digest, size, name, hasher)
         self.name = name
         self.done = False
         self.error = None
+        self.digests = None
 
     def __iter__(self):
         return self
@@ -349,22 +371,25 @@ class _BlobData:
     def close(self):
         self._gen.close()
 
-    def _run(self, data, digest, size, name):
-        sha256 = hashlib.sha256()
-        seen = 0
-        for chunk in data:
-            sha256.update(chunk)
-            seen += len(chunk)
-            if seen == size:
-                self._check(sha256, digest, name)
-            yield chunk
-        if size == 0:
-            self._check(sha256, digest, name)
-        self.done = True
+    def _run(self, data, digest, size, name, new_hasher):
+        hasher = new_hasher()
+        try:
+            seen = 0
+            for chunk in data:
+                hasher.update(chunk)
+                seen += len(chunk)
+                if seen == size:
+                    self._check(hasher, digest, name)
+                yield chunk
+            if size == 0:
+                self._check(hasher, digest, name)
+            self.done = True
+        finally:
+            hasher.close()
 
-    @staticmethod
-    def _check(sha256, digest, name):
-        found = 'sha256:' + sha256.hexdigest()
+    def _check(self, hasher, digest, name):
+        self.digests = hasher.hexdigests()
+        found = 'sha256:' + self.digests['sha256']
         if found != digest:
             raise LayoutError('blob %s does not match its name: its digest '
                               'is %s' % (name, found), name)
@@ -430,7 +455,7 @@ def _artifacts(entries, index, limits, jsons):
         yield ArtifactEvent(entry, manifest, record, digest, layers)
 
 
-def read_bundle(chunks, limits=None):
+def read_bundle(chunks, limits=None, hasher=None):
     """The events of the bundle in chunks (an iterable of bytes)."""
     limits = limits or layout.Limits()
     tar = tarstream.TarReader(chunks, limits.max_total_size)
@@ -457,7 +482,8 @@ def read_bundle(chunks, limits=None):
         if member.size != size:
             raise LayoutError('entry %s is %d bytes, but its descriptor says '
                               '%d' % (name, member.size, size), name)
-        data = _BlobData(tar.data(member), digest, size, name)
+        data = _BlobData(tar.data(member), digest, size, name,
+                         hasher or Sha256)
         yield BlobEvent(digest, size, refs, data)
         data.finish()
     entries.end()

@@ -156,12 +156,20 @@ class Importer:
         self.record_bytes = 0
 
     # -- the run ---------------------------------------------------------
+    def _hasher(self):
+        """The digests of one blob, computed in threads beside the stream
+        (the reader checks sha256; md5 and sha1 go into the blob's record):
+        an import runs at the speed of the slowest digest, not their sum."""
+        if self.options.dry_run:
+            return hashing.ParallelHasher(('sha256',), groups=[['sha256']])
+        return hashing.ParallelHasher(('md5', 'sha1', 'sha256'))
+
     def run(self, chunks):
         """Import the bundle in chunks (an iterable of bytes); returns
         {"imported", "skipped", "dry_run"}."""
         try:
             for event in reader.read_bundle(chunks, layout.Limits(
-                    max_artifacts=closure.MAX_ARTIFACTS)):
+                    max_artifacts=closure.MAX_ARTIFACTS), self._hasher):
                 if event.kind == 'index':
                     self._on_index(event)
                 elif event.kind == 'artifact':
@@ -410,15 +418,11 @@ class Importer:
                                                         type_name))
             self.heart.add(upload_id)
             now.append(staged)
-        hasher = hashing.ParallelHasher(('md5', 'sha1'))
-        try:
-            for chunk in event.chunks:
-                hasher.update(chunk)
-                for staged in now:
-                    staged.writer.write(chunk)
-            digests = hasher.hexdigests()
-        finally:
-            hasher.close()
+        for chunk in event.chunks:
+            for staged in now:
+                staged.writer.write(chunk)
+        digests = {name: event.chunks.digests[name]
+                   for name in ('md5', 'sha1')}
         for staged in now:
             staged.location = staged.writer.finish()
             if staged.writer.location is None:
