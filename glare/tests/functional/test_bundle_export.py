@@ -147,7 +147,31 @@ class Bundle:
         return self.artifacts[artifact_id]['layers']
 
 
+#: the logo of the first package of ExportMixin.murano_chain
+LOGO = b'\x89PNG\r\n' + bytes(100)
+
+
 class ExportMixin(test_locations.LocationMixin):
+
+    def murano_chain(self, prefix, count, requires=lambda i: i - 1):
+        """count active Murano packages, package i requiring package
+        requires(i) (the first one, with a logo, none): [(id, data)]."""
+        names = [self.unique('io.test.%s%d' % (prefix, i)).replace('-', '_')
+                 for i in range(count)]
+        ids = []
+        for i, name in enumerate(names):
+            extra = {'Require': {names[requires(i)]: '>=1'}} if i else {
+                'Logo': 'icon.png'}
+            data = pkgs.package(name, '1.0.0', files={'icon.png': LOGO},
+                                **extra)
+            af = self.create(type_name=MURANO, name=self.unique())
+            resp = self.request('PUT', self.url(af['id'], MURANO) +
+                                '/package', headers=self.user, data=data,
+                                content_type='application/octet-stream')
+            self.assertEqual(200, resp.status_code, base.brief(resp))
+            self.activate(af['id'], type_name=MURANO)
+            ids.append((af['id'], data))
+        return ids
 
     def link(self, artifact_id, type_name=base.SAMPLE):
         return '/artifacts/%s/%s' % (type_name, artifact_id)
@@ -375,22 +399,7 @@ class ExportTests(ExportMixin):
                              'org.openstack.glare.version'])
 
     def test_murano_packages_with_a_require_chain(self):
-        names = [self.unique('io.test.P%d' % i).replace('-', '_')
-                 for i in range(3)]
-        ids = []
-        logo = b'\x89PNG\r\n' + bytes(100)
-        for i, name in enumerate(names):
-            extra = {'Require': {names[i - 1]: '>=1'}} if i else {
-                'Logo': 'icon.png'}
-            data = pkgs.package(name, '1.0.0', files={'icon.png': logo},
-                                **extra)
-            af = self.create(type_name=MURANO, name=self.unique())
-            resp = self.request('PUT', self.url(af['id'], MURANO) +
-                                '/package', headers=self.user, data=data,
-                                content_type='application/octet-stream')
-            self.assertEqual(200, resp.status_code, base.brief(resp))
-            self.activate(af['id'], type_name=MURANO)
-            ids.append((af['id'], data))
+        ids = self.murano_chain('P', 3)
         top = ids[-1][0]
         bundle = self.export(top, type_name=MURANO)
         self.assertEqual({i for i, _d in ids}, set(bundle.artifacts))
@@ -405,7 +414,7 @@ class ExportTests(ExportMixin):
                     record['links'])
             else:
                 # the logo the package held, a key of a system folder
-                self.assertEqual(logo, layers['resources/logo'])
+                self.assertEqual(LOGO, layers['resources/logo'])
 
     def worker_pid(self):
         master = self.server.process.pid

@@ -33,7 +33,6 @@ import sqlalchemy as sa
 
 from glare.bundles import layout
 from glare.bundles import writer
-from glare.tests.fixtures import murano_packages as pkgs
 from glare.tests.functional import base
 from glare.tests.functional import test_bundle_export as export_tests
 
@@ -328,22 +327,7 @@ class ImportTests(ImportMixin):
                      'not allowed')
 
     def test_murano_packages_keep_their_require_links(self):
-        names = [self.unique('io.test.I%d' % i).replace('-', '_')
-                 for i in range(2)]
-        ids = []
-        for i, name in enumerate(names):
-            extra = {'Require': {names[0]: '>=1'}} if i else {
-                'Logo': 'icon.png'}
-            data = pkgs.package(name, '1.0.0',
-                                files={'icon.png': b'\x89PNG' + bytes(50)},
-                                **extra)
-            af = self.create(type_name=MURANO, name=self.unique())
-            resp = self.request('PUT', self.url(af['id'], MURANO) +
-                                '/package', headers=self.user, data=data,
-                                content_type='application/octet-stream')
-            self.assertEqual(200, resp.status_code, base.brief(resp))
-            self.activate(af['id'], type_name=MURANO)
-            ids.append((af['id'], data))
+        ids = self.murano_chain('I', 2)
         bundle = self.export(ids[1][0], type_name=MURANO)
         data, renamed = rebuild(bundle)
         other = self.auth(self.new_project())
