@@ -204,9 +204,19 @@ def _member_row(doc):
 
 
 class _MemberCommand:
-    """The arguments naming the artifact, shared by every command."""
+    """The arguments naming the artifact (and the member project, when
+    project_help says what it is), shared by every command."""
 
     artifact_help = 'Name or id of the artifact.'
+    project_help = 'Id of the member project.'
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        self.add_artifact_arguments(parser)
+        if self.project_help:
+            parser.add_argument('project', metavar='<PROJECT_ID>',
+                                help=self.project_help)
+        return parser
 
     def add_artifact_arguments(self, parser):
         parser.add_argument(
@@ -222,11 +232,6 @@ class _MemberCommand:
             '--id', '-i', action='store_true',
             help='<ARTIFACT> is an id: no lookup by name.')
 
-    @staticmethod
-    def add_project_argument(parser, help_text):
-        parser.add_argument('project', metavar='<PROJECT_ID>',
-                            help=help_text)
-
     def resolve(self, parsed_args):
         """(Api, the artifact's id) for the parsed arguments."""
         api = Api(self.app.client_manager.artifact)
@@ -239,11 +244,10 @@ class AddMember(_MemberCommand, command.ShowOne):
     """Share an artifact with a project (the artifact must be shared)"""
 
     artifact_help = 'Name or id of the artifact to share.'
+    project_help = 'Id of the project to add.'
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        self.add_artifact_arguments(parser)
-        self.add_project_argument(parser, 'Id of the project to add.')
         parser.add_argument(
             '--with-dependencies', action='store_true',
             help='Also share with the project the artifacts this one '
@@ -267,10 +271,7 @@ class AddMember(_MemberCommand, command.ShowOne):
 class ListMembers(_MemberCommand, command.Lister):
     """List the members of an artifact (a member sees only itself)"""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        self.add_artifact_arguments(parser)
-        return parser
+    project_help = None
 
     def take_action(self, parsed_args):
         LOG.debug('take_action(%s)', parsed_args)
@@ -287,12 +288,6 @@ class ListMembers(_MemberCommand, command.Lister):
 class ShowMember(_MemberCommand, command.ShowOne):
     """Show one member of an artifact"""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        self.add_artifact_arguments(parser)
-        self.add_project_argument(parser, 'Id of the member project.')
-        return parser
-
     def take_action(self, parsed_args):
         LOG.debug('take_action(%s)', parsed_args)
         api, af_id = self.resolve(parsed_args)
@@ -305,8 +300,6 @@ class SetMember(_MemberCommand, command.ShowOne):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        self.add_artifact_arguments(parser)
-        self.add_project_argument(parser, 'Id of the member project.')
         parser.add_argument(
             '--status', required=True, choices=STATUSES,
             help='The new status: accepted lists the artifact in the '
@@ -325,12 +318,6 @@ class SetMember(_MemberCommand, command.ShowOne):
 class DeleteMember(_MemberCommand, command.Command):
     """Remove a member (the owner), or leave a shared artifact (the
     member)"""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        self.add_artifact_arguments(parser)
-        self.add_project_argument(parser, 'Id of the member project.')
-        return parser
 
     def take_action(self, parsed_args):
         LOG.debug('take_action(%s)', parsed_args)
