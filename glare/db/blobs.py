@@ -282,9 +282,11 @@ def extend_upload(context, session, upload_id, limits, total):
 
 
 @api.writer
-def heartbeat(context, session, upload_id):
-    session.execute(UPLOADS.update().where(UPLOADS.c.id == upload_id).values(
-        heartbeat_at=api.now()))
+def heartbeat(context, session, upload_ids):
+    """The uploads (ids) are alive."""
+    if upload_ids:
+        session.execute(UPLOADS.update().where(
+            UPLOADS.c.id.in_(upload_ids)).values(heartbeat_at=api.now()))
 
 
 @dataclasses.dataclass(frozen=True)

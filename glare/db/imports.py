@@ -121,14 +121,6 @@ def staged_at(context, session, upload_id, location):
 
 
 @api.writer
-def heartbeat(context, session, upload_ids):
-    if upload_ids:
-        session.execute(UPLOADS.update().where(
-            UPLOADS.c.id.in_(sorted(upload_ids))).values(
-            heartbeat_at=api.now()))
-
-
-@api.writer
 def drop(context, session, upload_ids):
     """Forget staged blobs whose data has been deleted."""
     if upload_ids:

@@ -117,29 +117,38 @@ class Blob:
         return self.cls.from_values(self.values)
 
 
-class _Heartbeat(threading.Thread):
-    """Tells other processes an upload is alive while this one is.
+class Heartbeat(threading.Thread):
+    """Tells other processes uploads are alive while this one is.
 
     On a timer, not on data: a slow or pausing client must not look like
-    a dead worker to the clean-up of another process.
+    a dead worker to the clean-up of another process. One for an upload,
+    or for the staged blobs of an import (add() each).
     """
 
-    def __init__(self, context, upload_id, every):
+    def __init__(self, every, upload_ids=()):
         super().__init__(name='glare-heartbeat', daemon=True)
-        self._context = context
-        self._upload_id = upload_id
+        # a context of its own: enginefacade keeps transaction state on it
+        self._context = glare_context.get_admin_context()
+        self._ids = set(upload_ids)
+        self._lock = threading.Lock()
         self._every = every
         self._stopped = threading.Event()
         self.start()
 
+    def add(self, upload_id):
+        with self._lock:
+            self._ids.add(upload_id)
+
     def run(self):
         while not self._stopped.wait(self._every):
+            with self._lock:
+                ids = sorted(self._ids)
             try:
-                db.heartbeat(self._context, self._upload_id)
+                db.heartbeat(self._context, ids)
             except exception.ServiceUnavailable:
                 pass  # the database is down: logged once, not per beat
             except Exception:
-                LOG.exception('Upload %s: heartbeat failed', self._upload_id)
+                LOG.exception('Uploads %s: heartbeat failed', ', '.join(ids))
 
     def stop(self):
         self._stopped.set()
@@ -331,10 +340,7 @@ class BlobService:
         hasher = hashing.ParallelHasher()
         reserved = length or 0
         size = 0
-        # a context of its own: enginefacade keeps transaction state on
-        # the context object
-        heart = _Heartbeat(glare_context.get_admin_context(), upload_id,
-                           self.heartbeat_every)
+        heart = Heartbeat(self.heartbeat_every, [upload_id])
         try:
             for chunk in hooks.chunks(fd):
                 size += len(chunk)

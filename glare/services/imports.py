@@ -24,7 +24,6 @@ uploads deletes their data.
 """
 
 import dataclasses
-import threading
 import uuid
 
 from oslo_log import log as logging
@@ -32,7 +31,6 @@ from oslo_log import log as logging
 from glare.bundles import layout
 from glare.bundles import reader
 from glare.common import hashing
-from glare import context as glare_context
 from glare.db import api as db_api
 from glare.db import artifacts as artifacts_db
 from glare.db import imports as db
@@ -41,6 +39,7 @@ from glare.objects import registry as type_registry
 from glare.policies import artifacts as rules
 from glare import policy
 from glare.services import access
+from glare.services import blobs as blobs_service
 from glare.services import bundle_records as records
 from glare.services import closure
 from glare.services import quotas
@@ -103,40 +102,6 @@ def _refuse(exc_class, message, named):
     exc = exc_class('%s: %s' % (message, text))
     exc.body_extra = {'artifacts': named}
     raise exc
-
-
-class _Heartbeat(threading.Thread):
-    """Beats the import's staged uploads on a timer, whatever the pace of
-    the client: other processes' clean-up must not take them for dead."""
-
-    def __init__(self, every):
-        super().__init__(name='glare-import-heartbeat', daemon=True)
-        # a context of its own: enginefacade keeps transaction state on it
-        self._context = glare_context.get_admin_context()
-        self._every = every
-        self._ids = set()
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self.start()
-
-    def add(self, upload_id):
-        with self._lock:
-            self._ids.add(upload_id)
-
-    def run(self):
-        while not self._stopped.wait(self._every):
-            with self._lock:
-                ids = set(self._ids)
-            try:
-                db.heartbeat(self._context, ids)
-            except exception.ServiceUnavailable:
-                pass  # the database is down: logged once, not per beat
-            except Exception:
-                LOG.exception('Import: heartbeat failed')
-
-    def stop(self):
-        self._stopped.set()
-        self.join()
 
 
 class Importer:
@@ -399,7 +364,7 @@ class Importer:
         """Store one blob's data for each artifact field holding it."""
         blobs = self.service.blobs
         if self.heart is None:
-            self.heart = _Heartbeat(blobs.heartbeat_every)
+            self.heart = blobs_service.Heartbeat(blobs.heartbeat_every)
         now = []
         for planned, label in targets:
             row = planned.blobs[label]
