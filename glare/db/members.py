@@ -67,18 +67,6 @@ def status_of(context, conn, artifact_id, member):
 
 
 @api.reader
-def statuses_of(context, conn, artifact_ids, member):
-    """{artifact id: member's status} over artifact_ids (one query)."""
-    if not artifact_ids:
-        return {}
-    rows = conn.execute(sa.select(MEMBERS.c.artifact_id, MEMBERS.c.status)
-                        .where(MEMBERS.c.member == member,
-                               MEMBERS.c.artifact_id.in_(
-                                   sorted(artifact_ids))))
-    return {r.artifact_id: r.status for r in rows}
-
-
-@api.reader
 def granted(context, conn, artifact_ids, members):
     """{(artifact id, member)} of the member rows among those artifacts
     and projects, whatever their status (one query)."""

@@ -56,10 +56,9 @@ def readable(context, rows):
         else:
             verdicts.append(False)
     asked = [r['id'] for r, v in zip(rows, verdicts, strict=True) if v is None]
-    statuses = db_members.statuses_of(context, asked, project) \
-        if asked else {}
+    granted = db_members.granted(context, asked, [project])
     return [r for r, v in zip(rows, verdicts, strict=True)
-            if v or (v is None and r['id'] in statuses)]
+            if v or (v is None and (r['id'], project) in granted)]
 
 
 def project_could_read(values, project, is_member):

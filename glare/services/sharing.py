@@ -331,12 +331,12 @@ class SharingService:
                                             self.artifacts.fields_of, values)
         if unresolved:
             self._conflict(context, values, [], unresolved)
-        statuses = db.statuses_of(context, [
+        granted = db.granted(context, [
             i for i, d in found.items() if d['visibility'] == 'shared'],
-            member)
+            [member])
         missing = [d for i, d in sorted(found.items())
                    if not access.project_could_read(d, member,
-                                                    i in statuses)]
+                                                    (i, member) in granted)]
         if not missing:
             return [], []
         if not with_dependencies:
