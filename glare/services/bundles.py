@@ -213,10 +213,10 @@ class BundleService:
         Conflict naming those that cannot go into the bundle."""
         found, unresolved = closure.closure(context,
                                             self.artifacts.fields_of, root)
-        named = [{'type_name': link.split('/')[2], 'id': link.split('/')[3],
+        named = [{'type_name': u.type_name, 'id': u.id,
                   'reason': 'no longer resolves (linked from %s field %s)'
-                  % (from_id, field)}
-                 for from_id, field, link in unresolved]
+                  % (u.from_id, u.field)}
+                 for u in unresolved]
         deps = list(found.values())
         readable = {v['id'] for v in access.readable(context, deps)}
         for values in deps:

@@ -13,6 +13,7 @@
 """The dependency closure of an artifact: what its links lead to."""
 
 import re
+import typing
 
 from glare.db import artifacts as db
 from glare import exception
@@ -27,6 +28,16 @@ class TooLarge(exception.Conflict):
 
     msg_fmt = ('Artifact %(id)s links to more than %(limit)d artifacts, '
                'the most one request follows')
+
+
+class Unresolved(typing.NamedTuple):
+    """A link of artifact from_id's field to an artifact that is not
+    there (missing, deleted, or of another type than the link names)."""
+
+    from_id: str
+    field: str
+    type_name: str
+    id: str
 
 
 def link_values(field, value):
@@ -67,8 +78,8 @@ def closure(context, fields_of, root):
 
     dependencies: {id: values} of every artifact reached through Link
     fields (scalars, lists and dict values), transitively, root
-    excluded; cycles end where they close. unresolved: [(from id, field,
-    link)] of links to an artifact that is missing, deleted, or of
+    excluded; cycles end where they close. unresolved: [Unresolved] of
+    links to an artifact that is missing, deleted, or of
     another type than the link names. One batch of queries per level of
     depth; TooLarge past MAX_ARTIFACTS.
     """
@@ -91,8 +102,8 @@ def closure(context, fields_of, root):
             dep = seen[dep_id] = loaded.get(dep_id)
             if dep is None or dep['status'] == 'deleted' or \
                     dep['type_name'] != type_name:
-                unresolved.append((from_id, name, '/artifacts/%s/%s' % (
-                    type_name, dep_id)))
+                unresolved.append(Unresolved(from_id, name, type_name,
+                                             dep_id))
                 continue
             found[dep_id] = dep
             level.append(dep)

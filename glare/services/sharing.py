@@ -359,10 +359,9 @@ class SharingService:
     def _conflict(self, context, values, deps, unresolved, member=None,
                   owned=True):
         named = [describe(context, d) for d in deps] + [
-            {'type_name': link.split('/')[2], 'id': link.split('/')[3],
-             'unresolved': True, 'linked_from': '%s (field %s)' % (
-                 from_id, field)}
-            for from_id, field, link in unresolved]
+            {'type_name': u.type_name, 'id': u.id, 'unresolved': True,
+             'linked_from': '%s (field %s)' % (u.from_id, u.field)}
+            for u in unresolved]
         text = ', '.join(
             '%s/%s%s' % (d['type_name'], d['id'],
                          ' (%s %s)' % (d['name'], d['version'])
