@@ -206,23 +206,25 @@ class SharingService:
             values['id'], member))
 
     def _refused(self, exc, member):
-        reasons = {
-            'gone': exception.ArtifactNotFound(id=exc.artifact_id),
-            'not_shared': exception.Forbidden(
+        """The API error of a member write the database refused."""
+        artifact_id = exc.artifact_id
+        if exc.reason == 'gone':
+            return exception.ArtifactNotFound(id=artifact_id)
+        if exc.reason == 'not_shared':
+            return exception.Forbidden(
                 'Artifact %s is no longer shared: only shared artifacts '
-                'have members' % exc.artifact_id),
-            'duplicate': exception.Conflict(
+                'have members' % artifact_id)
+        if exc.reason == 'duplicate':
+            return exception.Conflict(
                 'Project %s is already a member of artifact %s' % (
-                    member, exc.artifact_id)),
-            'too_many': exception.RequestEntityTooLarge(
+                    member, artifact_id))
+        if exc.reason == 'too_many':
+            return exception.RequestEntityTooLarge(
                 'Artifact %s has the most members allowed (%d, [sharing] '
                 'max_members_per_artifact)' % (
-                    exc.artifact_id,
-                    self.conf.sharing.max_members_per_artifact)),
-            'missing': exception.NotFound('Artifact %s has no member %s' % (
-                exc.artifact_id, member)),
-        }
-        return reasons[exc.reason]
+                    artifact_id, self.conf.sharing.max_members_per_artifact))
+        return exception.NotFound('Artifact %s has no member %s' % (
+            artifact_id, member))
 
     # -- reading -------------------------------------------------------------
     def list_members(self, context, type_name, artifact_id):
