@@ -12,8 +12,6 @@
 
 """Policy rules for artifact types and artifacts."""
 
-from oslo_policy import policy
-
 from glare.policies import base
 
 TYPE_LIST = base.RULE_PREFIX + 'type_list'
@@ -40,10 +38,8 @@ _ARTIFACT = '/artifacts/{type_name}/{artifact_id}'
 _PATCH = [{'method': 'PATCH', 'path': _ARTIFACT}]
 
 
-def _rule(name, check_str, description, operations):
-    return policy.DocumentedRuleDefault(
-        name=name, check_str=check_str, description=description,
-        operations=operations)
+#: every rule here is a documented one (glare.policies.base.rule)
+_rule = base.rule
 
 
 rules = [

@@ -34,6 +34,13 @@ PROJECT_READER_OR_ADMIN = '(%s) or %s' % (PROJECT_READER, ADMIN)
 PROJECT_MEMBER_OR_ADMIN = '(%s) or %s' % (PROJECT_MEMBER, ADMIN)
 
 
+def rule(name, check_str, description, operations):
+    """A documented rule default (every artifact rule is one)."""
+    return policy.DocumentedRuleDefault(
+        name=name, check_str=check_str, description=description,
+        operations=operations)
+
+
 def only_admin_if(value, key):
     """Check string: admin only when target ``key`` equals ``value``."""
     return "'%(v)s':%%(%(k)s)s and %(a)s or not '%(v)s':%%(%(k)s)s" % {

@@ -12,8 +12,6 @@
 
 """Policy rules for the blobs of artifacts."""
 
-from oslo_policy import policy
-
 from glare.policies import artifacts
 from glare.policies import base
 
@@ -35,10 +33,8 @@ def _ops(method):
             {'method': method, 'path': _FOLDER_BLOB}]
 
 
-def _rule(name, check_str, description, operations):
-    return policy.DocumentedRuleDefault(
-        name=name, check_str=check_str, description=description,
-        operations=operations)
+#: every rule here is a documented one (glare.policies.base.rule)
+_rule = base.rule
 
 
 rules = [

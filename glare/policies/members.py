@@ -12,8 +12,6 @@
 
 """Policy rules for the members of shared artifacts."""
 
-from oslo_policy import policy
-
 from glare.policies import base
 
 MEMBER_ADD = base.RULE_PREFIX + 'member_add'
@@ -29,10 +27,8 @@ _MEMBERS = '/artifacts/{type_name}/{artifact_id}/members'
 _MEMBER = _MEMBERS + '/{project_id}'
 
 
-def _rule(name, check_str, description, operations):
-    return policy.DocumentedRuleDefault(
-        name=name, check_str=check_str, description=description,
-        operations=operations)
+#: every rule here is a documented one (glare.policies.base.rule)
+_rule = base.rule
 
 
 rules = [
