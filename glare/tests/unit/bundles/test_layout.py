@@ -389,7 +389,11 @@ class WriteReadTest(base.TestCase):
             tracemalloc.stop()
         self.assertEqual((size, digest.hexdigest()),
                          (count, received.hexdigest()))
-        self.assertLess(peak, 6 * MiB)
+        # a few 1 MiB chunks are alive at once (the source's, the
+        # reader's buffer, the chunk handed out, their copies): the peak
+        # lands near 6 MiB and moves by a few KiB with the interpreter's
+        # own allocations; a layer held whole would be 64 MiB or more
+        self.assertLess(peak, 12 * MiB)
 
     def test_headers_are_plain_ustar_with_fixed_attributes(self):
         # written field by field from POSIX ustar: any change of the
