@@ -61,6 +61,8 @@ class Options:
     dry_run: bool = False
     on_conflict: str = 'fail'
     visibility: str = 'private'
+    #: the upstream catalog the bundle was pulled from (federation)
+    upstream: str = None
 
 
 @dataclasses.dataclass
@@ -121,11 +123,18 @@ class Importer:
         self.record_bytes = 0
 
     # -- the run ---------------------------------------------------------
+    def _legacy_recomputed(self):
+        """Whether md5 and sha1 are recomputed ([bundles]
+        verify_legacy_checksums) rather than taken from the record."""
+        return (not self.options.dry_run and
+                self.conf.bundles.verify_legacy_checksums)
+
     def _hasher(self):
         """The digests of one blob, computed in threads beside the stream
-        (the reader checks sha256; md5 and sha1 go into the blob's record):
-        an import runs at the speed of the slowest digest, not their sum."""
-        if self.options.dry_run:
+        (the reader checks sha256; md5 and sha1, when recomputed, are
+        checked against the record): an import runs at the speed of the
+        slowest digest, not their sum."""
+        if not self._legacy_recomputed():
             return hashing.ParallelHasher(('sha256',), groups=[['sha256']])
         return hashing.ParallelHasher(('md5', 'sha1', 'sha256'))
 
@@ -203,7 +212,7 @@ class Importer:
             entry, cls, values, blobs, dict(
                 cloud_id=origin.get('cloud_id') if isinstance(
                     origin.get('cloud_id'), str) else None,
-                upstream=None, origin_id=entry.id,
+                upstream=self.options.upstream, origin_id=entry.id,
                 digest=entry.digest),
             folders=frozenset(n for n, f in cls.fields.items()
                               if f.is_folder and
@@ -368,6 +377,14 @@ class Importer:
         now = []
         for planned, label in targets:
             row = planned.blobs[label]
+            if not self._legacy_recomputed():
+                lacking = [h for h in ('md5', 'sha1') if row[h] is None]
+                if lacking:
+                    raise exception.BadRequest(
+                        'Artifact %s: the record of blob %s has no %s, and '
+                        'this service takes them from the record '
+                        '([bundles] verify_legacy_checksums = False)' % (
+                            planned.entry.id, label, ' or '.join(lacking)))
             type_name = planned.entry.type_name
             store = self.stores.store_for(type_name)
             upload_id = str(uuid.uuid4())
@@ -386,8 +403,11 @@ class Importer:
         for chunk in event.chunks:
             for staged in now:
                 staged.writer.write(chunk)
-        digests = {name: event.chunks.digests[name]
-                   for name in ('md5', 'sha1')}
+        if self._legacy_recomputed():
+            digests = {name: event.chunks.digests[name]
+                       for name in ('md5', 'sha1')}
+        else:
+            digests = {}
         for staged in now:
             staged.location = staged.writer.finish()
             if staged.writer.location is None:

@@ -173,12 +173,14 @@ class ImportTests(ImportMixin):
         other = self.auth(self.new_project())
         out = self.imported(data, headers=other)
         self.assertEqual((False, []), (out['dry_run'], out['skipped']))
+        # the exporting cloud names itself in the records (API 1.4)
+        cloud_id = self.get('/federation', headers=other).json()['cloud_id']
         self.assertEqual(sorted(bundle.artifacts),
                          sorted(a['id'] for a in out['imported']))
         for art_id, art in bundle.artifacts.items():
             doc = self.show(art_id, headers=other)
             was = art['record']['artifact']
-            self.assertEqual({'cloud_id': None, 'upstream': None,
+            self.assertEqual({'cloud_id': cloud_id, 'upstream': None,
                               'id': art_id, 'digest': digests[art_id]},
                              doc['origin'])
             changed = {'owner', 'updated_at', 'origin'}
@@ -523,6 +525,50 @@ class RefusedImportTests(ImportMixin):
         entries[-1] = (name, content[:-1] + b'!')
         self.refused(400, make_tar(entries), 'does not match')
         self.assertNotIn('Traceback', self.server.log_tail(100000))
+
+
+@base.with_backends
+class RecordChecksumsTests(ImportMixin):
+    """[bundles] verify_legacy_checksums = False: sha256 checked as ever,
+    md5 and sha1 taken from the record."""
+
+    CONFIG = {'bundles': {'verify_legacy_checksums': 'False'}}
+
+    def setUp(self):
+        super().setUp()
+        self.bundle = self.source()
+
+    def blob_of(self, doc):
+        return {h: doc['blob'][h] for h in ('md5', 'sha1', 'sha256')}
+
+    def test_taken_from_the_record(self):
+        was = self.show(self.bundle.root)
+        other = self.auth(self.new_project())
+        data, ids = rebuild(self.bundle)
+        self.imported(data, headers=other)
+        self.assertEqual(self.blob_of(was), self.blob_of(
+            self.show(ids[self.bundle.root], headers=other)))
+
+        # what the record states is what the blob shows: not recomputed
+        def other_md5(record, _layers):
+            if record['artifact']['blob']:
+                record['artifact']['blob']['md5'] = 'a' * 32
+        data, ids = rebuild(self.bundle, other_md5)
+        self.imported(data, headers=other)
+        self.assertEqual('a' * 32, self.show(ids[self.bundle.root],
+                                             headers=other)['blob']['md5'])
+
+    def test_a_record_without_them_and_bad_data_are_refused(self):
+        def no_sha1(record, _layers):
+            if record['artifact']['blob']:
+                record['artifact']['blob']['sha1'] = None
+        self.refused(400, rebuild(self.bundle, no_sha1)[0],
+                     'has no sha1, and this service takes them from the '
+                     'record')
+        entries = tar_entries(rebuild(self.bundle)[0])
+        name, content = entries[-1]
+        entries[-1] = (name, b'X' + content[1:])
+        self.refused(400, make_tar(entries), 'does not match')
 
 
 @base.with_backends
