@@ -154,6 +154,12 @@ class BadGateway(GlareException):
     msg_fmt = 'An external server answered wrongly'
 
 
+class GatewayTimeout(GlareException):
+    code = 504
+    title = 'Gateway Timeout'
+    msg_fmt = 'An external server did not answer in time'
+
+
 class StorageFull(GlareException):
     code = 507
     title = 'Insufficient Storage'

@@ -16,9 +16,11 @@ from oslo_config import cfg
 from oslo_log import log
 
 from glare.conf import api
+from glare.conf import bundles
 from glare.conf import cors
 from glare.conf import database
 from glare.conf import default
+from glare.conf import federation
 from glare.conf import locations
 from glare.conf import scrubber
 from glare.conf import sharing
@@ -29,7 +31,7 @@ CONF = cfg.CONF
 # Modules owning a static group; [artifact_type:<type>] groups are
 # registered per loaded type by glare.conf.artifact_type.register_type_opts.
 STATIC_MODULES = (default, api, scrubber, database, cors, locations,
-                  store, sharing)
+                  store, sharing, bundles, federation)
 
 
 def register_opts(conf):

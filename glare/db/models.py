@@ -306,3 +306,14 @@ class ArtifactMember(Base):
     created_at = Column(Timestamp, nullable=False)
     updated_at = Column(Timestamp, nullable=False)
 
+
+
+class Setting(Base):
+    """A value the deployment keeps for itself (e.g. its cloud_id), the
+    same for every API node."""
+
+    __tablename__ = 'glare_settings'
+    __table_args__ = (_TABLE_ARGS,)
+
+    name = Column(String(64), primary_key=True)
+    value = Column(String(255), nullable=False)

@@ -17,6 +17,7 @@ import itertools
 from glare.policies import artifacts
 from glare.policies import base
 from glare.policies import blobs
+from glare.policies import federation
 from glare.policies import members
 from glare.policies import properties
 from glare.policies import quotas
@@ -28,6 +29,7 @@ def list_rules():
         artifacts.list_rules(),
         blobs.list_rules(),
         members.list_rules(),
+        federation.list_rules(),
         quotas.list_rules(),
         properties.list_rules(),
     ))

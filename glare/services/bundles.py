@@ -120,8 +120,9 @@ def _chunks(body):
 class BundleService:
     """Export and import of bundles. No HTTP, no SQL here."""
 
-    def __init__(self, conf, artifacts, blobs, fetcher):
+    def __init__(self, conf, artifacts, blobs, fetcher, identity):
         self.conf = conf
+        self.identity = identity
         self.artifacts = artifacts
         self.blobs = blobs
         self.stores = blobs.stores
@@ -266,7 +267,11 @@ class BundleService:
             'type_version': cls.get_version(),
             'artifact': dict(render.artifact(context, cls, values)),
             'links': bundle_records.link_labels(cls.fields, values),
-            'origin': values.get('origin'),
+            # where it comes from: its own origin once imported, else
+            # this cloud (an importer records the cloud_id)
+            'origin': values.get('origin') or {
+                'cloud_id': self.identity.cloud_id(), 'upstream': None,
+                'id': values['id'], 'digest': None},
         }
         return Entry(values, record, layers)
 

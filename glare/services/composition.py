@@ -28,10 +28,12 @@ from glare.services import artifacts
 from glare.services import blobs
 from glare.services import bundles
 from glare.services import downloads
+from glare.services import identity
 from glare.services import locations
 from glare.services import projects
 from glare.services import quotas
 from glare.services import sharing
+from glare.services import upstreams
 from glare.store import api as store_api
 
 LOG = logging.getLogger(__name__)
@@ -61,7 +63,10 @@ def build_services(conf):
         conf, artifact_service, notifier,
         validator=projects.ProjectValidator(conf))
     fetcher = urlfetch.Fetcher(conf)
+    cloud = identity.CloudIdentity(conf)
     return types.SimpleNamespace(
+        identity=cloud,
+        upstreams=upstreams.Upstreams(conf),
         registry=registry,
         notifier=notifier,
         artifacts=artifact_service,
@@ -71,7 +76,7 @@ def build_services(conf):
         quotas=quotas.QuotaService(conf, registry, notifier),
         sharing=sharing_service,
         bundles=bundles.BundleService(conf, artifact_service, blob_service,
-                                      fetcher))
+                                      fetcher, cloud))
 
 
 def start_clean_up(services):

@@ -15,6 +15,7 @@
 import pecan
 
 from glare.api.controllers import artifacts
+from glare.api.controllers import federation
 from glare.api.controllers import quotas
 from glare.api.controllers.v0_1 import routes as v0_1
 from glare.api import method
@@ -58,6 +59,7 @@ class RootController:
     schemas = SchemasController()
     artifacts = artifacts.ArtifactsController()
     quotas = quotas.QuotasController()
+    federation = federation.FederationController()
 
 
 # not a Python name: routed explicitly

@@ -230,9 +230,12 @@ class ExportTests(ExportMixin):
                          [d['annotations']['org.openstack.glare.id']
                           for d in bundle.index['manifests']])
         record = bundle.record(app['id'])
-        self.assertEqual(('sample_artifact', '1.1', None),
-                         (record['type_name'], record['type_version'],
-                          record['origin']))
+        # a local artifact's record names this cloud as its origin
+        cloud_id = self.get('/federation').json()['cloud_id']
+        self.assertEqual(('sample_artifact', '1.1', {
+            'cloud_id': cloud_id, 'upstream': None, 'id': app['id'],
+            'digest': None}), (record['type_name'], record['type_version'],
+                               record['origin']))
         self.assertEqual(self.show(app['id']), record['artifact'])
         self.assertEqual({
             'list_of_links[0]': {'type_name': base.SAMPLE, 'id': mid['id']},

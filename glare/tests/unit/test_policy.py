@@ -168,6 +168,9 @@ EXPECTED = {
     'artifact:member_list': _admin_owner_or_member,
     'artifact:member_update': _admin_or_member,
     'artifact:member_delete': _admin_owner_or_member,
+    'artifact:pull': _admin_or_owner,
+    'artifact:push': _admin_or_owner,
+    'artifact:federation_show': _anyone,
 }
 
 

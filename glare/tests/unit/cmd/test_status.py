@@ -156,14 +156,15 @@ class TestUpgradeCheck(_Config):
         self.assertIn('upgrade', details)
 
     def test_schema_before_sharing(self):
-        # 0004 adds the members of shared artifacts, 0005 origins
-        self.assertEqual('0005', migration.head())
+        # 0004 adds the members of shared artifacts, 0005 origins, 0006
+        # the deployment's settings
+        self.assertEqual('0006', migration.head())
         self.migrate('0003')
         results = self.check(2)
         self.assertCodes(results, Database_schema=FAILURE)
         details = results['Database schema'][1]
         self.assertIn('0003', details)
-        self.assertIn('0005', details)
+        self.assertIn('0006', details)
 
     def test_database_unreachable(self):
         self.set('database', 'connection',

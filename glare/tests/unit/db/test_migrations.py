@@ -33,7 +33,7 @@ from glare.tests import base
 from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
-HEAD = '0005'
+HEAD = '0006'
 # Waits for a start signal, so that the workers really race.
 _ENSURE_CHILD = '''
 import os, sys, time

@@ -1,0 +1,256 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The upstream catalogs of [federation] upstreams, and how to call them.
+
+Each upstream is called with the service's own credentials from its
+[upstream:<name>] group (a keystoneauth1 plugin; none when auth_type is
+unset), never with a caller's token. A call:
+
+- follows no redirect: a 3xx is an error naming where it pointed (an
+  upstream cannot send the service to another host, private or not);
+- is bounded in time (the group's timeout for each wait on the network,
+  and a deadline for a whole JSON answer) and, for JSON, in size;
+- fails with UpstreamError, whose ``status`` is "timeout" or "error" and
+  whose message is one line naming the upstream; no credential is ever
+  in it.
+"""
+
+import json
+import threading
+import time
+import urllib.parse
+
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from oslo_log import log as logging
+import requests
+
+from glare.conf import federation as federation_conf
+from glare import exception
+
+LOG = logging.getLogger(__name__)
+
+USER_AGENT = 'glare-federation'
+#: the largest JSON answer read from an upstream (a page of a list)
+MAX_JSON_BYTES = 16 * 1024 * 1024
+#: the most of an error answer read for its message
+MAX_ERROR_BYTES = 64 * 1024
+READ_SIZE = 64 * 1024
+#: the request header counting the catalogs a federated search passed
+HOPS_HEADER = 'X-Glare-Federation-Hops'
+API_VERSION = '1.4'
+
+
+class UpstreamError(Exception):
+    """An upstream call that did not give the expected answer."""
+
+    def __init__(self, upstream, detail, status='error', code=None):
+        super().__init__('upstream %s: %s' % (upstream, detail))
+        self.upstream = upstream
+        self.detail = detail
+        self.status = status
+        self.code = code
+
+    def as_api_error(self):
+        """The error a user meets: 504 for a timeout, else 502."""
+        if self.status == 'timeout':
+            return exception.GatewayTimeout(str(self))
+        return exception.BadGateway(str(self))
+
+
+def _message(resp):
+    """The error message of an upstream answer (Glare's JSON, else the
+    start of the text)."""
+    data = b''
+    try:
+        for chunk in resp.iter_content(READ_SIZE):
+            data += chunk
+            if len(data) >= MAX_ERROR_BYTES:
+                break
+    except requests.RequestException:
+        pass
+    finally:
+        resp.close()
+    try:
+        doc = json.loads(data)
+        msg = doc['error']['message']
+        if isinstance(msg, str):
+            return msg[:500]
+    except (ValueError, KeyError, TypeError):
+        pass
+    text = data[:200].decode('utf-8', 'replace').strip()
+    return ' '.join(text.split()) or resp.reason or 'no message'
+
+
+class Upstream:
+    """One [upstream:<name>] group: its settings and a session on it."""
+
+    def __init__(self, conf, name):
+        group = conf[federation_conf.upstream_group(name)]
+        self.conf = conf
+        self.name = name
+        self.url = group.url.rstrip('/')
+        self.types = frozenset(group.types)
+        self.pull = group.pull
+        self.push = group.push
+        self.timeout = group.timeout
+        self._group = federation_conf.upstream_group(name)
+        self._verify = group.verify and not group.insecure
+        self._session = None
+        self._auth = None
+        self._lock = threading.Lock()
+
+    def allows_type(self, type_name):
+        return not self.types or type_name in self.types
+
+    def _get_session(self):
+        with self._lock:
+            if self._session is None:
+                try:
+                    auth = ks_loading.load_auth_from_conf_options(
+                        self.conf, self._group)
+                except ks_exc.MissingRequiredOptions as e:
+                    raise UpstreamError(self.name, 'the service has no '
+                                        'usable credentials for it: %s'
+                                        % e) from e
+                session = ks_loading.load_session_from_conf_options(
+                    self.conf, self._group, auth=auth)
+                if not self._verify:
+                    session.verify = False
+                self._auth = auth
+                self._session = session
+            return self._session
+
+    def request(self, method, path, expect=(200,), params=None,
+                headers=None, data=None, timeout=None):
+        """The upstream's answer to method path (a path under its url,
+        with params). Raises UpstreamError on anything but an expected
+        status; the body of an expected answer is streamed, the caller's
+        to read and close."""
+        session = self._get_session()
+        url = self.url + path
+        sent = {'OpenStack-API-Version': 'artifact %s' % API_VERSION,
+                'User-Agent': USER_AGENT}
+        sent.update(headers or {})
+        try:
+            resp = session.request(
+                url, method, raise_exc=False, redirect=False,
+                authenticated=self._auth is not None, params=params,
+                headers=sent, data=data, stream=True, connect_retries=0,
+                timeout=timeout or self.timeout, log=False)
+        except (ks_exc.ConnectTimeout, ks_exc.RequestTimeout) as e:
+            raise UpstreamError(self.name, 'no answer within %s s' % (
+                timeout or self.timeout), 'timeout') from e
+        except ks_exc.SSLError as e:
+            raise UpstreamError(self.name, 'TLS failed: %s' % e) from e
+        except ks_exc.ConnectFailure as e:
+            raise UpstreamError(self.name, 'cannot connect to %s' %
+                                self.url) from e
+        except ks_exc.ClientException as e:
+            # credentials refused, no endpoint, the auth service away
+            raise UpstreamError(self.name, 'the service could not '
+                                'authenticate: %s' % e) from e
+        if resp.status_code in expect:
+            return resp
+        if 300 <= resp.status_code < 400:
+            where = urllib.parse.urlsplit(resp.headers.get('Location', ''))
+            resp.close()
+            raise UpstreamError(self.name, 'answered %s %s with a redirect '
+                                'to %s; redirects are not followed' % (
+                                    method, path, where.netloc or
+                                    'nowhere'), code=resp.status_code)
+        raise UpstreamError(self.name, '%s %s: %d %s' % (
+            method, path, resp.status_code, _message(resp)),
+            code=resp.status_code)
+
+    def get_json(self, path, params=None, headers=None, deadline=None,
+                 max_bytes=MAX_JSON_BYTES):
+        """The JSON document of GET path, read within deadline (a
+        time.monotonic() value, default now + timeout) and max_bytes."""
+        if deadline is None:
+            deadline = time.monotonic() + self.timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise UpstreamError(self.name, 'no time left to ask', 'timeout')
+        resp = self.request('GET', path, params=params, headers=headers,
+                            timeout=left)
+        data = bytearray()
+        try:
+            for chunk in resp.iter_content(READ_SIZE):
+                data += chunk
+                if len(data) > max_bytes:
+                    raise UpstreamError(self.name, 'answer to GET %s is '
+                                        'larger than %d bytes' % (
+                                            path, max_bytes))
+                if time.monotonic() > deadline:
+                    raise UpstreamError(self.name, 'answer to GET %s not '
+                                        'read within %s s' % (
+                                            path, self.timeout), 'timeout')
+        except requests.Timeout as e:
+            raise UpstreamError(self.name, 'answer to GET %s stalled' % path,
+                                'timeout') from e
+        except requests.RequestException as e:
+            raise UpstreamError(self.name, 'answer to GET %s broke off: %s'
+                                % (path, type(e).__name__)) from e
+        finally:
+            resp.close()
+        try:
+            return json.loads(bytes(data))
+        except ValueError as e:
+            raise UpstreamError(self.name, 'answer to GET %s is not JSON' %
+                                path) from e
+
+    def chunks(self, resp, path, chunk_size=1024 * 1024):
+        """The body of a streamed answer in chunks; a broken or stalled
+        transfer raises UpstreamError. Closes resp."""
+        try:
+            for chunk in resp.iter_content(chunk_size):
+                yield chunk
+        except requests.Timeout as e:
+            raise UpstreamError(self.name, 'transfer of %s stalled for %s s'
+                                % (path, self.timeout), 'timeout') from e
+        except requests.RequestException as e:
+            raise UpstreamError(self.name, 'transfer of %s broke off: %s' % (
+                path, type(e).__name__)) from e
+        finally:
+            resp.close()
+
+
+class Upstreams:
+    """Every upstream of [federation] upstreams, in their order."""
+
+    def __init__(self, conf):
+        try:
+            names = federation_conf.check_upstreams(conf)
+        except federation_conf.BadUpstreams as e:
+            raise exception.ConfigurationError(str(e)) from e
+        self._by_name = {name: Upstream(conf, name) for name in names}
+        self.max_hops = conf.federation.max_hops
+
+    def __iter__(self):
+        return iter(self._by_name.values())
+
+    def __len__(self):
+        return len(self._by_name)
+
+    def names(self):
+        return list(self._by_name)
+
+    def get(self, name):
+        """The upstream called name; 400 when there is none."""
+        if not isinstance(name, str) or name not in self._by_name:
+            known = ', '.join(self._by_name) or 'none are configured'
+            raise exception.BadRequest(
+                'No upstream catalog is called %r (upstreams: %s)' % (
+                    name, known))
+        return self._by_name[name]
