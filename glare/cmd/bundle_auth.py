@@ -19,9 +19,10 @@ Three ways, tried in this order:
   (OS_CLIENT_CONFIG_FILE, ./, ~/.config/openstack/, /etc/openstack/);
   its auth_type and auth go to keystoneauth1's plugin loader.
 - ``--os-auth-url`` with ``--os-username/--os-password/--os-project-name``
-  and the rest (or ``--os-token``; any ``--os-auth-type``): a
-  keystoneauth1 plugin, the endpoint from the catalog (service type
-  ``artifact``) unless ``--os-url`` names it.
+  and the rest (or ``--os-token``, or an application credential; any
+  ``--os-auth-type``): a keystoneauth1 plugin, logged in at once, the
+  endpoint from the catalog (service type ``artifact``) unless
+  ``--os-url`` names it.
 - ``--os-token`` with ``--os-url``: that token, that endpoint, no
   Keystone; ``--os-url`` with ``--os-project-id`` alone: a Glare running
   with auth_strategy = noauth, sent the token ``user:project:roles``.
@@ -240,6 +241,13 @@ def _endpoint(session, url, interface, region):
         endpoint = session.get_endpoint(service_type=SERVICE_TYPE,
                                         interface=interface,
                                         region_name=region)
+    except ksa_exceptions.EmptyCatalog as e:
+        # an unscoped token: Keystone gives it no catalog
+        raise AuthFailure('the login has no catalog: scope it to a project '
+                          '(--os-project-name or --os-project-id)') from e
+    except ksa_exceptions.EndpointNotFound:
+        # what keystoneauth1 raises where older versions returned None
+        endpoint = None
     except ksa_exceptions.ClientException as e:
         raise AuthFailure('finding the %s endpoint: %s' % (
             SERVICE_TYPE, describe(e))) from e
@@ -251,6 +259,27 @@ def _endpoint(session, url, interface, region):
     return endpoint
 
 
+def _default_auth_type(options):
+    """The plugin the options are for when no auth type is named."""
+    if options.get('token'):
+        return 'token'
+    if options.get('application_credential_secret') and not options.get(
+            'password'):
+        return 'v3applicationcredential'
+    return 'password'
+
+
+def _login(session, auth_url):
+    """Log in now, before the catalog or Glare is asked: Keystone's
+    answer (401 for a wrong password, 404 for a revoked token) is then
+    said to be Keystone's, not the endpoint lookup's or Glare's."""
+    try:
+        session.get_auth_headers()
+    except ksa_exceptions.HttpError as e:
+        raise AuthFailure('login to Keystone at %s failed: %s' % (
+            auth_url or 'the auth URL', describe(e))) from e
+
+
 def connect(args):
     """The Api the options describe."""
     options = {name: getattr(args, 'os_' + name) for name in PLUGIN_OPTIONS
@@ -259,11 +288,11 @@ def connect(args):
         cloud = load_cloud(args.os_cloud)
         auth = {k: v for k, v in cloud.get('auth', {}).items()
                 if v is not None}
-        auth_type = cloud.get('auth_type') or (
-            'token' if 'token' in auth else 'password')
+        auth_type = cloud.get('auth_type') or _default_auth_type(auth)
         session = ksa_session.Session(
             auth=_plugin(auth_type, auth), verify=_verify(args, cloud),
             user_agent=USER_AGENT)
+        _login(session, auth.get('auth_url'))
         url = args.os_url or cloud.get('%s_endpoint_override'
                                        % SERVICE_TYPE)
         return Api(session, _endpoint(
@@ -271,10 +300,10 @@ def connect(args):
             args.os_region_name or cloud.get('region_name')))
     verify = _verify(args)
     if args.os_auth_url or args.os_auth_type:
-        auth_type = args.os_auth_type or (
-            'token' if args.os_token else 'password')
+        auth_type = args.os_auth_type or _default_auth_type(options)
         session = ksa_session.Session(auth=_plugin(auth_type, options),
                                       verify=verify, user_agent=USER_AGENT)
+        _login(session, args.os_auth_url)
         return Api(session, _endpoint(session, args.os_url,
                                       args.os_interface,
                                       args.os_region_name))
