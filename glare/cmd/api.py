@@ -21,6 +21,7 @@ from oslo_log import log as logging
 from glare.cmd import server
 from glare.common import config
 from glare import conf as glare_conf
+from glare.conf import federation as federation_conf
 
 LOG = logging.getLogger(__name__)
 
@@ -101,6 +102,12 @@ def prepare(conf, argv):
 def main(argv=None):
     conf = glare_conf.CONF
     prepare(conf, sys.argv if argv is None else argv)
+    try:
+        # checked once here, before the workers: a clean message and exit
+        federation_conf.check_upstreams(conf)
+    except federation_conf.BadUpstreams as e:
+        LOG.error('Cannot start glare-api: %s', e)
+        return 1
 
     def factory():
         from glare import wsgi

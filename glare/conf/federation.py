@@ -121,7 +121,12 @@ def check_upstreams(conf):
                                % name)
         seen.add(name)
         group = register_upstream_opts(conf, name)
-        if not conf[group].url:
+        try:
+            url = conf[group].url
+        except ValueError as e:  # oslo.config's ConfigFileValueError
+            raise BadUpstreams('[%s] url is not an http or https URL: %s' % (
+                group, e)) from e
+        if not url:
             raise BadUpstreams(
                 '[%s] url is required: the upstream %r is listed in '
                 '[federation] upstreams but has no url (or no such group)'
