@@ -15,8 +15,12 @@
     glare-bundle export TYPE ID [-o FILE] [--no-dependencies]
     glare-bundle import FILE [--dry-run] [--on-conflict fail|skip]
     glare-bundle verify FILE
-    glare-bundle push FILE oci://HOST[:PORT]/REPO:TAG [--insecure]
-    glare-bundle pull oci://HOST[:PORT]/REPO:TAG FILE [--insecure]
+    glare-bundle push FILE oci://HOST[:PORT]/REPO:TAG [--insecure] [LOGIN]
+    glare-bundle pull oci://HOST[:PORT]/REPO:TAG FILE [--insecure] [LOGIN]
+
+LOGIN: --registry-username NAME with --registry-password PASSWORD or
+--registry-password-stdin (else the environment, else a docker/podman
+auth file: glare.cmd.bundle_registry_auth).
 
 export and import talk to Glare with the usual OpenStack options (see
 glare.cmd.bundle_auth); verify is offline; push and pull talk to an OCI
@@ -28,6 +32,7 @@ command line with exit code 2 (argparse's usage message).
 import argparse
 import json
 import logging
+import os
 import sys
 
 from glare.bundles import layout
@@ -35,6 +40,7 @@ from glare.bundles import reader
 from glare.cmd import bundle_auth
 from glare.cmd import bundle_io
 from glare.cmd import bundle_oci
+from glare.cmd import bundle_registry_auth
 
 PROG = 'glare-bundle'
 #: the microversion that has bundles (CATALOG.md §2)
@@ -188,12 +194,19 @@ def cmd_verify(args):
               root.name, root.version, summary['blobs'], summary['bytes']))
 
 
+def _registry_credentials(args):
+    """The registry login of the command line or environment (None: the
+    auth files, when the registry asks)."""
+    return bundle_registry_auth.from_arguments(args, os.environ, sys.stdin)
+
+
 def cmd_push(args):
     ref = bundle_oci.Reference.parse(args.reference, args.insecure)
     size = bundle_io.file_size(args.file)
+    credentials = _registry_credentials(args)
     with open(args.file, 'rb') as f, bundle_io.progress('push', size) as bar:
         result = bundle_oci.push(ref, bundle_io.read_chunks(f, bar),
-                                 args.chunk_size)
+                                 args.chunk_size, credentials)
     _print('pushed %s: %d manifest(s), %d blob(s) uploaded, %d already '
           'there; index %s' % (ref, result.manifests, result.uploaded,
                                result.existing, result.index_digest))
@@ -204,8 +217,9 @@ def cmd_pull(args):
     if args.output in (None, '-') and sys.stdout.isatty():
         raise Failure('refusing to write a bundle to a terminal; give '
                       'a FILE or redirect the output')
+    credentials = _registry_credentials(args)
     with bundle_io.output(args.output) as out:
-        result = bundle_oci.pull(ref, out, bundle_io.progress)
+        result = bundle_oci.pull(ref, out, bundle_io.progress, credentials)
     _say('pulled %s: %d artifact(s), %d bytes%s (index %s)' % (
         ref, result.manifests, result.size,
         '' if args.output in (None, '-') else ' to %s' % args.output,
@@ -286,6 +300,7 @@ def parser():
                    help='a blob larger than this is uploaded in chunks of '
                    'this size (default %d MiB)'
                    % (bundle_oci.DEFAULT_CHUNK_SIZE >> 20))
+    bundle_registry_auth.add_arguments(c)
     c.set_defaults(func=cmd_push)
 
     c = sub.add_parser('pull', help='rebuild a bundle file from an OCI '
@@ -295,6 +310,7 @@ def parser():
                    help='the bundle file ("-": standard output)')
     c.add_argument('--insecure', action='store_true',
                    help='plain HTTP to a registry on loopback')
+    bundle_registry_auth.add_arguments(c)
     c.set_defaults(func=cmd_pull)
     return p
 
@@ -312,7 +328,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         _fail('interrupted')
     except (Failure, bundle_auth.AuthFailure, bundle_oci.RegistryError,
-            bundle_io.IOFailure) as e:
+            bundle_registry_auth.AuthError, bundle_io.IOFailure) as e:
         _fail(str(e))
     except bundle_auth.ksa_exceptions.ClientException as e:
         _fail(bundle_auth.describe(e))

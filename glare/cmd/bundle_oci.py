@@ -29,11 +29,15 @@ pushed (the writer's canonical order and tar headers are the only ones a
 bundle has). Only the oci-layout file is not in the registry: it is the
 same in every bundle.
 
-Anonymous access only (a registry that asks for credentials fails with
-its 401).
+Anonymous until the registry asks: on a 401 the login of
+glare.cmd.bundle_registry_auth (Basic, or a distribution Bearer token)
+is set up and the request goes again. Redirects are followed here, not
+by keystoneauth1: Authorization goes only to the registry itself, never
+with a redirect to another host (a storage backend serving blob data).
 """
 
 import ipaddress
+import os
 import re
 import urllib.parse
 
@@ -45,6 +49,7 @@ from glare.bundles import reader
 from glare.bundles import writer
 from glare.cmd import bundle_auth
 from glare.cmd import bundle_io
+from glare.cmd import bundle_registry_auth as registry_auth
 
 USER_AGENT = 'glare-bundle'
 #: a blob larger than this goes up in PATCH chunks of this size
@@ -58,6 +63,11 @@ ACCEPT = (layout.INDEX_MEDIA_TYPE, layout.MANIFEST_MEDIA_TYPE,
           'application/vnd.docker.distribution.manifest.list.v2+json',
           'application/vnd.docker.distribution.manifest.v2+json')
 HOST_RE = re.compile(r'(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?')
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 10
+#: the access a push and a pull ask a token for
+PUSH_ACTIONS = 'pull,push'
+PULL_ACTIONS = 'pull'
 
 
 class RegistryError(Exception):
@@ -73,6 +83,7 @@ class Reference:
         self.repository = repository
         self.tag = tag
         self.digest = digest
+        self.insecure = insecure
         self.scheme = 'http' if insecure else 'https'
 
     @property
@@ -163,24 +174,77 @@ class _Rechunk:
 
 
 class Registry:
-    """The distribution API of one repository."""
+    """The distribution API of one repository; actions: the access the
+    run needs (PUSH_ACTIONS or PULL_ACTIONS); credentials: those of the
+    command line (else the auth files are looked in when the registry
+    asks)."""
 
-    def __init__(self, ref):
+    def __init__(self, ref, actions=PULL_ACTIONS, credentials=None,
+                 environ=None):
         self.ref = ref
         self.base = '%s://%s/v2/%s' % (ref.scheme, ref.host,
                                        ref.repository)
         self.session = ksa_session.Session(user_agent=USER_AGENT)
+        environ = os.environ if environ is None else environ
+        self.login = registry_auth.Login(
+            self.base, ref.host, ref.repository, actions, credentials,
+            lambda: registry_auth.from_auth_files(ref.host, ref.repository,
+                                                  environ),
+            ref.insecure, self.send)
+
+    def send(self, method, url, authorize, log=True, **kwargs):
+        """(response, Authorization sent to its URL): one request, its
+        redirects followed (GET and HEAD; 307 and 308 of a body that can
+        go again), authorize(url) giving the Authorization of each hop.
+        keystoneauth1's exceptions go through."""
+        headers = dict(kwargs.pop('headers', None) or {})
+        data = kwargs.get('data')
+        replayable = data is None or isinstance(data, bytes)
+        for _hop in range(MAX_REDIRECTS + 1):
+            auth = authorize(url)
+            hop = dict(headers)
+            if auth is not None:
+                hop['Authorization'] = auth
+            resp = self.session.request(
+                url, method, raise_exc=False, authenticated=False,
+                redirect=False, log=log, headers=hop, **kwargs)
+            location = resp.headers.get('Location')
+            if resp.status_code not in REDIRECTS or not location or (
+                    method not in ('GET', 'HEAD') and (
+                        resp.status_code not in (307, 308) or
+                        not replayable)):
+                return resp, auth
+            resp.close()
+            url = urllib.parse.urljoin(resp.url, location)
+        raise RegistryError('registry %s: %s %s: more than %d redirects' % (
+            self.ref.host, method, _path(url), MAX_REDIRECTS))
 
     def request(self, method, url, expect, **kwargs):
         if not url.startswith(('http://', 'https://')):
             url = urllib.parse.urljoin(self.base + '/', url)
-        try:
-            resp = self.session.request(url, method, raise_exc=False,
-                                        authenticated=False, **kwargs)
-        except ksa_exceptions.ClientException as e:
-            raise RegistryError(bundle_auth.describe(
-                e, 'the registry %s' % self.ref.host)) from e
+        data = kwargs.get('data')
+        replayable = data is None or isinstance(data, bytes)
+        attempt = self.login.attempt()
+        while True:
+            try:
+                resp, sent = self.send(method, url, attempt.authorization,
+                                       **kwargs)
+            except ksa_exceptions.ClientException as e:
+                raise RegistryError(bundle_auth.describe(
+                    e, 'the registry %s' % self.ref.host)) from e
+            if resp.status_code != 401:
+                break
+            try:
+                attempt.unauthorized(resp, sent, replayable)
+            finally:
+                resp.close()
         if resp.status_code not in expect:
+            if resp.status_code in REDIRECTS:
+                raise RegistryError(
+                    'registry %s: %s %s: redirected (%d) to %s; an upload '
+                    'is not sent again elsewhere' % (
+                        self.ref.host, method, _path(url), resp.status_code,
+                        resp.headers.get('Location')))
             raise RegistryError('registry %s: %s %s: %s' % (
                 self.ref.host, method, _path(url), _error(resp)))
         return resp
@@ -249,17 +313,8 @@ def _path(url):
 def _error(resp):
     """The registry's error document in a line (distribution's
     {"errors": [{"code", "message", "detail"}]})."""
-    try:
-        errors = resp.json().get('errors')
-    except (ValueError, AttributeError):
-        errors = None
-    parts = []
-    for err in errors if isinstance(errors, list) else ():
-        if isinstance(err, dict):
-            parts.append('%s %s' % (err.get('code', ''),
-                                    err.get('message', '')))
-    text = '; '.join(p.strip() for p in parts) or resp.reason or ''
-    return 'HTTP %d %s' % (resp.status_code, ' '.join(text.split()))
+    return 'HTTP %d %s' % (resp.status_code,
+                           registry_auth.registry_error(resp))
 
 
 def _location(resp):
@@ -285,11 +340,11 @@ class PushResult:
         self.index_digest = None
 
 
-def push(ref, chunks, chunk_size=DEFAULT_CHUNK_SIZE):
+def push(ref, chunks, chunk_size=DEFAULT_CHUNK_SIZE, credentials=None):
     """Push the bundle in chunks (the bundle file read in order)."""
     if ref.tag is None:
         raise RegistryError('push needs a tag (oci://HOST/REPO:TAG)')
-    registry = Registry(ref)
+    registry = Registry(ref, PUSH_ACTIONS, credentials)
     result = PushResult()
     index = None
     manifests = []  # (digest, bytes), index order
@@ -419,10 +474,10 @@ def _opener(registry, digest):
     return open_data
 
 
-def pull(ref, out, progress):
+def pull(ref, out, progress, credentials=None):
     """Rebuild the bundle at ref into the binary file out; progress(what,
     total) gives a progress bar."""
-    registry = Registry(ref)
+    registry = Registry(ref, PULL_ACTIONS, credentials)
     what = 'the index %s' % ref
     index_bytes = registry.get_manifest(ref.reference,
                                         layout.INDEX_MEDIA_TYPE, what)

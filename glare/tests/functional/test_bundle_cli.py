@@ -14,10 +14,10 @@
 glare-api and a real OCI registry.
 
 The registry is CNCF distribution as Debian packages it (docker-registry,
-installed by .ci/run), started here on a loopback port with its own
-storage directory; the registry tests skip, naming the reason, only when
-its binary is absent. SQLite only: the command sees the same API whatever
-the database.
+installed by .ci/run), started by glare.tests.functional.registry on a
+loopback port with its own storage directory; the registry tests skip,
+naming the reason, only when its binary is absent. SQLite only: the
+command sees the same API whatever the database.
 """
 
 import fcntl
@@ -36,10 +36,11 @@ import requests
 
 from glare.tests.fixtures import processes
 from glare.tests.functional import base
+from glare.tests.functional import registry
 from glare.tests.functional import test_bundle_export as export_tests
 
 PROGRAM = 'glare-bundle'
-REGISTRY_BINARY = '/usr/bin/docker-registry'
+REGISTRY_BINARY = registry.BINARY
 CLI_TIMEOUT = 120
 INDEX_TYPE = 'application/vnd.oci.image.index.v1+json'
 MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json'
@@ -49,40 +50,8 @@ def _script():
     return os.path.join(os.path.dirname(sys.executable), PROGRAM)
 
 
-class Registry(processes.ServerProcess):
-    """docker-registry (CNCF distribution) on a loopback port."""
-
-    NAME = 'docker-registry'
-
-    def __init__(self, workdir):
-        self.workdir = os.path.join(workdir, 'registry')
-        os.makedirs(os.path.join(self.workdir, 'storage'))
-        self.log_path = os.path.join(self.workdir, 'registry.log')
-        self.port = None
-
-    @property
-    def host(self):
-        return '127.0.0.1:%d' % self.port
-
-    def spawn(self, attempt):
-        self.port = processes.free_port()
-        config = os.path.join(self.workdir, 'config.yml')
-        with open(config, 'w') as f:
-            # JSON is YAML; info level logs every request
-            json.dump({'version': 0.1,
-                       'log': {'level': 'info', 'accesslog':
-                               {'disabled': False}},
-                       'storage': {'filesystem': {'rootdirectory': os.path
-                                                  .join(self.workdir,
-                                                        'storage')}},
-                       'http': {'addr': self.host}}, f)
-        env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
-               'HOME': self.workdir}
-        return [REGISTRY_BINARY, 'serve', config], env
-
-    def ready(self, session):
-        return session.get('http://%s/v2/' % self.host,
-                           timeout=2).status_code == 200
+#: the registry fixture, for the tests that import it from here
+Registry = registry.Registry
 
 
 class BundleCLITests(export_tests.ExportMixin, base.FunctionalTest):
