@@ -14,8 +14,8 @@
 
 import pecan
 
-from glare.api.controllers import bundles
 from glare.api import method
+from glare import exception
 
 PULL = 'pull'
 PUSH = 'push'
@@ -23,6 +23,17 @@ PUSH = 'push'
 
 def _service():
     return pecan.request.app_services.federation
+
+
+def _body(request):
+    """The JSON body; 400 for any query parameter (what to do is in the
+    body: a parameter would be a typo that changes nothing)."""
+    names = sorted({name for name in request.GET if name})
+    if names:
+        raise exception.BadRequest(
+            'Unknown query parameter(s) %s; this request takes a JSON body '
+            'only' % ', '.join(repr(n) for n in names))
+    return method.json_body(request, ('application/json',))
 
 
 class FederationRoutesController:
@@ -40,16 +51,12 @@ class FederationRoutesController:
 
     @pecan.expose()
     def pull(self, type_name, _segment):
-        request = pecan.request
-        bundles.query(request, ())
-        body = method.json_body(request, ('application/json',))
+        body = _body(pecan.request)
         return method.json_response(_service().pull(
             method.context(), type_name, body))
 
     @pecan.expose()
     def push(self, type_name, artifact_id, _segment):
-        request = pecan.request
-        bundles.query(request, ())
-        body = method.json_body(request, ('application/json',))
+        body = _body(pecan.request)
         return method.json_response(_service().push(
             method.context(), type_name, artifact_id, body))

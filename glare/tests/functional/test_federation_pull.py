@@ -393,6 +393,29 @@ class PullPushTests(FederationMixin):
                         headers=self.as_service('enterprise', 'global'))
         self.assertEqual('cloud-vendor', doc['origin']['cloud_id'])
 
+    def test_through_vendor_the_origin_names_the_first_cloud(self):
+        art = self.sample('global', blobs={'blob': b'made at global'})
+        # vendor pulls it (a user of vendor) and publishes it there
+        result = self.pulled('vendor', 'global', art)
+        self.assertEqual([art], [a['id'] for a in result['imported']])
+        self.patch('vendor', SAMPLE, art, [
+            {'op': 'replace', 'path': '/visibility', 'value': 'public'}],
+            self.admin)
+        digest = self.manifest_digests('enterprise', 'vendor', art)[art]
+        self.assertNotEqual(
+            self.manifest_digests('enterprise', 'global', art)[art], digest)
+        result = self.pulled('enterprise', 'vendor', art)
+        self.assertPulled('enterprise', 'vendor', [art], result,
+                          {art: digest}, from_cloud='global')
+        self.assertEqual(b'made at global',
+                         self.data('enterprise', art, 'blob'))
+        # it goes back neither to vendor (pulled from it) nor to global
+        # (made there)
+        self.refused(409, self.push('enterprise', 'vendor', art),
+                     'it was pulled from upstream vendor')
+        self.refused(409, self.push('enterprise', 'global', art),
+                     'it came from that cloud (cloud-global)')
+
     def test_pull_and_push_are_notified(self):
         test_notifications.require_rabbitmq(self)
         bus = test_notifications.Bus(self.TOPIC)
