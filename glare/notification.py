@@ -36,7 +36,10 @@ ARTIFACT_EVENTS = ('create', 'update', 'activate', 'reactivate',
 #: changes of an artifact's members: artifact.member.<event>
 MEMBER_EVENTS = ('create', 'update', 'delete')
 QUOTA_EVENTS = ('set_quotas',)
-EVENTS = tuple(PREFIX + e for e in ARTIFACT_EVENTS + QUOTA_EVENTS) + tuple(
+#: pulls from and pushes to upstream catalogs: artifact.pull|push
+FEDERATION_EVENTS = ('pull', 'push')
+EVENTS = tuple(PREFIX + e for e in ARTIFACT_EVENTS + QUOTA_EVENTS +
+               FEDERATION_EVENTS) + tuple(
     PREFIX + 'member.' + e for e in MEMBER_EVENTS)
 
 # notifications waiting for the sender thread; beyond that (a broker down
@@ -135,6 +138,17 @@ class Notifier:
             self._emit(context, PREFIX + 'set_quotas', document)
         except Exception:
             LOG.exception('Could not emit artifact.set_quotas')
+
+    def federation(self, context, event, document):
+        """An artifact was pulled from or pushed to an upstream catalog;
+        event: one of FEDERATION_EVENTS, document: the upstream, the
+        root's type_name and id, what was imported and skipped."""
+        if not self.enabled:
+            return
+        try:
+            self._emit(context, PREFIX + event, dict(document))
+        except Exception:
+            LOG.exception('Could not emit artifact.%s', event)
 
     def _emit(self, context, event_type, payload):
         # redacted here: a context can only work out its admin flag in the

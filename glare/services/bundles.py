@@ -68,12 +68,15 @@ class Entry:
 
 
 class Export:
-    """What to answer: headers and the tar as an iterable of chunks."""
+    """What to answer: headers and the tar as an iterable of chunks;
+    records: the record of each artifact in it (type_name, artifact,
+    origin, ...), the root first."""
 
-    def __init__(self, headers, body, length=None):
+    def __init__(self, headers, body, length=None, records=()):
         self.headers = headers
         self.body = body
         self.length = length
+        self.records = list(records)
 
 
 def _named(context, values, why):
@@ -188,7 +191,8 @@ class BundleService:
         LOG.info('Exporting artifact %s with %d dependencies', root['id'],
                  len(entries) - 1)
         plan = self._plan(entries)
-        return Export(headers, plan.chunks(), plan.size)
+        return Export(headers, plan.chunks(), plan.size,
+                      [entry.record for entry in entries])
 
     def _unexportable(self, context, values):
         """Why the caller may not export the artifact, or None."""

@@ -28,6 +28,7 @@ from glare.services import artifacts
 from glare.services import blobs
 from glare.services import bundles
 from glare.services import downloads
+from glare.services import federation
 from glare.services import identity
 from glare.services import locations
 from glare.services import projects
@@ -64,9 +65,12 @@ def build_services(conf):
         validator=projects.ProjectValidator(conf))
     fetcher = urlfetch.Fetcher(conf)
     cloud = identity.CloudIdentity(conf)
+    upstream_catalogs = upstreams.Upstreams(conf)
+    bundle_service = bundles.BundleService(conf, artifact_service,
+                                           blob_service, fetcher, cloud)
     return types.SimpleNamespace(
         identity=cloud,
-        upstreams=upstreams.Upstreams(conf),
+        upstreams=upstream_catalogs,
         registry=registry,
         notifier=notifier,
         artifacts=artifact_service,
@@ -75,8 +79,10 @@ def build_services(conf):
         locations=locations.LocationService(conf, blob_service, fetcher),
         quotas=quotas.QuotaService(conf, registry, notifier),
         sharing=sharing_service,
-        bundles=bundles.BundleService(conf, artifact_service, blob_service,
-                                      fetcher, cloud))
+        bundles=bundle_service,
+        federation=federation.FederationService(
+            conf, artifact_service, bundle_service, upstream_catalogs,
+            notifier))
 
 
 def start_clean_up(services):

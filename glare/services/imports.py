@@ -63,6 +63,10 @@ class Options:
     visibility: str = 'private'
     #: the upstream catalog the bundle was pulled from (federation)
     upstream: str = None
+    #: (type_name, id) the bundle's root must be (a pull: what was asked
+    #: for), and whether it must be alone (a pull without dependencies)
+    root: tuple = None
+    root_alone: bool = False
 
 
 @dataclasses.dataclass
@@ -164,6 +168,16 @@ class Importer:
                 self.heart.stop()
 
     def _on_index(self, event):
+        root = self.options.root
+        if root is not None and (event.root.type_name,
+                                 event.root.id) != tuple(root):
+            raise layout.LayoutError(
+                'its root is %s, not the artifact %s/%s asked for' % (
+                    event.root.describe(), root[0], root[1]))
+        if self.options.root_alone and len(event.entries) > 1:
+            raise layout.LayoutError(
+                'it holds %d artifacts, not only the one asked for '
+                '(without dependencies)' % len(event.entries))
         for entry in event.entries:
             where = 'artifact %s/%s' % (entry.type_name, entry.id)
             records.artifact_id(entry.id, where)

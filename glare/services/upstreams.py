@@ -34,6 +34,7 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from oslo_log import log as logging
 import requests
+from urllib3 import exceptions as urllib3_exc
 
 from glare.conf import federation as federation_conf
 from glare import exception
@@ -90,6 +91,16 @@ def _message(resp):
         pass
     text = data[:200].decode('utf-8', 'replace').strip()
     return ' '.join(text.split()) or resp.reason or 'no message'
+
+
+def _stalled(exc):
+    """Whether a failed read of a streamed body waited past its timeout:
+    requests gives a read timeout while streaming as a ConnectionError
+    around urllib3's ReadTimeoutError, not as a Timeout."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    return isinstance(exc, requests.ConnectionError) and any(
+        isinstance(arg, urllib3_exc.ReadTimeoutError) for arg in exc.args)
 
 
 class Upstream:
@@ -196,10 +207,10 @@ class Upstream:
                     raise UpstreamError(self.name, 'answer to GET %s not '
                                         'read within %s s' % (
                                             path, self.timeout), 'timeout')
-        except requests.Timeout as e:
-            raise UpstreamError(self.name, 'answer to GET %s stalled' % path,
-                                'timeout') from e
         except requests.RequestException as e:
+            if _stalled(e):
+                raise UpstreamError(self.name, 'answer to GET %s stalled' %
+                                    path, 'timeout') from e
             raise UpstreamError(self.name, 'answer to GET %s broke off: %s'
                                 % (path, type(e).__name__)) from e
         finally:
@@ -216,10 +227,11 @@ class Upstream:
         try:
             for chunk in resp.iter_content(chunk_size):
                 yield chunk
-        except requests.Timeout as e:
-            raise UpstreamError(self.name, 'transfer of %s stalled for %s s'
-                                % (path, self.timeout), 'timeout') from e
         except requests.RequestException as e:
+            if _stalled(e):
+                raise UpstreamError(self.name, 'transfer of %s stalled for '
+                                    '%s s' % (path, self.timeout),
+                                    'timeout') from e
             raise UpstreamError(self.name, 'transfer of %s broke off: %s' % (
                 path, type(e).__name__)) from e
         finally:

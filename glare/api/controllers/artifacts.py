@@ -18,6 +18,7 @@ import pecan
 from glare.api import conditional
 from glare.api.controllers import blobs
 from glare.api.controllers import bundles
+from glare.api.controllers import federation_routes
 from glare.api.controllers import members
 from glare.api import method
 from glare import exception
@@ -49,6 +50,7 @@ def force_param(request):
 _BLOBS = blobs.BlobsController()
 _MEMBERS = members.MembersController()
 _BUNDLES = bundles.BundlesController()
+_FEDERATION = federation_routes.FederationRoutesController()
 
 
 def _segments(args):
@@ -78,6 +80,8 @@ class ArtifactsController:
             handlers = _BUNDLES.handlers(args)
         elif len(args) == 1:
             handlers = {'GET': self.list, 'POST': self.create}
+        elif len(args) == 2 and args[1] == federation_routes.PULL:
+            handlers = _FEDERATION.handlers(args)
         elif len(args) == 2:
             handlers = {'GET': self.show, 'PATCH': self.update,
                         'DELETE': self.delete}
@@ -87,6 +91,10 @@ class ArtifactsController:
                 pecan.abort(404)
         elif args[2] == bundles.SEGMENT:
             handlers = _BUNDLES.handlers(args)
+            if handlers is None:
+                pecan.abort(404)
+        elif args[2] == federation_routes.PUSH:
+            handlers = _FEDERATION.handlers(args)
             if handlers is None:
                 pecan.abort(404)
         else:

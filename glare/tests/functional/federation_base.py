@@ -73,13 +73,23 @@ class FederationTest(unittest.TestCase):
         return db_url
 
     @classmethod
+    def upstream_url(cls, upstream):
+        """The URL of upstream: a cloud of TOPOLOGY, else one of the
+        class's extra_upstreams (a test's own server standing in for an
+        upstream: a proxy, a server that never answers)."""
+        if upstream in cls.clouds:
+            return cls.clouds[upstream].url
+        return cls.extra_upstreams[upstream]
+
+    @classmethod
     def upstream_group(cls, cloud, upstream, extra=None):
         """The [upstream:<upstream>] options of cloud."""
         project = cls.service_project(cloud, upstream)
+        url = cls.upstream_url(upstream)
         options = {
-            'url': cls.clouds[upstream].url,
+            'url': url,
             'auth_type': 'admin_token',
-            'endpoint': cls.clouds[upstream].url,
+            'endpoint': url,
             'token': 'svc-%s:%s:member' % (cloud, project),
             'timeout': '5',
         }
@@ -109,6 +119,7 @@ class FederationTest(unittest.TestCase):
         if not os.environ.get('GLARE_TEST_KEEP_LOGS'):
             cls.addClassCleanup(shutil.rmtree, cls.workdir, True)
         cls.clouds = {}
+        cls.extra_upstreams = {}
         cls.db_urls = {}
         for name, upstreams in TOPOLOGY:
             os.makedirs(os.path.join(cls.workdir, name))

@@ -555,9 +555,10 @@ class TestEnabled(base.TestCase):
         self.assertTrue(notification.Notifier().flush())
 
     def test_event_names(self):
-        self.assertEqual(18, len(notification.EVENTS))
+        self.assertEqual(20, len(notification.EVENTS))
         self.assertIn('artifact.set_quotas', notification.EVENTS)
         for event in ('share', 'unshare', 'communitize', 'decommunitize',
-                      'member.create', 'member.update', 'member.delete'):
+                      'member.create', 'member.update', 'member.delete',
+                      'pull', 'push'):
             self.assertIn('artifact.' + event, notification.EVENTS)
         self.assertIn('artifact.delete_blob', notification.EVENTS)
