@@ -299,7 +299,7 @@ class ExportTests(ExportMixin):
                             else headers)
 
     def test_digest_header_and_head_without_reading_a_blob(self):
-        app, mid, _lib, _leaf, data = self.tree()
+        app, mid, _lib, _leaf, _data = self.tree()
         for query in ('?dependencies=none', '', '?dependencies=closure'):
             got = self.get(self.bundle_path(app['id']) + query,
                            headers=self.user)
@@ -337,22 +337,24 @@ class ExportTests(ExportMixin):
                              'digest'])
         # HEAD opens no blob: with the stored data gone, it still answers
         # (and GET, which reads it, breaks off)
+        probe = self.create()
+        unique = os.urandom(4000)
+        self.upload(probe['id'], 'blob', unique)
+        digest = self.head(probe['id']).headers['X-Glare-Bundle-Digest']
         blobs = os.path.join(self.server.workdir, 'state', 'blobs')
         gone = []
         for name in os.listdir(blobs):
             with open(os.path.join(blobs, name), 'rb') as f:
-                if f.read() == data['app']:
+                if f.read() == unique:
                     gone.append(f.name)
         self.assertEqual(1, len(gone), gone)
         os.rename(gone[0], gone[0] + '.away')
         self.addCleanup(os.rename, gone[0] + '.away', gone[0])
-        head = self.head(app['id'], '?dependencies=none')
+        head = self.head(probe['id'])
         self.assertEqual(200, head.status_code, base.brief(head))
-        self.assertEqual(digests[app['id']],
-                         head.headers['X-Glare-Bundle-Digest'])
+        self.assertEqual(digest, head.headers['X-Glare-Bundle-Digest'])
         with self.assertRaises(requests.RequestException):
-            self.get(self.bundle_path(app['id']) + '?dependencies=none',
-                     headers=self.user)
+            self.get(self.bundle_path(probe['id']), headers=self.user)
         # refusals: the status alone
         stranger = self.auth(self.new_project())
         for artifact_id, query, headers, code in (
