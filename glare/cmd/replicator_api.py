@@ -245,9 +245,16 @@ _REASON = re.compile(
     r'No route to host|\[Errno -?\d+\] [^"\'()]+')
 
 
+_SHORT = re.compile(r'IncompleteRead\((\d+) bytes read, (\d+) more expected\)')
+
+
 def reason(e):
     """The cause of a connection failure in a few words."""
     text = ' '.join(str(e).split())
+    short = _SHORT.search(text)
+    if short:
+        return 'the connection broke after %s bytes, %s more expected' % (
+            short.group(1), short.group(2))
     found = _REASON.findall(text)
     # the innermost cause is named last
     return found[-1].strip() if found else (text or type(e).__name__)

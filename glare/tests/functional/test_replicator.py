@@ -648,6 +648,44 @@ class ReplicatorTests(unittest.TestCase):
                          self.assertWhole(arts, ()))
         self.assertNotIn('failed', self.states(doc).values())
 
+    def test_source_stopped_mid_run(self):
+        arts = self.images(1, 160 * MIB)
+        argv = self.argv('livecopy', '--types', IMAGES, as_json=False)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, env=self.cli_env,
+                                text=True)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.stdout.close)
+        self.addCleanup(proc.stderr.close)
+        target = self.servers['target']
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not self.target_receiving(
+                target):
+            time.sleep(0.01)
+        # the source's worker dies; its master starts another
+        master = self.servers['source'].process.pid
+        with open('/proc/%d/task/%d/children' % (master, master)) as f:
+            worker, = map(int, f.read().split())
+        os.kill(worker, signal.SIGKILL)
+        _out, err = proc.communicate(timeout=CLI_TIMEOUT)
+        self.assertEqual(1, proc.returncode, err)
+        lines = err.splitlines()
+        self.assertEqual(1, len(lines), lines)
+        self.assertRegex(lines[0], r'^glare-replicator: error: the source '
+                         r'%s stopped sending the bundle of images/%s: the '
+                         r'connection broke after \d+ bytes' % (
+                             self.servers['source'].url, arts[0]['id']))
+        self.show(arts[0]['id'], type_name=IMAGES, expect=404)
+        # once the new worker answers, the copy is made whole
+        deadline = time.monotonic() + 30
+        while self.call('source', 'GET', '/versions').status_code != 300:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        doc = self.replicate('livecopy', '--types', IMAGES)
+        self.assertEqual({arts[0]['id']: 'copied'}, self.states(doc))
+        self.assertWhole(arts, ())
+
     def target_receiving(self, server):
         """Whether an import is streaming into server: a staged blob file
         grows in its store."""

@@ -367,6 +367,10 @@ class TestCommandLine(base.TestCase):
                  "NewConnectionError('<obj>: Failed to establish a new "
                  "connection: [Errno 111] Connection refused'))",
                  '[Errno 111] Connection refused'),
+                ("('Connection broken: IncompleteRead(65002256 bytes read, "
+                 "235005680 more expected)', IncompleteRead(65002256 bytes "
+                 "read, 235005680 more expected))", 'the connection broke '
+                 'after 65002256 bytes, 235005680 more expected'),
                 ('something else', 'something else')):
             self.assertEqual(expected, api.reason(Exception(text)))
 
