@@ -54,35 +54,13 @@ class Failure(Exception):
 
 # -- talking to Glare ------------------------------------------------------
 
-def _api_error(resp):
-    """The one-line message of an error response: the API's own message
-    when the body is Glare's JSON error document."""
-    message = None
-    try:
-        body = resp.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        error = body.get('error')
-        if isinstance(error, dict) and isinstance(error.get('message'), str):
-            message = error['message']
-        elif isinstance(body.get('explanation'), str):
-            message = body['explanation']
-        elif isinstance(body.get('message'), str):
-            message = body['message']
-    if message is None:
-        message = (resp.text or '').strip()[:200] or resp.reason or ''
-    return 'HTTP %d from %s: %s' % (resp.status_code, resp.request.method,
-                                    ' '.join(message.split()))
-
-
 def _request(api, method, path, **kwargs):
     headers = dict(kwargs.pop('headers', {}))
     headers.setdefault('OpenStack-API-Version', API_VERSION)
     resp = api.session.request(api.endpoint + path, method, headers=headers,
                                raise_exc=False, **kwargs)
     if resp.status_code >= 400:
-        raise Failure(_api_error(resp))
+        raise Failure(bundle_auth.response_error(resp))
     return resp
 
 

@@ -26,6 +26,12 @@ Three ways, tried in this order:
 - ``--os-token`` with ``--os-url``: that token, that endpoint, no
   Keystone; ``--os-url`` with ``--os-project-id`` alone: a Glare running
   with auth_strategy = noauth, sent the token ``user:project:roles``.
+
+Every option name starts with a prefix: ``os`` for glare-bundle (and any
+one-endpoint command, each also read from ``OS_<NAME>``); another prefix
+gives a second set (glare-replicator's ``--source-*`` and ``--target-*``,
+read from ``GLARE_SOURCE_<NAME>`` and ``GLARE_TARGET_<NAME>``), so that
+two endpoints each have their own credentials.
 """
 
 import os
@@ -74,33 +80,59 @@ class Api:
         self.endpoint = endpoint.rstrip('/')
 
 
+class Options:
+    """The options of one prefix in parsed arguments: get('cloud') is
+    args.<prefix>_cloud; flag('cloud') is --<prefix>-cloud."""
+
+    def __init__(self, args, prefix='os'):
+        self.args = args
+        self.prefix = prefix
+
+    def get(self, name):
+        return getattr(self.args, '%s_%s' % (self.prefix, name))
+
+    def flag(self, name):
+        return '--%s-%s' % (self.prefix, name.replace('_', '-'))
+
+
 def _env(name, default=None):
     return os.environ.get(name, default)
 
 
-def add_arguments(parser):
-    g = parser.add_argument_group('authentication (as every OpenStack '
-                                  'client; each also read from OS_<NAME>)')
-    g.add_argument('--os-cloud', default=_env('OS_CLOUD'),
+def add_arguments(parser, prefix='os', env_prefix='OS_', title=None):
+    """The options of one endpoint: --<prefix>-cloud, --<prefix>-url...,
+    each read from <env_prefix><NAME> when not given (env_prefix None:
+    from nowhere)."""
+    def flag(name):
+        return '--%s-%s' % (prefix, name.replace('_', '-'))
+
+    def env(name, default=None):
+        if env_prefix is None:
+            return default
+        return _env(env_prefix + name.upper(), default)
+
+    g = parser.add_argument_group(title or (
+        'authentication (as every OpenStack client; each also read from '
+        '%s<NAME>)' % env_prefix))
+    g.add_argument(flag('cloud'), default=env('cloud'),
                    help='a cloud of clouds.yaml')
-    g.add_argument('--os-auth-type', default=_env('OS_AUTH_TYPE'),
+    g.add_argument(flag('auth_type'), default=env('auth_type'),
                    help='a keystoneauth1 plugin (default: password, or '
-                   'token with --os-token)')
+                   'token with %s)' % flag('token'))
     for name in PLUGIN_OPTIONS:
-        g.add_argument('--os-' + name.replace('_', '-'),
-                       default=_env('OS_' + name.upper()),
+        g.add_argument(flag(name), default=env(name),
                        help='keystoneauth1 option ' + name
-                       if name != 'token' else 'a token (with --os-url: '
-                       'no Keystone)')
-    g.add_argument('--os-url', default=_env('OS_URL'),
+                       if name != 'token' else 'a token (with %s: '
+                       'no Keystone)' % flag('url'))
+    g.add_argument(flag('url'), default=env('url'),
                    help="Glare's endpoint (default: from the catalog)")
-    g.add_argument('--os-region-name', default=_env('OS_REGION_NAME'))
-    g.add_argument('--os-interface', default=_env('OS_INTERFACE', 'public'))
-    g.add_argument('--os-cacert', default=_env('OS_CACERT'),
+    g.add_argument(flag('region_name'), default=env('region_name'))
+    g.add_argument(flag('interface'), default=env('interface', 'public'))
+    g.add_argument(flag('cacert'), default=env('cacert'),
                    help='CA bundle to verify TLS with')
-    g.add_argument('--os-insecure', action='store_true',
+    g.add_argument(flag('insecure'), action='store_true',
                    help='do not verify TLS certificates')
-    g.add_argument('--os-roles', default=_env('OS_ROLES', 'member'),
+    g.add_argument(flag('roles'), default=env('roles', 'member'),
                    help='noauth only: the roles of the token '
                    '(comma separated; default member)')
 
@@ -123,6 +155,28 @@ def describe(e, where=None):
         return 'cannot connect to %s: %s' % (
             where, reason.group(0).strip() if reason else text)
     return text or type(e).__name__
+
+
+def response_error(resp):
+    """The one-line message of an error response: the API's own message
+    when the body is Glare's JSON error document."""
+    message = None
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get('error')
+        if isinstance(error, dict) and isinstance(error.get('message'), str):
+            message = error['message']
+        elif isinstance(body.get('explanation'), str):
+            message = body['explanation']
+        elif isinstance(body.get('message'), str):
+            message = body['message']
+    if message is None:
+        message = (resp.text or '').strip()[:200] or resp.reason or ''
+    return 'HTTP %d from %s: %s' % (resp.status_code, resp.request.method,
+                                    ' '.join(message.split()))
 
 
 # -- clouds.yaml ------------------------------------------------------------
@@ -172,12 +226,13 @@ def _merge(base, extra):
     return out
 
 
-def load_cloud(name):
-    """The settings of cloud name, secure.yaml merged in."""
+def load_cloud(name, flag='--os-cloud'):
+    """The settings of cloud name, secure.yaml merged in; flag: the
+    option that named it, for messages."""
     path = _first(CONFIG_FILES, 'OS_CLIENT_CONFIG_FILE')
     if path is None:
-        raise AuthFailure('--os-cloud %s: no clouds.yaml found (looked in '
-                          '%s)' % (name, ', '.join(_config_dirs())))
+        raise AuthFailure('%s %s: no clouds.yaml found (looked in '
+                          '%s)' % (flag, name, ', '.join(_config_dirs())))
     clouds = _load_yaml(path)
     if name not in clouds or not isinstance(clouds[name], dict):
         raise AuthFailure('cloud %r is not in %s (it has: %s)' % (
@@ -196,7 +251,8 @@ def load_cloud(name):
 
 # -- the session ------------------------------------------------------------
 
-def _plugin(auth_type, options):
+def _plugin(auth_type, options, opts=None):
+    opts = opts or Options(None)
     try:
         loader = loading.get_plugin_loader(auth_type)
     except ksa_exceptions.NoMatchingPlugin:
@@ -207,8 +263,7 @@ def _plugin(auth_type, options):
     for group in needs:
         if not any(options.get(name) for name in group):
             raise AuthFailure('auth type %s needs %s' % (
-                auth_type, ' or '.join('--os-' + name.replace('_', '-')
-                                       for name in group)))
+                auth_type, ' or '.join(opts.flag(name) for name in group)))
     known = {opt.dest for opt in loader.get_options()}
     unknown = sorted(set(options) - known)
     if unknown:
@@ -218,14 +273,14 @@ def _plugin(auth_type, options):
         return loader.load_from_options(**options)
     except ksa_exceptions.MissingRequiredOptions as e:
         raise AuthFailure('auth type %s needs %s' % (auth_type, ', '.join(
-            '--os-' + opt.dest.replace('_', '-') for opt in e.options))) from e
+            opts.flag(opt.dest) for opt in e.options))) from e
 
 
-def _verify(args, cloud=None):
-    if args.os_insecure:
+def _verify(opts, cloud=None):
+    if opts.get('insecure'):
         return False
-    if args.os_cacert:
-        return args.os_cacert
+    if opts.get('cacert'):
+        return opts.get('cacert')
     if cloud:
         if cloud.get('verify') is False:
             return False
@@ -234,7 +289,8 @@ def _verify(args, cloud=None):
     return True
 
 
-def _endpoint(session, url, interface, region):
+def _endpoint(session, url, interface, region, opts=None):
+    opts = opts or Options(None)
     if url:
         return url
     try:
@@ -244,7 +300,8 @@ def _endpoint(session, url, interface, region):
     except ksa_exceptions.EmptyCatalog as e:
         # an unscoped token: Keystone gives it no catalog
         raise AuthFailure('the login has no catalog: scope it to a project '
-                          '(--os-project-name or --os-project-id)') from e
+                          '(%s or %s)' % (opts.flag('project_name'),
+                                          opts.flag('project_id'))) from e
     except ksa_exceptions.EndpointNotFound:
         # what keystoneauth1 raises where older versions returned None
         endpoint = None
@@ -253,9 +310,10 @@ def _endpoint(session, url, interface, region):
             SERVICE_TYPE, describe(e))) from e
     if not endpoint:
         raise AuthFailure('the catalog has no %s endpoint (interface %s%s);'
-                          ' give --os-url' % (
+                          ' give %s' % (
                               SERVICE_TYPE, interface,
-                              ', region %s' % region if region else ''))
+                              ', region %s' % region if region else '',
+                              opts.flag('url')))
     return endpoint
 
 
@@ -280,45 +338,48 @@ def _login(session, auth_url):
             auth_url or 'the auth URL', describe(e))) from e
 
 
-def connect(args):
-    """The Api the options describe."""
-    options = {name: getattr(args, 'os_' + name) for name in PLUGIN_OPTIONS
-               if getattr(args, 'os_' + name)}
-    if args.os_cloud:
-        cloud = load_cloud(args.os_cloud)
+def connect(args, prefix='os', user_agent=USER_AGENT, timeout=None):
+    """The Api the options of prefix describe; timeout: seconds a
+    request may wait for a connection or the next bytes (None: no
+    limit)."""
+    opts = Options(args, prefix)
+
+    def new_session(auth, verify):
+        return ksa_session.Session(auth=auth, verify=verify,
+                                   user_agent=user_agent, timeout=timeout)
+
+    options = {name: opts.get(name) for name in PLUGIN_OPTIONS
+               if opts.get(name)}
+    url = opts.get('url')
+    if opts.get('cloud'):
+        cloud = load_cloud(opts.get('cloud'), opts.flag('cloud'))
         auth = {k: v for k, v in cloud.get('auth', {}).items()
                 if v is not None}
         auth_type = cloud.get('auth_type') or _default_auth_type(auth)
-        session = ksa_session.Session(
-            auth=_plugin(auth_type, auth), verify=_verify(args, cloud),
-            user_agent=USER_AGENT)
+        session = new_session(_plugin(auth_type, auth, opts),
+                              _verify(opts, cloud))
         _login(session, auth.get('auth_url'))
-        url = args.os_url or cloud.get('%s_endpoint_override'
-                                       % SERVICE_TYPE)
+        url = url or cloud.get('%s_endpoint_override' % SERVICE_TYPE)
         return Api(session, _endpoint(
-            session, url, cloud.get('interface') or args.os_interface,
-            args.os_region_name or cloud.get('region_name')))
-    verify = _verify(args)
-    if args.os_auth_url or args.os_auth_type:
-        auth_type = args.os_auth_type or _default_auth_type(options)
-        session = ksa_session.Session(auth=_plugin(auth_type, options),
-                                      verify=verify, user_agent=USER_AGENT)
-        _login(session, args.os_auth_url)
-        return Api(session, _endpoint(session, args.os_url,
-                                      args.os_interface,
-                                      args.os_region_name))
-    if args.os_url and args.os_token:
-        token = args.os_token
-    elif args.os_url and args.os_project_id:
+            session, url, cloud.get('interface') or opts.get('interface'),
+            opts.get('region_name') or cloud.get('region_name'), opts))
+    verify = _verify(opts)
+    if opts.get('auth_url') or opts.get('auth_type'):
+        auth_type = opts.get('auth_type') or _default_auth_type(options)
+        session = new_session(_plugin(auth_type, options, opts), verify)
+        _login(session, opts.get('auth_url'))
+        return Api(session, _endpoint(session, url, opts.get('interface'),
+                                      opts.get('region_name'), opts))
+    if url and opts.get('token'):
+        token = opts.get('token')
+    elif url and opts.get('project_id'):
         # Glare's noauth strategy reads user:project:roles from the token
-        token = '%s:%s:%s' % (args.os_user_id or 'glare-bundle',
-                              args.os_project_id, args.os_roles)
+        token = '%s:%s:%s' % (opts.get('user_id') or user_agent,
+                              opts.get('project_id'), opts.get('roles'))
     else:
         raise AuthFailure(
-            'no credentials: give --os-cloud, or --os-auth-url with a user '
-            'or token, or --os-token with --os-url, or (noauth) --os-url '
-            'with --os-project-id')
-    session = ksa_session.Session(
-        auth=token_endpoint.Token(args.os_url, token), verify=verify,
-        user_agent=USER_AGENT)
-    return Api(session, args.os_url)
+            'no credentials: give {cloud}, or {auth_url} with a user or '
+            'token, or {token} with {url}, or (noauth) {url} with '
+            '{project_id}'.format(**{n: opts.flag(n) for n in (
+                'cloud', 'auth_url', 'token', 'url', 'project_id')}))
+    return Api(new_session(token_endpoint.Token(url, token), verify), url)

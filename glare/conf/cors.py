@@ -22,7 +22,8 @@ ALLOW_HEADERS = ['X-Auth-Token', 'X-Identity-Status', 'X-Roles',
                  'Content-MD5', 'Content-Type', 'Accept']
 EXPOSE_HEADERS = ['X-OpenStack-Request-ID', 'OpenStack-API-Version',
                   'Vary', 'Content-MD5', 'X-Openstack-Glare-Content-SHA1',
-                  'X-Openstack-Glare-Content-SHA256', 'Location']
+                  'X-Openstack-Glare-Content-SHA256', 'Location',
+                  'X-Glare-Bundle-Digest']
 ALLOW_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD']
 
 

@@ -42,6 +42,9 @@ from glare.services import render
 LOG = logging.getLogger(__name__)
 
 MEDIA_TYPE = layout.BUNDLE_MEDIA_TYPE
+#: the header naming the root artifact's manifest digest (what an import
+#: of the bundle records as the artifact's origin digest)
+DIGEST_HEADER = 'X-Glare-Bundle-Digest'
 #: the ?dependencies= values of an export
 DEPENDENCIES = ('closure', 'none')
 #: artifacts named in one refusal's message (the body names them all)
@@ -68,9 +71,10 @@ class Entry:
 
 
 class Export:
-    """What to answer: headers and the tar as an iterable of chunks;
-    records: the record of each artifact in it (type_name, artifact,
-    origin, ...), the root first."""
+    """What to answer: headers and the tar as an iterable of chunks (a
+    generator: no blob is opened until it is iterated); records: the
+    record of each artifact in it (type_name, artifact, origin, ...), the
+    root first."""
 
     def __init__(self, headers, body, length=None, records=()):
         self.headers = headers
@@ -191,6 +195,9 @@ class BundleService:
         LOG.info('Exporting artifact %s with %d dependencies', root['id'],
                  len(entries) - 1)
         plan = self._plan(entries)
+        # known before the first byte: a client compares it (HEAD) with
+        # the origin digest of its copy without reading a blob
+        headers[DIGEST_HEADER] = plan.manifest_digests[root['id']]
         return Export(headers, plan.chunks(), plan.size,
                       [entry.record for entry in entries])
 

@@ -56,7 +56,7 @@ class BundlesController:
         if len(args) == 1 and args[0] == IMPORT:
             return {'POST': self.import_bundle}
         if len(args) == 3:
-            return {'GET': self.export}
+            return {'GET': self.export, 'HEAD': self.export_head}
         return None
 
     @pecan.expose()
@@ -78,6 +78,16 @@ class BundlesController:
 
     @pecan.expose()
     def export(self, type_name, artifact_id, _segment):
+        return self._export(type_name, artifact_id, with_body=True)
+
+    @pecan.expose()
+    def export_head(self, type_name, artifact_id, _segment):
+        """The headers GET would answer (X-Glare-Bundle-Digest among
+        them); the body's generator is never started, so no blob is
+        read."""
+        return self._export(type_name, artifact_id, with_body=False)
+
+    def _export(self, type_name, artifact_id, with_body):
         request = pecan.request
         method.no_body(request)
         params = query(request, ('dependencies',))
@@ -88,4 +98,4 @@ class BundlesController:
         if result.length is not None:
             headers.append(('Content-Length', str(result.length)))
         return webob.Response(status=200, headerlist=headers,
-                              app_iter=result.body)
+                              app_iter=result.body if with_body else [])

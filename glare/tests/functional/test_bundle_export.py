@@ -289,9 +289,81 @@ class ExportTests(ExportMixin):
         resp = self.request('POST', self.bundle_path(af['id']),
                             headers=self.user)
         self.assertError(405, resp)
-        self.assertEqual('GET', resp.headers['Allow'])
+        self.assertEqual('GET, HEAD', resp.headers['Allow'])
         self.assertError(404, self.export(af['id'], type_name='images',
                                           expect=404))
+
+    def head(self, artifact_id, query='', headers=None):
+        return self.request('HEAD', self.bundle_path(artifact_id) + query,
+                            headers=self.user if headers is None
+                            else headers)
+
+    def test_digest_header_and_head_without_reading_a_blob(self):
+        app, mid, _lib, _leaf, _data = self.tree()
+        for query in ('?dependencies=none', '', '?dependencies=closure'):
+            got = self.get(self.bundle_path(app['id']) + query,
+                           headers=self.user)
+            self.assertEqual(200, got.status_code, base.brief(got))
+            bundle = Bundle(self, got.content)
+            root, = [d for d in bundle.index['manifests']
+                     if d['annotations'].get('org.openstack.glare.root')]
+            # the root's manifest digest, known before the first byte
+            self.assertEqual(root['digest'],
+                             got.headers['X-Glare-Bundle-Digest'])
+            head = self.head(app['id'], query)
+            self.assertEqual(200, head.status_code, base.brief(head))
+            self.assertEqual(b'', head.content)
+            for name in ('X-Glare-Bundle-Digest', 'Content-Length',
+                         'Content-Type', 'Content-Disposition'):
+                self.assertEqual(got.headers[name], head.headers[name], name)
+        # an artifact's manifest is the same in every bundle holding it
+        digests = {d['annotations']['org.openstack.glare.id']: d['digest']
+                   for d in bundle.index['manifests']}
+        self.assertEqual(digests[mid['id']], self.head(
+            mid['id'], '?dependencies=none').headers['X-Glare-Bundle-Digest'])
+        # ... and what an import records as the copy's origin digest
+        solo = self.create()
+        self.upload(solo['id'], 'blob', b'solo data')
+        exported = self.get(self.bundle_path(solo['id']),
+                            headers=self.user)
+        self.assertEqual(204, self.delete(self.url(solo['id']),
+                                          headers=self.user).status_code)
+        other = self.auth(self.new_project())
+        resp = self.request('POST', '/artifacts/import', headers=other,
+                            data=exported.content, content_type=BUNDLE_TYPE)
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertEqual(exported.headers['X-Glare-Bundle-Digest'],
+                         self.show(solo['id'], headers=other)['origin'][
+                             'digest'])
+        # HEAD opens no blob: with the stored data gone, it still answers
+        # (and GET, which reads it, breaks off)
+        probe = self.create()
+        unique = os.urandom(4000)
+        self.upload(probe['id'], 'blob', unique)
+        digest = self.head(probe['id']).headers['X-Glare-Bundle-Digest']
+        blobs = os.path.join(self.server.workdir, 'state', 'blobs')
+        gone = []
+        for name in os.listdir(blobs):
+            with open(os.path.join(blobs, name), 'rb') as f:
+                if f.read() == unique:
+                    gone.append(f.name)
+        self.assertEqual(1, len(gone), gone)
+        os.rename(gone[0], gone[0] + '.away')
+        self.addCleanup(os.rename, gone[0] + '.away', gone[0])
+        head = self.head(probe['id'])
+        self.assertEqual(200, head.status_code, base.brief(head))
+        self.assertEqual(digest, head.headers['X-Glare-Bundle-Digest'])
+        with self.assertRaises(requests.RequestException):
+            self.get(self.bundle_path(probe['id']), headers=self.user)
+        # refusals: the status alone
+        stranger = self.auth(self.new_project())
+        for artifact_id, query, headers, code in (
+                (app['id'], '?dependencies=all', None, 400),
+                ('00000000-0000-0000-0000-000000000000', '', None, 404),
+                (app['id'], '', stranger, 404)):
+            head = self.head(artifact_id, query, headers)
+            self.assertEqual(code, head.status_code, base.brief(head))
+            self.assertEqual(b'', head.content)
 
     def test_unreadable_dependency_is_named(self):
         other = self.auth(self.new_project())
