@@ -33,6 +33,8 @@ from glare.services import locations
 from glare.services import projects
 from glare.services import quotas
 from glare.services import sharing
+from glare.services import signatures
+from glare.services import trust
 from glare.services import upstreams
 from glare.store import api as store_api
 
@@ -64,7 +66,12 @@ def build_services(conf):
         validator=projects.ProjectValidator(conf))
     fetcher = urlfetch.Fetcher(conf)
     cloud = identity.CloudIdentity(conf)
+    # signatures (API 1.5): the trust store, and verified blob signatures
+    trust_service = trust.TrustService(conf)
     return types.SimpleNamespace(
+        trust=trust_service,
+        signatures=signatures.SignatureService(conf, blob_service,
+                                               trust_service),
         identity=cloud,
         upstreams=upstreams.Upstreams(conf),
         registry=registry,

@@ -19,6 +19,7 @@ from glare.api import conditional
 from glare.api.controllers import blobs
 from glare.api.controllers import bundles
 from glare.api.controllers import members
+from glare.api.controllers import signatures
 from glare.api import method
 from glare import exception
 
@@ -49,6 +50,7 @@ def force_param(request):
 _BLOBS = blobs.BlobsController()
 _MEMBERS = members.MembersController()
 _BUNDLES = bundles.BundlesController()
+_SIGNATURES = signatures.SignaturesController()
 
 
 def _segments(args):
@@ -89,6 +91,13 @@ class ArtifactsController:
             handlers = _BUNDLES.handlers(args)
             if handlers is None:
                 pecan.abort(404)
+        elif args[2] == signatures.SEGMENT:
+            # .../signatures/{field}[/{key}] (API 1.5); keys may hold '/'
+            handlers = _SIGNATURES.handlers(args)
+            if handlers is None:
+                pecan.abort(404)
+            args = args[:4] + (['/'.join(args[4:])] if len(args) > 4
+                               else [])
         else:
             # .../{field}[/{key}]: the key may itself hold slashes
             args = args[:3] + (['/'.join(args[3:])] if len(args) > 3
