@@ -97,7 +97,7 @@ class VersionsTests:
                          self._version_of({'Accept': ACCEPT % '1.1'}))
         self.assertEqual('artifact 1.0',
                          self._version_of({'Accept': ACCEPT % '1.0'}))
-        self.assertEqual('artifact 1.4',
+        self.assertEqual('artifact 1.5',
                          self._version_of({'Accept': ACCEPT % 'latest'}))
 
     def test_openstack_api_version_header(self):
@@ -105,7 +105,7 @@ class VersionsTests:
             {'OpenStack-API-Version': 'artifact 1.1'}))
         self.assertEqual('artifact 1.0', self._version_of(
             {'OpenStack-API-Version': 'artifact 1.0'}))
-        self.assertEqual('artifact 1.4', self._version_of(
+        self.assertEqual('artifact 1.5', self._version_of(
             {'OpenStack-API-Version': 'artifact latest'}))
 
     def test_accept_wins_over_version_header(self):
