@@ -21,7 +21,11 @@ naming its reason; none is a 500.
 import datetime
 import hashlib
 import os
+import shutil
+import subprocess
+import tempfile
 import time
+import unittest
 import uuid
 
 from glare.tests.fixtures import signing
@@ -349,6 +353,60 @@ class SignatureTests(SigningMixin):
             headers=self.user))
         self.assertError(403, self.post(self.url(), {
             'name': self.unique(), 'signatures': {}}, headers=self.user))
+
+    @unittest.skipUnless(shutil.which('openssl'), 'needs openssl')
+    def test_keys_and_signatures_made_with_openssl(self):
+        """The steps of doc/source/user/signing.rst, with the openssl
+        command line tool making the keys, certificates and signatures."""
+        tmp = tempfile.mkdtemp(prefix='glare-openssl-')
+        self.addCleanup(shutil.rmtree, tmp, True)
+
+        def openssl(*args):
+            subprocess.run(('openssl',) + args, cwd=tmp, check=True,
+                           capture_output=True, timeout=120)
+
+        def read(name):
+            with open(os.path.join(tmp, name), 'rb') as f:
+                return f.read()
+
+        with open(os.path.join(tmp, 'app.tar.gz'), 'wb') as f:
+            f.write(DATA)
+        openssl('req', '-x509', '-newkey', 'rsa:3072', '-nodes',
+                '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '365',
+                '-subj', '/O=Example/CN=release signing')
+        openssl('dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss',
+                '-sign', 'key.pem', '-out', 'app.sig', 'app.tar.gz')
+        openssl('ecparam', '-name', 'secp384r1', '-genkey', '-noout',
+                '-out', 'ec-key.pem')
+        openssl('ec', '-in', 'ec-key.pem', '-pubout', '-out', 'ec-pub.pem')
+        openssl('dgst', '-sha384', '-sign', 'ec-key.pem', '-out',
+                'app-ec.sig', 'app.tar.gz')
+        af = self.with_data()
+        entry = self.add_entry(read('cert.pem').decode())
+        self.assertEqual('CN=release signing,O=Example', entry['subject'])
+        doc = self.signed(af['id'], 'blob', {
+            'signature': signing.b64(read('app.sig')),
+            'hash_method': 'SHA-256', 'key_type': 'RSA-PSS',
+            'certificate_id': entry['id']})
+        self.assertRecord(doc['signatures']['blob'], entry['id'], 'SHA-256',
+                          'RSA-PSS', 'raw')
+        ec_entry = self.add_entry(read('ec-pub.pem').decode())
+        self.assertEqual('public_key', ec_entry['kind'])
+        doc = self.signed(af['id'], 'blob', {
+            'signature': signing.b64(read('app-ec.sig')),
+            'hash_method': 'SHA-384', 'key_type': 'ECC_SECP384R1',
+            'certificate_id': ec_entry['id']})
+        self.assertRecord(doc['signatures']['blob'], ec_entry['id'],
+                          'SHA-384', 'ECC_SECP384R1', 'raw')
+        # the openssl signature in a Sigstore bundle
+        bundle = signing.sigstore_bundle(None, DATA, entry['id'],
+                                         signature=read('app.sig'))
+        doc = self.signed(af['id'], 'blob', bundle, content_type=BUNDLE_TYPE)
+        self.assertRecord(doc['signatures']['blob'], entry['id'], 'SHA-256',
+                          'RSA-PSS', 'sigstore')
+        # the private key file is refused as trust material
+        body = self.add_entry(read('key.pem').decode(), expect=400)
+        self.assertIn('private key', body['error']['message'])
 
     def test_hashes_salts_and_curves(self):
         af = self.with_data()
