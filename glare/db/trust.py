@@ -10,8 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Trust store entries: certificates and public keys, per project or global.
-"""
+"""Trust store entries: certificates and public keys, of a project or all."""
 
 import sqlalchemy as sa
 

@@ -49,6 +49,8 @@ class TrustController:
         method.no_body(request)
         params = {}
         for name, value in request.GET.items():
+            if not name:
+                continue  # '?&all_projects=true'
             if name in params:
                 raise exception.BadRequest('%s is given more than once'
                                            % name)
