@@ -72,6 +72,19 @@ def get(context, conn, entry_id):
 
 
 @api.reader
+def with_fingerprint(context, conn, owner, fingerprint):
+    """The entries (with PEM) of owner's project, then the global ones,
+    whose key has this SHA-256 fingerprint."""
+    rows = conn.execute(sa.select(TRUST).where(
+        TRUST.c.fingerprint_sha256 == fingerprint,
+        sa.or_(TRUST.c.owner.is_(None), TRUST.c.owner == owner)
+        if owner is not None else TRUST.c.owner.is_(None))).all()
+    # the project's own entry first
+    rows.sort(key=lambda r: (r.owner is None, r.created_at, r.id))
+    return [_doc(r, pem=True) for r in rows]
+
+
+@api.reader
 def list_entries(context, conn, owner, all_projects=False):
     """The entries of owner's project and the global ones (every entry
     when all_projects), oldest first."""

@@ -96,6 +96,29 @@ def sigstore_claim(body):
                  parts.signature, digest=parts.digest, bundle=body)
 
 
+def make_record(entry, hash_method, key_type, form, signature,
+                bundle=None):
+    """The record of a signature verified with a trust store entry (a
+    dict as glare.db.trust returns it): what the signatures field shows.
+    Every way of verifying (this service, an upload, an import) records
+    this shape."""
+    return {
+        'verified': True, 'certificate_id': entry['id'],
+        'fingerprint_sha256': entry['fingerprint_sha256'],
+        'subject': entry['subject'], 'hash_method': hash_method,
+        'key_type': key_type,
+        'verified_at': trust_service.format_time(db.now()),
+        'form': form,
+        'signature': base64.b64encode(signature).decode('ascii'),
+        'sigstore_bundle': bundle,
+    }
+
+
+def encode(record):
+    """A record as the text the blob row's signature column keeps."""
+    return json.dumps(record, sort_keys=True)
+
+
 class SignatureService:
     """Verifies and records blob signatures. No HTTP, no SQL here."""
 
@@ -140,18 +163,10 @@ class SignatureService:
                      blob.values['id'], exc)
             raise exception.BadRequest('The signature of %s is refused: %s'
                                        % (label, exc)) from exc
-        record = {
-            'verified': True, 'certificate_id': entry['id'],
-            'fingerprint_sha256': entry['fingerprint_sha256'],
-            'subject': entry['subject'], 'hash_method': claim.hash_method,
-            'key_type': key_type,
-            'verified_at': trust_service.format_time(db.now()),
-            'form': claim.form,
-            'signature': base64.b64encode(claim.signature).decode('ascii'),
-            'sigstore_bundle': claim.bundle,
-        }
+        record = make_record(entry, claim.hash_method, key_type,
+                             claim.form, claim.signature, claim.bundle)
         db.set_signature(context, blob.values['id'], value['id'],
-                         value['sha256'], json.dumps(record, sort_keys=True),
+                         value['sha256'], encode(record),
                          statuses=SIGNED_IN, replace_in=REPLACED_IN)
         LOG.info('Signature of %s of artifact %s verified with trust store '
                  'entry %s (%s, %s, %s form)', label, blob.values['id'],

@@ -211,12 +211,35 @@ class TrustService:
             raise crypto.CryptoError('no trust store entry %s' % (
                 _shown(entry_id) if not isinstance(entry_id, str)
                 else entry_id[:64]))
-        try:
-            # checked again: a certificate expires after it was added
-            return entry, crypto.load_trust(entry['pem'])
-        except crypto.CryptoError as exc:
-            raise crypto.CryptoError('trust store entry %s: %s' % (
-                entry['id'], exc)) from exc
+        return entry, _usable_material(entry)
+
+    def with_fingerprint(self, context, fingerprint, owner):
+        """(entry, crypto.Trust) of an entry of owner's project (first)
+        or a global one whose key has this SHA-256 fingerprint, valid now:
+        what verifies, in the trust store of an importer, a signature
+        recorded elsewhere. CryptoError when there is none (naming the
+        reason when there are entries, but none is valid now)."""
+        failure = None
+        if isinstance(fingerprint, str):
+            for entry in db.with_fingerprint(context, owner,
+                                             fingerprint.lower()):
+                try:
+                    return entry, _usable_material(entry)
+                except crypto.CryptoError as exc:
+                    failure = failure or exc
+        if failure is not None:
+            raise failure
+        raise crypto.CryptoError('no trust store entry has the key of '
+                                 'fingerprint %s' % _shown(fingerprint))
+
+
+def _usable_material(entry):
+    try:
+        # checked again: a certificate expires after it was added
+        return crypto.load_trust(entry['pem'])
+    except crypto.CryptoError as exc:
+        raise crypto.CryptoError('trust store entry %s: %s' % (
+            entry['id'], exc)) from exc
 
 
 def _is_uuid(value):
