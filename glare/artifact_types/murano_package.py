@@ -175,7 +175,8 @@ class MuranoPackage(base.BaseArtifact):
     its logo and UI definition become keys of the resources folder.
     """
 
-    VERSION = '1.2'
+    # 1.3: the base field signatures (API 1.5)
+    VERSION = '1.3'
 
     TYPE_NAME = 'murano_packages'
     DISPLAY_TYPE_NAME = 'Murano packages'

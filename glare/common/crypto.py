@@ -87,6 +87,9 @@ class Trust:
     not_before: datetime.datetime  # naive UTC (a bare key: None)
     not_after: datetime.datetime
     key_types: tuple           # the key_type values this key can verify
+    #: the material alone, as PEM text: the one certificate (or the
+    #: SubjectPublicKeyInfo) re-encoded, whatever else the input held
+    pem: str = None
 
 
 def _naive_utc(when):
@@ -122,6 +125,12 @@ def load_trust(pem, now=None):
         raise CryptoError('not PEM: a certificate ("-----BEGIN '
                           'CERTIFICATE-----") or a public key ("-----BEGIN '
                           'PUBLIC KEY-----") is expected')
+    if b'PRIVATE KEY-----' in pem:
+        # refused whatever else the text holds (a certificate and its
+        # key in one file): a private key must never be stored or shown
+        raise CryptoError('this holds a private key: give the certificate '
+                          'or the public key only, and keep the private key '
+                          'to yourself')
     now = now or datetime.datetime.now(datetime.timezone.utc).replace(
         tzinfo=None)
     if b'-----BEGIN CERTIFICATE-----' in pem:
@@ -132,7 +141,7 @@ def load_trust(pem, now=None):
             not_before = _naive_utc(cert.not_valid_before_utc)
             not_after = _naive_utc(cert.not_valid_after_utc)
             der = cert.public_bytes(serialization.Encoding.DER)
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError, crypto_exc.UnsupportedAlgorithm) as e:
             raise CryptoError('the certificate cannot be read: %s' % e
                               ) from e
         if now < not_before:
@@ -142,11 +151,9 @@ def load_trust(pem, now=None):
             raise CryptoError('the certificate expired on %s' %
                               not_after.isoformat())
         return Trust('certificate', key, hashlib.sha256(der).hexdigest(),
-                     subject, not_before, not_after, _key_types(key))
-    if b'PRIVATE KEY-----' in pem:
-        raise CryptoError('this is a private key: give the certificate or '
-                          'the public key, and keep the private key to '
-                          'yourself')
+                     subject, not_before, not_after, _key_types(key),
+                     cert.public_bytes(serialization.Encoding.PEM).decode(
+                         'ascii'))
     try:
         key = serialization.load_pem_public_key(pem)
         der = key.public_bytes(
@@ -155,13 +162,21 @@ def load_trust(pem, now=None):
     except (ValueError, TypeError, crypto_exc.UnsupportedAlgorithm) as e:
         raise CryptoError('the public key cannot be read: %s' % e) from e
     return Trust('public_key', key, hashlib.sha256(der).hexdigest(), None,
-                 None, None, _key_types(key))
+                 None, None, _key_types(key), key.public_bytes(
+                     serialization.Encoding.PEM,
+                     serialization.PublicFormat.SubjectPublicKeyInfo
+                 ).decode('ascii'))
 
 
 def decode_signature(text, what='signature'):
     """The bytes of a base64 signature (standard or URL-safe alphabet)."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not text.strip():
         raise CryptoError('%s must be a non-empty base64 string' % what)
+    if len(text) > MAX_SIGNATURE_BYTES * 3:
+        raise CryptoError('%s is longer than any supported key makes' % what)
+    # line breaks and spaces are dropped: openssl base64 and base64(1)
+    # wrap their output
+    text = ''.join(text.split())
     if len(text) > MAX_SIGNATURE_BYTES * 2:
         raise CryptoError('%s is longer than any supported key makes' % what)
     try:

@@ -14,6 +14,7 @@
 
 import functools
 import hashlib
+import json
 import operator
 
 from oslo_db import exception as db_exc
@@ -483,6 +484,8 @@ def _fill_properties(values, fields, prop_rows):
 def _fill_blobs(values, fields, blob_rows):
     for name, is_folder in _Layout.of(fields).blobs:
         values[name] = {} if is_folder else None
+    # the base field signatures (API 1.5) comes from the same rows
+    signatures = values['signatures'] = {}
     for b in blob_rows:
         field = fields.get(b.name)
         if field is None or not field.is_blob:
@@ -493,6 +496,16 @@ def _fill_blobs(values, fields, blob_rows):
             values[b.name][b.key_name] = blob
         else:
             values[b.name] = blob
+        if b.signature is not None and b.status == 'active':
+            # a blob being uploaded shows its old data's record no more
+            signatures[signature_label(b.name, b.key_name)] = json.loads(
+                b.signature)
+
+
+def signature_label(name, key):
+    """The key of a blob's record in the signatures field: "field", or
+    "field/key" for a folder entry."""
+    return '%s/%s' % (name, key) if key else name
 
 
 @api.reader

@@ -354,9 +354,13 @@ def _finish(session, upload_id, values, rule):
     trashed = []
     if blob.url and not blob.external and blob.managed:
         trashed.append(trash.put(session, blob.url))
+    # new data: the signature verified for the old one goes (values may
+    # carry the record of a signature verified as the data streamed)
+    row = dict(status='active', external=False, managed=True,
+               updated_at=api.now(), signature=None)
+    row.update(values)
     session.execute(BLOBS.update().where(BLOBS.c.id == blob.id).values(
-        status='active', external=False, managed=True,
-        updated_at=api.now(), **values))
+        **row))
     session.execute(UPLOADS.delete().where(UPLOADS.c.id == upload_id))
     return upload.artifact_id, trashed
 
@@ -475,3 +479,44 @@ def delete_blob(context, session, artifact_id, name, key, rule):
         trashed.append(trash.put(session, blob.url))
     session.execute(BLOBS.delete().where(BLOBS.c.id == blob.id))
     return trashed
+
+
+# -- signatures (API 1.5) --------------------------------------------------
+
+@api.writer
+def set_signature(context, session, artifact_id, blob_id, sha256, record,
+                  statuses=('drafted', 'active'), replace_in=('drafted',)):
+    """Write a verified signature's record (JSON text) into a blob's row,
+    if the blob still holds the data that was verified: the same row
+    (blob_id), sha256 and status active, else Conflict. Under the
+    artifact's lock, so no upload, location or removal of the blob
+    commits in between; the data of a row never changes without its
+    record going (finish_upload), so a record always matches its data.
+
+    statuses: the artifact's statuses signing is allowed in (else
+    Forbidden); replace_in: those where a record may replace another
+    (else Conflict).
+    """
+    artifact = _lock_artifact(session, artifact_id)
+    if artifact.status not in statuses:
+        raise exception.Forbidden(
+            'The blobs of %s %s artifact cannot be signed' % (
+                'an' if artifact.status[0] in 'aeiou' else 'a',
+                artifact.status))
+    blob = session.execute(sa.select(
+        BLOBS.c.status, BLOBS.c.sha256, BLOBS.c.external,
+        BLOBS.c.signature).where(
+        BLOBS.c.id == blob_id, BLOBS.c.artifact_id == artifact_id)).first()
+    if blob is None or blob.status != 'active' or blob.external or \
+            blob.sha256 != sha256:
+        raise exception.Conflict(
+            'The blob\'s data changed while its signature was being '
+            'verified; sign the new data')
+    if blob.signature is not None and artifact.status not in replace_in:
+        raise exception.Conflict(
+            'The blob is signed already; the signature of a blob of %s %s '
+            'artifact is not replaced' % (
+                'an' if artifact.status[0] in 'aeiou' else 'a',
+                artifact.status))
+    session.execute(BLOBS.update().where(BLOBS.c.id == blob_id).values(
+        signature=record))

@@ -43,6 +43,8 @@ _TABLE_ARGS = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4',
 # within one second the same way on every backend.
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
                                     'mariadb')
+# MySQL's TEXT holds 64 KiB (bytes) only
+LongText = Text().with_variant(mysql.MEDIUMTEXT(), 'mysql', 'mariadb')
 
 
 class Artifact(Base):
@@ -193,6 +195,9 @@ class ArtifactBlob(Base):
     content_type = Column(String(255), nullable=True)
     created_at = Column(Timestamp, nullable=False)
     updated_at = Column(Timestamp, nullable=False)
+    # the verified signature record of this data (JSON, see
+    # glare.services.signatures); reset whenever the data changes
+    signature = Column(LongText, nullable=True)
 
 
 class BlobUpload(Base):
@@ -317,3 +322,28 @@ class Setting(Base):
 
     name = Column(String(64), primary_key=True)
     value = Column(String(255), nullable=False)
+
+
+class TrustCertificate(Base):
+    """A trust store entry: an X.509 certificate or a bare public key
+    whose key verifies blob signatures, for one project or (owner NULL)
+    for every project."""
+
+    __tablename__ = 'glare_trust_certificates'
+    __table_args__ = (
+        Index('ix_glare_trust_owner_fingerprint', 'owner',
+              'fingerprint_sha256'),
+        _TABLE_ARGS,
+    )
+
+    id = Column(String(36), primary_key=True)
+    name = Column(String(255), nullable=False)
+    owner = Column(String(255), nullable=True)
+    scope = Column(String(16), nullable=False)  # 'project' | 'global'
+    kind = Column(String(16), nullable=False)  # 'certificate' | 'public_key'
+    pem = Column(LongText, nullable=False)
+    fingerprint_sha256 = Column(String(64), nullable=False)
+    subject = Column(Text, nullable=True)
+    not_before = Column(Timestamp, nullable=True)
+    not_after = Column(Timestamp, nullable=True)
+    created_at = Column(Timestamp, nullable=False)

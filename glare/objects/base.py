@@ -128,6 +128,17 @@ def _base_fields():
                         'upstream, id (its id there) and digest (of the '
                         'bundle manifest it came in); null for artifacts '
                         'made here.'),
+        # kept in the blob rows (their signature column), filled by the
+        # service when it verified a signature (API 1.5)
+        'signatures': glare_fields.RecordsField(
+            glare_fields.SignatureRecord, system=True, nullable=False,
+            default={}, required_on_activate=False, filter_ops=(),
+            description='The verified signatures of the blobs, by blob '
+                        'field (folder entries: "field/key"): who signed '
+                        '(certificate_id, fingerprint_sha256, subject), '
+                        'how (hash_method, key_type, form) and when '
+                        '(verified_at). A blob whose data changes loses '
+                        'its record.'),
     }
 
 
@@ -137,7 +148,7 @@ COLUMN_FIELDS = ('id', 'name', 'owner', 'status', 'created_at',
                  'version')
 #: base fields kept in columns of their own (several per field), read and
 #: written by db code that knows them (not properties)
-OWN_COLUMN_FIELDS = ('origin',)
+OWN_COLUMN_FIELDS = ('origin', 'signatures')
 #: fields a user may never put in a create body
 CREATE_FORBIDDEN = ('status', 'visibility', 'display_type_name')
 
@@ -166,8 +177,9 @@ class BaseArtifact(ovo_base.VersionedObject):
 
     OBJ_PROJECT_NAMESPACE = 'glare'
     # 1.1: visibility takes shared and community (API 1.2), and the
-    # read-only origin of imported artifacts (API 1.3)
-    VERSION = '1.1'
+    # read-only origin of imported artifacts (API 1.3); 1.2: the
+    # read-only signatures of the blobs (API 1.5)
+    VERSION = '1.2'
     fields = _base_fields()
 
     #: the public name of the type (URL segment); set by each type

@@ -206,6 +206,41 @@ class BlobKind(Kind):
         return value
 
 
+class SignatureRecord(Kind):
+    """A blob's verified signature (API 1.5): written by the service when
+    it verified one, never by users (glare.services.signatures)."""
+
+    name, json_type = 'SignatureRecord', 'object'
+    default_ops = ()
+    possible_ops = ()
+    keys = ('verified', 'certificate_id', 'fingerprint_sha256', 'subject',
+            'hash_method', 'key_type', 'verified_at', 'form', 'signature',
+            'sigstore_bundle')
+    #: the JSON schema of one record (glare.objects.schema)
+    json_schema = {
+        'type': 'object',
+        'properties': {
+            'verified': {'type': 'boolean'},
+            'certificate_id': {'type': 'string'},
+            'fingerprint_sha256': {'type': 'string'},
+            'subject': {'type': ['string', 'null']},
+            'hash_method': {'type': 'string'},
+            'key_type': {'type': 'string'},
+            'verified_at': {'type': 'string', 'format': 'date-time'},
+            'form': {'type': 'string', 'enum': ['raw', 'sigstore']},
+            'signature': {'type': 'string'},
+            'sigstore_bundle': {'type': ['object', 'null']},
+        },
+        'required': list(keys),
+        'additionalProperties': False,
+    }
+
+    def coerce_value(self, value):
+        if not isinstance(value, dict) or set(value) - set(self.keys):
+            raise ValueError('invalid signature record')
+        return value
+
+
 class Field(ovo_fields.Field):
     """A field declaration carrying Glare's attributes.
 
@@ -420,6 +455,14 @@ class DictField(Field):
             return None
         return {k: self.kind.to_primitive(None, None, v)
                 for k, v in value.items()}
+
+
+class RecordsField(DictField):
+    """A read-only dict the service fills, one entry per blob or folder
+    entry (signatures): no bound on its size, as folders have none."""
+
+    def _add_implicit_validators(self):
+        pass
 
 
 class FolderField(DictField):

@@ -80,7 +80,11 @@ class TypeRegistry:
         if name in RESERVED_TYPES:
             out.append('%s (a type may not be named %s: the API uses '
                        '/artifacts/%s)' % (name, name, name))
-        clash = sorted(set(af_cls.fields) & set(RESERVED_FIELDS))
+        # the base field signatures (API 1.5) is the route's own name:
+        # only a type's own declaration of a reserved name clashes
+        base_fields = base.BaseArtifact.fields
+        clash = sorted(n for n in set(af_cls.fields) & set(RESERVED_FIELDS)
+                       if af_cls.fields[n] is not base_fields.get(n))
         if clash:
             out.append('%s (field%s %s: reserved name%s of the API, '
                        'which uses /artifacts/<type>/<id>/<name>)' % (

@@ -42,6 +42,9 @@ def _element_schema(field):
     if field.is_blob:
         s = dict(_BLOB_SCHEMA, type=['object', 'null'])
         return s
+    if getattr(field.kind, 'json_schema', None):
+        # a kind that says what its values hold (SignatureRecord)
+        return dict(field.kind.json_schema)
     s = {'type': _json_type(field.kind, True)}
     for v in field.element_validators:
         s.update(v.to_jsonschema())

@@ -21,6 +21,7 @@ from glare.policies import federation
 from glare.policies import members
 from glare.policies import properties
 from glare.policies import quotas
+from glare.policies import trust
 
 
 def list_rules():
@@ -31,5 +32,6 @@ def list_rules():
         members.list_rules(),
         federation.list_rules(),
         quotas.list_rules(),
+        trust.list_rules(),
         properties.list_rules(),
     ))

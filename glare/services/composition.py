@@ -34,6 +34,8 @@ from glare.services import locations
 from glare.services import projects
 from glare.services import quotas
 from glare.services import sharing
+from glare.services import signatures
+from glare.services import trust
 from glare.services import upstreams
 from glare.store import api as store_api
 
@@ -68,7 +70,12 @@ def build_services(conf):
     upstream_catalogs = upstreams.Upstreams(conf)
     bundle_service = bundles.BundleService(conf, artifact_service,
                                            blob_service, fetcher, cloud)
+    # signatures (API 1.5): the trust store, and verified blob signatures
+    trust_service = trust.TrustService(conf)
     return types.SimpleNamespace(
+        trust=trust_service,
+        signatures=signatures.SignatureService(conf, blob_service,
+                                               trust_service),
         identity=cloud,
         upstreams=upstream_catalogs,
         registry=registry,

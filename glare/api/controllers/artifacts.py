@@ -20,6 +20,7 @@ from glare.api.controllers import blobs
 from glare.api.controllers import bundles
 from glare.api.controllers import federation_routes
 from glare.api.controllers import members
+from glare.api.controllers import signatures
 from glare.api import method
 from glare import exception
 
@@ -51,6 +52,7 @@ _BLOBS = blobs.BlobsController()
 _MEMBERS = members.MembersController()
 _BUNDLES = bundles.BundlesController()
 _FEDERATION = federation_routes.FederationRoutesController()
+_SIGNATURES = signatures.SignaturesController()
 
 
 def _segments(args):
@@ -97,6 +99,13 @@ class ArtifactsController:
             handlers = _FEDERATION.handlers(args)
             if handlers is None:
                 pecan.abort(404)
+        elif args[2] == signatures.SEGMENT:
+            # .../signatures/{field}[/{key}] (API 1.5); keys may hold '/'
+            handlers = _SIGNATURES.handlers(args)
+            if handlers is None:
+                pecan.abort(404)
+            args = args[:4] + (['/'.join(args[4:])] if len(args) > 4
+                               else [])
         else:
             # .../{field}[/{key}]: the key may itself hold slashes
             args = args[:3] + (['/'.join(args[3:])] if len(args) > 3

@@ -17,6 +17,7 @@ import pecan
 from glare.api.controllers import artifacts
 from glare.api.controllers import federation
 from glare.api.controllers import quotas
+from glare.api.controllers import trust
 from glare.api.controllers.v0_1 import routes as v0_1
 from glare.api import method
 
@@ -60,6 +61,8 @@ class RootController:
     artifacts = artifacts.ArtifactsController()
     quotas = quotas.QuotasController()
     federation = federation.FederationController()
+    # the trust store (API 1.5)
+    trust = trust.TrustController()
 
 
 # not a Python name: routed explicitly

@@ -42,16 +42,17 @@ class VersionsTests:
         self.assertEqual(JSON_TYPE, resp.headers['Content-Type'])
         versions = resp.json()['versions']
         by_version = {v['version']: v for v in versions}
-        self.assertEqual({'1.0', '1.1', '1.2', '1.3', '1.4'},
+        self.assertEqual({'1.0', '1.1', '1.2', '1.3', '1.4', '1.5'},
                          set(by_version))
-        self.assertEqual(5, len(versions))
+        self.assertEqual(6, len(versions))
         self.assertEqual('STABLE', by_version['1.0']['status'])
         self.assertEqual('SUPPORTED', by_version['1.1']['status'])
         # 1.2: sharing (CATALOG.md §1), 1.3: bundles (§2), 1.4:
-        # federation (§3)
+        # federation (§3), 1.5: signatures (§4)
         self.assertEqual('SUPPORTED', by_version['1.2']['status'])
         self.assertEqual('SUPPORTED', by_version['1.3']['status'])
-        self.assertEqual('CURRENT', by_version['1.4']['status'])
+        self.assertEqual('SUPPORTED', by_version['1.4']['status'])
+        self.assertEqual('CURRENT', by_version['1.5']['status'])
         for text, v in by_version.items():
             self.assertEqual(ACCEPT % text, v['media-type'])
             self.assertIsInstance(v['links'], list)
@@ -96,7 +97,7 @@ class VersionsTests:
                          self._version_of({'Accept': ACCEPT % '1.1'}))
         self.assertEqual('artifact 1.0',
                          self._version_of({'Accept': ACCEPT % '1.0'}))
-        self.assertEqual('artifact 1.4',
+        self.assertEqual('artifact 1.5',
                          self._version_of({'Accept': ACCEPT % 'latest'}))
 
     def test_openstack_api_version_header(self):
@@ -104,7 +105,7 @@ class VersionsTests:
             {'OpenStack-API-Version': 'artifact 1.1'}))
         self.assertEqual('artifact 1.0', self._version_of(
             {'OpenStack-API-Version': 'artifact 1.0'}))
-        self.assertEqual('artifact 1.4', self._version_of(
+        self.assertEqual('artifact 1.5', self._version_of(
             {'OpenStack-API-Version': 'artifact latest'}))
 
     def test_accept_wins_over_version_header(self):
@@ -142,12 +143,12 @@ class VersionsTests:
     def test_out_of_range_version_406(self):
         for headers in ({'Accept': ACCEPT % '2.0'},
                         {'Accept': ACCEPT % '0.9'},
-                        {'Accept': ACCEPT % '1.5'},
+                        {'Accept': ACCEPT % '1.6'},
                         {'OpenStack-API-Version': 'artifact 1.99'}):
             body = self.assertError(406, self.get('/schemas/all',
                                                   headers=headers))
             self.assertEqual('1.0', body['min_version'])
-            self.assertEqual('1.4', body['max_version'])
+            self.assertEqual('1.5', body['max_version'])
 
 
 @base.with_backends
@@ -273,8 +274,8 @@ class SchemaTests:
         schema = self._sample_schema()
         jsonschema.Draft4Validator.check_schema(schema)
         self.assertEqual('sample_artifact', schema['name'])
-        self.assertEqual('1.1', schema['version'])
-        self.assertEqual('Artifact type sample_artifact of version 1.1',
+        self.assertEqual('1.2', schema['version'])
+        self.assertEqual('Artifact type sample_artifact of version 1.2',
                          schema['title'])
         self.assertEqual('object', schema['type'])
         self.assertEqual('Sample Artifact', schema['display_name'])

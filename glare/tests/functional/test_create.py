@@ -47,7 +47,7 @@ class CreateTests:
             'visibility': 'private', 'version': '0.0.0',
             'description': '', 'tags': [], 'metadata': {},
             'activated_at': None, 'display_type_name': 'Sample Artifact',
-            'origin': None,
+            'origin': None, 'signatures': {},
             'blob': None, 'small_blob': None, 'link1': None, 'link2': None,
             'bool1': False, 'bool2': False, 'int1': None, 'int2': None,
             'float1': None, 'float2': None, 'str1': None,

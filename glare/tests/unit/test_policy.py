@@ -171,6 +171,13 @@ EXPECTED = {
     'artifact:pull': _admin_or_owner,
     'artifact:push': _admin_or_owner,
     'artifact:federation_show': _anyone,
+    # the trust store: target owner = the entry's project (API 1.5)
+    'artifact:trust_create': _admin_or_owner,
+    'artifact:trust_create_global': _admin,
+    'artifact:trust_list': _admin_or_owner,
+    'artifact:trust_get': _admin_or_owner,
+    'artifact:trust_delete': _admin_or_owner,
+    'artifact:sign': _owner_not_public,
 }
 
 

@@ -33,7 +33,7 @@ from glare.tests import base
 from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
-HEAD = '0006'
+HEAD = '0007'
 # Waits for a start signal, so that the workers really race.
 _ENSURE_CHILD = '''
 import os, sys, time
@@ -240,6 +240,51 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
                 origin_upstream=None, origin_digest=digest))
             self.assertEqual(('b' * 36, 'c' * 255, None, digest),
                              tuple(conn.execute(sa.select(*cols)).one()))
+
+    def test_0007_adds_the_trust_store_and_unsigned_blobs(self):
+        migration.upgrade(self.conf, '0006')
+        when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
+        with self.get_engine().begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO glare_artifacts (id, type_name, name, "
+                "version_prefix, version_suffix, version_meta, visibility, "
+                "status, owner, created_at, updated_at) VALUES ('a1', "
+                "'images', 'n', 1, '', '', 'private', 'drafted', 'p', :t, "
+                ":t)"), {'t': when})
+            conn.execute(sa.text(
+                "INSERT INTO glare_artifact_blobs (id, artifact_id, name, "
+                "key_name, external, status, created_at, updated_at) "
+                "VALUES ('b1', 'a1', 'image', '', false, 'active', :t, "
+                ":t)"), {'t': when})
+        migration.upgrade(self.conf)
+        blobs = models.ArtifactBlob.__table__
+        trust = models.TrustCertificate.__table__
+        record = '{"verified": true, "signature": "%s"}' % ('A' * 3000)
+        with self.get_engine().begin() as conn:
+            # the blob that was there has no signature
+            self.assertIsNone(conn.execute(
+                sa.select(blobs.c.signature)).scalar())
+            conn.execute(blobs.update().values(signature=record))
+            self.assertEqual(record, conn.execute(
+                sa.select(blobs.c.signature)).scalar())
+            pem = '-----BEGIN CERTIFICATE-----\n%s\n' % ('M' * 70000)
+            for entry_id, owner, scope in (('t1', 'p', 'project'),
+                                           ('t2', None, 'global')):
+                conn.execute(trust.insert().values(
+                    id=entry_id, name='n' * 255, owner=owner, scope=scope,
+                    kind='certificate', pem=pem, fingerprint_sha256='f' * 64,
+                    subject='CN=' + 's' * 2000, not_before=when,
+                    not_after=when, created_at=when))
+            rows = conn.execute(sa.select(
+                trust.c.id, trust.c.owner, trust.c.not_after,
+                sa.func.length(trust.c.pem)).order_by(trust.c.id)).all()
+            self.assertEqual([('t1', 'p', when, len(pem)),
+                              ('t2', None, when, len(pem))],
+                             [tuple(r) for r in rows])
+        indexes = {i['name']: i['column_names'] for i in sa.inspect(
+            self.get_engine()).get_indexes('glare_trust_certificates')}
+        self.assertEqual(['owner', 'fingerprint_sha256'],
+                         indexes['ix_glare_trust_owner_fingerprint'])
 
     def test_ensure_schema_idempotent(self):
         self.assertEqual(HEAD, migration.ensure_schema(self.conf))

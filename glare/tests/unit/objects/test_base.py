@@ -29,14 +29,15 @@ class TestBaseFields(test_base.TestCase):
         self.assertEqual(sorted([
             'id', 'name', 'owner', 'status', 'visibility', 'version',
             'description', 'tags', 'metadata', 'created_at', 'updated_at',
-            'activated_at', 'display_type_name', 'origin']),
+            'activated_at', 'display_type_name', 'origin', 'signatures']),
             sorted(base.BaseArtifact.fields))
 
     def test_system_fields(self):
         system = sorted(n for n, fld in base.BaseArtifact.fields.items()
                         if fld.system)
         self.assertEqual(['activated_at', 'created_at', 'display_type_name',
-                          'id', 'origin', 'owner', 'updated_at'], system)
+                          'id', 'origin', 'owner', 'signatures',
+                          'updated_at'], system)
 
     def test_mutable_fields(self):
         mutable = sorted(n for n, fld in base.BaseArtifact.fields.items()
@@ -125,8 +126,8 @@ class TestTypes(test_base.TestCase):
     def test_names(self):
         for type_name, cls in self.types.items():
             self.assertEqual(type_name, cls.get_type_name())
-            self.assertEqual(test_schema.TYPE_VERSIONS.get(type_name,
-                                                          '1.1'),
+            self.assertEqual(test_schema.TYPE_VERSIONS.get(
+                type_name, test_schema.DEFAULT_TYPE_VERSION),
                              cls.get_version())
             self.assertEqual('glare', cls.OBJ_PROJECT_NAMESPACE)
             self.assertTrue(cls.get_display_type_name())

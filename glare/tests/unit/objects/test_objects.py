@@ -36,17 +36,18 @@ from glare.tests.unit import objects as helpers
 # upstream 1.0's (issue 11): TYPES.md and the v0.1 clients (murano/v1) pin
 # these versions. Re-pinned again without a bump for the read-only base
 # field origin (API 1.3): it came in the same unreleased change set as the
-# 1.1 bump of every type (API 1.2).
+# 1.1 bump of every type (API 1.2). Every type one minor up for the
+# read-only base field signatures (API 1.5).
 EXPECTED = {
-    'all': '1.1-aea321d40a18ef52ccba7fe292fabde1',
-    'heat_environments': '1.1-90e2889065cc04af4a60325165e4b36c',
-    'heat_templates': '1.1-e6aef6df94fc186ab0e8eb75d8b5356f',
-    'images': '1.1-1d33d42cb90aa6d738918eee1f1e22db',
-    'murano': '1.1-a7484c5844343d7735c9f04aca95adf5',
-    'murano_packages': '1.2-ee26a16edc900557a338bb0f758d8fa9',
-    'sample_artifact': '1.1-8aba0a5ae8700d4562e77af4b31a8db2',
-    'secrets': '1.1-0ea262afa4fb9f626b6934d76cdf28cb',
-    'tosca_templates': '1.1-e7fdf1e111347c1a02811cf19752c89e',
+    'all': '1.2-60866ffe086d514a9b52ba2397ef570c',
+    'heat_environments': '1.2-9f5ac91d426687373e78af39c21fc478',
+    'heat_templates': '1.2-39b240641c43f1cf5f5a16224b3962c7',
+    'images': '1.2-2272b18066986437244fdd17b214877e',
+    'murano': '1.2-6da48af49aa2840438a41ca9ae636b39',
+    'murano_packages': '1.3-a8b416a0050f407b5397c134f7cf5498',
+    'sample_artifact': '1.2-202e9d7b92f676845c9e327bdb70aea8',
+    'secrets': '1.2-312946d76184d27c798831ae57dc240d',
+    'tosca_templates': '1.2-a886009cb8670467650973cec6c7fd5d',
 }
 
 
@@ -138,7 +139,7 @@ class TestChecker(test_base.TestCase):
             glare_fields.String)))
         self.assertEqual(1, len(found))
         self.assertIn('sample_artifact changed its field set without a '
-                      'VERSION bump (still 1.1)', found[0])
+                      'VERSION bump (still 1.2)', found[0])
 
     def test_changed_attribute_without_version_bump(self):
         fields = dict(sample_artifact.SampleArtifact.fields)
@@ -169,11 +170,11 @@ class TestChecker(test_base.TestCase):
 
     def test_version_bump_asks_for_the_new_fingerprint(self):
         cls = self._variant(
-            '1.2', new=glare_fields.Scalar(glare_fields.String))
+            '1.3', new=glare_fields.Scalar(glare_fields.String))
         found = self._problems(cls)
         self.assertEqual(1, len(found))
-        self.assertIn('sample_artifact is now version 1.2: set its '
-                      "fingerprint to '1.2-", found[0])
+        self.assertIn('sample_artifact is now version 1.3: set its '
+                      "fingerprint to '1.3-", found[0])
 
     def test_new_and_removed_types(self):
         self.assertEqual(

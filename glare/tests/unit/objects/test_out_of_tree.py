@@ -39,7 +39,7 @@ from glare.tests.unit.objects import test_objects
 
 # What the guide tells a type's author to pin in their own package: the
 # VERSION and a hash of the field set (see test_objects).
-EXPECTED_FINGERPRINT = '1.1-13a19ba8e74ed79f3360e828e1b9a671'
+EXPECTED_FINGERPRINT = '1.2-4281f0ad24a80d45dfa33592c4d4bf1f'
 
 
 class ExampleTypeFixture(fixtures.Fixture):

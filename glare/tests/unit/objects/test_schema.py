@@ -131,6 +131,19 @@ BASE_PROPERTIES = {
                               'cloud_id, upstream, id (its id there) and '
                               'digest (of the bundle manifest it came in); '
                               'null for artifacts made here.'},
+    # API 1.5: the verified signatures of the blobs
+    'signatures': {'type': 'object', 'glareType': 'SignatureRecordDict',
+                   'additionalProperties':
+                       glare_fields.SignatureRecord.json_schema,
+                   'default': {}, 'filter_ops': [], 'readOnly': True,
+                   'required_on_activate': False,
+                   'description': 'The verified signatures of the blobs, by '
+                                  'blob field (folder entries: "field/key"): '
+                                  'who signed (certificate_id, '
+                                  'fingerprint_sha256, subject), how '
+                                  '(hash_method, key_type, form) and when '
+                                  '(verified_at). A blob whose data changes '
+                                  'loses its record.'},
 }
 
 #: sample_artifact's own fields (TYPES.md), as the schema shows them
@@ -238,7 +251,9 @@ CONTROLLED = ('required_on_activate', 'mutable', 'sortable', 'readOnly',
               'default', 'enum')
 
 #: the builtin types whose version is not TYPES.md's 1.0
-TYPE_VERSIONS = {'murano_packages': '1.2'}
+#: 1.2 (1.3): the base field signatures (API 1.5)
+TYPE_VERSIONS = {'murano_packages': '1.3'}
+DEFAULT_TYPE_VERSION = '1.2'
 
 #: the builtin types' own fields (TYPES.md); roa is True unless stated (blobs
 #: too); a nullable field's enum ends with None, so that null validates
@@ -370,8 +385,8 @@ class TestSampleArtifactSchema(SchemaTestCase):
     def test_header(self):
         sample = self.schemas['sample_artifact']
         self.assertEqual({
-            'name': 'sample_artifact', 'version': '1.1',
-            'title': 'Artifact type sample_artifact of version 1.1',
+            'name': 'sample_artifact', 'version': '1.2',
+            'title': 'Artifact type sample_artifact of version 1.2',
             'type': 'object', 'display_name': 'Sample Artifact',
             'required': ['name']},
             {k: v for k, v in sample.items() if k != 'properties'})
@@ -451,7 +466,7 @@ class TestBuiltinSchemas(SchemaTestCase):
 
     def check_type(self, type_name):
         doc = self.schemas[type_name]
-        version = TYPE_VERSIONS.get(type_name, '1.1')
+        version = TYPE_VERSIONS.get(type_name, DEFAULT_TYPE_VERSION)
         self.assertEqual({
             'name': type_name, 'version': version,
             'title': 'Artifact type %s of version %s' % (type_name,
@@ -529,7 +544,9 @@ class TestEverySchema(SchemaTestCase):
                     'String', 'Integer', 'Float', 'Boolean', 'DateTime',
                     'Blob', 'Link', 'BlobDict', 'StringList', 'IntegerList',
                     'FloatList', 'BooleanList', 'LinkList', 'StringDict',
-                    'IntegerDict', 'FloatDict', 'BooleanDict', 'LinkDict'),
+                    'IntegerDict', 'FloatDict', 'BooleanDict', 'LinkDict',
+                    # API 1.5: the records of the base field signatures
+                    'SignatureRecordDict'),
                     where)
                 self.assertIsInstance(prop['filter_ops'], list, where)
                 if 'required_on_activate' in prop:
@@ -562,6 +579,13 @@ class TestEverySchema(SchemaTestCase):
                     'updated_at': '2020-01-02T03:04:05Z',
                     'activated_at': None,
                     'display_type_name': 'Images', 'origin': None,
+                    'signatures': {'image': {
+                        'verified': True, 'certificate_id': 'c',
+                        'fingerprint_sha256': 'f' * 64, 'subject': None,
+                        'hash_method': 'SHA-256', 'key_type': 'RSA-PSS',
+                        'verified_at': '2020-01-02T03:04:05Z',
+                        'form': 'raw', 'signature': 'AAAA',
+                        'sigstore_bundle': None}},
                     'container_format': None, 'disk_format': None,
                     'min_ram': None, 'min_disk': None, 'image': None,
                     'kernel_id': None, 'ramdisk_id': None,
