@@ -31,6 +31,16 @@ type_opts = [
                help='Default per-type quota of blob bytes a project may '
                     'store; overrides [DEFAULT] max_uploaded_data. -1 means '
                     'unlimited.'),
+    cfg.StrOpt('require_signature', choices=(
+        ('none', 'blobs need no signature'),
+        ('activate', 'every blob needs a verified signature before the '
+                     'artifact can be activated (409 otherwise), and '
+                     'imports and pulls of active artifacts of this type '
+                     'need them too'),
+        ('download', 'as activate, and blobs without a verified signature '
+                     'cannot be downloaded (403)')),
+               help='Signatures this type requires (API 1.5). Unset means '
+                    'none.'),
     cfg.IntOpt('max_artifact_number', min=-1,
                help='Default per-type quota of artifacts a project may '
                     'own; overrides [DEFAULT] max_artifact_number. -1 means '
@@ -55,6 +65,12 @@ def type_option(conf, type_name, name):
     if value is None and name in INHERITED:
         return conf[name]
     return value
+
+
+def required_signature(conf, type_name):
+    """'none', 'activate' or 'download': what [artifact_type:<type>]
+    require_signature asks of the type's blobs."""
+    return conf[group_name(type_name)].require_signature or 'none'
 
 
 def list_opts():

@@ -70,7 +70,7 @@ class ListOptsTest(ConfTestCase):
             _names('scrubber'))
         self.assertEqual(
             {'default_store', 'delayed_delete', 'max_uploaded_data',
-             'max_artifact_number'},
+             'max_artifact_number', 'require_signature'},
             _names('artifact_type:<type_name>'))
 
     def test_listed_opts_are_registered(self):
