@@ -28,6 +28,7 @@ from glare.services import artifacts
 from glare.services import blobs
 from glare.services import bundles
 from glare.services import downloads
+from glare.services import federated_search
 from glare.services import identity
 from glare.services import locations
 from glare.services import projects
@@ -64,9 +65,12 @@ def build_services(conf):
         validator=projects.ProjectValidator(conf))
     fetcher = urlfetch.Fetcher(conf)
     cloud = identity.CloudIdentity(conf)
+    upstream_catalogs = upstreams.Upstreams(conf)
     return types.SimpleNamespace(
         identity=cloud,
-        upstreams=upstreams.Upstreams(conf),
+        upstreams=upstream_catalogs,
+        federated_search=federated_search.FederatedSearch(
+            artifact_service, upstream_catalogs, cloud),
         registry=registry,
         notifier=notifier,
         artifacts=artifact_service,

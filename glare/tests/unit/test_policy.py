@@ -171,6 +171,7 @@ EXPECTED = {
     'artifact:pull': _admin_or_owner,
     'artifact:push': _admin_or_owner,
     'artifact:federation_show': _anyone,
+    'artifact:federated_search': _admin_or_owner,
 }
 
 
