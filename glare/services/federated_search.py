@@ -42,6 +42,7 @@ No HTTP and no SQL here: the local list is ArtifactService's, the calls
 are glare.services.upstreams'; the merge is pure functions below.
 """
 
+import datetime
 import functools
 import heapq
 import re
@@ -265,21 +266,37 @@ def sort_keys(sorts):
     return keys
 
 
+@functools.lru_cache(maxsize=4096)
+def _version_key(text):
+    """The order of a version as the database keeps it (the same
+    versions come back search after search: parsing them is the merge's
+    largest cost)."""
+    v = glare_version.parse(text)
+    return glare_version.prefix(v), glare_version.suffix(v)
+
+
+def _datetime(text):
+    """A naive UTC datetime of ISO 8601 text; ValueError if it is none."""
+    try:
+        parsed = datetime.datetime.fromisoformat(text)  # fast, in C
+    except ValueError:
+        parsed = timeutils.parse_isotime(text)
+    return timeutils.normalize_time(parsed)
+
+
 def _comparable(value, kind):
     """(rank, value): values of one kind compare among themselves, those
     of different kinds (an upstream's type may differ) by kind."""
     if value is None:
         return None
-    if kind == 'version':
+    if kind == 'version' and isinstance(value, str):
         try:
-            v = glare_version.parse(value)
-            return (0, (glare_version.prefix(v), glare_version.suffix(v)))
+            return (0, _version_key(value))
         except ValueError:
             pass
     if kind == 'datetime' and isinstance(value, str):
         try:
-            parsed = timeutils.normalize_time(timeutils.parse_isotime(value))
-            return (1, parsed)
+            return (1, _datetime(value))
         except ValueError:
             pass
     if isinstance(value, bool):
@@ -300,14 +317,22 @@ def _compare_values(a, b):
     return (a[1] > b[1]) - (a[1] < b[1])
 
 
-def compare(keys, a, b):
-    """-1, 0 or 1: entry a before, with or after entry b by keys."""
-    for field, direction, kind in keys:
-        c = _compare_values(_comparable(a.get(field), kind),
-                            _comparable(b.get(field), kind))
-        if c:
-            return c if direction == 'asc' else -c
-    return 0
+class _SortKey:
+    """An entry's place in the order: its values worked out once."""
+
+    __slots__ = ('values', 'ascending')
+
+    def __init__(self, values, ascending):
+        self.values = values
+        self.ascending = ascending
+
+    def __lt__(self, other):
+        for a, b, asc in zip(self.values, other.values, self.ascending,
+                             strict=True):
+            c = _compare_values(a, b)
+            if c:
+                return c < 0 if asc else c > 0
+        return False
 
 
 def merge(keys, lists):
@@ -315,7 +340,11 @@ def merge(keys, lists):
     list's order is kept (a catalog's database may order finer than its
     JSON shows, e.g. microseconds), the lists interleave by the keys, and
     on a tie the earlier list comes first."""
-    key = functools.cmp_to_key(functools.partial(compare, keys))
+    ascending = tuple(direction == 'asc' for _f, direction, _k in keys)
+
+    def key(entry):
+        return _SortKey([_comparable(entry.get(field), kind)
+                         for field, _d, kind in keys], ascending)
     return list(heapq.merge(*lists, key=key))
 
 
@@ -381,7 +410,11 @@ class FederatedSearch:
                 # the same words whichever wait ran out
                 return Source.failed(upstream.name, STATUS_TIMEOUT,
                                      _no_answer(upstream))
-            return Source.failed(upstream.name, exc.status, exc.detail)
+            # callers see the upstream's name, never where it is (as
+            # GET /federation shows it)
+            return Source.failed(upstream.name, exc.status,
+                                 exc.detail.replace(upstream.url,
+                                                    "the upstream's url"))
         except BadAnswer as exc:
             LOG.info('Federated search: upstream %s answered GET %s '
                      'wrongly: %s', upstream.name, path, exc)

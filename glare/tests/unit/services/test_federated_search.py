@@ -326,6 +326,7 @@ class StubUpstream:
 
     def __init__(self, name, answer, timeout=2, types=()):
         self.name = name
+        self.url = 'http://%s.example:9494' % name
         self.timeout = timeout
         self.types = frozenset(types)
         self.answer = answer
@@ -479,7 +480,7 @@ class TestSearch(base.TestCase):
     def test_failures_never_fail_the_search(self):
         ups = [
             StubUpstream('down', failing(upstreams_lib.UpstreamError(
-                'down', 'cannot connect to http://x'))),
+                'down', 'cannot connect to http://down.example:9494'))),
             StubUpstream('slow', failing(upstreams_lib.UpstreamError(
                 'slow', 'answer stalled', 'timeout'))),
             StubUpstream('junk', lambda u, d: {'artifacts': 'no'}),
@@ -489,8 +490,8 @@ class TestSearch(base.TestCase):
         self.assertEqual(['l'], ids(body['artifacts']))
         self.assertEqual(1, body['total_count'])
         self.assertEqual({
-            'down': {'status': 'error', 'detail': 'cannot connect to '
-                                                  'http://x'},
+            'down': {'status': 'error', 'detail': "cannot connect to "
+                                                  "the upstream's url"},
             'slow': {'status': 'timeout', 'detail': 'no answer within 2 s'},
             'junk': {'status': 'error', 'detail': 'answer to GET '
                      '/artifacts/t: the answer has no "artifacts" list'},
