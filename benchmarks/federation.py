@@ -39,6 +39,7 @@ upstream's p95) < 5 ms per query. Exits 1 when it is missed, unless
 """
 
 import argparse
+import os
 import sys
 import time
 
@@ -131,16 +132,72 @@ def measure(args, srv_local, upstreams, session):
     return out, counts
 
 
+def _group_cpu(pgid):
+    """CPU seconds (user + system) used so far by the processes of a
+    process group (glare-api's master and workers), from /proc."""
+    total = 0
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % pid) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the fields after the command's closing parenthesis
+        fields = stat[stat.rindex(')') + 2:].split()
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf('SC_CLK_TCK')
+
+
+def cpu_per_request(args, srv_local, upstreams, session):
+    """{query key: (local list, federated) CPU ms of the local glare-api
+    per request}: what the search costs it, whatever else the machine
+    runs."""
+    out = {}
+    for key, _label, params in queries(args):
+        reqs = {part: (url, query, headers) for part, url, query, headers
+                in _requests(srv_local, upstreams, params)}
+        cpu = []
+        for part in ('local', 'federated'):
+            url, query, headers = reqs[part]
+            before = _group_cpu(srv_local.proc.pid)
+            for _i in range(args.requests):
+                session.get(url, params=query, headers=headers
+                            ).raise_for_status()
+            cpu.append((_group_cpu(srv_local.proc.pid) - before) * 1000.0 /
+                       args.requests)
+        out[key] = tuple(cpu)
+    return out
+
+
+def _cpus(args):
+    """(CPUs of the local catalog, CPUs of the upstreams): with --pin,
+    the first CPU for the local one and the others for the upstreams, so
+    that the upstreams' work does not take the local one's CPU (as in a
+    real federation, where they run elsewhere)."""
+    if not args.pin:
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit('--pin needs at least 2 CPUs')
+    return cpus[:1], cpus[1:]
+
+
 def run(args):
     servers = []
+    local_cpus, upstream_cpus = _cpus(args)
     try:
         upstreams = {}
         for n in range(1, args.upstreams + 1):
-            srv = bench_server.Server(workers=args.workers, keep=args.keep)
+            srv = bench_server.Server(workers=args.workers, keep=args.keep,
+                                      cpus=upstream_cpus)
             servers.append(srv)
             upstreams['up%d' % n] = srv.start()
         local = bench_server.Server(workers=args.workers, keep=args.keep,
-                                    config=_federation_config(upstreams))
+                                    config=_federation_config(upstreams),
+                                    cpus=local_cpus)
         servers.append(local)
         local.start()
         for name, srv in [('local', local)] + list(upstreams.items()):
@@ -152,7 +209,10 @@ def run(args):
                 args.artifacts, took))
         session = lean_client.Session()
         try:
-            return measure(args, local, upstreams, session)
+            times, counts = measure(args, local, upstreams, session)
+            report_lib.log('CPU of the local glare-api per request')
+            return times, counts, cpu_per_request(args, local, upstreams,
+                                                  session)
         finally:
             session.close()
     finally:
@@ -161,7 +221,7 @@ def run(args):
             srv.cleanup()
 
 
-def report(args, times, counts):
+def report(args, times, counts, cpu):
     print()
     print('%-26s %-10s %7s %6s %7s %7s %7s' % (
         'query', 'part', 'listed', 'reqs', 'p50 ms', 'p95 ms', 'p99 ms'))
@@ -174,6 +234,8 @@ def report(args, times, counts):
             p95[part] = ms[1]
             print('%-26s %-10s %7d %6d %7.2f %7.2f %7.2f' % (
                 label, part, counts[(key, part)], len(samples), *ms))
+        print('%-26s %-10s local list %.2f ms of CPU, federated %.2f' % (
+            label, 'cpu/req', *cpu[key]))
         parts = max(v for k, v in p95.items() if k != 'federated')
         targets[key] = ('%s: federated p95 - parts' % key, 'ms', '<',
                         TARGET_MS)
@@ -193,6 +255,9 @@ def _args(argv):
                         '(default 1000)')
     p.add_argument('--upstreams', type=int, default=2,
                    help='upstream catalogs of the local one (default 2)')
+    p.add_argument('--pin', action='store_true',
+                   help='run the local catalog on the first CPU and the '
+                        'upstreams on the others (they share them)')
     report_lib.add_run_options(
         p, 'keep the temp state dirs (config, database, logs)',
         workers=True)
@@ -210,8 +275,8 @@ def _args(argv):
 
 def main(argv=None):
     args = _args(argv)
-    times, counts = run(args)
-    return report_lib.exit_status(report(args, times, counts),
+    times, counts, cpu = run(args)
+    return report_lib.exit_status(report(args, times, counts, cpu),
                                   args.no_check)
 
 
