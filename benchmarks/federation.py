@@ -211,8 +211,11 @@ def run(args):
         try:
             times, counts = measure(args, local, upstreams, session)
             report_lib.log('CPU of the local glare-api per request')
-            return times, counts, cpu_per_request(args, local, upstreams,
-                                                  session)
+            cpu = cpu_per_request(args, local, upstreams, session)
+            if session.reconnects:
+                report_lib.log('%d requests sent again on a new connection '
+                               '(a server closed one)' % session.reconnects)
+            return times, counts, cpu
         finally:
             session.close()
     finally:
