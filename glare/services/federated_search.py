@@ -39,7 +39,7 @@ Paging is per source, so a federated answer is one page: no ``next``, and
 reported (an artifact reached by two paths is counted twice).
 
 No HTTP and no SQL here: the local list is ArtifactService's, the calls
-are glare.services.upstreams'; the merge is pure functions below.
+glare.services.upstreams'; the merge is pure functions.
 """
 
 import datetime
@@ -71,6 +71,8 @@ _HOPS_RE = re.compile(r'[0-9]{1,6}')
 #: how long past an upstream's timeout the answer waits for its thread
 #: (the call gives up at the timeout itself; this covers its last steps)
 MARGIN = 0.2
+#: the longest detail relayed from an upstream's own statuses
+MAX_DETAIL = 500
 #: the marker of an answer cut at max_hops
 MAX_HOPS = 'max_hops'
 STATUS_OK = 'ok'
@@ -96,12 +98,9 @@ class BadAnswer(ValueError):
 
 
 class Source:
-    """What one catalog gave to a federated search.
-
-    path: '' for the local list, else the upstream's name; status and
-    detail: how its call went; entries: its artifacts (in its order);
-    total: the total_count it reported; nested: the statuses of its own
-    upstreams, by path ("vendor/global").
+    """What an upstream gave to a federated search: status and detail of
+    the call, its entries (in its order), the total_count it reported,
+    and the statuses of its own upstreams by path ("vendor/global").
     """
 
     def __init__(self, path, status=STATUS_OK, detail=None, entries=(),
@@ -201,7 +200,8 @@ def upstream_source(name, doc):
                 detail = status.get('detail')
                 nested['%s/%s' % (name, sub)] = {
                     'status': status['status'],
-                    'detail': detail if isinstance(detail, str) else None}
+                    'detail': detail[:MAX_DETAIL] if isinstance(detail, str)
+                    else None}
     detail = None
     if doc.get('federation') == MAX_HOPS:
         detail = ('answered with its own artifacts only: the search '

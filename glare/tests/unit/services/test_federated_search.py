@@ -126,12 +126,12 @@ class TestUpstreamSource(base.TestCase):
         src = fs.upstream_source('vendor', answer(
             'cloud-v', [], upstreams={
                 'global': {'status': 'timeout', 'detail': 'slow'},
-                'global/hub': {'status': 'ok', 'detail': None},
+                'global/hub': {'status': 'ok', 'detail': 'x' * 9000},
                 'junk': 'not a status', 'bad': {'status': 'meh'}},
             federation='max_hops'))
         self.assertEqual({
             'vendor/global': {'status': 'timeout', 'detail': 'slow'},
-            'vendor/global/hub': {'status': 'ok', 'detail': None}},
+            'vendor/global/hub': {'status': 'ok', 'detail': 'x' * 500}},
             src.nested)
         self.assertIn('max_hops', src.detail)
 
