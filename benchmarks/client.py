@@ -46,6 +46,8 @@ class Session:
 
     def __init__(self):
         self._conns = {}
+        #: GETs sent again after the server closed their connection
+        self.reconnects = 0
 
     def _conn(self, netloc):
         conn = self._conns.get(netloc)
@@ -65,10 +67,22 @@ class Session:
         if json is not None:
             body = _dumps(json)
             headers['Content-Type'] = 'application/json'
-        conn = self._conn(parts.netloc)
-        conn.request(method, path, body=body, headers=headers)
-        resp = conn.getresponse()
-        return Response(resp.status, resp.read())
+        for attempt in (1, 2):
+            conn = self._conn(parts.netloc)
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                resp = conn.getresponse()
+                return Response(resp.status, resp.read())
+            except (http.client.RemoteDisconnected, ConnectionResetError,
+                    BrokenPipeError):
+                # the server closed the kept-alive connection as the
+                # request went out (a worker restarted, an idle timeout):
+                # a GET is sent again once, on a new connection
+                conn.close()
+                del self._conns[parts.netloc]
+                if method != 'GET' or attempt == 2:
+                    raise
+                self.reconnects += 1
 
     def get(self, url, params=None, headers=None):
         return self.request('GET', url, params=params, headers=headers)

@@ -76,10 +76,13 @@ class Server:
     """Context manager: writes the config, starts and stops glare-api."""
 
     def __init__(self, workers=1, keep=False, env=None, db_url=None,
-                 config=None):
+                 config=None, cpus=None):
         """db_url: [database] connection (default: an SQLite file in the
         state dir); config: more options, {section: {name: value}},
-        added to the file's sections (new sections at its end)."""
+        added to the file's sections (new sections at its end); cpus: the
+        CPUs the server's processes and threads may run on (default
+        any)."""
+        self.cpus = set(cpus) if cpus else None
         self.workers = workers
         self.keep = keep
         self.env = env
@@ -106,7 +109,8 @@ class Server:
         self.proc = subprocess.Popen(
             _command() + ['--config-file', self.config_file],
             stdout=self._out, stderr=subprocess.STDOUT, env=env,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=self._pin if self.cpus
+            else None)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -122,6 +126,10 @@ class Server:
         self.stop()
         raise RuntimeError('glare-api did not answer within %ss:\n%s' % (
             timeout, self.log_tail()))
+
+    def _pin(self):
+        # in the child before exec: inherited by the workers and threads
+        os.sched_setaffinity(0, self.cpus)
 
     def log_tail(self, lines=40):
         out = []

@@ -10,13 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Policy rules of federation: pulling from and pushing to upstreams."""
+"""Policy rules of federation: searching, pulling from and pushing to
+upstreams."""
 
 from glare.policies import base
 
 PULL = base.RULE_PREFIX + 'pull'
 PUSH = base.RULE_PREFIX + 'push'
 FEDERATION_SHOW = base.RULE_PREFIX + 'federation_show'
+FEDERATED_SEARCH = base.RULE_PREFIX + 'federated_search'
 
 _rule = base.rule
 
@@ -31,6 +33,15 @@ rules = [
           'that takes pushes.',
           [{'method': 'POST',
             'path': '/artifacts/{type_name}/{artifact_id}/push'}]),
+    # the upstreams answer as the service's identity there: who may make
+    # the service ask them is a project's member (or reader), not anyone
+    _rule(FEDERATED_SEARCH,
+          '((role:reader or role:member) and project_id:%(owner)s) or '
+          + base.ADMIN,
+          "Search the upstream catalogs too (?federated=true on a list); "
+          "they answer as the service's own identity there. The target's "
+          "owner is the caller's project.",
+          [{'method': 'GET', 'path': '/artifacts/{type_name}'}]),
     _rule(FEDERATION_SHOW, base.ANYONE,
           "Show this catalog's cloud_id and the names of its upstreams.",
           [{'method': 'GET', 'path': '/federation'}]),

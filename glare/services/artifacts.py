@@ -145,6 +145,12 @@ class ArtifactService:
                               etags.of(values))
 
     def list(self, context, type_name, params):
+        return self.prepare_list(context, type_name, params)[1]()
+
+    def prepare_list(self, context, type_name, params):
+        """(spec, run) of a list: the policy and the query are checked
+        now (their 4xx before any database work), run() reads the page
+        and returns the list body."""
         cls = self.get_type(type_name)
         context.can(rules.LIST,
                     policy.policy_target(context, type_name=type_name))
@@ -163,13 +169,17 @@ class ArtifactService:
             except ValueError as exc:
                 raise exception.BadRequest(
                     'marker must be an artifact id') from exc
-        rows, total = db.list_artifacts(context, self.fields_of, spec)
-        artifacts = [self.render(context, type_name, v) for v in rows]
-        body = {'type_name': type_name, 'artifacts': artifacts,
-                'total_count': total, 'schema': '/schemas/%s' % type_name}
-        body.update(listing.page_links(type_name, params, artifacts,
-                                       spec.limit))
-        return body
+
+        def run():
+            rows, total = db.list_artifacts(context, self.fields_of, spec)
+            artifacts = [self.render(context, type_name, v) for v in rows]
+            body = {'type_name': type_name, 'artifacts': artifacts,
+                    'total_count': total,
+                    'schema': '/schemas/%s' % type_name}
+            body.update(listing.page_links(type_name, params, artifacts,
+                                           spec.limit))
+            return body
+        return spec, run
 
     @staticmethod
     def _check_readable(context, type_name, spec):

@@ -29,6 +29,7 @@ from glare.services import blobs
 from glare.services import bundles
 from glare.services import downloads
 from glare.services import federation
+from glare.services import federated_search
 from glare.services import identity
 from glare.services import locations
 from glare.services import projects
@@ -78,6 +79,8 @@ def build_services(conf):
                                                trust_service),
         identity=cloud,
         upstreams=upstream_catalogs,
+        federated_search=federated_search.FederatedSearch(
+            artifact_service, upstream_catalogs, cloud),
         registry=registry,
         notifier=notifier,
         artifacts=artifact_service,

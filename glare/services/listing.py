@@ -16,11 +16,16 @@ import csv
 import re
 from urllib import parse
 
+from oslo_utils import strutils
+
 from glare.db import query as list_query
 from glare import exception
 from glare.objects import fields as glare_fields
 
-RESERVED = ('limit', 'marker', 'sort', 'tags', 'tags-any', 'member_status')
+RESERVED = ('limit', 'marker', 'sort', 'tags', 'tags-any', 'member_status',
+            'federated')
+#: the parameter of a federated search (glare.services.federated_search)
+FEDERATED = 'federated'
 #: member_status values: the statuses of the caller's memberships that
 #: list another project's shared artifact ('all': any)
 MEMBER_STATUSES = ('pending', 'accepted', 'rejected', 'all')
@@ -35,6 +40,22 @@ MAX_FILTER_VALUES = 255
 _OP_WORD = re.compile(r'[A-Za-z]+$')
 #: the base field computed from the type (see DisplayNames)
 DISPLAY_TYPE_NAME = 'display_type_name'
+
+
+def federated(params):
+    """(whether ?federated= asks for a federated search, the other
+    parameters): true or false (absent: false), else 400."""
+    values = [v for k, v in params if k == FEDERATED]
+    rest = [(k, v) for k, v in params if k != FEDERATED]
+    if not values:
+        return False, rest
+    if len(values) > 1:
+        raise exception.BadRequest('federated is given more than once')
+    try:
+        return strutils.bool_from_string(values[0], strict=True), rest
+    except ValueError as exc:
+        raise exception.BadRequest('federated is true or false, not %r' %
+                                   (values[0],)) from exc
 
 
 def split_in_values(text):

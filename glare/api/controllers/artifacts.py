@@ -23,6 +23,8 @@ from glare.api.controllers import members
 from glare.api.controllers import signatures
 from glare.api import method
 from glare import exception
+from glare.services import federated_search
+from glare.services import listing
 
 
 def _service():
@@ -118,9 +120,17 @@ class ArtifactsController:
 
     @pecan.expose()
     def list(self, type_name):
-        method.no_body(pecan.request)
+        request = pecan.request
+        method.no_body(request)
+        params = _query_params(request)
+        federated, rest = listing.federated(params)
+        if federated:
+            return method.json_response(
+                request.app_services.federated_search.list(
+                    method.context(), type_name, params,
+                    request.headers.get(federated_search.HOPS_HEADER)))
         return method.json_response(_service().list(
-            method.context(), type_name, _query_params(pecan.request)))
+            method.context(), type_name, rest))
 
     @pecan.expose()
     def create(self, type_name):

@@ -49,6 +49,22 @@ TOPOLOGY = (
 )
 
 
+class CloudServer(base.GlareServer):
+    """A glare-api that keeps the port it is given, if any: restarted,
+    it is still where the clouds that name it as upstream look."""
+
+    def __init__(self, *args, port=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_port = port
+
+    def spawn(self, attempt):
+        argv, env = super().spawn(attempt)
+        if self.kept_port is not None:
+            self.port = self.kept_port
+            self._write_config()
+        return argv, env
+
+
 class FederationTest(unittest.TestCase):
     """A test class with three running, federated glare-api."""
 
@@ -102,8 +118,10 @@ class FederationTest(unittest.TestCase):
         config = {'federation': {'upstreams': ','.join(upstreams),
                                  'cloud_id': 'cloud-%s' % name}}
         for upstream in upstreams:
-            config['upstream:%s' % upstream] = cls.upstream_group(
-                name, upstream)
+            if upstream in cls.clouds:
+                config['upstream:%s' % upstream] = cls.upstream_group(
+                    name, upstream)
+            # else: a server of the test's own, its group in extra
         for section, options in cls.CLOUD_CONFIG.get(name, {}).items():
             config.setdefault(section, {}).update(options)
         for section, options in (extra or {}).items():
@@ -127,22 +145,30 @@ class FederationTest(unittest.TestCase):
             cls.start_cloud(name, upstreams)
 
     @classmethod
-    def start_cloud(cls, name, upstreams, extra=None):
-        server = base.GlareServer(os.path.join(cls.workdir, name),
-                                  cls.db_urls[name], 1,
-                                  cls.cloud_config(name, upstreams, extra))
+    def start_cloud(cls, name, upstreams, extra=None, port=None):
+        server = CloudServer(os.path.join(cls.workdir, name),
+                             cls.db_urls[name], 1,
+                             cls.cloud_config(name, upstreams, extra),
+                             port=port)
         cls.clouds[name] = server
         cls.addClassCleanup(server.stop, wait=False)
         server.start()
         return server
 
     @classmethod
-    def restart_cloud(cls, name, upstreams, extra=None):
+    def restart_cloud(cls, name, upstreams, extra=None, keep_port=False):
         """Stop cloud name and start it again (same database and store)
-        with these upstreams and extra options; its port changes, so the
-        clouds that name it as upstream need a restart too."""
+        with these upstreams (names of TOPOLOGY, or of servers whose
+        [upstream:<name>] group extra gives) and extra options. Its port
+        changes, so the clouds that name it as upstream need a restart
+        too, unless keep_port."""
+        port = cls.clouds[name].port if keep_port else None
         cls.clouds[name].stop()
-        return cls.start_cloud(name, upstreams, extra)
+        return cls.start_cloud(name, upstreams, extra, port=port)
+
+    @classmethod
+    def topology_upstreams(cls, name):
+        return dict(TOPOLOGY)[name]
 
     def setUp(self):
         super().setUp()

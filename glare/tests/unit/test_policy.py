@@ -178,6 +178,7 @@ EXPECTED = {
     'artifact:trust_get': _admin_or_owner,
     'artifact:trust_delete': _admin_or_owner,
     'artifact:sign': _owner_not_public,
+    'artifact:federated_search': _admin_or_owner,
 }
 
 

@@ -1,0 +1,287 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Benchmark federated search against the sum of its parts.
+
+    python -m benchmarks.federation [--quick] [--upstreams 2] [--no-check]
+
+Starts real glare-api processes (benchmarks/server.py: SQLite, noauth,
+one worker each): --upstreams upstream catalogs (``up1``, ``up2``, ...)
+and a ``local`` one that names them in ``[federation] upstreams``, with
+the service identity the functional topology uses (keystoneauth1's
+admin_token plugin with a noauth token). Each catalog gets --artifacts
+public sample_artifact artifacts written straight into its database
+(benchmarks/seed.py). Then, for each query below, --requests rounds of
+four kinds of request, interleaved so that the machine's noise falls on
+all of them alike:
+
+* local: the list at ``local`` without federated=true (the local part);
+* upN: the list as ``local`` asks it of upstream N (federated=true, one
+  hop, the service's token, the limit applied here);
+* federated: ``local``'s list with federated=true.
+
+Queries: ``name=<a name>`` (10 artifacts from each catalog) and
+``limit=20`` (the newest 20 of each, merged by created_at).
+
+Federated search should add at most the slowest part's latency and less
+than 5 ms of its own: the check is federated p95 - max(local p95, each
+upstream's p95) < 5 ms per query. Exits 1 when it is missed, unless
+--no-check.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+from benchmarks import client as lean_client
+from benchmarks import report as report_lib
+from benchmarks import run as bench_run
+from benchmarks import seed as seeder
+from benchmarks import server as bench_server
+
+TYPE = 'sample_artifact'
+TARGET_MS = 5.0
+PER_NAME = 10  # seeded artifacts that share a name
+USER = {'X-Auth-Token': 'bench-user:bench-project:member'}
+HOPS = 'X-Glare-Federation-Hops'
+
+
+def _service_token(name):
+    return 'svc-local:svc-local-at-%s:member' % name
+
+
+def _public(now):
+    def place(i):
+        return {'visibility': 'public', 'status': 'active',
+                'activated_at': seeder.created_at(i, now)}
+    return place
+
+
+def _federation_config(upstreams):
+    config = {'federation': {'upstreams': ','.join(upstreams),
+                             'cloud_id': 'cloud-local'}}
+    for name, srv in upstreams.items():
+        config['upstream:%s' % name] = {
+            'url': srv.url, 'auth_type': 'admin_token',
+            'endpoint': srv.url, 'token': _service_token(name),
+            'timeout': '10'}
+    return config
+
+
+def queries(args):
+    name = '%s-%05d' % ('bench', (args.artifacts // PER_NAME) // 2)
+    return [('name', 'name=, 10 from each', [('name', name)]),
+            ('newest', 'limit=20, newest of each', [('limit', '20')])]
+
+
+def _requests(srv_local, upstreams, params):
+    """[(part, url, query, headers)] of one round."""
+    base = '/artifacts/%s' % TYPE
+    limit = dict(params).get('limit', '20')
+    asked = [(k, v) for k, v in params if k != 'limit'] + [
+        ('limit', limit), ('federated', 'true')]
+    out = [('local', srv_local.url + base, params, USER)]
+    for name, srv in upstreams.items():
+        out.append((name, srv.url + base, asked, {
+            'X-Auth-Token': _service_token(name), HOPS: '1',
+            'OpenStack-API-Version': 'artifact 1.4'}))
+    out.append(('federated', srv_local.url + base,
+                params + [('federated', 'true')], USER))
+    return out
+
+
+def measure(args, srv_local, upstreams, session):
+    """{query key: {part: [seconds]}} and the entries each part listed."""
+    out, counts = {}, {}
+    for key, _label, params in queries(args):
+        reqs = _requests(srv_local, upstreams, params)
+        times = {part: [] for part, _u, _q, _h in reqs}
+        for _warm in range(20):
+            for _part, url, query, headers in reqs:
+                session.get(url, params=query, headers=headers
+                            ).raise_for_status()
+        for i in range(args.requests):
+            # rotate the order: no part always runs right after another
+            shift = i % len(reqs)
+            for part, url, query, headers in reqs[shift:] + reqs[:shift]:
+                t0 = time.perf_counter()
+                resp = session.get(url, params=query, headers=headers)
+                times[part].append(time.perf_counter() - t0)
+                if resp.status_code != 200:
+                    raise RuntimeError('%s: %s -> %s: %s' % (
+                        key, part, resp.status_code, resp.text[:300]))
+                body = resp.json()
+                counts[(key, part)] = len(body['artifacts'])
+                if part == 'federated':
+                    bad = {n: s for n, s in body['upstreams'].items()
+                           if s['status'] != 'ok'}
+                    if bad:
+                        raise RuntimeError('%s: upstreams failed: %s' % (
+                            key, bad))
+        out[key] = times
+    return out, counts
+
+
+def _group_cpu(pgid):
+    """CPU seconds (user + system) used so far by the processes of a
+    process group (glare-api's master and workers), from /proc."""
+    total = 0
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % pid) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the fields after the command's closing parenthesis
+        fields = stat[stat.rindex(')') + 2:].split()
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf('SC_CLK_TCK')
+
+
+def cpu_per_request(args, srv_local, upstreams, session):
+    """{query key: (local list, federated) CPU ms of the local glare-api
+    per request}: what the search costs it, whatever else the machine
+    runs."""
+    out = {}
+    for key, _label, params in queries(args):
+        reqs = {part: (url, query, headers) for part, url, query, headers
+                in _requests(srv_local, upstreams, params)}
+        cpu = []
+        for part in ('local', 'federated'):
+            url, query, headers = reqs[part]
+            before = _group_cpu(srv_local.proc.pid)
+            for _i in range(args.requests):
+                session.get(url, params=query, headers=headers
+                            ).raise_for_status()
+            cpu.append((_group_cpu(srv_local.proc.pid) - before) * 1000.0 /
+                       args.requests)
+        out[key] = tuple(cpu)
+    return out
+
+
+def _cpus(args):
+    """(CPUs of the local catalog, CPUs of the upstreams): with --pin,
+    the first CPU for the local one and the others for the upstreams, so
+    that the upstreams' work does not take the local one's CPU (as in a
+    real federation, where they run elsewhere)."""
+    if not args.pin:
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit('--pin needs at least 2 CPUs')
+    return cpus[:1], cpus[1:]
+
+
+def run(args):
+    servers = []
+    local_cpus, upstream_cpus = _cpus(args)
+    try:
+        upstreams = {}
+        for n in range(1, args.upstreams + 1):
+            srv = bench_server.Server(workers=args.workers, keep=args.keep,
+                                      cpus=upstream_cpus)
+            servers.append(srv)
+            upstreams['up%d' % n] = srv.start()
+        local = bench_server.Server(workers=args.workers, keep=args.keep,
+                                    config=_federation_config(upstreams),
+                                    cpus=local_cpus)
+        servers.append(local)
+        local.start()
+        for name, srv in [('local', local)] + list(upstreams.items()):
+            report_lib.log('%s: glare-api %s, state in %s' % (
+                name, srv.url, srv.state))
+            took = seeder.seed(srv.db_url, args.artifacts, prefix='bench',
+                               placement=_public(seeder.utcnow()))
+            report_lib.log('  %d public artifacts seeded in %.1fs' % (
+                args.artifacts, took))
+        session = lean_client.Session()
+        try:
+            times, counts = measure(args, local, upstreams, session)
+            report_lib.log('CPU of the local glare-api per request')
+            cpu = cpu_per_request(args, local, upstreams, session)
+            if session.reconnects:
+                report_lib.log('%d requests sent again on a new connection '
+                               '(a server closed one)' % session.reconnects)
+            return times, counts, cpu
+        finally:
+            session.close()
+    finally:
+        for srv in reversed(servers):
+            srv.stop()
+            srv.cleanup()
+
+
+def report(args, times, counts, cpu):
+    print()
+    print('%-26s %-10s %7s %6s %7s %7s %7s' % (
+        'query', 'part', 'listed', 'reqs', 'p50 ms', 'p95 ms', 'p99 ms'))
+    targets, measured = {}, {}
+    for key, label, _params in queries(args):
+        p95 = {}
+        for part, samples in times[key].items():
+            ms = [bench_run._percentile(samples, p) * 1000.0
+                  for p in (50, 95, 99)]
+            p95[part] = ms[1]
+            print('%-26s %-10s %7d %6d %7.2f %7.2f %7.2f' % (
+                label, part, counts[(key, part)], len(samples), *ms))
+        print('%-26s %-10s local list %.2f ms of CPU, federated %.2f' % (
+            label, 'cpu/req', *cpu[key]))
+        parts = max(v for k, v in p95.items() if k != 'federated')
+        targets[key] = ('%s: federated p95 - parts' % key, 'ms', '<',
+                        TARGET_MS)
+        measured[key] = p95['federated'] - parts
+    return report_lib.check_targets(targets, measured, digits=2)
+
+
+def _args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--quick', action='store_true',
+                   help='2000 artifacts per catalog, 200 rounds')
+    p.add_argument('--artifacts', type=int,
+                   help='public artifacts seeded into each catalog '
+                        '(default 20000)')
+    p.add_argument('--requests', type=int,
+                   help='rounds per query; each times every part once '
+                        '(default 1000)')
+    p.add_argument('--upstreams', type=int, default=2,
+                   help='upstream catalogs of the local one (default 2)')
+    p.add_argument('--pin', action='store_true',
+                   help='run the local catalog on the first CPU and the '
+                        'upstreams on the others (they share them)')
+    report_lib.add_run_options(
+        p, 'keep the temp state dirs (config, database, logs)',
+        workers=True)
+    args = p.parse_args(argv)
+    for name, full, small in (('artifacts', 20000, 2000),
+                              ('requests', 1000, 200)):
+        if getattr(args, name) is None:
+            setattr(args, name, small if args.quick else full)
+    if args.upstreams < 1:
+        p.error('--upstreams must be at least 1')
+    if args.artifacts < 2 * PER_NAME:
+        p.error('--artifacts must be at least %d' % (2 * PER_NAME))
+    return args
+
+
+def main(argv=None):
+    args = _args(argv)
+    times, counts, cpu = run(args)
+    return report_lib.exit_status(report(args, times, counts, cpu),
+                                  args.no_check)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,501 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Federated search: a list here and the same list at every upstream, merged.
+
+``GET /artifacts/{type}?federated=true`` lists what the caller sees here
+(exactly the list without federated) and, at the same time, asks every
+upstream that serves the type for the same list (filters, sort, limit),
+in one thread per upstream, with the service's credentials there and
+``X-Glare-Federation-Hops`` one more than it came with. An upstream that
+fails, answers something that is no list or does not answer within its
+timeout is named in the answer's ``upstreams`` and left out; it never
+fails the request, and the answer never waits for it longer than its
+timeout. Past ``[federation] max_hops`` a catalog answers with its own
+artifacts only, so that a ring of upstreams ends.
+
+The answer's entries: the local ones as they are, then every upstream's,
+each with the origin of the federated view
+``{"upstream": path, "cloud_id", "id", "digest": null}`` (path: the
+upstream's name, and "vendor/global" for what vendor relayed from its own
+upstream global). The same artifact reached by two paths (same cloud_id
+and id) is shown once, by the shortest path. The lists are merged by the
+requested sort: each source's order is kept, and the sources interleave
+by the sort keys (versions compare as semantic versions, as the list
+does; NULLs first ascending, last descending; then created_at
+descending, id ascending, as the list breaks ties).
+
+Paging is per source, so a federated answer is one page: no ``next``, and
+``marker`` is refused. ``total_count`` is the sum of what each source
+reported (an artifact reached by two paths is counted twice).
+
+No HTTP and no SQL here: the local list is ArtifactService's, the calls
+glare.services.upstreams'; the merge is pure functions.
+"""
+
+import datetime
+import functools
+import heapq
+import re
+import threading
+import time
+from urllib import parse
+
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from glare.conf import federation as federation_conf
+from glare import exception
+from glare.objects import fields as glare_fields
+from glare.objects import registry as type_registry
+from glare.objects import version as glare_version
+from glare.policies import federation as rules
+from glare import policy
+from glare.services import listing
+from glare.services import upstreams as upstreams_lib
+
+LOG = logging.getLogger(__name__)
+
+HOPS_HEADER = upstreams_lib.HOPS_HEADER
+#: an X-Glare-Federation-Hops value: a count, not a number of any form
+_HOPS_RE = re.compile(r'[0-9]{1,6}')
+#: how long past an upstream's timeout the answer waits for its thread
+#: (the call gives up at the timeout itself; this covers its last steps)
+MARGIN = 0.2
+#: the longest detail relayed from an upstream's own statuses
+MAX_DETAIL = 500
+#: the marker of an answer cut at max_hops
+MAX_HOPS = 'max_hops'
+STATUS_OK = 'ok'
+STATUS_ERROR = 'error'
+STATUS_TIMEOUT = 'timeout'
+_DATETIME_COLUMNS = ('created_at', 'updated_at', 'activated_at')
+
+
+def parse_hops(raw):
+    """The hops a search made before it came here: 0 without the header,
+    else its count; 400 for anything but a non-negative integer."""
+    if raw is None:
+        return 0
+    if not isinstance(raw, str) or not _HOPS_RE.fullmatch(raw.strip()):
+        raise exception.BadRequest(
+            '%s must be a non-negative integer (the catalogs a federated '
+            'search passed), not %r' % (HOPS_HEADER, raw))
+    return int(raw.strip())
+
+
+class BadAnswer(ValueError):
+    """An upstream's answer that is not a federated list."""
+
+
+class Source:
+    """What an upstream gave to a federated search: status and detail of
+    the call, its entries (in its order), the total_count it reported,
+    and the statuses of its own upstreams by path ("vendor/global").
+    """
+
+    def __init__(self, path, status=STATUS_OK, detail=None, entries=(),
+                 total=0, nested=None):
+        self.path = path
+        self.status = status
+        self.detail = detail
+        self.entries = list(entries)
+        self.total = total
+        self.nested = dict(nested or {})
+
+    @classmethod
+    def failed(cls, path, status, detail):
+        return cls(path, status, detail)
+
+    def describe(self):
+        return {'status': self.status, 'detail': self.detail}
+
+
+# -- pure functions: an upstream's answer, origins, dedupe, merge -------------
+
+def _relayed(entry):
+    """The federated origin an upstream's entry came with, if it came to
+    that upstream from one of its own upstreams; else None.
+
+    An artifact made at the upstream has origin null; one imported there
+    has the digest of the bundle it came in; only an entry of a
+    federated answer has an origin without a digest and with the id it
+    is listed with.
+    """
+    origin = entry.get('origin')
+    if not isinstance(origin, dict) or origin.get('digest') is not None:
+        return None
+    path, cloud_id = origin.get('upstream'), origin.get('cloud_id')
+    if not (isinstance(path, str) and path and isinstance(cloud_id, str)
+            and origin.get('id') == entry['id']):
+        return None
+    return origin
+
+
+def upstream_origin(name, cloud_id, entry):
+    """The origin an upstream's entry shows here.
+
+    name: the upstream's name here; cloud_id: the upstream's own cloud_id
+    (from its answer). An entry the upstream relayed from further up
+    keeps the cloud and id it was found at, behind the longer path.
+    """
+    relayed = _relayed(entry)
+    if relayed is not None:
+        return {'upstream': '%s/%s' % (name, relayed['upstream']),
+                'cloud_id': relayed['cloud_id'], 'id': entry['id'],
+                'digest': None}
+    return {'upstream': name, 'cloud_id': cloud_id, 'id': entry['id'],
+            'digest': None}
+
+
+def _count(value, default):
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            value >= 0:
+        return value
+    return default
+
+
+def upstream_source(name, doc):
+    """The Source of an upstream's federated list answer (a parsed JSON
+    document); BadAnswer naming what is wrong with it.
+
+    Its entries are as many as it sent (its own page and a page of each
+    of its upstreams: limit applies per catalog); the size of the answer
+    bounds them (glare.services.upstreams.MAX_JSON_BYTES).
+    """
+    if not isinstance(doc, dict):
+        raise BadAnswer('the answer is a JSON %s, not a list object' %
+                        type(doc).__name__)
+    artifacts = doc.get('artifacts')
+    if not isinstance(artifacts, list):
+        raise BadAnswer('the answer has no "artifacts" list')
+    cloud_id = doc.get('cloud_id')
+    if not isinstance(cloud_id, str) or not cloud_id:
+        raise BadAnswer('the answer names no cloud_id: not a federated '
+                        'search answer')
+    entries = []
+    for i, entry in enumerate(artifacts):
+        if not isinstance(entry, dict) or \
+                not isinstance(entry.get('id'), str):
+            raise BadAnswer('artifact %d of the answer is not an object '
+                            'with an id' % i)
+        entry = dict(entry)
+        entry['origin'] = upstream_origin(name, cloud_id, entry)
+        entries.append(entry)
+    nested = {}
+    theirs = doc.get('upstreams')
+    if isinstance(theirs, dict):
+        for sub, status in theirs.items():
+            if isinstance(status, dict) and status.get('status') in (
+                    STATUS_OK, STATUS_ERROR, STATUS_TIMEOUT):
+                detail = status.get('detail')
+                nested['%s/%s' % (name, sub)] = {
+                    'status': status['status'],
+                    'detail': detail[:MAX_DETAIL] if isinstance(detail, str)
+                    else None}
+    detail = None
+    if doc.get('federation') == MAX_HOPS:
+        detail = ('answered with its own artifacts only: the search '
+                  'reached [federation] max_hops there')
+    return Source(name, STATUS_OK, detail, entries,
+                  _count(doc.get('total_count'), len(entries)), nested)
+
+
+def _path_length(entry):
+    origin = entry.get('origin')
+    return len(origin['upstream'].split('/'))
+
+
+def dedupe(cloud_id, local, upstreams):
+    """The upstream sources without the entries reached by a shorter
+    path: the same cloud_id and id listed here (a ring brought it back),
+    or by another upstream with a shorter path (the first upstream, in
+    the configured order, of those with the shortest). Each source's
+    order is kept; local is never changed."""
+    best = {}  # (cloud_id, id) -> (path length, source index)
+    for entry in local:
+        best[(cloud_id, entry.get('id'))] = (0, -1)
+    for i, source in enumerate(upstreams):
+        for entry in source.entries:
+            key = (entry['origin']['cloud_id'], entry['origin']['id'])
+            rank = (_path_length(entry), i)
+            if key not in best or rank < best[key]:
+                best[key] = rank
+    for i, source in enumerate(upstreams):
+        kept, seen = [], set()
+        for entry in source.entries:
+            key = (entry['origin']['cloud_id'], entry['origin']['id'])
+            if best[key] == (_path_length(entry), i) and key not in seen:
+                seen.add(key)
+                kept.append(entry)
+        source.entries = kept
+    return upstreams
+
+
+def sort_keys(sorts):
+    """[(field, direction, kind)] of a list's sorts and tie-breakers.
+
+    sorts: the glare.db.query.Sort of the list's spec; kind: 'version',
+    'datetime' or 'value'. The tie-breakers are the list's: created_at
+    descending, then id ascending, unless sorted on already.
+    """
+    keys = []
+    for s in sorts:
+        if s.target == 'version':
+            kind = 'version'
+        elif s.field in _DATETIME_COLUMNS or \
+                isinstance(s.kind, glare_fields.DateTime):
+            kind = 'datetime'
+        else:
+            kind = 'value'
+        keys.append((s.field, s.direction, kind))
+    names = [k[0] for k in keys]
+    if 'created_at' not in names:
+        keys.append(('created_at', 'desc', 'datetime'))
+    if 'id' not in names:
+        keys.append(('id', 'asc', 'value'))
+    return keys
+
+
+@functools.lru_cache(maxsize=4096)
+def _version_key(text):
+    """The order of a version as the database keeps it (the same
+    versions come back search after search: parsing them is the merge's
+    largest cost)."""
+    v = glare_version.parse(text)
+    return glare_version.prefix(v), glare_version.suffix(v)
+
+
+def _datetime(text):
+    """A naive UTC datetime of ISO 8601 text; ValueError if it is none."""
+    try:
+        parsed = datetime.datetime.fromisoformat(text)  # fast, in C
+    except ValueError:
+        parsed = timeutils.parse_isotime(text)
+    return timeutils.normalize_time(parsed)
+
+
+def _comparable(value, kind):
+    """(rank, value): values of one kind compare among themselves, those
+    of different kinds (an upstream's type may differ) by kind."""
+    if value is None:
+        return None
+    if kind == 'version' and isinstance(value, str):
+        try:
+            return (0, _version_key(value))
+        except ValueError:
+            pass
+    if kind == 'datetime' and isinstance(value, str):
+        try:
+            return (1, _datetime(value))
+        except ValueError:
+            pass
+    if isinstance(value, bool):
+        return (2, int(value))
+    if isinstance(value, (int, float)):
+        return (2, value)
+    if isinstance(value, str):
+        return (3, value)
+    return (4, repr(value))
+
+
+def _compare_values(a, b):
+    """-1, 0 or 1; None (NULL) sorts below everything."""
+    if a is None or b is None:
+        return (a is not None) - (b is not None)
+    if a[0] != b[0]:
+        return -1 if a[0] < b[0] else 1
+    return (a[1] > b[1]) - (a[1] < b[1])
+
+
+class _SortKey:
+    """An entry's place in the order: its values worked out once."""
+
+    __slots__ = ('values', 'ascending')
+
+    def __init__(self, values, ascending):
+        self.values = values
+        self.ascending = ascending
+
+    def __lt__(self, other):
+        for a, b, asc in zip(self.values, other.values, self.ascending,
+                             strict=True):
+            c = _compare_values(a, b)
+            if c:
+                return c < 0 if asc else c > 0
+        return False
+
+
+def merge(keys, lists):
+    """One list of the lists, each already in the keys' order: each
+    list's order is kept (a catalog's database may order finer than its
+    JSON shows, e.g. microseconds), the lists interleave by the keys, and
+    on a tie the earlier list comes first."""
+    ascending = tuple(direction == 'asc' for _f, direction, _k in keys)
+
+    def key(entry):
+        return _SortKey([_comparable(entry.get(field), kind)
+                         for field, _d, kind in keys], ascending)
+    return list(heapq.merge(*lists, key=key))
+
+
+def forward_params(params, limit, types=None):
+    """The query an upstream gets: the caller's, with the limit applied
+    here, restricted to types (for 'all' at an upstream that serves only
+    those), and federated."""
+    out = [(k, v) for k, v in params
+           if k not in ('limit', listing.FEDERATED)]
+    if types is not None:
+        out.append(('type_name', 'in:' + ','.join(sorted(types))))
+    out.append(('limit', str(limit)))
+    out.append((listing.FEDERATED, 'true'))
+    return out
+
+
+# -- the service --------------------------------------------------------------
+
+def _timeout(upstream):
+    return upstream.timeout or federation_conf.DEFAULT_TIMEOUT
+
+
+def _no_answer(upstream):
+    return 'no answer within %g s' % _timeout(upstream)
+
+
+class FederatedSearch:
+    """The local list and every upstream's, merged."""
+
+    def __init__(self, artifacts, upstreams, identity):
+        self.artifacts = artifacts
+        self.upstreams = upstreams
+        self.identity = identity
+
+    def _asked(self, type_name, params, limit):
+        """[(upstream, path, params)] of the upstreams to ask."""
+        path = '/artifacts/%s' % parse.quote(type_name, safe='')
+        asked = []
+        for upstream in self.upstreams:
+            if type_name != type_registry.ALL:
+                if upstream.allows_type(type_name):
+                    asked.append((upstream, path,
+                                  forward_params(params, limit)))
+            elif upstream.types:
+                # all, at an upstream that serves some types: those only
+                asked.append((upstream, path, forward_params(
+                    params, limit, upstream.types)))
+            else:
+                asked.append((upstream, path, forward_params(params, limit)))
+        return asked
+
+    @staticmethod
+    def _ask(upstream, path, params, hops, deadline):
+        try:
+            doc = upstream.get_json(path, params=params,
+                                    headers={HOPS_HEADER: str(hops)},
+                                    deadline=deadline)
+            return upstream_source(upstream.name, doc)
+        except upstreams_lib.UpstreamError as exc:
+            LOG.info('Federated search: upstream %s: %s', upstream.name,
+                     exc.detail)
+            if exc.status == STATUS_TIMEOUT:
+                # the same words whichever wait ran out
+                return Source.failed(upstream.name, STATUS_TIMEOUT,
+                                     _no_answer(upstream))
+            # callers see the upstream's name, never where it is (as
+            # GET /federation shows it)
+            return Source.failed(upstream.name, exc.status,
+                                 exc.detail.replace(upstream.url,
+                                                    "the upstream's url"))
+        except BadAnswer as exc:
+            LOG.info('Federated search: upstream %s answered GET %s '
+                     'wrongly: %s', upstream.name, path, exc)
+            return Source.failed(upstream.name, STATUS_ERROR,
+                                 'answer to GET %s: %s' % (path, exc))
+        except Exception as exc:
+            LOG.exception('Federated search: asking upstream %s failed',
+                          upstream.name)
+            return Source.failed(upstream.name, STATUS_ERROR,
+                                 'the call failed here: %s' %
+                                 type(exc).__name__)
+
+    def _start(self, asked, hops):
+        """One daemon thread per upstream; [(upstream, deadline, thread,
+        result slot)]."""
+        started = time.monotonic()
+        calls = []
+        for upstream, path, params in asked:
+            deadline = started + _timeout(upstream)
+            slot = []
+
+            def run(upstream=upstream, path=path, params=params,
+                    deadline=deadline, slot=slot):
+                slot.append(self._ask(upstream, path, params, hops,
+                                      deadline))
+            thread = threading.Thread(
+                target=run, name='glare-federated-%s' % upstream.name,
+                daemon=True)
+            thread.start()
+            calls.append((upstream, deadline, thread, slot))
+        return calls
+
+    @staticmethod
+    def _wait(calls):
+        sources = []
+        for upstream, deadline, thread, slot in calls:
+            thread.join(max(0.0, deadline + MARGIN - time.monotonic()))
+            if slot:
+                sources.append(slot[0])
+            else:
+                # the thread goes on until its own deadline, then ends
+                sources.append(Source.failed(
+                    upstream.name, STATUS_TIMEOUT, _no_answer(upstream)))
+        return sources
+
+    def list(self, context, type_name, params, hops_header=None):
+        """The federated list body of GET /artifacts/{type_name} with
+        params (pairs, federated among them) and the request's hops
+        header (its raw value, or None)."""
+        hops = parse_hops(hops_header)
+        context.can(rules.FEDERATED_SEARCH, policy.policy_target(
+            context, owner=context.project_id, type_name=type_name))
+        if any(k == 'marker' for k, _v in params):
+            raise exception.BadRequest(
+                'marker cannot be used with federated=true: a federated '
+                'search answers with one page from each catalog (no next '
+                'link); ask for a larger limit or narrower filters')
+        local_params = [(k, v) for k, v in params if k != listing.FEDERATED]
+        spec, run_local = self.artifacts.prepare_list(context, type_name,
+                                                      local_params)
+        cut = hops >= self.upstreams.max_hops
+        calls = [] if cut else self._start(
+            self._asked(type_name, local_params, spec.limit), hops + 1)
+        body = run_local()
+        upstream_sources = self._wait(calls)
+        cloud_id = self.identity.cloud_id()
+        dedupe(cloud_id, body['artifacts'], upstream_sources)
+        statuses, total = {}, body['total_count']
+        for source in upstream_sources:
+            statuses[source.path] = source.describe()
+            statuses.update(source.nested)
+            total += source.total
+        body['artifacts'] = merge(
+            sort_keys(spec.sorts),
+            [body['artifacts']] + [s.entries for s in upstream_sources])
+        body['total_count'] = total
+        body.pop('next', None)
+        body['first'] = listing.page_links(type_name, params, [],
+                                           0)['first']
+        body['cloud_id'] = cloud_id
+        body['upstreams'] = statuses
+        if cut:
+            body['federation'] = MAX_HOPS
+        return body
