@@ -79,10 +79,8 @@ def load_private_key(pem, password=None):
     if isinstance(pem, str):
         pem = pem.encode('utf-8', 'replace')
     if b'-----BEGIN ' not in pem or b'PRIVATE KEY-----' not in pem:
-        raise crypto.CryptoError(
-            'not a PEM private key ("-----BEGIN PRIVATE KEY-----", "-----'
-            'BEGIN RSA PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----" '
-            'or "-----BEGIN ENCRYPTED PRIVATE KEY-----")')
+        raise crypto.CryptoError('not a PEM private key (a "-----BEGIN ... '
+                                 'PRIVATE KEY-----" block)')
     try:
         key = serialization.load_pem_private_key(pem, password=password)
     except TypeError as e:
