@@ -25,7 +25,10 @@ import hashlib
 import io
 import json
 import os
+import shutil
+import subprocess
 import tarfile
+import unittest
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -280,3 +283,41 @@ class BundleSigningTests(cli_tests.CLIMixin, base.FunctionalTest):
         self.cli(*export, '--sign-key', locked, '--sign-key-password-file',
                  self.write('right', b'right\n'))
         self.verify(out, '--cert', self.cert_file(rsa, 'c.pem'))
+
+    @unittest.skipUnless(shutil.which('openssl'), 'needs openssl')
+    def test_keys_made_with_openssl_as_the_guide_says(self):
+        """doc/source/user/signing.rst, Signed bundle indexes: an
+        encrypted EC key and its certificate made by openssl; an RSA key
+        too."""
+        app, lib = self.tree()
+
+        def openssl(*args):
+            subprocess.run(('openssl',) + args, cwd=self.tmp, check=True,
+                           capture_output=True, timeout=120)
+        self.write('pass.txt', b'correct horse\n')
+        openssl('genpkey', '-algorithm', 'EC', '-pkeyopt',
+                'ec_paramgen_curve:P-256', '-aes-256-cbc', '-pass',
+                'file:pass.txt', '-out', 'bundle-key.pem')
+        openssl('req', '-x509', '-new', '-key', 'bundle-key.pem', '-passin',
+                'file:pass.txt', '-out', 'bundle-cert.pem', '-days', '365',
+                '-subj', '/O=Example/CN=bundle signing')
+        openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt',
+                'rsa_keygen_bits:3072', '-out', 'rsa-key.pem')
+        openssl('pkey', '-in', 'rsa-key.pem', '-pubout', '-out',
+                'rsa-pub.pem')
+        path, said = self.signed_export(
+            app['id'], self.path('bundle-key.pem'),
+            '--sign-key-password-file', self.path('pass.txt'),
+            name='web.tar')
+        self.assertIn('index signed by key ', said)
+        self.assertIn('(ECC_SECP256R1, SHA-256)', said)
+        out = self.verify(path, '--cert', self.path('bundle-cert.pem'))
+        self.assertIn('verified with %s' % self.path('bundle-cert.pem'),
+                      out.stdout.decode())
+        path, said = self.signed_export(
+            app['id'], self.path('rsa-key.pem'), '--hash-method', 'SHA-384',
+            name='rsa.tar')
+        self.assertIn('(RSA-PSS, SHA-384)', said)
+        self.verify(path, '--cert', self.path('rsa-pub.pem'))
+        self.fails('verify', path, '--cert', self.path('bundle-cert.pem'),
+                   message='signed by another key')
