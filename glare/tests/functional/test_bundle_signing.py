@@ -153,6 +153,17 @@ class BundleSigningTests(cli_tests.CLIMixin, base.FunctionalTest):
 
     def test_a_signed_bundle_imports_and_goes_through_a_registry(self):
         app, lib = self.tree()
+        # lib's text blob signed through the API (a blob signature, which
+        # an importer without the certificate drops)
+        text = b'lib data' * 1000
+        resp = self.post('/trust/certificates', {
+            'name': 'signer', 'pem': keys.cert_pem(keys.certificate(
+                keys.rsa_key()))}, headers=self.user)
+        self.assertEqual(201, resp.status_code, base.brief(resp))
+        resp = self.request('PUT', self.url(lib['id']) + '/signatures/blob',
+                            headers=self.user, json_body=keys.raw_body(
+                                keys.rsa_key(), text, resp.json()['id']))
+        self.assertEqual(200, resp.status_code, base.brief(resp))
         key = keys.ec_key()
         path, _said = self.signed_export(
             app['id'], self.key_file(key, 'k.pem'))
@@ -164,7 +175,11 @@ class BundleSigningTests(cli_tests.CLIMixin, base.FunctionalTest):
         self.write('renamed.tar', data)
         proc = self.cli(*self.noauth(other), 'import', self.path(
             'renamed.tar'))
-        self.assertIn('2 imported, 0 skipped', proc.stdout.decode())
+        out = proc.stdout.decode()
+        self.assertIn('2 imported, 0 skipped', out)
+        self.assertIn('signature dropped: %s/%s blob: no trust store entry '
+                      'has the key of fingerprint' % (base.SAMPLE,
+                                                      ids[lib['id']]), out)
         self.verify(self.path('renamed.tar'), '--cert', cert)
         if self.registry is None:
             return  # the registry part: test_bundle_cli says why it skips
