@@ -39,7 +39,7 @@ ones above; a layer has its blob's content type made a valid OCI media
 type (``layer_media_type``: parameters dropped, application/octet-stream
 when malformed); the reader takes any well-formed media type on a layer.
 
-API (four modules; nothing here does I/O of its own):
+API (five modules; nothing here does I/O of its own):
 
 ``layout`` (this module): the constants; ``LayoutError`` (a ValueError;
 ``.entry`` is the tar name concerned, or None); ``Limits``; the writer's
@@ -47,8 +47,9 @@ input ``Layer`` and ``BundleArtifact``; the reader's records
 ``IndexEntry`` and ``LayerRef``; ``canonical_json``, ``load_json``,
 ``digest_of``, ``blob_name``, ``layer_media_type``, ``shown``.
 
-``writer``: ``plan_bundle(artifacts, root_id) -> BundlePlan`` checks its
-input and builds every descriptor and JSON blob without reading any data
+``writer``: ``plan_bundle(artifacts, root_id, annotations=None) ->
+BundlePlan`` checks its input and builds every descriptor and JSON blob
+without reading any data (annotations: more annotations of the index)
 (``.size``: the exact length of the stream, for a Content-Length;
 ``.index`` and ``.index_digest``; ``.manifest_digests``: {artifact id:
 digest of its manifest}; ``.entries``); ``BundlePlan.chunks()`` yields the
@@ -58,6 +59,10 @@ stream, re-hashing each layer; ``write_bundle(artifacts, root_id)`` is
 ``reader``: ``read_bundle(chunks, limits=None)`` yields ``LayoutEvent``,
 ``IndexEvent``, one ``ArtifactEvent`` per artifact, one ``BlobEvent`` per
 distinct layer digest; see its docstring.
+
+``signing``: the index's detached signature (annotation
+``org.openstack.glare.signature``): made, read and checked; a bundle
+stream re-written with a signed index.
 
 ``tarstream``: the ustar headers (``header``, ``padding``,
 ``entry_length``) and the strict streaming tar parser (``TarReader``).
@@ -100,6 +105,8 @@ ANN_ROOT = 'org.openstack.glare.root'
 ANN_BUNDLE_VERSION = 'org.openstack.glare.bundle.version'
 ANN_FIELD = 'org.openstack.glare.field'
 ANN_TITLE = 'org.opencontainers.image.title'
+#: a detached signature of the index (glare.bundles.signing)
+ANN_SIGNATURE = 'org.openstack.glare.signature'
 
 #: the largest JSON entry (oci-layout, index, manifest, config)
 MAX_JSON_SIZE = 4 * 1024 * 1024

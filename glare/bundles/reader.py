@@ -35,10 +35,12 @@ events, in stream order:
   chunks iterator the generator raises LayoutError (the stream cannot be
   resynchronised).
 
-hasher: a callable making, per blob, an object with ``update(chunk)``,
-``hexdigests()`` (a dict with at least "sha256") and ``close()``, such as
-``hashing.ParallelHasher`` (digests in threads beside the stream, given
-bytes chunks); by default sha256 in the reading thread.
+hasher: a callable making, per blob, given the blob's digest
+("sha256:<hex>": the digests a caller wants may depend on the data), an
+object with ``update(chunk)``, ``hexdigests()`` (a dict with at least
+"sha256") and ``close()``, such as ``hashing.ParallelHasher`` (digests in
+threads beside the stream, given bytes chunks); by default sha256 in the
+reading thread.
 
 Every JSON entry is checked (canonical JSON, keys, media types, digests,
 sizes, annotations, the record against the index) before its event is
@@ -336,7 +338,7 @@ class _Entries:
 class Sha256:
     """The default hasher: sha256 in the reading thread."""
 
-    def __init__(self):
+    def __init__(self, digest=None):
         self._sha256 = hashlib.sha256()
         self.update = self._sha256.update
 
@@ -372,7 +374,7 @@ class _BlobData:
         self._gen.close()
 
     def _run(self, data, digest, size, name, new_hasher):
-        hasher = new_hasher()
+        hasher = new_hasher(digest)
         try:
             seen = 0
             for chunk in data:

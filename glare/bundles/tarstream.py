@@ -323,3 +323,16 @@ class TarReader:
 
     def read_all(self, member):
         return b''.join(self.data(member))
+
+    def remainder(self):
+        """The bytes of the stream not read yet, as they come (unparsed):
+        what a caller that rewrites the first entries passes on."""
+        if self._off < len(self._buf):
+            rest = self._buf[self._off:]
+            self._off = len(self._buf)
+            self.consumed += len(rest)
+            yield rest
+        for chunk in self._chunks:
+            if chunk:
+                self.consumed += len(chunk)
+                yield bytes(chunk)

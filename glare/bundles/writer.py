@@ -157,7 +157,7 @@ class BundlePlan:
     order; size: the exact length of the stream chunks() yields.
     """
 
-    def __init__(self, artifacts, root_id):
+    def __init__(self, artifacts, root_id, annotations=None):
         self.entries = [(layout.LAYOUT_FILE, len(_LAYOUT_BYTES),
                          _LAYOUT_BYTES)]
         self.manifest_digests = {}
@@ -176,8 +176,7 @@ class BundlePlan:
         self.index = {'schemaVersion': layout.SCHEMA_VERSION,
                       'mediaType': layout.INDEX_MEDIA_TYPE,
                       'manifests': descriptors,
-                      'annotations': {layout.ANN_BUNDLE_VERSION:
-                                      layout.BUNDLE_VERSION}}
+                      'annotations': _index_annotations(annotations)}
         index = _json(self.index, 'bundle index', None)
         self.index_digest = layout.digest_of(index)
         self.entries.append((layout.INDEX_FILE, len(index), index))
@@ -261,9 +260,23 @@ class BundlePlan:
             yield held
 
 
-def plan_bundle(artifacts, root_id):
-    """The BundlePlan of these BundleArtifacts, root_id the root's id."""
-    return BundlePlan(artifacts, root_id)
+def _index_annotations(extra):
+    """The index's annotations: the bundle version and extra ones (a
+    signature of the index, kept by a copy that rebuilds a bundle)."""
+    out = {layout.ANN_BUNDLE_VERSION: layout.BUNDLE_VERSION}
+    for key, value in (extra or {}).items():
+        if not isinstance(key, str) or not isinstance(value, str) or \
+                key in out:
+            _fail('index annotation %r: not a new string' % (key,))
+        out[key] = value
+    return out
+
+
+def plan_bundle(artifacts, root_id, annotations=None):
+    """The BundlePlan of these BundleArtifacts, root_id the root's id;
+    annotations: more annotations of the index ({str: str}), none by
+    default."""
+    return BundlePlan(artifacts, root_id, annotations)
 
 
 def write_bundle(artifacts, root_id):

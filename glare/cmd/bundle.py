@@ -13,8 +13,10 @@
 """glare-bundle: export, import, verify, push and pull bundles.
 
     glare-bundle export TYPE ID [-o FILE] [--no-dependencies]
+                        [--sign-key KEY [--sign-key-password-file FILE]
+                         [--hash-method SHA-256|SHA-384|SHA-512]]
     glare-bundle import FILE [--dry-run] [--on-conflict fail|skip]
-    glare-bundle verify FILE
+    glare-bundle verify FILE [--cert CERT]
     glare-bundle push FILE oci://HOST[:PORT]/REPO:TAG [--insecure] [LOGIN]
     glare-bundle pull oci://HOST[:PORT]/REPO:TAG FILE [--insecure] [LOGIN]
 
@@ -24,7 +26,10 @@ auth file: glare.cmd.bundle_registry_auth).
 
 export and import talk to Glare with the usual OpenStack options (see
 glare.cmd.bundle_auth); verify is offline; push and pull talk to an OCI
-registry only (glare.cmd.bundle_oci). Every failure ends the program with
+registry only (glare.cmd.bundle_oci). export --sign-key signs the
+bundle's index as it is written, verify --cert checks that signature
+(glare.bundles.signing; keys: glare.cmd.bundle_sign). Every failure ends
+the program with
 exit code 1 and one line on stderr, "glare-bundle: error: ..."; a bad
 command line with exit code 2 (argparse's usage message).
 """
@@ -37,10 +42,13 @@ import sys
 
 from glare.bundles import layout
 from glare.bundles import reader
+from glare.bundles import signing
 from glare.cmd import bundle_auth
 from glare.cmd import bundle_io
 from glare.cmd import bundle_oci
 from glare.cmd import bundle_registry_auth
+from glare.cmd import bundle_sign
+from glare.common import crypto
 
 PROG = 'glare-bundle'
 #: the microversion that has bundles (CATALOG.md §2)
@@ -74,6 +82,13 @@ def cmd_export(args):
     if args.output in (None, '-') and sys.stdout.isatty():
         raise Failure('refusing to write a bundle to a terminal; give '
                       '-o FILE or redirect the output')
+    signer = None
+    if args.sign_key is not None:
+        signer = bundle_sign.Signer(args.sign_key,
+                                    args.sign_key_password_file,
+                                    args.hash_method)
+    elif args.sign_key_password_file is not None:
+        raise Failure('--sign-key-password-file goes with --sign-key')
     api = bundle_auth.connect(args)
     path = '/artifacts/%s/%s/bundle?dependencies=%s' % (
         _check_name(args.type_name, 'type'),
@@ -90,21 +105,34 @@ def cmd_export(args):
             nonlocal received
             for chunk in resp.iter_content(CHUNK):
                 received += len(chunk)
-                out.write(chunk)
                 bar.update(len(chunk))
                 yield chunk
+
+        def written(stream):
+            for chunk in stream:
+                out.write(chunk)
+                yield chunk
+        stream = chunks()
+        if signer is not None:
+            # the index is re-written signed as it goes by; the rest of
+            # the stream is passed on as it comes
+            stream = signing.sign_stream(stream, signer)
         # write and verify in one pass: the file is kept only whole
         try:
-            events = _verify_events(chunks())
+            events = _verify_events(written(stream), signer and
+                                    signer.trust)
         finally:
             resp.close()
         if total is not None and received != total:
             raise Failure('the export ended after %d of %d bytes'
                           % (received, total))
     root = events['root']
-    _say('exported %s/%s with %d artifact(s), %d bytes%s' % (
+    _say('exported %s/%s with %d artifact(s), %d bytes%s%s' % (
         root.type_name, root.id, events['artifacts'], received,
-        '' if args.output in (None, '-') else ' to %s' % args.output))
+        '' if args.output in (None, '-') else ' to %s' % args.output,
+        '' if signer is None else ', index signed by key %s (%s, %s)' % (
+            signer.fingerprint, events['signature'].key_type,
+            signer.hash_method)))
 
 
 def cmd_import(args):
@@ -133,6 +161,10 @@ def cmd_import(args):
             _print('%s %s/%s %s %s' % (verb, art.get('type_name'),
                                       art.get('id'), art.get('name'),
                                       art.get('version')))
+    for dropped in result.get('signatures_dropped') or ():
+        _print('signature dropped: %s/%s %s: %s' % (
+            dropped.get('type_name'), dropped.get('id'),
+            dropped.get('blob'), dropped.get('reason')))
     _print('%d imported, %d skipped%s' % (
         len(result.get('imported') or ()), len(result.get('skipped') or ()),
         ' (dry run: nothing written)' if result.get('dry_run') else ''))
@@ -140,14 +172,18 @@ def cmd_import(args):
 
 # -- offline ---------------------------------------------------------------
 
-def _verify_events(chunks):
+def _verify_events(chunks, trust=None):
     """Read a whole bundle with glare.bundles.reader: every digest, the
-    layout and the records. {'root', 'artifacts', 'blobs', 'bytes'}."""
-    summary = {'root': None, 'artifacts': 0, 'blobs': 0, 'bytes': 0}
+    layout and the records; and the signature of the index, checked with
+    trust (a crypto.Trust) when given: a bundle without one is refused
+    then. {'root', 'artifacts', 'blobs', 'bytes', 'signature'}."""
+    summary = {'root': None, 'artifacts': 0, 'blobs': 0, 'bytes': 0,
+               'signature': None}
     try:
         for event in reader.read_bundle(chunks):
             if event.kind == 'index':
                 summary['root'] = event.root
+                summary['signature'] = _signature(event.document, trust)
             elif event.kind == 'artifact':
                 summary['artifacts'] += 1
             elif event.kind == 'blob':
@@ -160,16 +196,37 @@ def _verify_events(chunks):
     return summary
 
 
+def _signature(index, trust):
+    """The index's signing.Signature (None: unsigned), verified with
+    trust when given; before any blob is read."""
+    try:
+        if trust is not None:
+            return signing.verify_index(index, trust)
+        return signing.signature_of(index)
+    except crypto.CryptoError as e:
+        raise Failure('the signature of the bundle does not check out: %s'
+                      % e) from e
+
+
 def cmd_verify(args):
+    trust = None if args.cert is None else bundle_sign.trust(args.cert)
     size = bundle_io.file_size(args.file)
     with open(args.file, 'rb') as f, bundle_io.progress(
             'verify', size) as bar:
-        summary = _verify_events(bundle_io.read_chunks(f, bar))
+        summary = _verify_events(bundle_io.read_chunks(f, bar), trust)
     root = summary['root']
+    signature = summary['signature']
+    signed = ''
+    if signature is not None:
+        signed = '; index signed by key %s (%s, %s), %s' % (
+            signature.fingerprint_sha256, signature.key_type,
+            signature.hash_method, 'verified with %s' % args.cert
+            if trust is not None else 'not checked (give --cert)')
     _print('%s: valid bundle of %d artifact(s) (root %s/%s %s %s), %d '
-          'blob(s) of %d bytes' % (
+          'blob(s) of %d bytes%s' % (
               args.file, summary['artifacts'], root.type_name, root.id,
-              root.name, root.version, summary['blobs'], summary['bytes']))
+              root.name, root.version, summary['blobs'], summary['bytes'],
+              signed))
 
 
 def _registry_credentials(args):
@@ -250,6 +307,16 @@ def parser():
                    help='the bundle file (default: standard output)')
     c.add_argument('--no-dependencies', action='store_true',
                    help='the artifact alone, not its dependency closure')
+    c.add_argument('--sign-key', metavar='KEY',
+                   help='sign the bundle\'s index with this private key '
+                   '(PEM: RSA, signed with RSA-PSS, or ECDSA on P-256, '
+                   'P-384 or P-521)')
+    c.add_argument('--sign-key-password-file', metavar='FILE',
+                   help='the password of an encrypted KEY, on the first '
+                   'line of FILE')
+    c.add_argument('--hash-method', choices=tuple(crypto.HASH_METHODS),
+                   default=signing.DEFAULT_HASH_METHOD,
+                   help='the hash of the signature (default %(default)s)')
     c.set_defaults(func=cmd_export)
 
     c = sub.add_parser('import', help='upload a bundle to Glare')
@@ -264,8 +331,13 @@ def parser():
     c.set_defaults(func=cmd_import)
 
     c = sub.add_parser('verify', help='check a bundle file offline: '
-                       'every digest, the layout, the records')
+                       'every digest, the layout, the records, and the '
+                       'signature of its index')
     c.add_argument('file', metavar='FILE')
+    c.add_argument('--cert', metavar='CERT',
+                   help='check that the index is signed by the key of this '
+                   'certificate or public key (PEM); an unsigned bundle '
+                   'fails then')
     c.set_defaults(func=cmd_verify)
 
     c = sub.add_parser('push', help='copy a bundle to an OCI registry')
@@ -306,7 +378,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         _fail('interrupted')
     except (Failure, bundle_auth.AuthFailure, bundle_oci.RegistryError,
-            bundle_registry_auth.AuthError, bundle_io.IOFailure) as e:
+            bundle_registry_auth.AuthError, bundle_io.IOFailure,
+            bundle_sign.KeyFailure) as e:
         _fail(str(e))
     except bundle_auth.ksa_exceptions.ClientException as e:
         _fail(bundle_auth.describe(e))

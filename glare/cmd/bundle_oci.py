@@ -27,7 +27,8 @@ from the registry and re-hashes it; the rebuilt index and manifests must
 have the digests the registry gave, so the file is byte for byte the one
 pushed (the writer's canonical order and tar headers are the only ones a
 bundle has). Only the oci-layout file is not in the registry: it is the
-same in every bundle.
+same in every bundle. A signed index keeps its signature annotation
+(glare.bundles.signing), so a signed bundle comes back signed.
 
 Anonymous until the registry asks: on a 401 the login of
 glare.cmd.bundle_registry_auth (Basic, or a distribution Bearer token)
@@ -491,8 +492,15 @@ def pull(ref, out, progress, credentials=None):
         ann = desc.get('annotations')
         if isinstance(ann, dict) and ann.get(layout.ANN_ROOT) == 'true':
             root = art.id
+    # a signed index keeps its signature (glare.bundles.signing): the
+    # rebuilt index is the one pushed, byte for byte
+    ann = index.get('annotations')
+    signature = ann.get(layout.ANN_SIGNATURE) if isinstance(ann, dict) \
+        else None
     try:
-        plan = writer.plan_bundle(artifacts, root)
+        plan = writer.plan_bundle(
+            artifacts, root, None if signature is None
+            else {layout.ANN_SIGNATURE: signature})
     except layout.LayoutError as e:
         raise RegistryError('not a Glare bundle: %s' % e) from e
     if plan.index_digest != index_digest or \

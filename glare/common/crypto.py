@@ -117,6 +117,13 @@ def _key_types(key):
                           kind or 'these'))
 
 
+def key_types(public_key):
+    """The key_type values a public key makes signatures of (one); a
+    CryptoError naming the fault for keys that are not supported (DSA,
+    RSA under MIN_RSA_BITS, other curves)."""
+    return _key_types(public_key)
+
+
 def load_trust(pem, now=None):
     """The Trust of a PEM certificate or public key (bytes or str)."""
     if isinstance(pem, str):

@@ -38,6 +38,7 @@ from glare.services import closure
 from glare.services import hooks
 from glare.services import imports
 from glare.services import render
+from glare.services import trust as trust_service
 
 LOG = logging.getLogger(__name__)
 
@@ -127,8 +128,12 @@ def _chunks(body):
 class BundleService:
     """Export and import of bundles. No HTTP, no SQL here."""
 
-    def __init__(self, conf, artifacts, blobs, fetcher, identity):
+    def __init__(self, conf, artifacts, blobs, fetcher, identity,
+                 trust=None):
         self.conf = conf
+        #: the importers' trust stores: the signatures of an import are
+        #: verified again against them
+        self.trust = trust or trust_service.TrustService(conf)
         self.identity = identity
         self.artifacts = artifacts
         self.blobs = blobs
@@ -140,7 +145,7 @@ class BundleService:
         """Import the bundle in stream (a file: read(size)), length bytes
         (None: to its end). params: {"dry_run", "on_conflict",
         "visibility"} as given (strings). Returns {"imported", "skipped",
-        "dry_run"}."""
+        "dry_run", "signatures_dropped"}."""
         if context.is_anonymous or context.read_only:
             raise exception.Forbidden('Anonymous or read-only users cannot '
                                       'import artifacts')

@@ -21,6 +21,11 @@ bundle has been read and verified does one transaction create every
 artifact. Any failure deletes the staged data and rows; a process that
 dies leaves rows whose heartbeat stops, and the clean-up of failed
 uploads deletes their data.
+
+The signatures the records show are checked again, against the
+importer's trust store, over the data as it streams
+(glare.services.import_signatures): those that verify are written with
+the blob rows, the others dropped and reported ("signatures_dropped").
 """
 
 import dataclasses
@@ -42,6 +47,7 @@ from glare.services import access
 from glare.services import blobs as blobs_service
 from glare.services import bundle_records as records
 from glare.services import closure
+from glare.services import import_signatures
 from glare.services import quotas
 
 LOG = logging.getLogger(__name__)
@@ -125,6 +131,8 @@ class Importer:
         self.heart = None
         self.decided = False
         self.record_bytes = 0
+        self.signatures = import_signatures.Signatures(
+            self.conf, service.trust, context)
 
     # -- the run ---------------------------------------------------------
     def _legacy_recomputed(self):
@@ -133,18 +141,21 @@ class Importer:
         return (not self.options.dry_run and
                 self.conf.bundles.verify_legacy_checksums)
 
-    def _hasher(self):
-        """The digests of one blob, computed in threads beside the stream
-        (the reader checks sha256; md5 and sha1, when recomputed, are
-        checked against the record): an import runs at the speed of the
-        slowest digest, not their sum."""
+    def _hasher(self, digest):
+        """The digests of one blob (digest: its "sha256:<hex>"), computed
+        in threads beside the stream (the reader checks sha256; md5 and
+        sha1, when recomputed, are checked against the record; sha384 or
+        sha512 when a signature of the data needs them): an import runs
+        at the speed of the slowest digest, not their sum."""
+        extra = self.signatures.algorithms(digest)
         if not self._legacy_recomputed():
-            return hashing.ParallelHasher(('sha256',), groups=[['sha256']])
-        return hashing.ParallelHasher(('md5', 'sha1', 'sha256'))
+            names = ('sha256',) + extra
+            return hashing.ParallelHasher(names, groups=[[n] for n in names])
+        return hashing.ParallelHasher(('md5', 'sha1', 'sha256') + extra)
 
     def run(self, chunks):
         """Import the bundle in chunks (an iterable of bytes); returns
-        {"imported", "skipped", "dry_run"}."""
+        {"imported", "skipped", "dry_run", "signatures_dropped"}."""
         try:
             for event in reader.read_bundle(chunks, layout.Limits(
                     max_artifacts=closure.MAX_ARTIFACTS), self._hasher):
@@ -222,7 +233,7 @@ class Importer:
         layers = {ref.field: ref for ref in event.layers}
         blobs = records.blob_rows(cls, doc, layers, where, self._check_url)
         origin = event.origin or {}
-        self.planned[entry.id] = _Planned(
+        planned = self.planned[entry.id] = _Planned(
             entry, cls, values, blobs, dict(
                 cloud_id=origin.get('cloud_id') if isinstance(
                     origin.get('cloud_id'), str) else None,
@@ -231,6 +242,7 @@ class Importer:
             folders=frozenset(n for n, f in cls.fields.items()
                               if f.is_folder and
                               isinstance(doc.get(n), dict)))
+        self.signatures.read(planned, doc, where)
 
     def _check_url(self, url):
         opts = self.conf.locations
@@ -249,8 +261,10 @@ class Importer:
         if self.options.dry_run or not targets:
             for _chunk in event.chunks:
                 pass  # read: the reader checks the digest
-            return
-        self._stage(event, targets)
+        else:
+            self._stage(event, targets)
+        for planned, label in targets:
+            self.signatures.verify(planned, label, event.chunks.digests)
 
     # -- deciding --------------------------------------------------------
     def _decide(self):
@@ -263,6 +277,10 @@ class Importer:
         for planned in self.planned.values():
             if not planned.skipped:
                 self._allowed(planned)
+                self.signatures.resolve(planned)
+        # a signature that has no key here fails the import now, before
+        # any data is stored (one that does not verify: once it is read)
+        self._require_signatures(final=False)
         # the records are written and rolled back once before any data is
         # staged: names, versions and quotas fail fast (the commit checks
         # them again)
@@ -382,6 +400,17 @@ class Importer:
                     'Artifact %s is %s but lacks required fields: %s' % (
                         values['id'], values['status'], ', '.join(missing)))
 
+    def _require_signatures(self, final):
+        """409 naming the active artifacts of types that require
+        signatures whose blobs would not all keep a verified one."""
+        named = self.signatures.unsigned(
+            [p for p in self.planned.values() if not p.skipped], final)
+        if named:
+            _refuse(exception.Conflict, 'Artifacts of types that require '
+                    'signatures ([artifact_type:<type>] require_signature) '
+                    'would come in active with blobs that have no signature '
+                    'verified by your trust store', named)
+
     # -- staging ---------------------------------------------------------
     def _stage(self, event, targets):
         """Store one blob's data for each artifact field holding it."""
@@ -475,6 +504,7 @@ class Importer:
         return chosen
 
     def _commit(self):
+        self._require_signatures(final=True)
         if self.options.dry_run:
             chosen = [p for p in self.planned.values() if not p.skipped]
         else:
@@ -484,7 +514,8 @@ class Importer:
         result = {'imported': [p.describe() for p in chosen],
                   'skipped': [dict(p.describe(), reason=p.skipped)
                               for p in self.planned.values() if p.skipped],
-                  'dry_run': self.options.dry_run}
+                  'dry_run': self.options.dry_run,
+                  'signatures_dropped': self.signatures.dropped}
         if not self.options.dry_run:
             self._notify(chosen)
             LOG.info('Imported %d artifacts (%d skipped) into project %s',

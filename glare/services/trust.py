@@ -20,6 +20,7 @@ refused) and again, against the clock, whenever a signature is verified
 with it (``usable``).
 """
 
+import re
 import uuid
 
 from oslo_log import log as logging
@@ -37,6 +38,7 @@ MAX_NAME_CHARS = 255
 SCOPES = ('project', 'global')
 _BODY_KEYS = ('name', 'pem', 'scope')
 _TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
+_FINGERPRINT = re.compile(r'[0-9a-f]{64}')
 
 
 def format_time(value):
@@ -229,8 +231,13 @@ class TrustService:
                     failure = failure or exc
         if failure is not None:
             raise failure
+        # a fingerprint is shown whole (it is what one compares); anything
+        # else cut short
+        shown = fingerprint.lower() if isinstance(fingerprint, str) and \
+            _FINGERPRINT.fullmatch(fingerprint.lower()) else \
+            _shown(fingerprint)
         raise crypto.CryptoError('no trust store entry has the key of '
-                                 'fingerprint %s' % _shown(fingerprint))
+                                 'fingerprint %s' % shown)
 
 
 def _usable_material(entry):

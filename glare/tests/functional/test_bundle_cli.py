@@ -54,7 +54,8 @@ def _script():
 Registry = registry.Registry
 
 
-class BundleCLITests(export_tests.ExportMixin, base.FunctionalTest):
+class CLIMixin(export_tests.ExportMixin):
+    """Runs glare-bundle against the class's server (and registry)."""
 
     BACKEND = 'sqlite'
 
@@ -143,6 +144,23 @@ class BundleCLITests(export_tests.ExportMixin, base.FunctionalTest):
         self.cli(*self.noauth(), 'export', base.SAMPLE, artifact_id, '-o',
                  self.path(name))
         return self.path(name)
+
+    # -- the registry -------------------------------------------------------
+    def need_registry(self):
+        if self.registry is None:
+            self.skipTest('%s is absent (Debian package docker-registry; '
+                          '.ci/run installs it)' % REGISTRY_BINARY)
+        return self.registry
+
+    def ref(self, repo='glare/bundles', tag='v1'):
+        return 'oci://%s/%s:%s' % (self.need_registry().host, repo, tag)
+
+    def registry_get(self, path, accept):
+        return requests.get('http://%s/v2/%s' % (self.registry.host, path),
+                            headers={'Accept': accept}, timeout=30)
+
+
+class BundleCLITests(CLIMixin, base.FunctionalTest):
 
     # -- export / import / verify ------------------------------------------
     def test_export_verify_import_round_trip(self):
@@ -339,19 +357,6 @@ class BundleCLITests(export_tests.ExportMixin, base.FunctionalTest):
         self.assertIn(('/%.0fk [' % (size / 1024)).encode(), drawn)
 
     # -- push / pull through the registry ----------------------------------
-    def need_registry(self):
-        if self.registry is None:
-            self.skipTest('%s is absent (Debian package docker-registry; '
-                          '.ci/run installs it)' % REGISTRY_BINARY)
-        return self.registry
-
-    def ref(self, repo='glare/bundles', tag='v1'):
-        return 'oci://%s/%s:%s' % (self.need_registry().host, repo, tag)
-
-    def registry_get(self, path, accept):
-        return requests.get('http://%s/v2/%s' % (self.registry.host, path),
-                            headers={'Accept': accept}, timeout=30)
-
     def test_push_then_pull_is_byte_identical(self):
         ref = self.ref(repo='glare/' + self.unique('r').lower())
         app, lib = self.tree()

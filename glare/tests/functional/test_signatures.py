@@ -816,8 +816,9 @@ class SignatureDocumentTests(SigningMixin):
         self.assertError(400, self.get(
             self.url() + '?sort=signatures', headers=self.user))
         # an export carries the document as shown; an import never takes
-        # the records from it (they are checked against the importer's
-        # trust store, or dropped)
+        # the records from it: they are verified again against the
+        # importer's trust store (here the same project's, which has the
+        # certificate: kept), or dropped (test_bundle_signatures)
         resp = self.get(self.url(af['id']) + '/bundle', headers=self.user)
         self.assertEqual(200, resp.status_code, base.brief(resp))
         self.delete(self.url(af['id']), headers=self.user)
@@ -825,6 +826,9 @@ class SignatureDocumentTests(SigningMixin):
                             data=resp.content,
                             content_type='application/x-tar')
         self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertEqual([], resp.json()['signatures_dropped'])
         imported = self.show(af['id'])
         self.assertEqual(doc['blob']['sha256'], imported['blob']['sha256'])
-        self.assertEqual({}, imported['signatures'])
+        self.assertEqual(dict(doc['signatures']['blob'], verified_at=imported[
+            'signatures']['blob']['verified_at']),
+            imported['signatures']['blob'])

@@ -107,7 +107,8 @@ class TestTrustService(codec._Codec, base.TestCase):
         err = self.assertRaises(crypto.CryptoError,
                                 self.service.with_fingerprint, self.bob,
                                 'ab' * 32, 'p2')
-        self.assertIn('no trust store entry has the key', str(err))
+        self.assertIn('no trust store entry has the key of fingerprint '
+                      '%s' % ('ab' * 32), str(err))
         # only expired ones: the reason
         old_key = signing.ec_key(tag='old')
         old = self.insert_expired('p2', old_key)
