@@ -118,7 +118,7 @@ class FederationTest(unittest.TestCase):
         config = {'federation': {'upstreams': ','.join(upstreams),
                                  'cloud_id': 'cloud-%s' % name}}
         for upstream in upstreams:
-            if upstream in cls.clouds:
+            if upstream in cls.clouds or upstream in cls.extra_upstreams:
                 config['upstream:%s' % upstream] = cls.upstream_group(
                     name, upstream)
             # else: a server of the test's own, its group in extra

@@ -13,6 +13,7 @@
 """Deleting an artifact that active artifacts link to: 409 naming them,
 unless an admin forces it (v1 and v0.1)."""
 
+from glare.artifact_types import murano_package
 from glare.tests.fixtures import murano_packages as pkgs
 from glare.tests.functional import base
 
@@ -143,7 +144,9 @@ class DeleteDependentsTests:
         return self.activate(af['id'], type_name=MURANO)
 
     def v01(self, artifact_id, query=''):
-        return '/v0.1/artifacts/%s/v1.2/%s%s' % (MURANO, artifact_id, query)
+        # the v0.1 path names the type's version as it is served now
+        return '/v0.1/artifacts/%s/v%s/%s%s' % (
+            MURANO, murano_package.MuranoPackage.VERSION, artifact_id, query)
 
     def test_murano_library_required_by_an_application(self):
         fqn = self.unique('io.test.Lib').replace('-', '_')

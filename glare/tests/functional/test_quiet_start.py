@@ -101,7 +101,8 @@ class QuietStartTests(unittest.TestCase):
     def test_every_command_documents_itself_quietly(self):
         commands = sorted(console_scripts())
         self.assertEqual(['glare-api', 'glare-bundle', 'glare-db-manage',
-                          'glare-scrubber', 'glare-status'], commands)
+                          'glare-replicator', 'glare-scrubber',
+                          'glare-status'], commands)
         for command in commands:
             with self.subTest(command=command):
                 self.assertIn('usage: %s' % command,
