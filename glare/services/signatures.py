@@ -47,8 +47,10 @@ LOG = logging.getLogger(__name__)
 RAW = 'raw'
 SIGSTORE = 'sigstore'
 #: the statuses of artifacts whose blobs may be signed, and those where a
-#: record may be replaced by another
-SIGNED_IN = ('drafted', 'active')
+#: record may be replaced by another. A deactivated artifact's blob that
+#: has none may be signed: a type that requires signatures
+#: (require_signature) reactivates it only once every blob has one
+SIGNED_IN = ('drafted', 'active', 'deactivated')
 REPLACED_IN = ('drafted',)
 _RAW_KEYS = ('signature', 'hash_method', 'key_type', 'certificate_id')
 
