@@ -36,7 +36,10 @@ The best of each; target: signed >= 0.9 x unsigned (the hash joins the
 digests an upload computes anyway, sha256 is one of them: no second pass
 over the data). Uploads are sent with sendfile() from a file of the data
 in the page cache; each artifact is deleted after its round (its data
-with it).
+with it). The CPU time the server's processes spend per MiB is measured
+around each upload (the least of the rounds is shown): a signed upload's
+extra is the hash method's own cost on one core (nothing for SHA-256),
+whatever else the machine runs.
 
 Prints MiB/s, ratios, the load average before and after; exits 1 when a
 target is missed, unless --no-check.
@@ -72,9 +75,10 @@ PATTERN = blob_bench.PATTERN
 HASHES = {'SHA-256': ('sha256', hashes.SHA256),
           'SHA-384': ('sha384', hashes.SHA384),
           'SHA-512': ('sha512', hashes.SHA512)}
+#: (label, unit, op, target) of each phase; one line per hash method
 TARGETS = {
-    'verify': ('PUT signatures / hash on one core', 'ratio', '>=', 0.90),
-    'upload': ('signed / unsigned image upload', 'ratio', '>=', 0.90),
+    'verify': ('PUT signatures / %s on one core', 'ratio', '>=', 0.90),
+    'upload': ('signed %s / unsigned upload', 'ratio', '>=', 0.90),
 }
 
 
@@ -277,11 +281,12 @@ def report(res):
         res['cpus'], res['load_before'], res['load_after']))
     print()
     print('%-40s %9s  %s' % ('MiB/s', 'measured', 'ratio'))
-    worst_verify = worst_upload = None
+    targets, measured = {}, {}
     for method, fig in res['verify'].items():
         ratio = fig['rate'] / fig['hash']
-        worst_verify = ratio if worst_verify is None else min(worst_verify,
-                                                              ratio)
+        label, unit, op, target = TARGETS['verify']
+        targets['verify ' + method] = (label % method, unit, op, target)
+        measured['verify ' + method] = ratio
         print('%-40s %9.0f' % ('%s on one core' % method, fig['hash']))
         print('%-40s %9.0f  %.2f of %s' % (
             'PUT signatures, %d MiB, %s' % (res['size_mib'], method),
@@ -290,8 +295,9 @@ def report(res):
             '%.0f' % r for r in fig['all'])))
     for method, fig in res['upload'].items():
         ratio = fig['signed'] / fig['plain']
-        worst_upload = ratio if worst_upload is None else min(worst_upload,
-                                                              ratio)
+        label, unit, op, target = TARGETS['upload']
+        targets['upload ' + method] = (label % method, unit, op, target)
+        measured['upload ' + method] = ratio
         print('%-40s %9.0f' % ('image upload %d MiB, unsigned' %
                                res['upload_mib'], fig['plain']))
         print('%-40s %9.0f  %.2f of unsigned' % (
@@ -306,9 +312,7 @@ def report(res):
                          fig['cpu_signed'],
                          fig['cpu_signed'] - fig['cpu_plain'], method,
                          fig['hash_ms'] if method != 'SHA-256' else 0.0))
-    return report_lib.check_targets(
-        TARGETS, {'verify': worst_verify, 'upload': worst_upload},
-        width=40, digits=2)
+    return report_lib.check_targets(targets, measured, width=40, digits=2)
 
 
 def main(argv=None):
