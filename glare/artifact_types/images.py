@@ -18,6 +18,15 @@ data that contradicts ``disk_format`` too, and the detected format and
 virtual size are recorded in ``metadata`` (``detected_format``,
 ``virtual_size``: keys only Glare writes). The administrator guide, "Image
 data checks", tells the whole story.
+
+Signed images, as Glance takes them: when the metadata holds the four keys
+``img_signature`` (base64), ``img_signature_hash_method``,
+``img_signature_key_type`` and ``img_signature_certificate_uuid`` (a trust
+store entry) before the data is uploaded, the upload is verified as it
+streams (glare.services.blobs, glare.services.signatures) and the
+signature recorded with the data; data that does not match is refused.
+``img_signature`` values may be up to 2,048 characters long, the other
+metadata values 255.
 """
 
 from glare.artifact_types import image_formats as formats
@@ -27,6 +36,29 @@ from glare.objects import uploads
 from glare.objects import validators
 
 GIB = 1024 ** 3
+#: the longest value of metadata key img_signature (base64): the one
+#: exception to the 255 characters of metadata values; RSA-4096 makes 684
+#: characters, RSA-8192 1,368
+MAX_SIGNATURE_CHARS = 2048
+
+
+def _metadata_field():
+    """The base metadata field, but for the longer values of the key
+    img_signature (a signature in base64: RSA-4096 makes 684
+    characters)."""
+    declared = base.BaseArtifact.fields['metadata']
+    return glare_fields.Dict(
+        glare_fields.String, required_on_activate=False, nullable=False,
+        filter_ops=declared.filter_ops,
+        element_validators=[validators.MaxStrLen(
+            MAX_SIGNATURE_CHARS)],
+        validators=[validators.MaxDictSize(declared.max_size),
+                    validators.MaxDictValueLen(255, {
+                        'img_signature': MAX_SIGNATURE_CHARS})],
+        description=declared.description + ' Images: the value of '
+        'img_signature may be up to %d characters long (a Glance-style '
+        'signature of the image data), the others 255.' %
+        MAX_SIGNATURE_CHARS)
 
 
 class Image(base.BaseArtifact):
@@ -34,7 +66,9 @@ class Image(base.BaseArtifact):
 
     TYPE_NAME = 'images'
     DISPLAY_TYPE_NAME = 'Images'
+    METADATA_SIGNED_BLOBS = ('image',)
     fields = dict(base.BaseArtifact.fields, **{
+        'metadata': _metadata_field(),
         'container_format': glare_fields.Scalar(
             glare_fields.String, validators=[validators.AllowedValues(
                 ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker'])],

@@ -186,6 +186,11 @@ class BaseArtifact(ovo_base.VersionedObject):
     TYPE_NAME = None
     #: human readable name shown as display_type_name
     DISPLAY_TYPE_NAME = None
+    #: blob fields whose uploads are verified, as the data streams, with
+    #: the Glance-style signature the artifact's metadata gives
+    #: (img_signature, img_signature_hash_method, img_signature_key_type,
+    #: img_signature_certificate_uuid; glare.services.signatures)
+    METADATA_SIGNED_BLOBS = ()
 
     @classmethod
     def get_type_name(cls):

@@ -280,6 +280,34 @@ class MaxDictKeyLen(Validator):
         return {'propertyNames': {'maxLength': self.size}}
 
 
+class MaxDictValueLen(Validator):
+    """The values of a dict of strings are at most size characters long,
+    but for the keys of longer, which may be longer: {key: their
+    maximum}. The dict's element validators must allow the longest."""
+    kinds = ('Dict',)
+
+    def __init__(self, size, longer=None):
+        self.size = size
+        self.longer = dict(longer or {})
+
+    def __call__(self, value):
+        for k, v in value.items():
+            limit = self.longer.get(k, self.size)
+            if isinstance(v, str) and len(v) > limit:
+                raise ValueError('the value of key %r is %d characters '
+                                 'long, more than its maximum of %d' % (
+                                     k, len(v), limit))
+
+    def to_jsonschema(self):
+        def bounded(n):
+            return {'type': ['string', 'null'], 'maxLength': n}
+        out = {'additionalProperties': bounded(self.size)}
+        if self.longer:
+            out['properties'] = {k: bounded(n)
+                                 for k, n in sorted(self.longer.items())}
+        return out
+
+
 class MinDictKeyLen(Validator):
     kinds = ('Dict', 'Folder')
 

@@ -36,6 +36,7 @@ from glare.services import listing
 from glare.services import patching
 from glare.services import quotas
 from glare.services import render
+from glare.services import required_signatures
 from glare.services import sharing
 
 LOG = logging.getLogger(__name__)
@@ -304,6 +305,9 @@ class ArtifactService:
         now = db_api.now()
         for t in change.transitions:
             t.check(cls, artifact)
+            if t.name in ('activate', 'reactivate'):
+                required_signatures.check_activation(
+                    self.conf, cls.get_type_name(), cls, artifact)
             hooks.call(lifecycle.hook(cls, 'pre', t.name), context, artifact)
             artifact.set_values(t.changes(now))
         artifact.set_values({'updated_at': now})

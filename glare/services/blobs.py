@@ -20,6 +20,7 @@ import uuid
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from glare.common import crypto
 from glare.common import hashing
 from glare import context as glare_context
 from glare.db import blobs as db
@@ -31,6 +32,7 @@ from glare import policy
 from glare.services import hooks
 from glare.services import patching
 from glare.services import quotas
+from glare.services import signatures
 
 LOG = logging.getLogger(__name__)
 
@@ -179,11 +181,14 @@ class Trash:
 class BlobService:
     """Upload, download and removal of blob data. No HTTP, no SQL."""
 
-    def __init__(self, conf, artifacts, stores, trash):
+    def __init__(self, conf, artifacts, stores, trash, trust=None):
         self.conf = conf
         self.artifacts = artifacts
         self.stores = stores
         self.trash = trash
+        #: glare.services.trust.TrustService: verifies the signatures an
+        #: artifact's metadata gives for an upload (None: not verified)
+        self.trust = trust
         #: an upload that has not beaten for this long is dead
         self.stale_after = conf.stale_upload_timeout
         #: five heartbeats missed in a row make an upload dead
@@ -242,6 +247,7 @@ class BlobService:
             raise exception.RequestEntityTooLarge(
                 'The data (%d bytes) exceeds the size limit of %s (%d '
                 'bytes)' % (length, field_name, limits.max_blob_size))
+        signed = self._upload_signature(context, blob)
         upload_id, writer, shared = self._begin(context, blob, limits,
                                                 length)
         begun = [(upload_id, writer)]
@@ -249,7 +255,7 @@ class BlobService:
             values, inspected = self._stream(context, blob, upload_id,
                                              writer, limits,
                                              Body(stream, length), length,
-                                             shared)
+                                             shared, signed)
             values['content_type'] = content_type or \
                 'application/octet-stream'
             staged = self._stage(context, blob, inspected.folders, begun)
@@ -262,9 +268,29 @@ class BlobService:
             raise
         if trashed:
             self.trash.empty(context, trashed)
-        LOG.info('Uploaded %d bytes to %s/%s of artifact %s', values['size'],
-                 field_name, key or '', blob.values['id'])
+        LOG.info('Uploaded %d bytes to %s/%s of artifact %s%s',
+                 values['size'], field_name, key or '', blob.values['id'],
+                 '' if signed is None else ', signature verified with trust '
+                 'store entry %s' % signed.entry['id'])
         return self._after_write(context, blob, upload=True)
+
+    def _upload_signature(self, context, blob):
+        """The signatures.UploadSignature the artifact's metadata gives
+        for this upload (types name the blobs: METADATA_SIGNED_BLOBS),
+        else None; 400 naming what is wrong before any byte is read."""
+        if self.trust is None or blob.name not in getattr(
+                blob.cls, 'METADATA_SIGNED_BLOBS', ()):
+            return None
+        try:
+            return signatures.upload_signature(
+                self.trust, context, blob.values.get('metadata'),
+                blob.values['owner'])
+        except crypto.CryptoError as exc:
+            LOG.info('Upload to %s of artifact %s refused: its metadata '
+                     'signature: %s', blob.name, blob.values['id'], exc)
+            raise exception.BadRequest(
+                'The signature in the metadata of the artifact is refused, '
+                'nothing was uploaded: %s' % exc) from exc
 
     def _begin(self, context, blob, limits, length):
         """Record an upload and open its writer: (id, writer, shared)."""
@@ -331,13 +357,21 @@ class BlobService:
         return staged
 
     def _stream(self, context, blob, upload_id, writer, limits, body,
-                length, shared):
-        """Move the data to the store; the blob's new values."""
+                length, shared, signed=None):
+        """Move the data to the store; the blob's new values.
+
+        signed: a signatures.UploadSignature to verify over the data: its
+        hash joins the digests computed anyway (sha256 is one of them),
+        and the record of the verified signature is one of the values.
+        """
         fd = hooks.call(blob.cls.pre_upload_hook, context, blob.artifact(),
                         blob.name, blob.key, body)
         if getattr(fd, 'transforms', False):
             writer.size = None
-        hasher = hashing.ParallelHasher()
+        algorithms = hashing.ALGORITHMS
+        if signed is not None and signed.algorithm not in algorithms:
+            algorithms += (signed.algorithm,)
+        hasher = hashing.ParallelHasher(algorithms)
         reserved = length or 0
         size = 0
         heart = Heartbeat(self.heartbeat_every, [upload_id])
@@ -357,7 +391,26 @@ class BlobService:
             hasher.close()
             if isinstance(fd, uploads.UploadInspector):
                 fd.close()
-        return dict(size=size, url=location, **digests), inspected
+        values = dict(size=size, url=location,
+                      **{a: digests[a] for a in hashing.ALGORITHMS})
+        if signed is not None:
+            values['signature'] = self._verified(
+                blob, signed, digests[signed.algorithm])
+        return values, inspected
+
+    @staticmethod
+    def _verified(blob, signed, hexdigest):
+        """The record of the upload's signature; 400 when it does not
+        verify (the caller then discards the data)."""
+        try:
+            return signed.record(hexdigest)
+        except crypto.CryptoError as exc:
+            LOG.info('Upload to %s of artifact %s refused: the signature '
+                     'in its metadata: %s', blob.name, blob.values['id'],
+                     exc)
+            raise exception.BadRequest(
+                'The data does not match the signature in the metadata of '
+                'the artifact, nothing was kept: %s' % exc) from exc
 
     def _inspected(self, context, blob, fd):
         """What the type's upload inspector asks to change."""

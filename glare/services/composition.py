@@ -62,7 +62,11 @@ def build_services(conf):
     notifier = notification.Notifier(conf)
     artifact_service = artifacts.ArtifactService(conf, registry, trash,
                                                  notifier)
-    blob_service = blobs.BlobService(conf, artifact_service, stores, trash)
+    # signatures (API 1.5): the trust store verifies signatures put on
+    # blobs, and those an artifact's metadata gives for an upload
+    trust_service = trust.TrustService(conf)
+    blob_service = blobs.BlobService(conf, artifact_service, stores, trash,
+                                     trust=trust_service)
     sharing_service = sharing.SharingService(
         conf, artifact_service, notifier,
         validator=projects.ProjectValidator(conf))
@@ -71,8 +75,6 @@ def build_services(conf):
     upstream_catalogs = upstreams.Upstreams(conf)
     bundle_service = bundles.BundleService(conf, artifact_service,
                                            blob_service, fetcher, cloud)
-    # signatures (API 1.5): the trust store, and verified blob signatures
-    trust_service = trust.TrustService(conf)
     return types.SimpleNamespace(
         trust=trust_service,
         signatures=signatures.SignatureService(conf, blob_service,

@@ -22,6 +22,7 @@ from glare.objects import base
 from glare.policies import blobs as rules
 from glare import policy
 from glare.services import hooks
+from glare.services import required_signatures
 
 LOG = logging.getLogger(__name__)
 _BASE_POST_DOWNLOAD = base.BaseArtifact.post_download_hook.__func__
@@ -117,6 +118,9 @@ class DownloadService:
         if value['status'] == 'saving':
             raise exception.Conflict('Blob %s is being uploaded' % field_name)
         artifact = blob.artifact()
+        required_signatures.check_download(
+            self.conf, blob.type_name, blob.cls, artifact, blob.name,
+            blob.key)
         hooks.call(blob.cls.pre_download_hook, context, artifact, blob.name,
                    blob.key)
         headers = checksum_headers(value)

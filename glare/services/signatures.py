@@ -47,8 +47,10 @@ LOG = logging.getLogger(__name__)
 RAW = 'raw'
 SIGSTORE = 'sigstore'
 #: the statuses of artifacts whose blobs may be signed, and those where a
-#: record may be replaced by another
-SIGNED_IN = ('drafted', 'active')
+#: record may be replaced by another. A deactivated artifact's blob that
+#: has none may be signed: a type that requires signatures
+#: (require_signature) reactivates it only once every blob has one
+SIGNED_IN = ('drafted', 'active', 'deactivated')
 REPLACED_IN = ('drafted',)
 _RAW_KEYS = ('signature', 'hash_method', 'key_type', 'certificate_id')
 
@@ -94,6 +96,85 @@ def sigstore_claim(body):
     parts = crypto.sigstore_bundle(body)
     return Claim(SIGSTORE, parts.hint, parts.hash_method, None,
                  parts.signature, digest=parts.digest, bundle=body)
+
+
+#: Glance's image properties of a signature -> the parts of a raw claim
+METADATA_KEYS = {
+    'img_signature': 'signature',
+    'img_signature_hash_method': 'hash_method',
+    'img_signature_key_type': 'key_type',
+    'img_signature_certificate_uuid': 'certificate_id',
+}
+
+
+def metadata_claim(metadata):
+    """The Claim of the Glance-style signature keys of an artifact's
+    metadata (METADATA_KEYS), None when it has none of them; CryptoError
+    naming the missing keys of a partial set, or what is wrong with a
+    value."""
+    metadata = metadata or {}
+    present = [k for k in METADATA_KEYS if k in metadata]
+    if not present:
+        return None
+    missing = [k for k in METADATA_KEYS if k not in metadata]
+    if missing:
+        raise crypto.CryptoError(
+            'the metadata has %s but not %s: a signature needs all four '
+            'keys (%s)' % (', '.join(present), ', '.join(missing),
+                           ', '.join(METADATA_KEYS)))
+    body = {part: metadata[key] for key, part in METADATA_KEYS.items()}
+    for key in ('img_signature_hash_method', 'img_signature_key_type',
+                'img_signature_certificate_uuid'):
+        if not isinstance(metadata[key], str):
+            raise crypto.CryptoError('%s must be a string' % key)
+    if body['key_type'].upper() == 'DSA':
+        raise crypto.CryptoError(
+            'img_signature_key_type DSA is not supported: DSA signatures '
+            'are not verified by Glare; sign with an RSA key (RSA-PSS) or '
+            'an ECC key (ECC_SECP256R1, ECC_SECP384R1, ECC_SECP521R1)')
+    try:
+        crypto.check_method(body['hash_method'], body['key_type'])
+    except crypto.CryptoError as exc:
+        raise crypto.CryptoError('img_signature_' + str(exc)) from exc
+    return Claim(RAW, body['certificate_id'], body['hash_method'],
+                 body['key_type'], crypto.decode_signature(
+                     body['signature'], 'img_signature'))
+
+
+class UploadSignature:
+    """A signature checked over an upload as it streams: the upload adds
+    ``algorithm`` to the digests it computes anyway (sha256 is one of
+    them), then hands the digest to ``record``. No second pass over the
+    data, nothing hashed twice."""
+
+    def __init__(self, entry, trust, claim):
+        self.entry = entry
+        self.claim = claim
+        # refuses a key type the trust entry's key cannot make
+        self.verifier = crypto.Verifier(trust, claim.key_type,
+                                        claim.hash_method, claim.signature)
+        #: the hashlib name of the digest the upload must compute
+        self.algorithm = crypto.HASH_METHODS[claim.hash_method][0]
+
+    def record(self, hexdigest):
+        """The encoded record of the signature, verified over the data
+        of this digest; CryptoError when it does not verify."""
+        self.verifier.verify(bytes.fromhex(hexdigest))
+        return encode(make_record(self.entry, self.claim.hash_method,
+                                  self.claim.key_type, self.claim.form,
+                                  self.claim.signature))
+
+
+def upload_signature(trust, context, metadata, owner):
+    """The UploadSignature of an artifact's metadata signature keys, None
+    without them; CryptoError when they are partial or wrong, or name no
+    trust store entry usable for owner's artifacts (trust: a
+    TrustService)."""
+    claim = metadata_claim(metadata)
+    if claim is None:
+        return None
+    entry, material = trust.usable(context, claim.certificate_id, owner)
+    return UploadSignature(entry, material, claim)
 
 
 def make_record(entry, hash_method, key_type, form, signature,

@@ -732,10 +732,12 @@ class SignatureTests(SigningMixin):
                                             b'tampered', 'k'))
         self.assertEqual({'blob', 'dict_of_blobs/k'},
                          set(self.show(af['id'])['signatures']))
-        # deactivated: nothing is signed, not even by an administrator
+        # deactivated: as active, a signed blob keeps its record (a blob
+        # without one may be signed, so that a type that requires
+        # signatures can reactivate it: test_signed_images)
         self.set_values(af['id'], headers=self.admin, status='deactivated')
-        self.refused(403, af['id'], 'blob', signing.raw_body(
-            key, b'new data', first), 'cannot be signed', headers=self.admin)
+        self.refused(409, af['id'], 'blob', signing.raw_body(
+            key, b'new data', first), 'signed already', headers=self.admin)
 
     def test_who_signs(self):
         af = self.with_data()

@@ -37,12 +37,14 @@ from glare.tests.unit import objects as helpers
 # these versions. Re-pinned again without a bump for the read-only base
 # field origin (API 1.3): it came in the same unreleased change set as the
 # 1.1 bump of every type (API 1.2). Every type one minor up for the
-# read-only base field signatures (API 1.5).
+# read-only base field signatures (API 1.5). images re-pinned without a
+# bump for its metadata's longer img_signature values (Glance-style image
+# signatures), in the same unreleased change set (API 1.5).
 EXPECTED = {
     'all': '1.2-60866ffe086d514a9b52ba2397ef570c',
     'heat_environments': '1.2-9f5ac91d426687373e78af39c21fc478',
     'heat_templates': '1.2-39b240641c43f1cf5f5a16224b3962c7',
-    'images': '1.2-2272b18066986437244fdd17b214877e',
+    'images': '1.2-21254b03b6daeb206cccf626d60a3bfc',
     'murano': '1.2-6da48af49aa2840438a41ca9ae636b39',
     'murano_packages': '1.3-a8b416a0050f407b5397c134f7cf5498',
     'sample_artifact': '1.2-202e9d7b92f676845c9e327bdb70aea8',

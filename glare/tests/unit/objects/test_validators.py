@@ -229,6 +229,32 @@ class TestDictKeys(ValidatorTestCase):
                    schema_cls=jsonschema.Draft7Validator)
 
 
+class TestDictValueLengths(ValidatorTestCase):
+
+    def test_longer_values_for_named_keys(self):
+        self.check(
+            validators.MaxDictValueLen(3, {'long': 6}), 'object',
+            good=[{}, {'a': 'abc', 'long': 'abcdef'}, {'long': None}],
+            bad=[{'a': 'abcd'}, {'long': 'abcdefg'},
+                 {'a': 'abc', 'b': 'abcd'}],
+            fragment={'additionalProperties': {'type': ['string', 'null'],
+                                               'maxLength': 3},
+                      'properties': {'long': {'type': ['string', 'null'],
+                                              'maxLength': 6}}},
+            messages=['more than its maximum of'])
+        self.assertRefuses(validators.MaxDictValueLen(3, {'long': 6}),
+                           {'long': 'x' * 7}, "'long'", '7 characters',
+                           'maximum of 6')
+        self.assertRefuses(validators.MaxDictValueLen(3, {'long': 6}),
+                           {'other': 'x' * 4}, "'other'", 'maximum of 3')
+
+    def test_without_exceptions(self):
+        self.check(validators.MaxDictValueLen(2), 'object',
+                   good=[{'a': 'ab'}], bad=[{'a': 'abc'}],
+                   fragment={'additionalProperties': {
+                       'type': ['string', 'null'], 'maxLength': 2}})
+
+
 class TestVersionValidator(ValidatorTestCase):
 
     def test_version(self):
@@ -277,6 +303,7 @@ class TestReprAndKinds(base.TestCase):
             validators.RequiredDictKeys: ('Dict', 'Folder'),
             validators.MaxDictKeyLen: ('Dict', 'Folder'),
             validators.MinDictKeyLen: ('Dict', 'Folder'),
+            validators.MaxDictValueLen: ('Dict',),
         }
         for cls, kinds in expected.items():
             self.assertEqual(kinds, cls.kinds, cls.__name__)
