@@ -55,6 +55,10 @@ _MEMBERS = members.MembersController()
 _BUNDLES = bundles.BundlesController()
 _FEDERATION = federation_routes.FederationRoutesController()
 _SIGNATURES = signatures.SignaturesController()
+#: the routes under an artifact, by the segment after its id
+_SUB_RESOURCES = {members.SEGMENT: _MEMBERS, bundles.SEGMENT: _BUNDLES,
+                  federation_routes.PUSH: _FEDERATION,
+                  signatures.SEGMENT: _SIGNATURES}
 
 
 def _segments(args):
@@ -70,6 +74,18 @@ def _segments(args):
     if not args or '' in args[:3]:
         pecan.abort(404)
     return args
+
+
+def _sub_resource(args):
+    """(handlers, args) of a route under an artifact: .../{id}/members,
+    bundle, push or signatures; 404 for a path the resource has not."""
+    handlers = _SUB_RESOURCES[args[2]].handlers(args)
+    if handlers is None:
+        pecan.abort(404)
+    if args[2] == signatures.SEGMENT:
+        # .../signatures/{field}[/{key}] (API 1.5); keys may hold '/'
+        args = args[:4] + (['/'.join(args[4:])] if len(args) > 4 else [])
+    return handlers, args
 
 
 class ArtifactsController:
@@ -89,25 +105,8 @@ class ArtifactsController:
         elif len(args) == 2:
             handlers = {'GET': self.show, 'PATCH': self.update,
                         'DELETE': self.delete}
-        elif args[2] == members.SEGMENT:
-            handlers = _MEMBERS.handlers(args)
-            if handlers is None:
-                pecan.abort(404)
-        elif args[2] == bundles.SEGMENT:
-            handlers = _BUNDLES.handlers(args)
-            if handlers is None:
-                pecan.abort(404)
-        elif args[2] == federation_routes.PUSH:
-            handlers = _FEDERATION.handlers(args)
-            if handlers is None:
-                pecan.abort(404)
-        elif args[2] == signatures.SEGMENT:
-            # .../signatures/{field}[/{key}] (API 1.5); keys may hold '/'
-            handlers = _SIGNATURES.handlers(args)
-            if handlers is None:
-                pecan.abort(404)
-            args = args[:4] + (['/'.join(args[4:])] if len(args) > 4
-                               else [])
+        elif args[2] in _SUB_RESOURCES:
+            handlers, args = _sub_resource(args)
         else:
             # .../{field}[/{key}]: the key may itself hold slashes
             args = args[:3] + (['/'.join(args[3:])] if len(args) > 3
