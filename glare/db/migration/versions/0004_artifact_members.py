@@ -17,6 +17,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
+from glare.db.migration import tables
+
 revision = '0004'
 down_revision = '0003'
 branch_labels = None
@@ -24,22 +26,6 @@ depends_on = None
 
 _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
                                         'mariadb')
-
-
-def _table_args(bind):
-    """MySQL options: the artifacts table's own collation, which the
-    foreign key's columns must share (0001 picks a no-pad one where the
-    server has it)."""
-    args = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4',
-            'mysql_collate': 'utf8mb4_bin'}
-    if bind.dialect.name in ('mysql', 'mariadb'):
-        collation = bind.exec_driver_sql(
-            "SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE "
-            "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'glare_artifacts'"
-        ).scalar()
-        if collation:
-            args['mysql_collate'] = collation
-    return args
 
 
 def upgrade():
@@ -54,7 +40,7 @@ def upgrade():
         sa.Column('status', sa.String(20), nullable=False),
         sa.Column('created_at', _TIMESTAMP, nullable=False),
         sa.Column('updated_at', _TIMESTAMP, nullable=False),
-        **_table_args(op.get_bind()))
+        **tables.table_args(op.get_bind()))
     op.create_index('ix_glare_member_member', 'glare_artifact_members',
                     ['member', 'status', 'artifact_id'])
     # lists decide visibility part by part (glare.db.query.count_statement)

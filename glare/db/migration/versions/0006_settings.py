@@ -15,25 +15,12 @@
 from alembic import op
 import sqlalchemy as sa
 
+from glare.db.migration import tables
+
 revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
-
-
-def _table_args(bind):
-    """MySQL options: the collation of the artifacts table (0001 picks a
-    no-pad binary one where the server has it)."""
-    args = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4',
-            'mysql_collate': 'utf8mb4_bin'}
-    if bind.dialect.name in ('mysql', 'mariadb'):
-        collation = bind.exec_driver_sql(
-            "SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE "
-            "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'glare_artifacts'"
-        ).scalar()
-        if collation:
-            args['mysql_collate'] = collation
-    return args
 
 
 def upgrade():
@@ -41,4 +28,4 @@ def upgrade():
         'glare_settings',
         sa.Column('name', sa.String(64), primary_key=True),
         sa.Column('value', sa.String(255), nullable=False),
-        **_table_args(op.get_bind()))
+        **tables.table_args(op.get_bind()))

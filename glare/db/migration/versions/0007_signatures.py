@@ -16,6 +16,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
+from glare.db.migration import tables
+
 revision = '0007'
 down_revision = '0006'
 branch_labels = None
@@ -26,21 +28,6 @@ _TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
 # MySQL's TEXT holds 64 KiB (bytes): a PEM of 64 KiB characters, or a
 # record with a Sigstore bundle, may not fit
 _LONG_TEXT = sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql', 'mariadb')
-
-
-def _table_args(bind):
-    """MySQL options: the collation of the artifacts table (0001 picks a
-    no-pad binary one where the server has it)."""
-    args = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4',
-            'mysql_collate': 'utf8mb4_bin'}
-    if bind.dialect.name in ('mysql', 'mariadb'):
-        collation = bind.exec_driver_sql(
-            "SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE "
-            "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'glare_artifacts'"
-        ).scalar()
-        if collation:
-            args['mysql_collate'] = collation
-    return args
 
 
 def upgrade():
@@ -58,7 +45,7 @@ def upgrade():
         sa.Column('not_before', _TIMESTAMP, nullable=True),
         sa.Column('not_after', _TIMESTAMP, nullable=True),
         sa.Column('created_at', _TIMESTAMP, nullable=False),
-        **_table_args(op.get_bind()))
+        **tables.table_args(op.get_bind()))
     op.create_index('ix_glare_trust_owner_fingerprint',
                     'glare_trust_certificates',
                     ['owner', 'fingerprint_sha256'])
