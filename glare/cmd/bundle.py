@@ -373,29 +373,16 @@ def main(argv=None):
         # what the libraries log (keystoneauth1's discovery warnings)
         # would come before the one line of a failure: keep it out
         logging.getLogger().addHandler(logging.NullHandler())
-    try:
-        args.func(args)
-    except KeyboardInterrupt:
-        _fail('interrupted')
-    except (Failure, bundle_auth.AuthFailure, bundle_oci.RegistryError,
-            bundle_registry_auth.AuthError, bundle_io.IOFailure,
-            bundle_sign.KeyFailure) as e:
-        _fail(str(e))
-    except bundle_auth.ksa_exceptions.ClientException as e:
-        _fail(bundle_auth.describe(e))
-    except OSError as e:
-        _fail(bundle_io.describe_os_error(e))
-    except Exception as e:  # a library's bare Exception: still one line
-        if args.debug:
-            raise
-        _fail('%s: %s' % (type(e).__name__, e))
+    bundle_io.run_command(
+        PROG, lambda: args.func(args),
+        (Failure, bundle_auth.AuthFailure, bundle_oci.RegistryError,
+         bundle_registry_auth.AuthError, bundle_io.IOFailure,
+         bundle_sign.KeyFailure), args.debug)
     return 0
 
 
 def _fail(message):
-    line = ' '.join(str(message).split()) or 'failed'
-    _write(sys.stderr, '%s: error: %s' % (PROG, line))
-    sys.exit(1)
+    bundle_io.fail(PROG, message)
 
 
 if __name__ == '__main__':

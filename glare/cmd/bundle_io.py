@@ -19,6 +19,8 @@ import tempfile
 
 import tqdm
 
+from glare.cmd import bundle_auth
+
 CHUNK = 1024 * 1024
 
 
@@ -125,3 +127,31 @@ def progress(what, total):
     return tqdm.tqdm(total=total, desc=what, unit='B', unit_scale=True,
                      unit_divisor=1024, leave=False,
                      disable=not sys.stderr.isatty(), file=sys.stderr)
+
+
+def fail(prog, message):
+    """End the command with one line on stderr, exit status 1 (written
+    through tqdm: a progress bar on the terminal is not broken)."""
+    line = ' '.join(str(message).split()) or 'failed'
+    tqdm.tqdm.write('%s: error: %s' % (prog, line), file=sys.stderr)
+    sys.exit(1)
+
+
+def run_command(prog, call, failures, debug=False):
+    """call(); every failure one line (fail): those of failures (error
+    types whose text is the message), Keystone's, the system's, and any
+    other exception (re-raised with debug)."""
+    try:
+        return call()
+    except KeyboardInterrupt:
+        fail(prog, 'interrupted')
+    except failures as e:
+        fail(prog, e)
+    except bundle_auth.ksa_exceptions.ClientException as e:
+        fail(prog, bundle_auth.describe(e))
+    except OSError as e:
+        fail(prog, describe_os_error(e))
+    except Exception as e:  # a library's bare Exception: still one line
+        if debug:
+            raise
+        fail(prog, '%s: %s' % (type(e).__name__, e))

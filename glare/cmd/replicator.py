@@ -36,8 +36,6 @@ import logging
 import sys
 import time
 
-import tqdm
-
 from glare.cmd import bundle_auth
 from glare.cmd import bundle_io
 from glare.cmd import replicator_api as api
@@ -273,27 +271,14 @@ def main(argv=None):
     else:
         logging.getLogger().addHandler(logging.NullHandler())
     out = run.Output(args.json, args.verbose)
-    try:
-        return args.func(args, out)
-    except KeyboardInterrupt:
-        _fail('interrupted')
-    except (api.Fatal, bundle_auth.AuthFailure, bundle_io.IOFailure,
-            plan.PlanError) as e:
-        _fail(str(e))
-    except bundle_auth.ksa_exceptions.ClientException as e:
-        _fail(bundle_auth.describe(e))
-    except OSError as e:
-        _fail(bundle_io.describe_os_error(e))
-    except Exception as e:  # a library's bare Exception: still one line
-        if args.debug:
-            raise
-        _fail('%s: %s' % (type(e).__name__, e))
+    return bundle_io.run_command(
+        PROG, lambda: args.func(args, out),
+        (api.Fatal, bundle_auth.AuthFailure, bundle_io.IOFailure,
+         plan.PlanError), args.debug)
 
 
 def _fail(message):
-    line = ' '.join(str(message).split()) or 'failed'
-    tqdm.tqdm.write('%s: error: %s' % (PROG, line), file=sys.stderr)
-    sys.exit(1)
+    bundle_io.fail(PROG, message)
 
 
 if __name__ == '__main__':
