@@ -58,7 +58,7 @@ from keystoneauth1 import exceptions as ksa_exceptions
 from glare.cmd import bundle_auth
 
 USERNAME_ENV = 'GLARE_REGISTRY_USERNAME'
-PASSWORD_ENV = 'GLARE_REGISTRY_PASSWORD'
+PASSWORD_ENV = 'GLARE_REGISTRY_PASSWORD'  # nosec B105: a variable's name
 #: seconds a token lives when its answer does not say (the token spec)
 DEFAULT_EXPIRES_IN = 60
 #: a token this close to its end is fetched again before a request
@@ -75,10 +75,10 @@ CREDENTIALS_HINT = ('give --registry-username with --registry-password or '
                     'and GLARE_REGISTRY_PASSWORD), or log in with docker '
                     'login or podman login')
 
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_SCHEME_RE = re.compile(r'[ \t,]*(' + _TOKEN + r')')
-_PARAM_RE = re.compile(r'[ \t]*(' + _TOKEN + r')[ \t]*=[ \t]*(?:"((?:[^"\\]|'
-                       r'\\.)*)"|(' + _TOKEN + r'))[ \t]*')
+_TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_SCHEME_RE = re.compile(r'[ \t,]*(' + _TCHARS + r')')
+_PARAM_RE = re.compile(r'[ \t]*(' + _TCHARS + r')[ \t]*=[ \t]*(?:"((?:[^"\\]|'
+                       r'\\.)*)"|(' + _TCHARS + r'))[ \t]*')
 _TOKEN68_RE = re.compile(r'[ \t]*([A-Za-z0-9._~+/-]+=*)[ \t]*(?=,|$)')
 _SEP_RE = re.compile(r'[ \t]*,[ \t]*')
 #: what an Authorization value may hold (no header injection)
