@@ -527,6 +527,18 @@ class ReplicatorTests(unittest.TestCase):
         sys.stderr.write('\n%d MiB copied in %.1f s\n' % (LARGE // MIB,
                                                           took))
 
+    def start_livecopy(self):
+        """A livecopy of the images as a running process (text output),
+        waited for and closed by the clean-up."""
+        proc = subprocess.Popen(
+            self.argv('livecopy', '--types', IMAGES, as_json=False),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, env=self.cli_env, text=True)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.stdout.close)
+        self.addCleanup(proc.stderr.close)
+        return proc
+
     def replicate_watched(self, *args):
         """replicate() as a process watched for its peak memory: (its
         JSON document, its peak resident size in bytes)."""
@@ -623,14 +635,7 @@ class ReplicatorTests(unittest.TestCase):
         arts = small + large
         target = self.servers['target']
         before = self.store_files(target)
-        argv = self.argv('livecopy', '--types', IMAGES, as_json=False)
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, env=self.cli_env,
-                                text=True)
-        self.addCleanup(proc.wait)
-        self.addCleanup(proc.stdout.close)
-        self.addCleanup(proc.stderr.close)
+        proc = self.start_livecopy()
         # the listing order is newest first: the large ones go first; the
         # target dies while they stream
         self.wait_until_receiving(target, before)
@@ -670,14 +675,7 @@ class ReplicatorTests(unittest.TestCase):
         arts = self.images(1, 160 * MIB)
         target = self.servers['target']
         before = self.store_files(target)
-        argv = self.argv('livecopy', '--types', IMAGES, as_json=False)
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, env=self.cli_env,
-                                text=True)
-        self.addCleanup(proc.wait)
-        self.addCleanup(proc.stdout.close)
-        self.addCleanup(proc.stderr.close)
+        proc = self.start_livecopy()
         self.wait_until_receiving(target, before)
         # the source's worker dies; its master starts another
         master = self.servers['source'].process.pid
