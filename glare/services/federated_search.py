@@ -15,8 +15,10 @@
 ``GET /artifacts/{type}?federated=true`` lists what the caller sees here
 (exactly the list without federated) and, at the same time, asks every
 upstream that serves the type for the same list (filters, sort, limit),
-in one thread per upstream, with the service's credentials there and
-``X-Glare-Federation-Hops`` one more than it came with. An upstream that
+each call on a thread the worker keeps for them, with the service's
+credentials there and ``X-Glare-Federation-Hops`` one more than it came
+with; the local list runs once the calls' requests are written (see
+glare.services.upstream_http), while the upstreams answer. An upstream that
 fails, answers something that is no list or does not answer within its
 timeout is named in the answer's ``upstreams`` and left out; it never
 fails the request, and the answer never waits for it longer than its
@@ -42,6 +44,7 @@ No HTTP and no SQL here: the local list is ArtifactService's, the calls
 glare.services.upstreams'; the merge is pure functions.
 """
 
+from concurrent import futures
 import datetime
 import functools
 import heapq
@@ -71,6 +74,12 @@ _HOPS_RE = re.compile(r'[0-9]{1,6}')
 #: how long past an upstream's timeout the answer waits for its thread
 #: (the call gives up at the timeout itself; this covers its last steps)
 MARGIN = 0.2
+#: threads kept for calls per upstream: two for each of a worker's 8
+#: request threads (a call past its timeout keeps its thread a little)
+THREADS_PER_UPSTREAM = 16
+#: the longest the local list waits for the upstreams' requests to be
+#: written (a slow connection or TLS handshake lists meanwhile)
+SEND_WAIT = 0.05
 #: the longest detail relayed from an upstream's own statuses
 MAX_DETAIL = 500
 #: the marker of an answer cut at max_hops
@@ -378,6 +387,8 @@ class FederatedSearch:
         self.artifacts = artifacts
         self.upstreams = upstreams
         self.identity = identity
+        self._executor = None
+        self._pool_lock = threading.Lock()
 
     def _asked(self, type_name, params, limit):
         """[(upstream, path, params)] of the upstreams to ask."""
@@ -397,11 +408,11 @@ class FederatedSearch:
         return asked
 
     @staticmethod
-    def _ask(upstream, path, params, hops, deadline):
+    def _ask(upstream, path, params, hops, deadline, sent):
         try:
             doc = upstream.get_json(path, params=params,
                                     headers={HOPS_HEADER: str(hops)},
-                                    deadline=deadline)
+                                    deadline=deadline, on_sent=sent.set)
             return upstream_source(upstream.name, doc)
         except upstreams_lib.UpstreamError as exc:
             LOG.info('Federated search: upstream %s: %s', upstream.name,
@@ -426,36 +437,47 @@ class FederatedSearch:
             return Source.failed(upstream.name, STATUS_ERROR,
                                  'the call failed here: %s' %
                                  type(exc).__name__)
+        finally:
+            sent.set()
+
+    def _pool(self):
+        """The worker's threads for upstream calls, made on first use (in
+        the worker, after the fork) and kept: a call hands its work to an
+        idle thread instead of starting one and waiting for it to run."""
+        with self._pool_lock:
+            if self._executor is None:
+                self._executor = futures.ThreadPoolExecutor(
+                    max_workers=THREADS_PER_UPSTREAM * max(
+                        1, len(self.upstreams)),
+                    thread_name_prefix='glare-federated')
+            return self._executor
 
     def _start(self, asked, hops):
-        """One daemon thread per upstream; [(upstream, deadline, thread,
-        result slot)]."""
+        """The upstreams' calls, started: [(upstream, deadline, future)].
+        Returns once each has written its request (or failed, or
+        SEND_WAIT passed): see glare.services.upstreams on why."""
         started = time.monotonic()
-        calls = []
+        pool = self._pool() if asked else None
+        calls, sent = [], []
         for upstream, path, params in asked:
             deadline = started + _timeout(upstream)
-            slot = []
-
-            def run(upstream=upstream, path=path, params=params,
-                    deadline=deadline, slot=slot):
-                slot.append(self._ask(upstream, path, params, hops,
-                                      deadline))
-            thread = threading.Thread(
-                target=run, name='glare-federated-%s' % upstream.name,
-                daemon=True)
-            thread.start()
-            calls.append((upstream, deadline, thread, slot))
+            event = threading.Event()
+            sent.append(event)
+            calls.append((upstream, deadline, pool.submit(
+                self._ask, upstream, path, params, hops, deadline, event)))
+        for event in sent:
+            event.wait(max(0.0, started + SEND_WAIT - time.monotonic()))
         return calls
 
     @staticmethod
     def _wait(calls):
         sources = []
-        for upstream, deadline, thread, slot in calls:
-            thread.join(max(0.0, deadline + MARGIN - time.monotonic()))
-            if slot:
-                sources.append(slot[0])
-            else:
-                # the thread goes on until its own deadline, then ends
+        for upstream, deadline, future in calls:
+            try:
+                sources.append(future.result(
+                    max(0.0, deadline + MARGIN - time.monotonic())))
+            except futures.TimeoutError:
+                # the call goes on until its own deadline, then ends
                 sources.append(Source.failed(
                     upstream.name, STATUS_TIMEOUT, _no_answer(upstream)))
         return sources

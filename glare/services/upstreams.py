@@ -38,6 +38,7 @@ from urllib3 import exceptions as urllib3_exc
 
 from glare.conf import federation as federation_conf
 from glare import exception
+from glare.services import upstream_http
 
 LOG = logging.getLogger(__name__)
 
@@ -135,7 +136,9 @@ class Upstream:
                                         'usable credentials for it: %s'
                                         % e) from e
                 session = ks_loading.load_session_from_conf_options(
-                    self.conf, self._group, auth=auth)
+                    self.conf, self._group, auth=auth,
+                    session=upstream_http.Session())
+                upstream_http.mount_adapters(session)
                 if not self._verify:
                     session.verify = False
                 self._auth = auth
@@ -143,16 +146,18 @@ class Upstream:
             return self._session
 
     def request(self, method, path, expect=(200,), params=None,
-                headers=None, data=None, timeout=None):
+                headers=None, data=None, timeout=None, on_sent=None):
         """The upstream's answer to method path (a path under its url,
         with params). Raises UpstreamError on anything but an expected
         status; the body of an expected answer is streamed, the caller's
-        to read and close."""
+        to read and close. on_sent: called once the request is written
+        (not at all when it never is)."""
         session = self._get_session()
         url = self.url + path
         sent = {'OpenStack-API-Version': 'artifact %s' % API_VERSION,
                 'User-Agent': USER_AGENT}
         sent.update(headers or {})
+        upstream_http.on_request_written(on_sent)
         try:
             resp = session.request(
                 url, method, raise_exc=False, redirect=False,
@@ -171,6 +176,8 @@ class Upstream:
             # credentials refused, no endpoint, the auth service away
             raise UpstreamError(self.name, 'the service could not '
                                 'authenticate: %s' % e) from e
+        finally:
+            upstream_http.on_request_written(None)
         if resp.status_code in expect:
             return resp
         if 300 <= resp.status_code < 400:
@@ -185,16 +192,17 @@ class Upstream:
             code=resp.status_code)
 
     def get_json(self, path, params=None, headers=None, deadline=None,
-                 max_bytes=MAX_JSON_BYTES):
+                 max_bytes=MAX_JSON_BYTES, on_sent=None):
         """The JSON document of GET path, read within deadline (a
-        time.monotonic() value, default now + timeout) and max_bytes."""
+        time.monotonic() value, default now + timeout) and max_bytes;
+        on_sent as for request()."""
         if deadline is None:
             deadline = time.monotonic() + self.timeout
         left = deadline - time.monotonic()
         if left <= 0:
             raise UpstreamError(self.name, 'no time left to ask', 'timeout')
         resp = self.request('GET', path, params=params, headers=headers,
-                            timeout=left)
+                            timeout=left, on_sent=on_sent)
         data = bytearray()
         try:
             for chunk in resp.iter_content(READ_SIZE):

@@ -321,22 +321,36 @@ class TestForwardParams(base.TestCase):
 
 # -- the search, with stand-in upstreams --------------------------------------
 
-class StubUpstream:
-    """An upstream whose answer is a function of the call."""
+def written_at_once(on_sent):
+    on_sent()
 
-    def __init__(self, name, answer, timeout=2, types=()):
+
+class StubUpstream:
+    """An upstream whose answer is a function of the call; write(on_sent)
+    stands for writing the request (default: at once)."""
+
+    def __init__(self, name, answer, timeout=2, types=(),
+                 write=written_at_once):
         self.name = name
         self.url = 'http://%s.example:9494' % name
         self.timeout = timeout
         self.types = frozenset(types)
         self.answer = answer
+        self.write = write
         self.calls = []
+        self.written_at = None
 
     def allows_type(self, type_name):
         return not self.types or type_name in self.types
 
-    def get_json(self, path, params=None, headers=None, deadline=None):
+    def get_json(self, path, params=None, headers=None, deadline=None,
+                 on_sent=None):
         self.calls.append((path, params, headers, deadline))
+
+        def sent():
+            self.written_at = time.monotonic()
+            on_sent()
+        self.write(sent)
         return self.answer(self, deadline)
 
 
@@ -353,12 +367,14 @@ class StubArtifacts:
         self.sorts = list(sorts)
         self.limit = limit
         self.params = None
+        self.started_at = None
 
     def prepare_list(self, context, type_name, params):
         self.params = params
         spec = types.SimpleNamespace(sorts=self.sorts, limit=self.limit)
 
         def run():
+            self.started_at = time.monotonic()
             time.sleep(self.delay)
             body = {'type_name': type_name, 'artifacts': list(self.artifacts),
                     'total_count': len(self.artifacts),
@@ -463,6 +479,53 @@ class TestSearch(base.TestCase):
         self.assertIn(('type_name', 'in:images'), images.calls[0][1])
         self.assertNotIn('type_name', [k for k, _v in every.calls[0][1]])
         self.assertEqual(['img', 'every'], list(body['upstreams']))
+
+    def test_the_local_list_starts_once_the_requests_are_written(self):
+        def slow_write(on_sent):
+            time.sleep(0.02)
+            on_sent()
+        ups = [StubUpstream('u%d' % i, lambda u, d: answer('c', []),
+                            write=slow_write) for i in range(3)]
+        _body, art = self.search(ups, [entry('l')])
+        self.assertGreaterEqual(art.started_at,
+                                max(u.written_at for u in ups))
+
+    def test_a_request_never_written_holds_the_list_send_wait_at_most(self):
+        release = threading.Event()
+        self.addCleanup(release.set)
+        never = StubUpstream('never', hanging(release), timeout=0.5,
+                             write=lambda on_sent: None)
+        t0 = time.monotonic()
+        body, art = self.search([never], [entry('l')])
+        waited = art.started_at - t0
+        self.assertGreaterEqual(waited, fs.SEND_WAIT)
+        self.assertLess(waited, fs.SEND_WAIT + 0.2)
+        self.assertEqual('timeout', body['upstreams']['never']['status'])
+        self.assertEqual(['l'], ids(body['artifacts']))
+
+    def test_a_call_failing_before_it_writes_does_not_hold_the_list(self):
+        down = StubUpstream('down', failing(upstreams_lib.UpstreamError(
+            'down', 'cannot connect')), write=lambda on_sent: None)
+        t0 = time.monotonic()
+        body, art = self.search([down], [entry('l')])
+        self.assertLess(art.started_at - t0, fs.SEND_WAIT)
+        self.assertEqual('error', body['upstreams']['down']['status'])
+
+    def test_calls_run_on_kept_threads(self):
+        ok = StubUpstream('ok', lambda u, d: answer('c', []))
+        service = fs.FederatedSearch(
+            StubArtifacts([]), StubUpstreams([ok]),
+            types.SimpleNamespace(cloud_id=lambda: 'cloud-e'))
+        threads = set()
+
+        def seen(u, d):
+            threads.add(threading.current_thread().name)
+            return answer('c', [])
+        ok.answer = seen
+        for _i in range(5):
+            service.list(Context(), 't', [('federated', 'true')])
+        self.assertEqual(1, len(threads))
+        self.assertTrue(threads.pop().startswith('glare-federated'))
 
     def test_a_hanging_upstream_is_a_timeout_in_time(self):
         release = threading.Event()
