@@ -63,6 +63,7 @@ class GlareServer(gunicorn_base.BaseApplication):
             # same user took it over. glare-api is run by its signals.
             'control_socket_disable': True,
             'post_worker_init': _worker_ready,
+            'worker_exit': _worker_exit,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
@@ -83,6 +84,15 @@ def _worker_ready(worker):
     """gunicorn's post_worker_init: the worker built its API (load())."""
     from glare import wsgi  # imported by the app factory already
     wsgi.start_background_work(worker.app.api)
+
+
+def _worker_exit(server, worker):
+    """gunicorn's worker_exit: the worker stopped serving (SIGTERM, or
+    max requests); what it counted is written before it goes."""
+    api = getattr(worker.app, 'api', None)
+    if api is not None:
+        from glare import wsgi
+        wsgi.stop_background_work(api)
 
 
 def _host(host):

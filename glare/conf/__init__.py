@@ -24,6 +24,7 @@ from glare.conf import federation
 from glare.conf import locations
 from glare.conf import scrubber
 from glare.conf import sharing
+from glare.conf import stats
 from glare.conf import store
 
 CONF = cfg.CONF
@@ -31,7 +32,7 @@ CONF = cfg.CONF
 # Modules owning a static group; [artifact_type:<type>] groups are
 # registered per loaded type by glare.conf.artifact_type.register_type_opts.
 STATIC_MODULES = (default, api, scrubber, database, cors, locations,
-                  store, sharing, bundles, federation)
+                  store, sharing, bundles, federation, stats)
 
 
 def register_opts(conf):

@@ -26,6 +26,7 @@ from glare.db import members
 from glare.db import models
 from glare.db import query as list_query
 from glare.db import quotas
+from glare.db import stats
 from glare.db import trash
 from glare import exception
 from glare.objects import base
@@ -386,10 +387,12 @@ def origin_columns(origin):
 
 
 def _load(conn, fields_of, rows):
-    """Rows of the artifacts table → value dicts, in four queries."""
+    """Rows of the artifacts table → value dicts, in four queries (five
+    when one of them was downloaded)."""
     if not rows:
         return []
     ids = {'ids': [r.id for r in rows]}
+    recent = stats.recent(conn, {r.id: r.downloads_total for r in rows})
     tags, props, blobs = {}, {}, {}
     # all(): one fetchall() instead of a fetchone() per row
     for t in conn.execute(_TAGS_OF, ids).all():
@@ -412,6 +415,8 @@ def _load(conn, fields_of, rows):
             'activated_at': r.activated_at, 'revision': r.revision,
             'tags': tags.get(r.id, []),
             'origin': origin_value(r),
+            'downloads': {'total': r.downloads_total,
+                          'last_30_days': recent.get(r.id, 0)},
         }
         _fill_properties(values, fields, props.get(r.id, ()))
         _fill_blobs(values, fields, blobs.get(r.id, ()))

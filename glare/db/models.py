@@ -15,6 +15,7 @@
 from sqlalchemy import BigInteger
 from sqlalchemy import Boolean
 from sqlalchemy import Column
+from sqlalchemy import Date
 from sqlalchemy import DateTime
 from sqlalchemy import Double
 from sqlalchemy import ForeignKey
@@ -68,6 +69,9 @@ class Artifact(Base):
         Index('ix_glare_artifact_visibility_created', 'visibility',
               'created_at', 'status'),
         Index('ix_glare_artifact_created', 'created_at'),
+        # sort=downloads within a type
+        Index('ix_glare_artifact_type_downloads', 'type_name',
+              'downloads_total'),
         # named, so that later migrations can drop or change it portably
         UniqueConstraint('uniq_key', name='uq_glare_artifact_uniq_key'),
         _TABLE_ARGS,
@@ -100,6 +104,9 @@ class Artifact(Base):
     origin_upstream = Column(String(255), nullable=True)
     # the sha256 digest of the bundle manifest it came in
     origin_digest = Column(String(71), nullable=True)
+    # every counted download (API 1.6), added with the per-day rows of
+    # glare_artifact_downloads in each flush: lists sort and filter on it
+    downloads_total = Column(BigInteger, nullable=False, server_default='0')
 
 
 class ArtifactTag(Base):
@@ -311,6 +318,18 @@ class ArtifactMember(Base):
     created_at = Column(Timestamp, nullable=False)
     updated_at = Column(Timestamp, nullable=False)
 
+
+class ArtifactDownloads(Base):
+    """The downloads of an artifact counted on one day (UTC)."""
+
+    __tablename__ = 'glare_artifact_downloads'
+    __table_args__ = (_TABLE_ARGS,)
+
+    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
+                                                ondelete='CASCADE'),
+                         primary_key=True)
+    day = Column(Date, primary_key=True)
+    count = Column(BigInteger, nullable=False)
 
 
 class Setting(Base):

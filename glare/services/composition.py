@@ -36,6 +36,7 @@ from glare.services import projects
 from glare.services import quotas
 from glare.services import sharing
 from glare.services import signatures
+from glare.services import stats
 from glare.services import trust
 from glare.services import upstreams
 from glare.store import api as store_api
@@ -71,6 +72,7 @@ def build_services(conf):
         conf, artifact_service, notifier,
         validator=projects.ProjectValidator(conf))
     fetcher = urlfetch.Fetcher(conf)
+    counter = stats.DownloadCounter(conf)
     cloud = identity.CloudIdentity(conf)
     upstream_catalogs = upstreams.Upstreams(conf)
     bundle_service = bundles.BundleService(conf, artifact_service,
@@ -87,7 +89,9 @@ def build_services(conf):
         notifier=notifier,
         artifacts=artifact_service,
         blobs=blob_service,
-        downloads=downloads.DownloadService(conf, blob_service, fetcher),
+        downloads=downloads.DownloadService(conf, blob_service, fetcher,
+                                            counter),
+        stats=counter,
         locations=locations.LocationService(conf, blob_service, fetcher),
         quotas=quotas.QuotaService(conf, registry, notifier),
         sharing=sharing_service,

@@ -96,10 +96,11 @@ def checksum_headers(value):
 class DownloadService:
     """Reads blob data for the API. No HTTP framework, no SQL here."""
 
-    def __init__(self, conf, blobs, fetcher):
+    def __init__(self, conf, blobs, fetcher, counter):
         self.conf = conf
         self.blobs = blobs
         self.fetcher = fetcher
+        self.counter = counter
 
     def download(self, context, type_name, artifact_id, field_name, key,
                  range_header=None):
@@ -126,17 +127,27 @@ class DownloadService:
         headers = checksum_headers(value)
         if value['external']:
             if self.conf.locations.external_download == 'redirect':
+                self._count(context, blob)
                 headers['Location'] = value['url']
                 return Download(301, headers)
-            return self._proxy(blob, value, headers)
+            download = self._proxy(blob, value, headers)
+            self._count(context, blob)
+            return download
         return self._stored(context, blob, artifact, value, headers,
                             range_header)
+
+    def _count(self, context, blob):
+        """A download that starts at the first byte counts once for the
+        artifact (in memory; glare.services.stats)."""
+        self.counter.count(context, blob.values['id'], blob.values['owner'])
 
     def _stored(self, context, blob, artifact, value, headers, range_header):
         size = value['size'] or 0
         part = parse_range(range_header, size)
         offset, length = part if part else (0, size)
         reader = self.blobs.stores.open(value['url'], offset, length)
+        if offset == 0:
+            self._count(context, blob)
         headers['Content-Type'] = value.get('content_type') or \
             'application/octet-stream'
         headers['Accept-Ranges'] = 'bytes'

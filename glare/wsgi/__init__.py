@@ -12,6 +12,7 @@
 
 """The API of one process (build) for glare-api and external WSGI servers."""
 
+import atexit
 import collections
 
 from glare.api import app as api_app
@@ -37,5 +38,16 @@ def build(conf):
 
 
 def start_background_work(api):
-    """The clean-up thread of a serving process (see start_clean_up)."""
+    """The threads of a serving process: the clean-up (see
+    start_clean_up) and the download counts' flush. The counts are
+    written once more when the process exits (stop_background_work, or
+    at interpreter exit under any WSGI server)."""
+    api.services.stats.start()
+    atexit.register(api.services.stats.stop)
     return composition.start_clean_up(api.services)
+
+
+def stop_background_work(api):
+    """Write the download counts not written yet (a stopping worker);
+    returns how many were written."""
+    return api.services.stats.stop()

@@ -20,6 +20,7 @@ from gunicorn import config as gunicorn_config
 
 from glare.cmd import api as cmd_api
 from glare.services import composition
+from glare.services import stats
 from glare.tests.unit.api import app_fixture
 from glare import wsgi
 from glare.tests import base
@@ -44,8 +45,20 @@ class _Blobs:
 
 
 def _stub_api():
-    return wsgi.API(application=object(),
-                    services=types.SimpleNamespace(blobs=_Blobs()))
+    conf = types.SimpleNamespace(stats=types.SimpleNamespace(
+        count_downloads=True, flush_interval=3600))
+    written = []
+    counter = stats.DownloadCounter(
+        conf, write=lambda context, counts: written.append(counts) or
+        sum(counts.values()))
+    counter.written = written
+    return wsgi.API(application=object(), services=types.SimpleNamespace(
+        blobs=_Blobs(), stats=counter))
+
+
+def _downloaded(api, owner='other'):
+    api.services.stats.count(types.SimpleNamespace(project_id='p1'), 'a1',
+                             owner)
 
 
 class TestBackgroundWork(base.TestCase):
@@ -64,6 +77,18 @@ class TestBackgroundWork(base.TestCase):
         self.assertEqual(composition.CLEAN_UP_THREAD, thread.name)
         self.assertTrue(thread.daemon)
         self.assertTrue(thread.is_alive())  # sleeping until the next round
+        flush = api.services.stats._thread
+        self.assertEqual(stats.FLUSH_THREAD, flush.name)
+        self.assertTrue(flush.daemon)
+        # stopping writes what was counted, and ends the flush thread
+        _downloaded(api)
+        _downloaded(api, owner='p1')  # the owner's own: not counted
+        self.assertEqual(1, wsgi.stop_background_work(api))
+        self.assertEqual([{('a1', stats._today()): 1}],
+                         api.services.stats.written)
+        self.assertEqual(0, wsgi.stop_background_work(api))  # once only
+        flush.join(5)
+        self.assertFalse(flush.is_alive())
 
     def test_glare_api_starts_it_in_each_worker_after_load(self):
         server = cmd_api.GlareServer.__new__(cmd_api.GlareServer)
@@ -82,3 +107,9 @@ class TestBackgroundWork(base.TestCase):
         self.assertFalse(api.services.blobs.ran.is_set())
         server.cfg.post_worker_init(types.SimpleNamespace(app=server))
         self.assertTrue(api.services.blobs.ran.wait(10))
+        # gunicorn runs worker_exit in the worker once it stopped serving
+        self.assertIs(cmd_api._worker_exit, server.cfg.worker_exit)
+        _downloaded(api)
+        server.cfg.worker_exit(None, types.SimpleNamespace(app=server))
+        self.assertEqual([{('a1', stats._today()): 1}],
+                         api.services.stats.written)

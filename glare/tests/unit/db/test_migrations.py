@@ -33,7 +33,7 @@ from glare.tests import base
 from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
-HEAD = '0007'
+HEAD = '0008'
 # Waits for a start signal, so that the workers really race.
 _ENSURE_CHILD = '''
 import os, sys, time
@@ -285,6 +285,42 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
             self.get_engine()).get_indexes('glare_trust_certificates')}
         self.assertEqual(['owner', 'fingerprint_sha256'],
                          indexes['ix_glare_trust_owner_fingerprint'])
+
+    def test_0008_counts_downloads_from_zero(self):
+        migration.upgrade(self.conf, '0007')
+        when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
+        with self.get_engine().begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO glare_artifacts (id, type_name, name, "
+                "version_prefix, version_suffix, version_meta, visibility, "
+                "status, owner, created_at, updated_at) VALUES ('a1', "
+                "'images', 'n', 1, '', '', 'public', 'active', 'p', :t, "
+                ":t)"), {'t': when})
+        migration.upgrade(self.conf)
+        art = models.Artifact.__table__
+        days = models.ArtifactDownloads.__table__
+        with self.get_engine().begin() as conn:
+            # the artifact that was there has no downloads
+            self.assertEqual(0, conn.execute(
+                sa.select(art.c.downloads_total)).scalar())
+            conn.execute(days.insert().values(
+                artifact_id='a1', day=when.date(), count=2 ** 40))
+
+        def again():
+            with self.get_engine().begin() as conn:
+                conn.execute(days.insert().values(
+                    artifact_id='a1', day=when.date(), count=1))
+        # one row per artifact and day
+        self.assertRaises(db_exc.DBDuplicateEntry, again)
+        with self.get_engine().begin() as conn:
+            # an artifact's rows go with it
+            conn.execute(art.delete())
+            self.assertEqual(0, conn.execute(
+                sa.select(sa.func.count()).select_from(days)).scalar())
+        indexes = {i['name']: i['column_names'] for i in sa.inspect(
+            self.get_engine()).get_indexes('glare_artifacts')}
+        self.assertEqual(['type_name', 'downloads_total'],
+                         indexes['ix_glare_artifact_type_downloads'])
 
     def test_ensure_schema_idempotent(self):
         self.assertEqual(HEAD, migration.ensure_schema(self.conf))
