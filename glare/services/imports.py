@@ -258,11 +258,18 @@ class Importer:
         targets = [(self.planned[entry.id], ref.field)
                    for entry, ref in event.uses
                    if not self.planned[entry.id].skipped]
+        checks = self._content_checks(targets)
         if self.options.dry_run or not targets:
-            for _chunk in event.chunks:
-                pass  # read: the reader checks the digest
+            for chunk in event.chunks:
+                # read: the reader checks the digest
+                for _planned, _label, check in checks:
+                    check.inspect(chunk)
         else:
-            self._stage(event, targets)
+            self._stage(event, targets, checks)
+        for planned, label, check in checks:
+            # a field's own content check holds for imported data too
+            planned.blobs[label]['content_type'] = self._checked(
+                planned, label, check)
         for planned, label in targets:
             self.signatures.verify(planned, label, event.chunks.digests)
 
@@ -412,7 +419,7 @@ class Importer:
                     'verified by your trust store', named)
 
     # -- staging ---------------------------------------------------------
-    def _stage(self, event, targets):
+    def _stage(self, event, targets, checks):
         """Store one blob's data for each artifact field holding it."""
         blobs = self.service.blobs
         if self.heart is None:
@@ -446,6 +453,8 @@ class Importer:
         for chunk in event.chunks:
             for staged in now:
                 staged.writer.write(chunk)
+            for _planned, _label, check in checks:
+                check.inspect(chunk)
         if self._legacy_recomputed():
             digests = {name: event.chunks.digests[name]
                        for name in ('md5', 'sha1')}
@@ -464,6 +473,31 @@ class Importer:
                                              staged.label, name, row[name],
                                              value))
             row.update(digests, url=staged.location)
+
+    @staticmethod
+    def _content_checks(targets):
+        """[(planned, label, uploads.ContentCheck)] of the targets whose
+        field checks its data (icon); fed the data as it is read."""
+        checks = []
+        for planned, label in targets:
+            field = planned.cls.fields[planned.blobs[label]['name']]
+            if field.content_check is not None:
+                checks.append((planned, label, field.content_check(
+                    None, field.max_blob_size)))
+        return checks
+
+    @staticmethod
+    def _checked(planned, label, check):
+        """The media type the check found the data to be; 400 naming
+        the artifact and blob when it refuses it."""
+        try:
+            return check.finish() or planned.blobs[label].get(
+                'content_type')
+        except exception.InvalidData as exc:
+            raise exception.BadRequest('Artifact %s: blob %s: %s' % (
+                planned.entry.id, label, exc)) from exc
+        finally:
+            check.close()
 
     def _abandon(self):
         """Delete what was staged; never raises (the clean-up retries)."""
