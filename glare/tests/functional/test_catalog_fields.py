@@ -54,7 +54,6 @@ class CatalogFieldTests(test_blobs.BlobMixin):
                 ('provided_by', {'name': 'n' * 256}, 'name: '),
                 ('provided_by', {'name': ['a']}, 'a string is expected'),
                 ('provided_by', 'ACME', 'a dict is expected'),
-                ('provided_by', None, 'null is not allowed'),
                 ('license', 'l' * 256, 'license'),
                 ('license', '', 'license'),
                 ('license', {'spdx': 'MIT'}, 'license')):
@@ -92,6 +91,9 @@ class CatalogFieldTests(test_blobs.BlobMixin):
             {'op': 'replace', 'path': '/license', 'value': None}])
         self.assertEqual(({'name': 'Ops team', 'company': 'ACME'}, None),
                          (out['supported_by'], out['license']))
+        # null resets a dict to its default, as for metadata
+        out = self.set_values(af['id'], provided_by=None)
+        self.assertEqual({}, out['provided_by'])
         png = samples.png(2, 2)
         self.assertEqual(len(png), self.upload(af['id'], 'icon', png)[
             'icon']['size'])
@@ -233,6 +235,14 @@ class IconTests(test_blobs.BlobMixin):
                          '+json')
         self.assertError(400, resp, 'checked by its content')
         self.assertIsNone(self.show(af['id'])['icon'])
+
+
+
+class OtherTypesIconTests(test_blobs.BlobMixin, base.FunctionalTest):
+    BACKEND = 'sqlite'
+    CONFIG = {'DEFAULT': {'enabled_artifact_types': ','.join((
+        base.SAMPLE, 'heat_templates', 'heat_environments',
+        'tosca_templates', 'secrets', 'images', 'murano_packages'))}}
 
     def test_types_with_upload_hooks_of_their_own(self):
         # their hooks parse their own blobs only; the icon is checked
