@@ -262,14 +262,13 @@ class Importer:
         if self.options.dry_run or not targets:
             for chunk in event.chunks:
                 # read: the reader checks the digest
-                for _planned, _label, check in checks:
+                for check in checks:
                     check.inspect(chunk)
         else:
             self._stage(event, targets, checks)
-        for planned, label, check in checks:
+        for check, uses in checks.items():
             # a field's own content check holds for imported data too
-            planned.blobs[label]['content_type'] = self._checked(
-                planned, label, check)
+            self._checked(check, uses)
         for planned, label in targets:
             self.signatures.verify(planned, label, event.chunks.digests)
 
@@ -453,7 +452,7 @@ class Importer:
         for chunk in event.chunks:
             for staged in now:
                 staged.writer.write(chunk)
-            for _planned, _label, check in checks:
+            for check in checks:
                 check.inspect(chunk)
         if self._legacy_recomputed():
             digests = {name: event.chunks.digests[name]
@@ -476,28 +475,34 @@ class Importer:
 
     @staticmethod
     def _content_checks(targets):
-        """[(planned, label, uploads.ContentCheck)] of the targets whose
-        field checks its data (icon); fed the data as it is read."""
-        checks = []
+        """{uploads.ContentCheck: [(planned, label)]}: the checks of the
+        targets whose field checks its data (icon), fed the data as it is
+        read; one per kind of check, however many artifacts share the
+        data (each holds up to its field's size limit)."""
+        kinds = {}
         for planned, label in targets:
             field = planned.cls.fields[planned.blobs[label]['name']]
             if field.content_check is not None:
-                checks.append((planned, label, field.content_check(
-                    None, field.max_blob_size)))
-        return checks
+                kinds.setdefault((field.content_check, field.max_blob_size),
+                                 []).append((planned, label))
+        return {check(None, limit): uses
+                for (check, limit), uses in kinds.items()}
 
     @staticmethod
-    def _checked(planned, label, check):
-        """The media type the check found the data to be; 400 naming
-        the artifact and blob when it refuses it."""
+    def _checked(check, uses):
+        """Set the media type the check found the data to be on the
+        blob rows; 400 naming an artifact and blob when it refuses it."""
+        planned, label = uses[0]
         try:
-            return check.finish() or planned.blobs[label].get(
-                'content_type')
+            media_type = check.finish()
         except exception.InvalidData as exc:
             raise exception.BadRequest('Artifact %s: blob %s: %s' % (
                 planned.entry.id, label, exc)) from exc
         finally:
             check.close()
+        if media_type:
+            for planned, label in uses:
+                planned.blobs[label]['content_type'] = media_type
 
     def _abandon(self):
         """Delete what was staged; never raises (the clean-up retries)."""

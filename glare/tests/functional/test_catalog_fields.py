@@ -295,8 +295,11 @@ class CatalogBundleTests(import_tests.ImportMixin):
     imported icon is checked as an uploaded one is."""
 
     def source(self):
+        # two artifacts with the same icon: one layer for both
+        dep = self.create(license='MIT')
+        self.upload(dep['id'], 'icon', samples.SVG)
         af = self.create(provided_by=ACME, supported_by={'name': 'Desk'},
-                         license='Apache-2.0')
+                         license='Apache-2.0', link1=self.link(dep['id']))
         self.upload(af['id'], 'icon', samples.SVG)
         return self.export(af['id'])
 
@@ -323,9 +326,11 @@ class CatalogBundleTests(import_tests.ImportMixin):
             ids[bundle.root], 'icon', headers=other).content)
         # a JPEG icon arrives with its media type found again
         data, ids = import_tests.rebuild(bundle, _with_icon(samples.jpeg()))
+        self.assertEqual(2, len(ids))
         self.imported(data, headers=other)
-        self.assertEqual('image/jpeg', self.show(
-            ids[bundle.root], headers=other)['icon']['content_type'])
+        for art_id in ids.values():
+            self.assertEqual('image/jpeg', self.show(
+                art_id, headers=other)['icon']['content_type'])
 
     def test_bad_icon_refused(self):
         bundle = self.source()
