@@ -35,9 +35,10 @@ PNG, JPEG, SVG = 'image/png', 'image/jpeg', 'image/svg+xml'
 MEDIA_TYPES = (PNG, JPEG, SVG)
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 _SVG_NS = 'http://www.w3.org/2000/svg'
-#: an attribute value a browser would run (whitespace and control
-#: characters before the scheme are ignored by browsers too)
-_SCRIPT_VALUE = re.compile(r'^[\x00-\x20]*(javascript|vbscript)\s*:', re.I)
+#: an attribute value a browser would run: URL parsers drop leading
+#: control characters and spaces, and tabs and newlines anywhere
+_SCRIPT_VALUE = re.compile(r'^[\x00-\x20]*(javascript|vbscript):', re.I)
+_URL_DROPPED = re.compile(r'[\t\n\r]')
 _ACTIVE_ELEMENTS = ('script', 'foreignobject', 'handler', 'iframe',
                     'embed', 'object')
 
@@ -182,7 +183,7 @@ class _SvgParser:
             if attr_local.lower().startswith('on'):
                 _refuse('an SVG icon may not hold event handler attributes '
                         '(%s)' % attr_local)
-            if _SCRIPT_VALUE.match(value):
+            if _SCRIPT_VALUE.match(_URL_DROPPED.sub('', value)):
                 _refuse('an SVG icon may not hold script URLs (%s)'
                         % attr_local)
 

@@ -123,7 +123,10 @@ class TestCheckIcon(test_base.TestCase):
                 (svg(b'<a href=" JavaScript:alert(1)"/>'),
                  'script URLs (href)'),
                 (svg(b'<set attributeName="href" to="javascript:x"/>'),
-                 'script URLs (to)')):
+                 'script URLs (to)'),
+                (svg(b'<a href="jav&#x09;ascr&#10;ipt:alert(1)"/>'),
+                 'script URLs (href)'),
+                (svg(b'<a href="&#32; VBScript:x"/>'), 'script URLs')):
             self.refused(data, reason)
 
 
