@@ -254,7 +254,8 @@ class Field(ovo_fields.Field):
                  filter_ops=None, validators=None, description=None,
                  metadata=None, max_size=255, element_validators=None,
                  max_blob_size=DEFAULT_MAX_BLOB_SIZE,
-                 max_folder_size=DEFAULT_MAX_FOLDER_SIZE):
+                 max_folder_size=DEFAULT_MAX_FOLDER_SIZE,
+                 content_check=None):
         if isinstance(kind, type):
             kind = kind()
         self.kind = kind
@@ -275,6 +276,9 @@ class Field(ovo_fields.Field):
         self.max_size = max_size
         self.max_blob_size = max_blob_size
         self.max_folder_size = max_folder_size
+        #: a blob's own check of its data: an uploads.ContentCheck class,
+        #: called with the stream and max_blob_size (glare.services.blobs)
+        self.content_check = content_check
         self._add_implicit_validators()
         super().__init__(kind, nullable=nullable, default=default)
 
@@ -375,10 +379,13 @@ class Field(ovo_fields.Field):
                  'sortable', 'filter_ops', 'validators',
                  'element_validators', 'max_size', 'max_blob_size',
                  'max_folder_size', 'metadata')
+        described = ','.join('%s=%r' % (a, getattr(self, a)) for a in attrs)
+        if self.content_check is not None:
+            # only where set: the fingerprints of other fields stay
+            described += ',content_check=%s' % self.content_check.__name__
         return '%s%s(%r,default=%r,%s)' % (
             self.container or '', type(self).__name__, self.kind,
-            self.get_default(),
-            ','.join('%s=%r' % (a, getattr(self, a)) for a in attrs))
+            self.get_default(), described)
 
 
 class ScalarField(Field):

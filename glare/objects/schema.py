@@ -77,7 +77,11 @@ def _blob_sizes(field):
         return {'maxFolderSize': field.max_folder_size,
                 'maxBlobSize': field.max_blob_size}
     if field.is_blob:
-        return {'maxBlobSize': field.max_blob_size}
+        out = {'maxBlobSize': field.max_blob_size}
+        if field.content_check is not None:
+            # the media types its data is checked to be (icon)
+            out['contentTypes'] = list(field.content_check.media_types)
+        return out
     return {}
 
 

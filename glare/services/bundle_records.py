@@ -212,6 +212,12 @@ def blob_rows(cls, doc, layers, where, check_url):
                 continue
             row = rows[label] = _blob_row(blob, name, key, label, where,
                                           check_url)
+            if row['external'] and field.content_check is not None:
+                # the API sets no location there either: data unchecked
+                raise exception.BadRequest(
+                    '%s: blob %s is an external location, but the data of '
+                    'field %s is checked by its content' % (where, label,
+                                                            name))
             if not row['external']:
                 _match_layer(row, layers.get(label), label, where)
             if (row['size'] or 0) > field.max_blob_size:

@@ -48,6 +48,8 @@ class CreateTests:
             'description': '', 'tags': [], 'metadata': {},
             'activated_at': None, 'display_type_name': 'Sample Artifact',
             'origin': None, 'signatures': {},
+            'provided_by': {}, 'supported_by': {}, 'license': None,
+            'icon': None,
             'blob': None, 'small_blob': None, 'link1': None, 'link2': None,
             'bool1': False, 'bool2': False, 'int1': None, 'int2': None,
             'float1': None, 'float2': None, 'str1': None,

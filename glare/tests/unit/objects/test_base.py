@@ -29,7 +29,8 @@ class TestBaseFields(test_base.TestCase):
         self.assertEqual(sorted([
             'id', 'name', 'owner', 'status', 'visibility', 'version',
             'description', 'tags', 'metadata', 'created_at', 'updated_at',
-            'activated_at', 'display_type_name', 'origin', 'signatures']),
+            'activated_at', 'display_type_name', 'origin', 'signatures',
+            'provided_by', 'supported_by', 'license', 'icon']),
             sorted(base.BaseArtifact.fields))
 
     def test_system_fields(self):
@@ -42,7 +43,8 @@ class TestBaseFields(test_base.TestCase):
     def test_mutable_fields(self):
         mutable = sorted(n for n, fld in base.BaseArtifact.fields.items()
                          if fld.mutable)
-        self.assertEqual(['description', 'tags', 'updated_at'], mutable)
+        self.assertEqual(['description', 'icon', 'license', 'provided_by',
+                          'supported_by', 'tags', 'updated_at'], mutable)
 
     def test_name(self):
         name = base.BaseArtifact.fields['name']
