@@ -39,17 +39,18 @@ from glare.tests.unit import objects as helpers
 # 1.1 bump of every type (API 1.2). Every type one minor up for the
 # read-only base field signatures (API 1.5). images re-pinned without a
 # bump for its metadata's longer img_signature values (Glance-style image
-# signatures), in the same unreleased change set (API 1.5).
+# signatures), in the same unreleased change set (API 1.5). Every type one
+# minor up for the read-only base fields star_count and rating (API 1.6).
 EXPECTED = {
-    'all': '1.2-60866ffe086d514a9b52ba2397ef570c',
-    'heat_environments': '1.2-9f5ac91d426687373e78af39c21fc478',
-    'heat_templates': '1.2-39b240641c43f1cf5f5a16224b3962c7',
-    'images': '1.2-21254b03b6daeb206cccf626d60a3bfc',
-    'murano': '1.2-6da48af49aa2840438a41ca9ae636b39',
-    'murano_packages': '1.3-a8b416a0050f407b5397c134f7cf5498',
-    'sample_artifact': '1.2-202e9d7b92f676845c9e327bdb70aea8',
-    'secrets': '1.2-312946d76184d27c798831ae57dc240d',
-    'tosca_templates': '1.2-a886009cb8670467650973cec6c7fd5d',
+    'all': '1.3-3ea1515c10037cf0ef1cf20552ae98f1',
+    'heat_environments': '1.3-5d7f52b5f9e896424c743314a98ffdc0',
+    'heat_templates': '1.3-1b8c6ed42ba072fd24b445d538378094',
+    'images': '1.3-6e96c0c40baf6f1b79c568514fa45b5e',
+    'murano': '1.3-41a09b1b0832dccc1d43c76602afa17d',
+    'murano_packages': '1.4-1720cccb641f09bc7f9b0f5ac8fe3514',
+    'sample_artifact': '1.3-5c04b553b91e9ee2bd81a15f43677ec1',
+    'secrets': '1.3-152f8779e934b61b369ff6020e4026ac',
+    'tosca_templates': '1.3-bde94f91a9b29f9efd5f01315ce9e1b1',
 }
 
 
@@ -141,7 +142,7 @@ class TestChecker(test_base.TestCase):
             glare_fields.String)))
         self.assertEqual(1, len(found))
         self.assertIn('sample_artifact changed its field set without a '
-                      'VERSION bump (still 1.2)', found[0])
+                      'VERSION bump (still 1.3)', found[0])
 
     def test_changed_attribute_without_version_bump(self):
         fields = dict(sample_artifact.SampleArtifact.fields)
@@ -172,11 +173,11 @@ class TestChecker(test_base.TestCase):
 
     def test_version_bump_asks_for_the_new_fingerprint(self):
         cls = self._variant(
-            '1.3', new=glare_fields.Scalar(glare_fields.String))
+            '1.4', new=glare_fields.Scalar(glare_fields.String))
         found = self._problems(cls)
         self.assertEqual(1, len(found))
-        self.assertIn('sample_artifact is now version 1.3: set its '
-                      "fingerprint to '1.3-", found[0])
+        self.assertIn('sample_artifact is now version 1.4: set its '
+                      "fingerprint to '1.4-", found[0])
 
     def test_new_and_removed_types(self):
         self.assertEqual(

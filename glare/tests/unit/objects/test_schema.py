@@ -144,6 +144,19 @@ BASE_PROPERTIES = {
                                   '(hash_method, key_type, form) and when '
                                   '(verified_at). A blob whose data changes '
                                   'loses its record.'},
+    # API 1.6: the catalog signals
+    'star_count': {'type': 'integer', 'glareType': 'Integer', 'default': 0,
+                   'filter_ops': NUM_OPS, 'readOnly': True, 'sortable': True,
+                   'required_on_activate': False,
+                   'description': 'How many users starred the artifact.'},
+    'rating': dict(glare_fields.Rating.json_schema, glareType='Rating',
+                   default={'average': None, 'count': 0},
+                   filter_ops=NUM_OPS, readOnly=True, sortable=True,
+                   required_on_activate=False,
+                   description='The average rating (1 to 5) of the visible '
+                               'reviews of the artifact (null without any) '
+                               'and their number. Filtered and sorted by the '
+                               'average.'),
 }
 
 #: sample_artifact's own fields (TYPES.md), as the schema shows them
@@ -251,9 +264,10 @@ CONTROLLED = ('required_on_activate', 'mutable', 'sortable', 'readOnly',
               'default', 'enum')
 
 #: the builtin types whose version is not TYPES.md's 1.0
-#: 1.2 (1.3): the base field signatures (API 1.5)
-TYPE_VERSIONS = {'murano_packages': '1.3'}
-DEFAULT_TYPE_VERSION = '1.2'
+#: 1.2 (1.3): the base field signatures (API 1.5); 1.3 (1.4): the base
+#: fields star_count and rating (API 1.6)
+TYPE_VERSIONS = {'murano_packages': '1.4'}
+DEFAULT_TYPE_VERSION = '1.3'
 
 #: the builtin types' own fields (TYPES.md); roa is True unless stated (blobs
 #: too); a nullable field's enum ends with None, so that null validates
@@ -385,8 +399,8 @@ class TestSampleArtifactSchema(SchemaTestCase):
     def test_header(self):
         sample = self.schemas['sample_artifact']
         self.assertEqual({
-            'name': 'sample_artifact', 'version': '1.2',
-            'title': 'Artifact type sample_artifact of version 1.2',
+            'name': 'sample_artifact', 'version': '1.3',
+            'title': 'Artifact type sample_artifact of version 1.3',
             'type': 'object', 'display_name': 'Sample Artifact',
             'required': ['name']},
             {k: v for k, v in sample.items() if k != 'properties'})
@@ -561,7 +575,9 @@ class TestEverySchema(SchemaTestCase):
                     'FloatList', 'BooleanList', 'LinkList', 'StringDict',
                     'IntegerDict', 'FloatDict', 'BooleanDict', 'LinkDict',
                     # API 1.5: the records of the base field signatures
-                    'SignatureRecordDict'),
+                    'SignatureRecordDict',
+                    # API 1.6: the base field rating
+                    'Rating'),
                     where)
                 self.assertIsInstance(prop['filter_ops'], list, where)
                 if 'required_on_activate' in prop:
@@ -601,6 +617,8 @@ class TestEverySchema(SchemaTestCase):
                         'verified_at': '2020-01-02T03:04:05Z',
                         'form': 'raw', 'signature': 'AAAA',
                         'sigstore_bundle': None}},
+                    'star_count': 3,
+                    'rating': {'average': 4.5, 'count': 2},
                     'container_format': None, 'disk_format': None,
                     'min_ram': None, 'min_disk': None, 'image': None,
                     'kernel_id': None, 'ramdisk_id': None,
