@@ -58,8 +58,8 @@ rules = [
           [{'method': 'DELETE', 'path': _REVIEW}]),
     _rule(REVIEW_HIDE, base.OWNER_OR_ADMIN,
           "Hide a review of an artifact or show it again (the artifact's "
-          "owner project, or an admin); who may also lists the hidden "
-          "reviews.",
+          "owner project, or an admin); those it allows also see every "
+          "hidden review.",
           [{'method': 'PATCH', 'path': _REVIEW}]),
 ]
 
