@@ -225,6 +225,20 @@ class StarsTests(ReviewHelpers):
         self.assertError(404, self.get(self.reviews_path(af['id']),
                                        headers=self.user))
 
+    def test_signals_are_read_only(self):
+        af = self.create()
+        self.star(af['id'])
+        for path, value in (('/star_count', 10),
+                            ('/rating', {'average': 5, 'count': 9})):
+            self.assertError(403, self.patch(self.url(af['id']), [
+                {'op': 'replace', 'path': path, 'value': value}],
+                headers=self.admin))
+        for key, value in (('star_count', 3),
+                           ('rating', {'average': 5.0, 'count': 1})):
+            self.assertError(403, self.post(self.url(), {
+                'name': self.unique(), key: value}, headers=self.user))
+        self.assertEqual((1, NO_RATING), self.signals(af['id']))
+
     def test_etag_follows_stars(self):
         af = self.create()
         before = self.get(self.url(af['id']), headers=self.user)
