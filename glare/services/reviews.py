@@ -136,7 +136,8 @@ class ReviewService:
                                     author=review['user_id'])
 
     @staticmethod
-    def _gone(exc, artifact_id, review_id=None):
+    def _refused(exc, artifact_id, review_id=None):
+        """The API error of a write the database refused."""
         if exc.reason == 'gone':
             return exception.ArtifactNotFound(id=artifact_id)
         if exc.reason == 'duplicate':
@@ -160,11 +161,11 @@ class ReviewService:
                 raise db.Refused('missing')
             row = db.get_review(context, values['id'], checked)
         except db.Refused as exc:
-            raise self._gone(exc, values['id'], review_id) from exc
+            raise self._refused(exc, values['id'], review_id) from exc
         if row['hidden'] and not (
                 (context.user_id and row['user_id'] == context.user_id) or
                 self._sees_hidden(context, values)):
-            raise self._gone(db.Refused('missing'), values['id'], review_id)
+            raise self._refused(db.Refused('missing'), values['id'], review_id)
         return row
 
     def _notify(self, context, event, document):
@@ -177,7 +178,7 @@ class ReviewService:
         try:
             db.star(context, values['id'], context.user_id, db_api.now())
         except db.Refused as exc:
-            raise self._gone(exc, artifact_id) from exc
+            raise self._refused(exc, artifact_id) from exc
 
     def unstar(self, context, type_name, artifact_id):
         values = self._load(context, type_name, artifact_id, write=True)
@@ -185,7 +186,7 @@ class ReviewService:
         try:
             db.unstar(context, values['id'], context.user_id)
         except db.Refused as exc:
-            raise self._gone(exc, artifact_id) from exc
+            raise self._refused(exc, artifact_id) from exc
 
     def list_stars(self, context, limit, marker=None):
         """{"stars": [{"artifact", "starred_at"}]} of the caller's stars
@@ -279,7 +280,7 @@ class ReviewService:
         try:
             row = db.add_review(context, review)
         except db.Refused as exc:
-            raise self._gone(exc, artifact_id) from exc
+            raise self._refused(exc, artifact_id) from exc
         document = review_document(row, values['type_name'])
         self._notify(context, 'create', document)
         return document
@@ -313,7 +314,7 @@ class ReviewService:
             _before, after = db.update_review(context, values['id'],
                                               row['id'], changes)
         except db.Refused as exc:
-            raise self._gone(exc, values['id'], row['id']) from exc
+            raise self._refused(exc, values['id'], row['id']) from exc
         document = review_document(after, values['type_name'])
         self._notify(context, event, document)
         return document
@@ -325,7 +326,7 @@ class ReviewService:
         try:
             before = db.delete_review(context, values['id'], row['id'])
         except db.Refused as exc:
-            raise self._gone(exc, values['id'], review_id) from exc
+            raise self._refused(exc, values['id'], review_id) from exc
         self._notify(context, 'delete',
                      review_document(before, values['type_name']))
         LOG.info('Review %s of artifact %s deleted', review_id,
