@@ -183,6 +183,22 @@ def _base_fields():
                         '(verified_at). A blob whose data changes loses '
                         'its record.'),
         **_catalog_fields(),
+        # columns of the artifact's row, kept by the service with each
+        # star and review write (API 1.6)
+        'star_count': glare_fields.Scalar(
+            glare_fields.Integer, system=True, nullable=False, default=0,
+            required_on_activate=False, sortable=True,
+            filter_ops=glare_fields.ORDER_OPS,
+            description='How many users starred the artifact.'),
+        'rating': glare_fields.Scalar(
+            glare_fields.Rating, system=True, nullable=False,
+            default={'average': None, 'count': 0},
+            required_on_activate=False, sortable=True,
+            filter_ops=glare_fields.ORDER_OPS,
+            description='The average rating (1 to 5) of the visible '
+                        'reviews of the artifact (null without any) and '
+                        'their number. Filtered and sorted by the '
+                        'average.'),
     }
 
 
@@ -192,7 +208,7 @@ COLUMN_FIELDS = ('id', 'name', 'owner', 'status', 'created_at',
                  'version')
 #: base fields kept in columns of their own (several per field), read and
 #: written by db code that knows them (not properties)
-OWN_COLUMN_FIELDS = ('origin', 'signatures')
+OWN_COLUMN_FIELDS = ('origin', 'signatures', 'star_count', 'rating')
 #: fields a user may never put in a create body
 CREATE_FORBIDDEN = ('status', 'visibility', 'display_type_name')
 
@@ -223,7 +239,8 @@ class BaseArtifact(ovo_base.VersionedObject):
     # 1.1: visibility takes shared and community (API 1.2), and the
     # read-only origin of imported artifacts (API 1.3); 1.2: the
     # read-only signatures of the blobs (API 1.5); 1.3: the catalog fields
-    # provided_by, supported_by, license and icon (API 1.6)
+    # provided_by, supported_by, license and icon, and the read-only
+    # star_count and rating (API 1.6)
     VERSION = '1.3'
     fields = _base_fields()
 

@@ -241,6 +241,32 @@ class SignatureRecord(Kind):
         return value
 
 
+class Rating(Kind):
+    """An artifact's rating (API 1.6): the average and the number of its
+    visible reviews, kept by the service, never written by users. Filtered
+    and sorted by the average (glare.services.listing)."""
+
+    name, json_type = 'Rating', 'object'
+    default_ops = ORDER_OPS
+    possible_ops = ORDER_OPS
+    #: the JSON schema of a value (glare.objects.schema)
+    json_schema = {
+        'type': 'object',
+        'properties': {
+            'average': {'type': ['number', 'null']},
+            'count': {'type': 'integer'},
+        },
+        'required': ['average', 'count'],
+        'additionalProperties': False,
+    }
+
+    def coerce_value(self, value):
+        if not isinstance(value, dict) or set(value) != {'average',
+                                                         'count'}:
+            raise ValueError('a rating is {"average", "count"}')
+        return value
+
+
 class Field(ovo_fields.Field):
     """A field declaration carrying Glare's attributes.
 

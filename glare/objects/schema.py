@@ -64,6 +64,9 @@ def _shape_schema(field):
                 'additionalProperties': _element_schema(field)}
     if field.is_blob:
         return dict(_BLOB_SCHEMA, type=['object', 'null'])
+    if getattr(kind, 'json_schema', None):
+        # a scalar kind that says what its values hold (Rating)
+        return dict(kind.json_schema)
     s = {'type': _json_type(kind, field.nullable)}
     if isinstance(kind, glare_fields.DateTime):
         s['format'] = 'date-time'

@@ -157,14 +157,15 @@ class TestUpgradeCheck(_Config):
 
     def test_schema_before_sharing(self):
         # 0004 adds the members of shared artifacts, 0005 origins, 0006
-        # the deployment's settings, 0007 the trust store and signatures
-        self.assertEqual('0007', migration.head())
+        # the deployment's settings, 0007 the trust store and signatures,
+        # 0008 stars and reviews
+        self.assertEqual('0008', migration.head())
         self.migrate('0003')
         results = self.check(2)
         self.assertCodes(results, Database_schema=FAILURE)
         details = results['Database schema'][1]
         self.assertIn('0003', details)
-        self.assertIn('0007', details)
+        self.assertIn('0008', details)
 
     def test_database_unreachable(self):
         self.set('database', 'connection',

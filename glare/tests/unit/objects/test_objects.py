@@ -41,17 +41,17 @@ from glare.tests.unit import objects as helpers
 # bump for its metadata's longer img_signature values (Glance-style image
 # signatures), in the same unreleased change set (API 1.5). Every type
 # one minor up for the base catalog fields provided_by, supported_by,
-# license and icon (API 1.6).
+# license and icon and the read-only star_count and rating (API 1.6).
 EXPECTED = {
-    'all': '1.3-ebe5e1f9c7c1f65af71d81c7e80dd152',
-    'heat_environments': '1.3-fb9c9be2d1269b3eebc353ba3639a6aa',
-    'heat_templates': '1.3-68dc21182e410d7340e22d89db31f7fe',
-    'images': '1.3-356053e39f746ea30af858ce05775566',
-    'murano': '1.3-140a0c841deaae80494aa9c1d606fa1f',
-    'murano_packages': '1.4-1179d810fca71cd26109494d4bc5ff37',
-    'sample_artifact': '1.3-a6da9a411992b57d1f26b2c4601c856f',
-    'secrets': '1.3-f47594d4af8cf16fe07238d4f0e7978b',
-    'tosca_templates': '1.3-26ce162bcfe360107f6c2e678f358737',
+    'all': '1.3-897893ddeb91ea5a9285ca8cc1a14418',
+    'heat_environments': '1.3-b86080fc80375d2a6d41af98e914049b',
+    'heat_templates': '1.3-48fd89023c569c66864dace5ac578334',
+    'images': '1.3-0980434f3198e0850b544439f8fe9ec8',
+    'murano': '1.3-ec4526f9361ee5674c45ccb98480867c',
+    'murano_packages': '1.4-cbfd30268808407146d1d88ccfe62e18',
+    'sample_artifact': '1.3-0c59704aa4c1045c7fcbc2e71c695579',
+    'secrets': '1.3-27f207362c72f0121c2e6eabe0fdcf22',
+    'tosca_templates': '1.3-0f4e8655f404127dadc2544b19a87ec6',
 }
 
 

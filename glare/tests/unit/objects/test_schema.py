@@ -177,6 +177,19 @@ BASE_PROPERTIES = {
                   description='An image shown with the artifact: PNG, JPEG '
                               'or SVG, at most 1 MiB, checked by its content '
                               'when uploaded.'),
+    # API 1.6: the catalog signals
+    'star_count': {'type': 'integer', 'glareType': 'Integer', 'default': 0,
+                   'filter_ops': NUM_OPS, 'readOnly': True, 'sortable': True,
+                   'required_on_activate': False,
+                   'description': 'How many users starred the artifact.'},
+    'rating': dict(glare_fields.Rating.json_schema, glareType='Rating',
+                   default={'average': None, 'count': 0},
+                   filter_ops=NUM_OPS, readOnly=True, sortable=True,
+                   required_on_activate=False,
+                   description='The average rating (1 to 5) of the visible '
+                               'reviews of the artifact (null without any) '
+                               'and their number. Filtered and sorted by the '
+                               'average.'),
 }
 
 #: sample_artifact's own fields (TYPES.md), as the schema shows them
@@ -285,7 +298,7 @@ CONTROLLED = ('required_on_activate', 'mutable', 'sortable', 'readOnly',
 
 #: the builtin types whose version is not TYPES.md's 1.0
 #: 1.2 (1.3): the base field signatures (API 1.5); 1.3 (1.4): the base
-#: catalog fields (API 1.6)
+#: catalog fields and the fields star_count and rating (API 1.6)
 TYPE_VERSIONS = {'murano_packages': '1.4'}
 DEFAULT_TYPE_VERSION = '1.3'
 
@@ -595,7 +608,9 @@ class TestEverySchema(SchemaTestCase):
                     'FloatList', 'BooleanList', 'LinkList', 'StringDict',
                     'IntegerDict', 'FloatDict', 'BooleanDict', 'LinkDict',
                     # API 1.5: the records of the base field signatures
-                    'SignatureRecordDict'),
+                    'SignatureRecordDict',
+                    # API 1.6: the base field rating
+                    'Rating'),
                     where)
                 self.assertIsInstance(prop['filter_ops'], list, where)
                 if 'required_on_activate' in prop:
@@ -635,6 +650,8 @@ class TestEverySchema(SchemaTestCase):
                         'verified_at': '2020-01-02T03:04:05Z',
                         'form': 'raw', 'signature': 'AAAA',
                         'sigstore_bundle': None}},
+                    'star_count': 3,
+                    'rating': {'average': 4.5, 'count': 2},
                     'container_format': None, 'disk_format': None,
                     'min_ram': None, 'min_disk': None, 'image': None,
                     'kernel_id': None, 'ramdisk_id': None,
