@@ -35,12 +35,15 @@ ARTIFACT_EVENTS = ('create', 'update', 'activate', 'reactivate',
                    'set_location', 'delete_blob')
 #: changes of an artifact's members: artifact.member.<event>
 MEMBER_EVENTS = ('create', 'update', 'delete')
+#: changes of an artifact's reviews: artifact.review.<event> (API 1.6)
+REVIEW_EVENTS = ('create', 'update', 'delete')
 QUOTA_EVENTS = ('set_quotas',)
 #: pulls from and pushes to upstream catalogs: artifact.pull|push
 FEDERATION_EVENTS = ('pull', 'push')
 EVENTS = tuple(PREFIX + e for e in ARTIFACT_EVENTS + QUOTA_EVENTS +
                FEDERATION_EVENTS) + tuple(
-    PREFIX + 'member.' + e for e in MEMBER_EVENTS)
+    PREFIX + 'member.' + e for e in MEMBER_EVENTS) + tuple(
+    PREFIX + 'review.' + e for e in REVIEW_EVENTS)
 
 # notifications waiting for the sender thread; beyond that (a broker down
 # for long, with retry = -1) new ones are dropped rather than kept in memory
@@ -129,6 +132,17 @@ class Notifier:
             self._emit(context, PREFIX + 'member.' + event, dict(document))
         except Exception:
             LOG.exception('Could not emit artifact.member.%s', event)
+
+    def review(self, context, event, document):
+        """A review of an artifact was written, edited, hidden or shown
+        again (update), or deleted; event: one of REVIEW_EVENTS, document:
+        the review's."""
+        if not self.enabled:
+            return
+        try:
+            self._emit(context, PREFIX + 'review.' + event, dict(document))
+        except Exception:
+            LOG.exception('Could not emit artifact.review.%s', event)
 
     def quotas(self, context, document):
         """Project quotas were set; document: what PUT /quotas answers."""

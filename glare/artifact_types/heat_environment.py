@@ -60,4 +60,7 @@ class HeatEnvironment(base.BaseArtifact):
 
     @classmethod
     def pre_upload_hook(cls, context, af, field_name, blob_key, fd):
-        return EnvironmentInspector(fd)
+        if field_name == 'environment':
+            return EnvironmentInspector(fd)
+        # the base blob icon has a check of its own
+        return fd

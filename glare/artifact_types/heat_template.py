@@ -176,4 +176,7 @@ class HeatTemplate(base.BaseArtifact):
             inspector = TemplateInspector(fd)
             inspector.what = 'nested template %s' % blob_key
             return inspector
-        return TemplateInspector(fd)
+        if field_name == 'template':
+            return TemplateInspector(fd)
+        # the base blob icon has a check of its own
+        return fd

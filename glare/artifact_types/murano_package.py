@@ -175,8 +175,9 @@ class MuranoPackage(base.BaseArtifact):
     its logo and UI definition become keys of the resources folder.
     """
 
-    # 1.3: the base field signatures (API 1.5)
-    VERSION = '1.3'
+    # 1.3: the base field signatures (API 1.5); 1.4: the base catalog
+    # fields and the read-only star_count and rating (API 1.6)
+    VERSION = '1.4'
 
     TYPE_NAME = 'murano_packages'
     DISPLAY_TYPE_NAME = 'Murano packages'

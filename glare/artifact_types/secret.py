@@ -134,6 +134,7 @@ class Secret(base.BaseArtifact):
         # the payload is stored decoded: a download returns the secret
         # itself, as Barbican's payload does; with no encoding (null) the
         # bytes are the secret already
-        if af.get('payload_content_encoding') == 'base64':
+        if field_name == 'payload' and \
+                af.get('payload_content_encoding') == 'base64':
             return Base64Decoder(fd)
         return fd

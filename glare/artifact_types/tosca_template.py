@@ -103,5 +103,8 @@ class TOSCATemplate(base.BaseArtifact):
 
     @classmethod
     def pre_upload_hook(cls, context, af, field_name, blob_key, fd):
+        if field_name != 'template':
+            # the base blob icon has a check of its own
+            return fd
         return TemplateInspector(fd, check_format(
             af.get('template_format')))

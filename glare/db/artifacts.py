@@ -38,6 +38,8 @@ ARTIFACTS = models.Artifact.__table__
 PROPERTIES = models.ArtifactProperty.__table__
 TAGS = models.ArtifactTag.__table__
 BLOBS = models.ArtifactBlob.__table__
+STARS = models.ArtifactStar.__table__
+REVIEWS = models.ArtifactReview.__table__
 
 _BLOB_OUT = ('url', 'size', 'md5', 'sha1', 'sha256', 'external', 'status',
              'content_type')
@@ -309,6 +311,9 @@ def delete(context, session, artifact_id):
         session.execute(table.delete().where(
             table.c.artifact_id == artifact_id))
     members.delete_all(session, artifact_id)
+    for table in (STARS, REVIEWS):
+        session.execute(table.delete().where(
+            table.c.artifact_id == artifact_id))
     session.execute(ARTIFACTS.delete().where(ARTIFACTS.c.id == artifact_id))
     return trashed
 
@@ -377,6 +382,11 @@ def origin_value(row):
             'id': row.origin_id, 'digest': row.origin_digest}
 
 
+def rating_value(row):
+    """The rating field's value of an artifacts row."""
+    return {'average': row.rating_average, 'count': row.rating_count}
+
+
 def origin_columns(origin):
     """The artifacts row's columns of an origin {cloud_id, upstream,
     origin_id, digest}."""
@@ -415,6 +425,8 @@ def _load(conn, fields_of, rows):
             'activated_at': r.activated_at, 'revision': r.revision,
             'tags': tags.get(r.id, []),
             'origin': origin_value(r),
+            'star_count': r.star_count,
+            'rating': rating_value(r),
             'downloads': {'total': r.downloads_total,
                           'last_30_days': recent.get(r.id, 0)},
         }

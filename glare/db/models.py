@@ -25,6 +25,7 @@ from sqlalchemy import LargeBinary
 from sqlalchemy import orm
 from sqlalchemy import String
 from sqlalchemy import text
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
@@ -104,6 +105,14 @@ class Artifact(Base):
     origin_upstream = Column(String(255), nullable=True)
     # the sha256 digest of the bundle manifest it came in
     origin_digest = Column(String(71), nullable=True)
+    # catalog signals (API 1.6), kept up to date in the transaction of each
+    # star and review write, so that lists show and sort them from the row:
+    # the visible reviews' rating_sum / rating_count is rating_average,
+    # NULL while there are none
+    star_count = Column(BigInteger, nullable=False, server_default='0')
+    rating_count = Column(BigInteger, nullable=False, server_default='0')
+    rating_sum = Column(BigInteger, nullable=False, server_default='0')
+    rating_average = Column(Double, nullable=True)
     # every counted download (API 1.6), added with the per-day rows of
     # glare_artifact_downloads in each flush: lists sort and filter on it
     downloads_total = Column(BigInteger, nullable=False, server_default='0')
@@ -330,6 +339,50 @@ class ArtifactDownloads(Base):
                          primary_key=True)
     day = Column(Date, primary_key=True)
     count = Column(BigInteger, nullable=False)
+
+
+class ArtifactStar(Base):
+    """A user's star on an artifact: one per (artifact, user)."""
+
+    __tablename__ = 'glare_artifact_stars'
+    __table_args__ = (
+        # a user's stars, newest first (GET /stars)
+        Index('ix_glare_star_user_created', 'user_id', 'created_at',
+              'artifact_id'),
+        _TABLE_ARGS,
+    )
+
+    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
+                                                ondelete='CASCADE'),
+                         primary_key=True)
+    user_id = Column(String(255), primary_key=True)
+    created_at = Column(Timestamp, nullable=False)
+
+
+class ArtifactReview(Base):
+    """A user's review of an artifact: one per (artifact, user)."""
+
+    __tablename__ = 'glare_artifact_reviews'
+    __table_args__ = (
+        UniqueConstraint('artifact_id', 'user_id',
+                         name='uq_glare_review_artifact_user'),
+        # an artifact's reviews, newest first
+        Index('ix_glare_review_artifact_created', 'artifact_id',
+              'created_at', 'id'),
+        _TABLE_ARGS,
+    )
+
+    id = Column(String(36), primary_key=True)
+    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
+                                                ondelete='CASCADE'),
+                         nullable=False)
+    user_id = Column(String(255), nullable=False)
+    project_id = Column(String(255), nullable=False)
+    rating = Column(Integer, nullable=False)
+    comment = Column(Text, nullable=True)
+    hidden = Column(Boolean, nullable=False, server_default=sa_false())
+    created_at = Column(Timestamp, nullable=False)
+    updated_at = Column(Timestamp, nullable=False)
 
 
 class Setting(Base):

@@ -31,7 +31,16 @@ MEMBERS = models.ArtifactMember.__table__
 
 #: base fields that are plain columns of the artifacts table
 COLUMNS = ('id', 'name', 'owner', 'status', 'created_at', 'updated_at',
-           'activated_at', 'description', 'visibility', 'type_name')
+           'activated_at', 'description', 'visibility', 'type_name',
+           'star_count', 'rating')
+#: base fields kept in a column of another name: the signals (API 1.6);
+#: rating filters and sorts by its average
+SIGNAL_COLUMNS = {'star_count': 'star_count', 'rating': 'rating_average'}
+
+
+def column_of(field):
+    """The artifacts table's column of a column field."""
+    return SIGNAL_COLUMNS.get(field, field)
 
 
 @dataclasses.dataclass
@@ -175,7 +184,7 @@ def filter_clause(flt, scoped=False):
     indexes of the visibility scope's parts, which find them better."""
     t = flt.target
     if t == 'column':
-        col = ARTIFACTS.c[flt.field]
+        col = ARTIFACTS.c[column_of(flt.field)]
         if scoped and flt.field in _LOW_CARDINALITY:
             col = _NoIndex(col)
         return _compare(col, flt.op, flt.value)
@@ -367,7 +376,7 @@ def _sort_columns(spec, base):
             out += [(base.c.version_prefix, s.direction),
                     (base.c.version_suffix, s.direction)]
         elif s.target == 'column':
-            out.append((base.c[s.field], s.direction))
+            out.append((base.c[column_of(s.field)], s.direction))
         elif s.target == 'type-rank':
             # a number, so that every backend orders the same way
             out.append((sa.case(s.ranks, value=base.c.type_name,

@@ -15,6 +15,7 @@
 from oslo_versionedobjects import base as ovo_base
 
 from glare.objects import fields as glare_fields
+from glare.objects import icons
 from glare.objects import validators
 
 STATUSES = ('drafted', 'active', 'deactivated', 'deleted')
@@ -29,6 +30,48 @@ _DT_OPS = (glare_fields.LT, glare_fields.GT)
 #: private _get_attrname); from_values, to_values and get read and write it
 #: directly, without the setters' coercion the values already had.
 FIELD_ATTR_PREFIX = '_obj_'
+
+
+#: the keys of provided_by and supported_by, with their value checks
+CONTACT_KEYS = {
+    'name': [validators.MinStrLen(1), validators.MaxStrLen(255)],
+    'company': [validators.MinStrLen(1), validators.MaxStrLen(255)],
+    'href': [validators.MinStrLen(1), validators.MaxStrLen(2048),
+             validators.HttpURL()],
+}
+
+
+def _contact_field(who):
+    return glare_fields.Dict(
+        glare_fields.String, mutable=True, required_on_activate=False,
+        nullable=False,
+        # the longest value any key takes; KeyedStrings bounds each key
+        element_validators=[validators.MaxStrLen(2048)],
+        validators=[validators.KeyedStrings(CONTACT_KEYS)],
+        filter_ops=(glare_fields.EQ, glare_fields.NEQ, glare_fields.IN),
+        description='Who %s the artifact: name, href (an http(s) URL) and '
+                    'company, each optional.' % who)
+
+
+def _catalog_fields():
+    """The generic catalog fields (API 1.6), all mutable."""
+    return {
+        'provided_by': _contact_field('provides'),
+        'supported_by': _contact_field('supports'),
+        'license': glare_fields.Scalar(
+            glare_fields.String, mutable=True, required_on_activate=False,
+            validators=[validators.MinStrLen(1), validators.MaxStrLen(255)],
+            filter_ops=_NAME_OPS,
+            description='The license of the artifact: an SPDX identifier '
+                        'or expression (Apache-2.0, MIT OR GPL-2.0-only) '
+                        'or free text.'),
+        'icon': glare_fields.Blob(
+            max_blob_size=icons.MAX_ICON_SIZE, mutable=True,
+            required_on_activate=False, content_check=icons.IconCheck,
+            description='An image shown with the artifact: PNG, JPEG or '
+                        'SVG, at most 1 MiB, checked by its content when '
+                        'uploaded.'),
+    }
 
 
 class GlareObjectRegistry(ovo_base.VersionedObjectRegistry):
@@ -139,6 +182,23 @@ def _base_fields():
                         'how (hash_method, key_type, form) and when '
                         '(verified_at). A blob whose data changes loses '
                         'its record.'),
+        **_catalog_fields(),
+        # columns of the artifact's row, kept by the service with each
+        # star and review write (API 1.6)
+        'star_count': glare_fields.Scalar(
+            glare_fields.Integer, system=True, nullable=False, default=0,
+            required_on_activate=False, sortable=True,
+            filter_ops=glare_fields.ORDER_OPS,
+            description='How many users starred the artifact.'),
+        'rating': glare_fields.Scalar(
+            glare_fields.Rating, system=True, nullable=False,
+            default={'average': None, 'count': 0},
+            required_on_activate=False, sortable=True,
+            filter_ops=glare_fields.ORDER_OPS,
+            description='The average rating (1 to 5) of the visible '
+                        'reviews of the artifact (null without any) and '
+                        'their number. Filtered and sorted by the '
+                        'average.'),
     }
 
 
@@ -148,7 +208,7 @@ COLUMN_FIELDS = ('id', 'name', 'owner', 'status', 'created_at',
                  'version')
 #: base fields kept in columns of their own (several per field), read and
 #: written by db code that knows them (not properties)
-OWN_COLUMN_FIELDS = ('origin', 'signatures')
+OWN_COLUMN_FIELDS = ('origin', 'signatures', 'star_count', 'rating')
 #: fields a user may never put in a create body
 CREATE_FORBIDDEN = ('status', 'visibility', 'display_type_name')
 
@@ -178,8 +238,10 @@ class BaseArtifact(ovo_base.VersionedObject):
     OBJ_PROJECT_NAMESPACE = 'glare'
     # 1.1: visibility takes shared and community (API 1.2), and the
     # read-only origin of imported artifacts (API 1.3); 1.2: the
-    # read-only signatures of the blobs (API 1.5)
-    VERSION = '1.2'
+    # read-only signatures of the blobs (API 1.5); 1.3: the catalog fields
+    # provided_by, supported_by, license and icon, and the read-only
+    # star_count and rating (API 1.6)
+    VERSION = '1.3'
     fields = _base_fields()
 
     #: the public name of the type (URL segment); set by each type

@@ -241,6 +241,32 @@ class SignatureRecord(Kind):
         return value
 
 
+class Rating(Kind):
+    """An artifact's rating (API 1.6): the average and the number of its
+    visible reviews, kept by the service, never written by users. Filtered
+    and sorted by the average (glare.services.listing)."""
+
+    name, json_type = 'Rating', 'object'
+    default_ops = ORDER_OPS
+    possible_ops = ORDER_OPS
+    #: the JSON schema of a value (glare.objects.schema)
+    json_schema = {
+        'type': 'object',
+        'properties': {
+            'average': {'type': ['number', 'null']},
+            'count': {'type': 'integer'},
+        },
+        'required': ['average', 'count'],
+        'additionalProperties': False,
+    }
+
+    def coerce_value(self, value):
+        if not isinstance(value, dict) or set(value) != {'average',
+                                                         'count'}:
+            raise ValueError('a rating is {"average", "count"}')
+        return value
+
+
 class Field(ovo_fields.Field):
     """A field declaration carrying Glare's attributes.
 
@@ -254,7 +280,8 @@ class Field(ovo_fields.Field):
                  filter_ops=None, validators=None, description=None,
                  metadata=None, max_size=255, element_validators=None,
                  max_blob_size=DEFAULT_MAX_BLOB_SIZE,
-                 max_folder_size=DEFAULT_MAX_FOLDER_SIZE):
+                 max_folder_size=DEFAULT_MAX_FOLDER_SIZE,
+                 content_check=None):
         if isinstance(kind, type):
             kind = kind()
         self.kind = kind
@@ -275,6 +302,9 @@ class Field(ovo_fields.Field):
         self.max_size = max_size
         self.max_blob_size = max_blob_size
         self.max_folder_size = max_folder_size
+        #: a blob's own check of its data: an uploads.ContentCheck class,
+        #: called with the stream and max_blob_size (glare.services.blobs)
+        self.content_check = content_check
         self._add_implicit_validators()
         super().__init__(kind, nullable=nullable, default=default)
 
@@ -375,10 +405,13 @@ class Field(ovo_fields.Field):
                  'sortable', 'filter_ops', 'validators',
                  'element_validators', 'max_size', 'max_blob_size',
                  'max_folder_size', 'metadata')
+        described = ','.join('%s=%r' % (a, getattr(self, a)) for a in attrs)
+        if self.content_check is not None:
+            # only where set: the fingerprints of other fields stay
+            described += ',content_check=%s' % self.content_check.__name__
         return '%s%s(%r,default=%r,%s)' % (
             self.container or '', type(self).__name__, self.kind,
-            self.get_default(),
-            ','.join('%s=%r' % (a, getattr(self, a)) for a in attrs))
+            self.get_default(), described)
 
 
 class ScalarField(Field):

@@ -64,6 +64,9 @@ def _shape_schema(field):
                 'additionalProperties': _element_schema(field)}
     if field.is_blob:
         return dict(_BLOB_SCHEMA, type=['object', 'null'])
+    if getattr(kind, 'json_schema', None):
+        # a scalar kind that says what its values hold (Rating)
+        return dict(kind.json_schema)
     s = {'type': _json_type(kind, field.nullable)}
     if isinstance(kind, glare_fields.DateTime):
         s['format'] = 'date-time'
@@ -77,7 +80,11 @@ def _blob_sizes(field):
         return {'maxFolderSize': field.max_folder_size,
                 'maxBlobSize': field.max_blob_size}
     if field.is_blob:
-        return {'maxBlobSize': field.max_blob_size}
+        out = {'maxBlobSize': field.max_blob_size}
+        if field.content_check is not None:
+            # the media types its data is checked to be (icon)
+            out['contentTypes'] = list(field.content_check.media_types)
+        return out
     return {}
 
 

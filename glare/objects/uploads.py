@@ -92,6 +92,22 @@ class UploadInspector:
         """The upload is over, kept or not: release what inspect held."""
 
 
+class ContentCheck(UploadInspector):
+    """A blob field's own check of its data (the field's content_check):
+    it reads the data as it is stored, after the type's pre_upload_hook.
+
+    :meth:`finish` raises to refuse the data (nothing is kept) or returns
+    the media type the data was found to be, which the blob keeps
+    instead of the Content-Type the client sent (None: keep that one).
+    ``media_types`` lists the types it accepts (shown in the schema).
+    """
+
+    media_types = ()
+
+    def finish(self):
+        return None
+
+
 _OP_RE = re.compile(r'^(==|!=|>=|<=|>|<|=)?\s*(.+)$')
 
 

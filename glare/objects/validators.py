@@ -13,6 +13,7 @@
 """Field validators: each checks a value and describes itself in schema."""
 
 import re
+import urllib.parse
 import uuid
 
 from glare.objects import version as glare_version
@@ -333,3 +334,54 @@ class Version(Validator):
 
     def to_jsonschema(self):
         return {'pattern': glare_version.PATTERN}
+
+
+class HttpURL(Validator):
+    """An absolute http or https URL with a host."""
+
+    kinds = ('String',)
+    _pattern = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+\\S*$'
+
+    def __call__(self, value):
+        try:
+            parts = urllib.parse.urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError when malformed
+        except ValueError as exc:
+            raise ValueError('%r is not an http(s) URL' % (value,)) from exc
+        if parts.scheme not in ('http', 'https') or not parts.hostname or \
+                not re.match(self._pattern, value):
+            raise ValueError('%r is not an http(s) URL' % (value,))
+
+    def to_jsonschema(self):
+        return {'format': 'uri', 'pattern': self._pattern}
+
+
+class KeyedStrings(Validator):
+    """A dict of strings with known keys only, each value checked by the
+    validators of its key: {key: [validators]}."""
+
+    kinds = ('Dict',)
+
+    def __init__(self, keys):
+        self.keys = {k: list(v) for k, v in sorted(keys.items())}
+
+    def __call__(self, value):
+        bad = sorted(set(value) - set(self.keys))
+        if bad:
+            raise ValueError('keys %s are not allowed (allowed: %s)' %
+                             (bad, sorted(self.keys)))
+        for key, item in value.items():
+            for check in self.keys[key]:
+                try:
+                    check(item)
+                except ValueError as exc:
+                    raise ValueError('%s: %s' % (key, exc)) from exc
+
+    def to_jsonschema(self):
+        properties = {}
+        for key, checks in self.keys.items():
+            prop = {'type': 'string'}
+            for check in checks:
+                prop.update(check.to_jsonschema())
+            properties[key] = prop
+        return {'properties': properties, 'additionalProperties': False}

@@ -21,6 +21,7 @@ from glare.policies import federation
 from glare.policies import members
 from glare.policies import properties
 from glare.policies import quotas
+from glare.policies import reviews
 from glare.policies import trust
 
 
@@ -30,6 +31,7 @@ def list_rules():
         artifacts.list_rules(),
         blobs.list_rules(),
         members.list_rules(),
+        reviews.list_rules(),
         federation.list_rules(),
         quotas.list_rules(),
         trust.list_rules(),

@@ -256,8 +256,8 @@ class BlobService:
                                              writer, limits,
                                              Body(stream, length), length,
                                              shared, signed)
-            values['content_type'] = content_type or \
-                'application/octet-stream'
+            values.setdefault('content_type', content_type or
+                              'application/octet-stream')
             staged = self._stage(context, blob, inspected.folders, begun)
             trashed = db.finish_upload(
                 context, upload_id, values, self.write_rule(blob),
@@ -364,10 +364,15 @@ class BlobService:
         hash joins the digests computed anyway (sha256 is one of them),
         and the record of the verified signature is one of the values.
         """
-        fd = hooks.call(blob.cls.pre_upload_hook, context, blob.artifact(),
-                        blob.name, blob.key, body)
-        if getattr(fd, 'transforms', False):
+        hooked = hooks.call(blob.cls.pre_upload_hook, context,
+                            blob.artifact(), blob.name, blob.key, body)
+        if getattr(hooked, 'transforms', False):
             writer.size = None
+        # the field's own check reads what is stored: after the type's
+        # hook, which may decode the body
+        check = blob.field.content_check
+        fd = hooked if check is None else check(hooked,
+                                                blob.field.max_blob_size)
         algorithms = hashing.ALGORITHMS
         if signed is not None and signed.algorithm not in algorithms:
             algorithms += (signed.algorithm,)
@@ -383,16 +388,21 @@ class BlobService:
                     reserved = size
                 hasher.update(chunk)
                 writer.write(chunk)
-            inspected = self._inspected(context, blob, fd)
+            media_type = None if check is None else hooks.call(fd.finish)
+            inspected = self._inspected(context, blob, hooked)
             location = writer.finish()
             digests = hasher.hexdigests()
         finally:
             heart.stop()
             hasher.close()
-            if isinstance(fd, uploads.UploadInspector):
-                fd.close()
+            for reader in {id(fd): fd, id(hooked): hooked}.values():
+                if isinstance(reader, uploads.UploadInspector):
+                    reader.close()
         values = dict(size=size, url=location,
                       **{a: digests[a] for a in hashing.ALGORITHMS})
+        if media_type:
+            # what the content was found to be, not what the client said
+            values['content_type'] = media_type
         if signed is not None:
             values['signature'] = self._verified(
                 blob, signed, digests[signed.algorithm])

@@ -27,10 +27,11 @@ from glare.services import closure
 
 #: base fields an import sets itself, whatever the record says
 #: (signatures: a record's are never taken as they are; they are checked
-#: again against the importer's trust store, or dropped)
+#: again against the importer's trust store, or dropped; star_count and
+#: rating are this cloud's own signals)
 SET_BY_IMPORT = ('id', 'owner', 'visibility', 'status', 'created_at',
                  'updated_at', 'activated_at', 'display_type_name',
-                 'origin', 'signatures')
+                 'origin', 'signatures', 'star_count', 'rating')
 _HEX = {'md5': 32, 'sha1': 40, 'sha256': 64}
 _HEX_RE = re.compile(r'[0-9a-f]+')
 _TYPE_VERSION = re.compile(r'(\d{1,9})\.(\d{1,9})')
@@ -212,6 +213,12 @@ def blob_rows(cls, doc, layers, where, check_url):
                 continue
             row = rows[label] = _blob_row(blob, name, key, label, where,
                                           check_url)
+            if row['external'] and field.content_check is not None:
+                # the API sets no location there either: data unchecked
+                raise exception.BadRequest(
+                    '%s: blob %s is an external location, but the data of '
+                    'field %s is checked by its content' % (where, label,
+                                                            name))
             if not row['external']:
                 _match_layer(row, layers.get(label), label, where)
             if (row['size'] or 0) > field.max_blob_size:

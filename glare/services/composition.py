@@ -34,6 +34,7 @@ from glare.services import identity
 from glare.services import locations
 from glare.services import projects
 from glare.services import quotas
+from glare.services import reviews
 from glare.services import sharing
 from glare.services import signatures
 from glare.services import stats
@@ -95,6 +96,7 @@ def build_services(conf):
         locations=locations.LocationService(conf, blob_service, fetcher),
         quotas=quotas.QuotaService(conf, registry, notifier),
         sharing=sharing_service,
+        reviews=reviews.ReviewService(conf, artifact_service, notifier),
         bundles=bundle_service,
         federation=federation.FederationService(
             conf, artifact_service, bundle_service, upstream_catalogs,

@@ -31,7 +31,14 @@ def of(values):
     Opaque to clients: a digest of the id and the revision counter every
     write bumps (fields, status, blobs), so it changes with each change.
     """
+    rating = values.get('rating') or {}
     raw = '%s\x00%d' % (values['id'], values.get('revision') or 0)
+    if values.get('star_count') or rating.get('count'):
+        # the signals (API 1.6) change the document but are no write to
+        # the artifact (no new revision): they are part of its tag
+        raw += '\x00%d\x00%d\x00%r' % (values.get('star_count') or 0,
+                                       rating.get('count') or 0,
+                                       rating.get('average'))
     return '"%s"' % hashlib.sha256(raw.encode('utf-8')).hexdigest()[:32]
 
 

@@ -254,13 +254,15 @@ def sort_keys(sorts):
     """[(field, direction, kind)] of a list's sorts and tie-breakers.
 
     sorts: the glare.db.query.Sort of the list's spec; kind: 'version',
-    'datetime' or 'value'. The tie-breakers are the list's: created_at
-    descending, then id ascending, unless sorted on already.
+    'datetime', 'rating' or 'value'. The tie-breakers are the list's:
+    created_at descending, then id ascending, unless sorted on already.
     """
     keys = []
     for s in sorts:
         if s.target == 'version':
             kind = 'version'
+        elif s.field == 'rating':
+            kind = 'rating'  # by its average, as the database sorts
         elif s.field in _DATETIME_COLUMNS or \
                 isinstance(s.kind, glare_fields.DateTime):
             kind = 'datetime'
@@ -296,6 +298,8 @@ def _datetime(text):
 def _comparable(value, kind):
     """(rank, value): values of one kind compare among themselves, those
     of different kinds (an upstream's type may differ) by kind."""
+    if kind == 'rating' and isinstance(value, dict):
+        value = value.get('average')
     if value is None:
         return None
     if kind == 'version' and isinstance(value, str):

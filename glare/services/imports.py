@@ -258,11 +258,17 @@ class Importer:
         targets = [(self.planned[entry.id], ref.field)
                    for entry, ref in event.uses
                    if not self.planned[entry.id].skipped]
+        checks = self._content_checks(targets)
         if self.options.dry_run or not targets:
-            for _chunk in event.chunks:
-                pass  # read: the reader checks the digest
+            for chunk in event.chunks:
+                # read: the reader checks the digest
+                for check in checks:
+                    check.inspect(chunk)
         else:
-            self._stage(event, targets)
+            self._stage(event, targets, checks)
+        for check, uses in checks.items():
+            # a field's own content check holds for imported data too
+            self._checked(check, uses)
         for planned, label in targets:
             self.signatures.verify(planned, label, event.chunks.digests)
 
@@ -412,7 +418,7 @@ class Importer:
                     'verified by your trust store', named)
 
     # -- staging ---------------------------------------------------------
-    def _stage(self, event, targets):
+    def _stage(self, event, targets, checks):
         """Store one blob's data for each artifact field holding it."""
         blobs = self.service.blobs
         if self.heart is None:
@@ -446,6 +452,8 @@ class Importer:
         for chunk in event.chunks:
             for staged in now:
                 staged.writer.write(chunk)
+            for check in checks:
+                check.inspect(chunk)
         if self._legacy_recomputed():
             digests = {name: event.chunks.digests[name]
                        for name in ('md5', 'sha1')}
@@ -464,6 +472,37 @@ class Importer:
                                              staged.label, name, row[name],
                                              value))
             row.update(digests, url=staged.location)
+
+    @staticmethod
+    def _content_checks(targets):
+        """{uploads.ContentCheck: [(planned, label)]}: the checks of the
+        targets whose field checks its data (icon), fed the data as it is
+        read; one per kind of check, however many artifacts share the
+        data (each holds up to its field's size limit)."""
+        kinds = {}
+        for planned, label in targets:
+            field = planned.cls.fields[planned.blobs[label]['name']]
+            if field.content_check is not None:
+                kinds.setdefault((field.content_check, field.max_blob_size),
+                                 []).append((planned, label))
+        return {check(None, limit): uses
+                for (check, limit), uses in kinds.items()}
+
+    @staticmethod
+    def _checked(check, uses):
+        """Set the media type the check found the data to be on the
+        blob rows; 400 naming an artifact and blob when it refuses it."""
+        planned, label = uses[0]
+        try:
+            media_type = check.finish()
+        except exception.InvalidData as exc:
+            raise exception.BadRequest('Artifact %s: blob %s: %s' % (
+                planned.entry.id, label, exc)) from exc
+        finally:
+            check.close()
+        if media_type:
+            for planned, label in uses:
+                planned.blobs[label]['content_type'] = media_type
 
     def _abandon(self):
         """Delete what was staged; never raises (the clean-up retries)."""

@@ -173,6 +173,14 @@ def parse_filter(fields, name, raw, display_names=None):
     if name == DISPLAY_TYPE_NAME:
         return (display_names or DisplayNames({})).filter(
             field, op, value, combiner)
+    return _field_filter(field, name, key, op, value, combiner)
+
+
+def _field_filter(field, name, key, op, value, combiner):
+    """The Filter of a field's parsed term."""
+    if name in list_query.SIGNAL_COLUMNS:
+        return list_query.Filter(name, op, _signal_values(name, op, value),
+                                 combiner, target='column')
     if field.container == 'Dict':
         if key is None:
             keys = split_in_values(value) if op == 'in' else value
@@ -193,6 +201,20 @@ def parse_filter(fields, name, raw, display_names=None):
         return list_query.Filter(name, op, coerced, combiner, target='column')
     return list_query.Filter(name, op, coerced, combiner, target='prop',
                              kind=field.kind)
+
+
+def _signal_values(name, op, raw):
+    """A star_count (integer) or rating (its average: a number) filter's
+    value or values."""
+    kind = glare_fields.Integer() if name == 'star_count' else \
+        glare_fields.Float()
+    try:
+        if op == glare_fields.IN:
+            return [kind.coerce_value(v) for v in split_in_values(raw)]
+        return kind.coerce_value(raw)
+    except ValueError as exc:
+        raise exception.InvalidFilter(reason='bad value for %s: %s' %
+                                      (name, exc)) from exc
 
 
 class DisplayNames:

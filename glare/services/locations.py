@@ -132,6 +132,11 @@ class LocationService:
         internal = kind == 'internal'
         self.blobs.check_write(context, blob, rules.SET_INTERNAL_LOCATION
                                if internal else rules.SET_LOCATION)
+        if blob.field.content_check is not None:
+            # its data is checked as it is uploaded; a location's is not
+            raise exception.BadRequest(
+                'The data of %s is checked by its content when it is '
+                'uploaded: upload it, a location cannot be set' % blob.name)
         if blob.value is not None:
             # before fetching anything; the database checks it again
             raise exception.Conflict('The blob already has data or a '

@@ -62,7 +62,7 @@ class HookArtifact(base.BaseArtifact):
 
     TYPE_NAME = 'hook_artifact'
     DISPLAY_TYPE_NAME = 'Hook Artifact'
-    VERSION = '1.2'
+    VERSION = '1.3'
     fields = dict(base.BaseArtifact.fields, **{
         'str1': glare_fields.Scalar(
             glare_fields.String, required_on_activate=False),

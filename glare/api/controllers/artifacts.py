@@ -20,6 +20,7 @@ from glare.api.controllers import blobs
 from glare.api.controllers import bundles
 from glare.api.controllers import federation_routes
 from glare.api.controllers import members
+from glare.api.controllers import reviews
 from glare.api.controllers import signatures
 from glare.api import method
 from glare import exception
@@ -58,7 +59,9 @@ _SIGNATURES = signatures.SignaturesController()
 #: the routes under an artifact, by the segment after its id
 _SUB_RESOURCES = {members.SEGMENT: _MEMBERS, bundles.SEGMENT: _BUNDLES,
                   federation_routes.PUSH: _FEDERATION,
-                  signatures.SEGMENT: _SIGNATURES}
+                  signatures.SEGMENT: _SIGNATURES,
+                  reviews.STAR: reviews.StarController(),
+                  reviews.REVIEWS: reviews.ReviewsController()}
 
 
 def _segments(args):
@@ -78,7 +81,8 @@ def _segments(args):
 
 def _sub_resource(args):
     """(handlers, args) of a route under an artifact: .../{id}/members,
-    bundle, push or signatures; 404 for a path the resource has not."""
+    bundle, push, signatures, star or reviews; 404 for a path the resource
+    has not."""
     handlers = _SUB_RESOURCES[args[2]].handlers(args)
     if handlers is None:
         pecan.abort(404)

@@ -17,6 +17,7 @@ import pecan
 from glare.api.controllers import artifacts
 from glare.api.controllers import federation
 from glare.api.controllers import quotas
+from glare.api.controllers import reviews
 from glare.api.controllers import trust
 from glare.api.controllers.v0_1 import routes as v0_1
 from glare.api import method
@@ -63,6 +64,8 @@ class RootController:
     federation = federation.FederationController()
     # the trust store (API 1.5)
     trust = trust.TrustController()
+    # the caller's starred artifacts (API 1.6)
+    stars = reviews.StarsController()
 
 
 # not a Python name: routed explicitly

@@ -274,8 +274,8 @@ class SchemaTests:
         schema = self._sample_schema()
         jsonschema.Draft4Validator.check_schema(schema)
         self.assertEqual('sample_artifact', schema['name'])
-        self.assertEqual('1.2', schema['version'])
-        self.assertEqual('Artifact type sample_artifact of version 1.2',
+        self.assertEqual('1.3', schema['version'])
+        self.assertEqual('Artifact type sample_artifact of version 1.3',
                          schema['title'])
         self.assertEqual('object', schema['type'])
         self.assertEqual('Sample Artifact', schema['display_name'])

@@ -232,7 +232,7 @@ class ExportTests(ExportMixin):
         record = bundle.record(app['id'])
         # a local artifact's record names this cloud as its origin
         cloud_id = self.get('/federation').json()['cloud_id']
-        self.assertEqual(('sample_artifact', '1.2', {
+        self.assertEqual(('sample_artifact', '1.3', {
             'cloud_id': cloud_id, 'upstream': None, 'id': app['id'],
             'digest': None}), (record['type_name'], record['type_version'],
                                record['origin']))

@@ -451,7 +451,7 @@ class RefusedImportTests(ImportMixin):
         self.refused(400, self.edited(other_type), 'no artifact type')
 
         def newer(record, _layers):
-            record['type_version'] = '1.3'
+            record['type_version'] = '1.4'
         self.refused(400, self.edited(newer), 'newer')
 
         def older(record, _layers):

@@ -165,9 +165,9 @@ class GlareCLITests(ClientMixin, base.FunctionalTest):
         types = {row['Name']: row['Version']
                  for row in self.cli_json('type-list')}
         self.assertEqual({
-            'all': '1.2', 'images': '1.2', 'heat_templates': '1.2',
-            'heat_environments': '1.2', 'tosca_templates': '1.2',
-            'murano_packages': '1.3', 'murano': '1.2', base.SAMPLE: '1.2'},
+            'all': '1.3', 'images': '1.3', 'heat_templates': '1.3',
+            'heat_environments': '1.3', 'tosca_templates': '1.3',
+            'murano_packages': '1.4', 'murano': '1.3', base.SAMPLE: '1.3'},
             types)
 
         props = {row['Name']: row for row in

@@ -82,7 +82,7 @@ class OutOfTreeTypeTest(test_blobs.BlobMixin, base.FunctionalTest):
         self.assertNotIn('heat_templates', schemas)
         note = schemas[TYPE]
         self.assertEqual('Example Notes', note['display_name'])
-        self.assertEqual('1.2', note['version'])
+        self.assertEqual('1.3', note['version'])
         self.assertEqual('Blob', note['properties']['notes']['glareType'])
         self.assertTrue(note['properties']['reviewers']['mutable'])
 

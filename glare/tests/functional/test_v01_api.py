@@ -51,7 +51,7 @@ class V01ApiTests:
                     'published_at', 'deleted_at', 'display_name', 'type',
                     'enabled', 'archive', 'logo', 'ui_definition'):
             self.assertIn(key, doc)
-        self.assertEqual(('creating', 'murano', '1.2'), (
+        self.assertEqual(('creating', 'murano', '1.3'), (
             doc['state'], doc['type_name'], doc['type_version']))
         for key in ('status', 'activated_at', 'metadata',
                     'display_type_name'):

@@ -154,6 +154,9 @@ def _edge_values():
     str_list = st.lists(st.one_of(small_str, texts), max_size=6)
     str_dict = st.dictionaries(st.one_of(small_str, texts),
                                st.one_of(small_str, texts), max_size=5)
+    contact = st.dictionaries(
+        st.sampled_from(['name', 'href', 'company', 'other']),
+        st.one_of(small_str, texts, links), max_size=4)
     return {
         'name': st.one_of(small_str, texts),
         'version': st.one_of(
@@ -195,6 +198,9 @@ def _edge_values():
             st.sampled_from(['abc', 'def', 'ghi', 'jkl', 'xyz']), small_str,
             max_size=5),
         'metadata_attribute': st.one_of(small_str, texts),
+        # the catalog fields (API 1.6)
+        'license': st.one_of(small_str, texts),
+        'provided_by': contact, 'supported_by': contact,
         'system_attribute': small_str,
         'id': uuids, 'owner': small_str,
         'created_at': texts, 'updated_at': texts, 'activated_at': texts,
@@ -246,6 +252,7 @@ ELEMENTS = {
     'metadata': valid_text, 'dict_of_str': valid_text,
     'dict_of_int': valid_ints, 'dict_of_links': valid_links,
     'dict_validators': valid_text,
+    'provided_by': valid_text, 'supported_by': valid_links,
 }
 VALID = {
     'name': valid_name,
@@ -279,7 +286,15 @@ VALID = {
     'dict_validators': st.dictionaries(
         st.sampled_from(['abc', 'def', 'ghi', 'jkl']), valid_text,
         max_size=3),
+    'license': st.sampled_from(['Apache-2.0', 'MIT OR GPL-2.0-only',
+                                'proprietary, ask us']),
+    'provided_by': st.fixed_dictionaries({}, optional={
+        'name': st.text(_text_chars, min_size=1, max_size=16),
+        'company': st.text(_text_chars, min_size=1, max_size=16),
+        'href': st.sampled_from(['http://example.com',
+                                 'https://example.com/a?b=c'])}),
 }
+VALID['supported_by'] = VALID['provided_by']
 EMPTY = {n: [] if n in LISTS else {} for n in LISTS + DICTS}
 assert set(WRITABLE) <= set(VALID), set(WRITABLE) - set(VALID)
 assert set(LISTS + DICTS) <= set(ELEMENTS)

@@ -87,10 +87,10 @@ class TestLegacyMiddleware(base.TestCase):
 class TestDocuments(base.TestCase):
 
     def test_type_versions(self):
-        # Murano's clients ask for v1: any 1.x (the type is 1.2)
-        for ok in ('v1', 'v1.2', 'v1.2.0'):
+        # Murano's clients ask for v1: any 1.x (the type is 1.3)
+        for ok in ('v1', 'v1.3', 'v1.3.0'):
             documents.check_type_version(murano.Murano, ok)
-        for bad in ('1', 'v2', 'v1.0', 'v1.1', 'v1.3', 'v1.2.1', 'vx', 'v',
+        for bad in ('1', 'v2', 'v1.0', 'v1.2', 'v1.4', 'v1.3.1', 'vx', 'v',
                     'v1.0.0.0', 'v-1', 'v1.', 'v.1'):
             self.assertRaises(exception.NotFound,
                               documents.check_type_version,

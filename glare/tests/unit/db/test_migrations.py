@@ -33,7 +33,7 @@ from glare.tests import base
 from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
-HEAD = '0008'
+HEAD = '0009'
 # Waits for a start signal, so that the workers really race.
 _ENSURE_CHILD = '''
 import os, sys, time
@@ -286,8 +286,60 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         self.assertEqual(['owner', 'fingerprint_sha256'],
                          indexes['ix_glare_trust_owner_fingerprint'])
 
-    def test_0008_counts_downloads_from_zero(self):
+    def test_0008_adds_stars_reviews_and_their_counters(self):
         migration.upgrade(self.conf, '0007')
+        when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
+        with self.get_engine().begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO glare_artifacts (id, type_name, name, "
+                "version_prefix, version_suffix, version_meta, visibility, "
+                "status, owner, created_at, updated_at) VALUES ('a1', "
+                "'images', 'n', 1, '', '', 'private', 'drafted', 'p', :t, "
+                ":t)"), {'t': when})
+        migration.upgrade(self.conf)
+        art = models.Artifact.__table__
+        stars = models.ArtifactStar.__table__
+        reviews = models.ArtifactReview.__table__
+        review = dict(artifact_id='a1', user_id='u1', project_id='p',
+                      rating=5, comment='<b>x</b>' * 500, created_at=when,
+                      updated_at=when)
+        with self.get_engine().begin() as conn:
+            # the artifact that was there has no stars and no reviews
+            self.assertEqual((0, 0, 0, None), tuple(conn.execute(sa.select(
+                art.c.star_count, art.c.rating_count, art.c.rating_sum,
+                art.c.rating_average)).one()))
+            conn.execute(stars.insert().values(artifact_id='a1',
+                                               user_id='u1', created_at=when))
+            conn.execute(reviews.insert().values(id='r1', **review))
+            self.assertEqual((review['comment'], False), tuple(
+                conn.execute(sa.select(reviews.c.comment,
+                                       reviews.c.hidden)).one()))
+        # one star and one review per user and artifact
+        for table, row in ((stars, dict(artifact_id='a1', user_id='u1',
+                                        created_at=when)),
+                           (reviews, dict(review, id='r2'))):
+            with self.get_engine().begin() as conn:
+                self.assertRaises(db_exc.DBDuplicateEntry, conn.execute,
+                                  table.insert().values(**row))
+        with self.get_engine().begin() as conn:
+            conn.execute(art.delete())
+            for table in (stars, reviews):
+                self.assertEqual(0, conn.execute(sa.select(
+                    sa.func.count()).select_from(table)).scalar())
+        insp = sa.inspect(self.get_engine())
+        for table in ('glare_artifact_stars', 'glare_artifact_reviews'):
+            self.assertEqual(
+                [(['artifact_id'], 'glare_artifacts', 'CASCADE')],
+                [(fk['constrained_columns'], fk['referred_table'],
+                  fk['options'].get('ondelete', '').upper())
+                 for fk in insp.get_foreign_keys(table)], table)
+        indexes = {i['name']: i['column_names'] for i in
+                   insp.get_indexes('glare_artifact_reviews')}
+        self.assertEqual(['artifact_id', 'created_at', 'id'],
+                         indexes['ix_glare_review_artifact_created'])
+
+    def test_0009_counts_downloads_from_zero(self):
+        migration.upgrade(self.conf, '0008')
         when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
         with self.get_engine().begin() as conn:
             conn.execute(sa.text(

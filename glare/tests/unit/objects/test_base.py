@@ -29,20 +29,23 @@ class TestBaseFields(test_base.TestCase):
         self.assertEqual(sorted([
             'id', 'name', 'owner', 'status', 'visibility', 'version',
             'description', 'tags', 'metadata', 'created_at', 'updated_at',
-            'activated_at', 'display_type_name', 'origin', 'signatures']),
+            'activated_at', 'display_type_name', 'origin', 'signatures',
+            'provided_by', 'supported_by', 'license', 'icon',
+            'star_count', 'rating']),
             sorted(base.BaseArtifact.fields))
 
     def test_system_fields(self):
         system = sorted(n for n, fld in base.BaseArtifact.fields.items()
                         if fld.system)
         self.assertEqual(['activated_at', 'created_at', 'display_type_name',
-                          'id', 'origin', 'owner', 'signatures',
-                          'updated_at'], system)
+                          'id', 'origin', 'owner', 'rating', 'signatures',
+                          'star_count', 'updated_at'], system)
 
     def test_mutable_fields(self):
         mutable = sorted(n for n, fld in base.BaseArtifact.fields.items()
                          if fld.mutable)
-        self.assertEqual(['description', 'tags', 'updated_at'], mutable)
+        self.assertEqual(['description', 'icon', 'license', 'provided_by',
+                          'supported_by', 'tags', 'updated_at'], mutable)
 
     def test_name(self):
         name = base.BaseArtifact.fields['name']

@@ -39,17 +39,19 @@ from glare.tests.unit import objects as helpers
 # 1.1 bump of every type (API 1.2). Every type one minor up for the
 # read-only base field signatures (API 1.5). images re-pinned without a
 # bump for its metadata's longer img_signature values (Glance-style image
-# signatures), in the same unreleased change set (API 1.5).
+# signatures), in the same unreleased change set (API 1.5). Every type
+# one minor up for the base catalog fields provided_by, supported_by,
+# license and icon and the read-only star_count and rating (API 1.6).
 EXPECTED = {
-    'all': '1.2-60866ffe086d514a9b52ba2397ef570c',
-    'heat_environments': '1.2-9f5ac91d426687373e78af39c21fc478',
-    'heat_templates': '1.2-39b240641c43f1cf5f5a16224b3962c7',
-    'images': '1.2-21254b03b6daeb206cccf626d60a3bfc',
-    'murano': '1.2-6da48af49aa2840438a41ca9ae636b39',
-    'murano_packages': '1.3-a8b416a0050f407b5397c134f7cf5498',
-    'sample_artifact': '1.2-202e9d7b92f676845c9e327bdb70aea8',
-    'secrets': '1.2-312946d76184d27c798831ae57dc240d',
-    'tosca_templates': '1.2-a886009cb8670467650973cec6c7fd5d',
+    'all': '1.3-897893ddeb91ea5a9285ca8cc1a14418',
+    'heat_environments': '1.3-b86080fc80375d2a6d41af98e914049b',
+    'heat_templates': '1.3-48fd89023c569c66864dace5ac578334',
+    'images': '1.3-0980434f3198e0850b544439f8fe9ec8',
+    'murano': '1.3-ec4526f9361ee5674c45ccb98480867c',
+    'murano_packages': '1.4-cbfd30268808407146d1d88ccfe62e18',
+    'sample_artifact': '1.3-0c59704aa4c1045c7fcbc2e71c695579',
+    'secrets': '1.3-27f207362c72f0121c2e6eabe0fdcf22',
+    'tosca_templates': '1.3-0f4e8655f404127dadc2544b19a87ec6',
 }
 
 
@@ -141,7 +143,7 @@ class TestChecker(test_base.TestCase):
             glare_fields.String)))
         self.assertEqual(1, len(found))
         self.assertIn('sample_artifact changed its field set without a '
-                      'VERSION bump (still 1.2)', found[0])
+                      'VERSION bump (still 1.3)', found[0])
 
     def test_changed_attribute_without_version_bump(self):
         fields = dict(sample_artifact.SampleArtifact.fields)
@@ -172,11 +174,11 @@ class TestChecker(test_base.TestCase):
 
     def test_version_bump_asks_for_the_new_fingerprint(self):
         cls = self._variant(
-            '1.3', new=glare_fields.Scalar(glare_fields.String))
+            '1.4', new=glare_fields.Scalar(glare_fields.String))
         found = self._problems(cls)
         self.assertEqual(1, len(found))
-        self.assertIn('sample_artifact is now version 1.3: set its '
-                      "fingerprint to '1.3-", found[0])
+        self.assertIn('sample_artifact is now version 1.4: set its '
+                      "fingerprint to '1.4-", found[0])
 
     def test_new_and_removed_types(self):
         self.assertEqual(

@@ -62,6 +62,21 @@ def _str(**extra):
 DT_BASE = {'type': 'string', 'format': 'date-time', 'glareType': 'DateTime',
            'filter_ops': DT_OPS, 'readOnly': True, 'sortable': True}
 
+#: provided_by and supported_by: three known keys, href an http(s) URL
+CONTACT = {
+    'type': 'object', 'glareType': 'StringDict', 'maxProperties': 255,
+    'properties': {
+        'name': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'company': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'href': {'type': 'string', 'minLength': 1, 'maxLength': 2048,
+                 'format': 'uri',
+                 'pattern': '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+\\S*$'},
+    },
+    'additionalProperties': False, 'default': {},
+    'filter_ops': ['eq', 'neq', 'in'], 'mutable': True,
+    'required_on_activate': False,
+}
+
 #: the base fields every type has (SPEC §6), as the schema shows them
 BASE_PROPERTIES = {
     'id': {'type': 'string', 'glareType': 'String', 'maxLength': 255,
@@ -144,6 +159,37 @@ BASE_PROPERTIES = {
                                   '(hash_method, key_type, form) and when '
                                   '(verified_at). A blob whose data changes '
                                   'loses its record.'},
+    # API 1.6: the generic catalog fields, all mutable
+    'provided_by': dict(CONTACT, description='Who provides the artifact: '
+                        'name, href (an http(s) URL) and company, each '
+                        'optional.'),
+    'supported_by': dict(CONTACT, description='Who supports the artifact: '
+                         'name, href (an http(s) URL) and company, each '
+                         'optional.'),
+    'license': _str(minLength=1, filter_ops=NAME_OPS, mutable=True,
+                    required_on_activate=False,
+                    description='The license of the artifact: an SPDX '
+                                'identifier or expression (Apache-2.0, MIT '
+                                'OR GPL-2.0-only) or free text.'),
+    'icon': _blob(maxBlobSize=1024 * 1024, mutable=True,
+                  required_on_activate=False,
+                  contentTypes=['image/png', 'image/jpeg', 'image/svg+xml'],
+                  description='An image shown with the artifact: PNG, JPEG '
+                              'or SVG, at most 1 MiB, checked by its content '
+                              'when uploaded.'),
+    # API 1.6: the catalog signals
+    'star_count': {'type': 'integer', 'glareType': 'Integer', 'default': 0,
+                   'filter_ops': NUM_OPS, 'readOnly': True, 'sortable': True,
+                   'required_on_activate': False,
+                   'description': 'How many users starred the artifact.'},
+    'rating': dict(glare_fields.Rating.json_schema, glareType='Rating',
+                   default={'average': None, 'count': 0},
+                   filter_ops=NUM_OPS, readOnly=True, sortable=True,
+                   required_on_activate=False,
+                   description='The average rating (1 to 5) of the visible '
+                               'reviews of the artifact (null without any) '
+                               'and their number. Filtered and sorted by the '
+                               'average.'),
 }
 
 #: sample_artifact's own fields (TYPES.md), as the schema shows them
@@ -251,9 +297,10 @@ CONTROLLED = ('required_on_activate', 'mutable', 'sortable', 'readOnly',
               'default', 'enum')
 
 #: the builtin types whose version is not TYPES.md's 1.0
-#: 1.2 (1.3): the base field signatures (API 1.5)
-TYPE_VERSIONS = {'murano_packages': '1.3'}
-DEFAULT_TYPE_VERSION = '1.2'
+#: 1.2 (1.3): the base field signatures (API 1.5); 1.3 (1.4): the base
+#: catalog fields and the fields star_count and rating (API 1.6)
+TYPE_VERSIONS = {'murano_packages': '1.4'}
+DEFAULT_TYPE_VERSION = '1.3'
 
 #: the builtin types' own fields (TYPES.md); roa is True unless stated (blobs
 #: too); a nullable field's enum ends with None, so that null validates
@@ -385,8 +432,8 @@ class TestSampleArtifactSchema(SchemaTestCase):
     def test_header(self):
         sample = self.schemas['sample_artifact']
         self.assertEqual({
-            'name': 'sample_artifact', 'version': '1.2',
-            'title': 'Artifact type sample_artifact of version 1.2',
+            'name': 'sample_artifact', 'version': '1.3',
+            'title': 'Artifact type sample_artifact of version 1.3',
             'type': 'object', 'display_name': 'Sample Artifact',
             'required': ['name']},
             {k: v for k, v in sample.items() if k != 'properties'})
@@ -561,7 +608,9 @@ class TestEverySchema(SchemaTestCase):
                     'FloatList', 'BooleanList', 'LinkList', 'StringDict',
                     'IntegerDict', 'FloatDict', 'BooleanDict', 'LinkDict',
                     # API 1.5: the records of the base field signatures
-                    'SignatureRecordDict'),
+                    'SignatureRecordDict',
+                    # API 1.6: the base field rating
+                    'Rating'),
                     where)
                 self.assertIsInstance(prop['filter_ops'], list, where)
                 if 'required_on_activate' in prop:
@@ -601,11 +650,17 @@ class TestEverySchema(SchemaTestCase):
                         'verified_at': '2020-01-02T03:04:05Z',
                         'form': 'raw', 'signature': 'AAAA',
                         'sigstore_bundle': None}},
+                    'star_count': 3,
+                    'rating': {'average': 4.5, 'count': 2},
                     'container_format': None, 'disk_format': None,
                     'min_ram': None, 'min_disk': None, 'image': None,
                     'kernel_id': None, 'ramdisk_id': None,
                     'instance_uuid': None, 'architecture': None,
-                    'os_distro': None, 'os_version': None}
+                    'os_distro': None, 'os_version': None,
+                    'provided_by': {'name': 'Ops', 'company': 'ACME',
+                                    'href': 'https://acme.example/ops'},
+                    'supported_by': {}, 'license': 'Apache-2.0',
+                    'icon': None}
         self.assertEqual(sorted(doc['properties']), sorted(artifact))
         checker = jsonschema.Draft4Validator(
             doc, format_checker=jsonschema.FormatChecker())
@@ -613,6 +668,12 @@ class TestEverySchema(SchemaTestCase):
                               checker.iter_errors(artifact)])
         self.assertFalse(checker.is_valid(dict(artifact,
                                                container_format='nope')))
+        # the catalog fields: known keys only, href an http(s) URL
+        for contact in ({'email': 'a@b'}, {'href': 'ftp://x/y'},
+                        {'href': 'https://'}, {'name': ''},
+                        {'company': 'c' * 256}):
+            self.assertFalse(checker.is_valid(dict(
+                artifact, supported_by=contact)), contact)
 
     def test_schema_is_stable(self):
         for type_name, cls in self.types.items():

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from glare.db.migration import tables
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
