@@ -22,7 +22,9 @@ VERSION_PATTERN_START = '^([0-9]+)\\.'
 #: a valid value per glareType (a list's or dict's: of its elements)
 SCALARS = {'String': 'x', 'Integer': '1', 'Float': '1.5',
            'Boolean': 'true', 'DateTime': '2020-01-01T00:00:00Z',
-           'Link': 'http://example.com/x'}
+           'Link': 'http://example.com/x',
+           # the base field rating (API 1.6) is filtered by its average
+           'Rating': '4.5'}
 
 
 def _element(glare_type):
