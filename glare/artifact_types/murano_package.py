@@ -176,7 +176,7 @@ class MuranoPackage(base.BaseArtifact):
     """
 
     # 1.3: the base field signatures (API 1.5); 1.4: the base catalog
-    # fields and the read-only star_count and rating (API 1.6)
+    # fields and the read-only star_count, rating and downloads (API 1.6)
     VERSION = '1.4'
 
     TYPE_NAME = 'murano_packages'

@@ -32,10 +32,11 @@ MEMBERS = models.ArtifactMember.__table__
 #: base fields that are plain columns of the artifacts table
 COLUMNS = ('id', 'name', 'owner', 'status', 'created_at', 'updated_at',
            'activated_at', 'description', 'visibility', 'type_name',
-           'star_count', 'rating')
+           'star_count', 'rating', 'downloads')
 #: base fields kept in a column of another name: the signals (API 1.6);
-#: rating filters and sorts by its average
-SIGNAL_COLUMNS = {'star_count': 'star_count', 'rating': 'rating_average'}
+#: rating filters and sorts by its average, downloads by its total
+SIGNAL_COLUMNS = {'star_count': 'star_count', 'rating': 'rating_average',
+                  'downloads': 'downloads_total'}
 
 
 def column_of(field):

@@ -199,6 +199,19 @@ def _base_fields():
                         'reviews of the artifact (null without any) and '
                         'their number. Filtered and sorted by the '
                         'average.'),
+        # a column of the artifact's row and rows per day, added to by the
+        # service's download counts (API 1.6)
+        'downloads': glare_fields.Scalar(
+            glare_fields.Downloads, system=True, nullable=False,
+            default={'total': 0, 'last_30_days': 0},
+            required_on_activate=False, sortable=True,
+            filter_ops=glare_fields.ORDER_OPS,
+            description='How many times the artifact\'s blobs were '
+                        'downloaded from their first byte by other projects '
+                        'than its own: in all, and in the last 30 days '
+                        '(UTC, today included). Counted in memory and '
+                        'written every few seconds. Filtered and sorted by '
+                        'the total.'),
     }
 
 
@@ -208,7 +221,8 @@ COLUMN_FIELDS = ('id', 'name', 'owner', 'status', 'created_at',
                  'version')
 #: base fields kept in columns of their own (several per field), read and
 #: written by db code that knows them (not properties)
-OWN_COLUMN_FIELDS = ('origin', 'signatures', 'star_count', 'rating')
+OWN_COLUMN_FIELDS = ('origin', 'signatures', 'star_count', 'rating',
+                     'downloads')
 #: fields a user may never put in a create body
 CREATE_FORBIDDEN = ('status', 'visibility', 'display_type_name')
 
@@ -240,7 +254,7 @@ class BaseArtifact(ovo_base.VersionedObject):
     # read-only origin of imported artifacts (API 1.3); 1.2: the
     # read-only signatures of the blobs (API 1.5); 1.3: the catalog fields
     # provided_by, supported_by, license and icon, and the read-only
-    # star_count and rating (API 1.6)
+    # star_count, rating and downloads (API 1.6)
     VERSION = '1.3'
     fields = _base_fields()
 

@@ -267,6 +267,32 @@ class Rating(Kind):
         return value
 
 
+class Downloads(Kind):
+    """An artifact's download counts (API 1.6): every counted download
+    and those of the last 30 days, kept by the service, never written by
+    users. Filtered and sorted by the total (glare.services.listing)."""
+
+    name, json_type = 'Downloads', 'object'
+    default_ops = ORDER_OPS
+    possible_ops = ORDER_OPS
+    #: the JSON schema of a value (glare.objects.schema)
+    json_schema = {
+        'type': 'object',
+        'properties': {
+            'total': {'type': 'integer', 'minimum': 0},
+            'last_30_days': {'type': 'integer', 'minimum': 0},
+        },
+        'required': ['total', 'last_30_days'],
+        'additionalProperties': False,
+    }
+
+    def coerce_value(self, value):
+        if not isinstance(value, dict) or set(value) != {'total',
+                                                         'last_30_days'}:
+            raise ValueError('downloads are {"total", "last_30_days"}')
+        return value
+
+
 class Field(ovo_fields.Field):
     """A field declaration carrying Glare's attributes.
 

@@ -27,11 +27,12 @@ from glare.services import closure
 
 #: base fields an import sets itself, whatever the record says
 #: (signatures: a record's are never taken as they are; they are checked
-#: again against the importer's trust store, or dropped; star_count and
-#: rating are this cloud's own signals)
+#: again against the importer's trust store, or dropped; star_count,
+#: rating and downloads are this cloud's own signals)
 SET_BY_IMPORT = ('id', 'owner', 'visibility', 'status', 'created_at',
                  'updated_at', 'activated_at', 'display_type_name',
-                 'origin', 'signatures', 'star_count', 'rating')
+                 'origin', 'signatures', 'star_count', 'rating',
+                 'downloads')
 _HEX = {'md5': 32, 'sha1': 40, 'sha256': 64}
 _HEX_RE = re.compile(r'[0-9a-f]+')
 _TYPE_VERSION = re.compile(r'(\d{1,9})\.(\d{1,9})')

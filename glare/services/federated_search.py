@@ -254,15 +254,16 @@ def sort_keys(sorts):
     """[(field, direction, kind)] of a list's sorts and tie-breakers.
 
     sorts: the glare.db.query.Sort of the list's spec; kind: 'version',
-    'datetime', 'rating' or 'value'. The tie-breakers are the list's:
+    'datetime', 'rating', 'downloads' or 'value'. The tie-breakers are the list's:
     created_at descending, then id ascending, unless sorted on already.
     """
     keys = []
     for s in sorts:
         if s.target == 'version':
             kind = 'version'
-        elif s.field == 'rating':
-            kind = 'rating'  # by its average, as the database sorts
+        elif s.field in ('rating', 'downloads'):
+            # by the average, the total: as the database sorts
+            kind = s.field
         elif s.field in _DATETIME_COLUMNS or \
                 isinstance(s.kind, glare_fields.DateTime):
             kind = 'datetime'
@@ -300,6 +301,8 @@ def _comparable(value, kind):
     of different kinds (an upstream's type may differ) by kind."""
     if kind == 'rating' and isinstance(value, dict):
         value = value.get('average')
+    elif kind == 'downloads' and isinstance(value, dict):
+        value = value.get('total')
     if value is None:
         return None
     if kind == 'version' and isinstance(value, str):

@@ -204,10 +204,10 @@ def _field_filter(field, name, key, op, value, combiner):
 
 
 def _signal_values(name, op, raw):
-    """A star_count (integer) or rating (its average: a number) filter's
-    value or values."""
-    kind = glare_fields.Integer() if name == 'star_count' else \
-        glare_fields.Float()
+    """A star_count or downloads (its total: integers) or rating (its
+    average: a number) filter's value or values."""
+    kind = glare_fields.Float() if name == 'rating' else \
+        glare_fields.Integer()
     try:
         if op == glare_fields.IN:
             return [kind.coerce_value(v) for v in split_in_values(raw)]

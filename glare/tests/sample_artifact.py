@@ -24,7 +24,7 @@ class SampleArtifact(base.BaseArtifact):
     TYPE_NAME = 'sample_artifact'
     DISPLAY_TYPE_NAME = 'Sample Artifact'
     # 1.2: the base field signatures (API 1.5); 1.3: the base catalog
-    # fields and the read-only star_count and rating (API 1.6)
+    # fields and the read-only star_count, rating and downloads (API 1.6)
     VERSION = '1.3'
     fields = dict(base.BaseArtifact.fields, **{
         'blob': glare_fields.Blob(required_on_activate=False, mutable=True,

@@ -51,6 +51,7 @@ class CreateTests:
             'provided_by': {}, 'supported_by': {}, 'license': None,
             'icon': None, 'star_count': 0,
             'rating': {'average': None, 'count': 0},
+            'downloads': {'total': 0, 'last_30_days': 0},
             'blob': None, 'small_blob': None, 'link1': None, 'link2': None,
             'bool1': False, 'bool2': False, 'int1': None, 'int2': None,
             'float1': None, 'float2': None, 'str1': None,

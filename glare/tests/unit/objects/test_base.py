@@ -31,15 +31,15 @@ class TestBaseFields(test_base.TestCase):
             'description', 'tags', 'metadata', 'created_at', 'updated_at',
             'activated_at', 'display_type_name', 'origin', 'signatures',
             'provided_by', 'supported_by', 'license', 'icon',
-            'star_count', 'rating']),
+            'star_count', 'rating', 'downloads']),
             sorted(base.BaseArtifact.fields))
 
     def test_system_fields(self):
         system = sorted(n for n, fld in base.BaseArtifact.fields.items()
                         if fld.system)
         self.assertEqual(['activated_at', 'created_at', 'display_type_name',
-                          'id', 'origin', 'owner', 'rating', 'signatures',
-                          'star_count', 'updated_at'], system)
+                          'downloads', 'id', 'origin', 'owner', 'rating',
+                          'signatures', 'star_count', 'updated_at'], system)
 
     def test_mutable_fields(self):
         mutable = sorted(n for n, fld in base.BaseArtifact.fields.items()

@@ -41,17 +41,18 @@ from glare.tests.unit import objects as helpers
 # bump for its metadata's longer img_signature values (Glance-style image
 # signatures), in the same unreleased change set (API 1.5). Every type
 # one minor up for the base catalog fields provided_by, supported_by,
-# license and icon and the read-only star_count and rating (API 1.6).
+# license and icon and the read-only star_count, rating and downloads
+# (API 1.6).
 EXPECTED = {
-    'all': '1.3-897893ddeb91ea5a9285ca8cc1a14418',
-    'heat_environments': '1.3-b86080fc80375d2a6d41af98e914049b',
-    'heat_templates': '1.3-48fd89023c569c66864dace5ac578334',
-    'images': '1.3-0980434f3198e0850b544439f8fe9ec8',
-    'murano': '1.3-ec4526f9361ee5674c45ccb98480867c',
-    'murano_packages': '1.4-cbfd30268808407146d1d88ccfe62e18',
-    'sample_artifact': '1.3-0c59704aa4c1045c7fcbc2e71c695579',
-    'secrets': '1.3-27f207362c72f0121c2e6eabe0fdcf22',
-    'tosca_templates': '1.3-0f4e8655f404127dadc2544b19a87ec6',
+    'all': '1.3-182488b49ebf9b8014c2c311a7d792db',
+    'heat_environments': '1.3-e04c8c230c08871d1982c6246198715f',
+    'heat_templates': '1.3-c619e414f63ef5b9ae78d485c5b7fc7f',
+    'images': '1.3-4ba2ea37b0212ab6e6c2c5dae44332b7',
+    'murano': '1.3-4ff1fcce43f3390b1e60049bcd553648',
+    'murano_packages': '1.4-27d0e04d077363301dc3da1a721748c8',
+    'sample_artifact': '1.3-5a0b96d6fa93e2aa9d4cd8cca2d62885',
+    'secrets': '1.3-52b816a7ec6e5717ce59461b53daa470',
+    'tosca_templates': '1.3-4839afa71ecb25b0db970250e5dfd384',
 }
 
 

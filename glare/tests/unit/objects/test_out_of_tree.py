@@ -39,7 +39,7 @@ from glare.tests.unit.objects import test_objects
 
 # What the guide tells a type's author to pin in their own package: the
 # VERSION and a hash of the field set (see test_objects).
-EXPECTED_FINGERPRINT = '1.3-81e20237e554037efddbd175ac16dbdf'
+EXPECTED_FINGERPRINT = '1.3-0dc8786eb18ccfaf7c51d19b7084cf14'
 
 
 class ExampleTypeFixture(fixtures.Fixture):

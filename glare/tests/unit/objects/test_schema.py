@@ -190,6 +190,18 @@ BASE_PROPERTIES = {
                                'reviews of the artifact (null without any) '
                                'and their number. Filtered and sorted by the '
                                'average.'),
+    'downloads': dict(glare_fields.Downloads.json_schema,
+                      glareType='Downloads',
+                      default={'total': 0, 'last_30_days': 0},
+                      filter_ops=NUM_OPS, readOnly=True, sortable=True,
+                      required_on_activate=False,
+                      description='How many times the artifact\'s blobs '
+                                  'were downloaded from their first byte by '
+                                  'other projects than its own: in all, and '
+                                  'in the last 30 days (UTC, today '
+                                  'included). Counted in memory and written '
+                                  'every few seconds. Filtered and sorted by '
+                                  'the total.'),
 }
 
 #: sample_artifact's own fields (TYPES.md), as the schema shows them
@@ -610,7 +622,7 @@ class TestEverySchema(SchemaTestCase):
                     # API 1.5: the records of the base field signatures
                     'SignatureRecordDict',
                     # API 1.6: the base field rating
-                    'Rating'),
+                    'Rating', 'Downloads'),
                     where)
                 self.assertIsInstance(prop['filter_ops'], list, where)
                 if 'required_on_activate' in prop:
@@ -652,6 +664,7 @@ class TestEverySchema(SchemaTestCase):
                         'sigstore_bundle': None}},
                     'star_count': 3,
                     'rating': {'average': 4.5, 'count': 2},
+                    'downloads': {'total': 7, 'last_30_days': 1},
                     'container_format': None, 'disk_format': None,
                     'min_ram': None, 'min_disk': None, 'image': None,
                     'kernel_id': None, 'ramdisk_id': None,
