@@ -254,8 +254,9 @@ def sort_keys(sorts):
     """[(field, direction, kind)] of a list's sorts and tie-breakers.
 
     sorts: the glare.db.query.Sort of the list's spec; kind: 'version',
-    'datetime', 'rating', 'downloads' or 'value'. The tie-breakers are the list's:
-    created_at descending, then id ascending, unless sorted on already.
+    'datetime', 'rating', 'downloads' or 'value'. The tie-breakers are
+    the list's: created_at descending, then id ascending, unless sorted
+    on already.
     """
     keys = []
     for s in sorts:

@@ -82,7 +82,7 @@ class CountedTest(_Published):
         for i in ids:
             self.set_values(i, tags=[names])
         other = self.auth(self.new_project())
-        for i, n in zip(ids, (2, 0, 5)):
+        for i, n in zip(ids, (2, 0, 5), strict=True):
             for _n in range(n):
                 self.fetch(i, other)
         self.assertEqual(5, self.downloads(ids[2], 5)['total'])
