@@ -28,9 +28,9 @@ NEVER = '3600'
 
 class _Published(test_blobs.BlobMixin):
 
-    def published(self, data=b'0123456789' * 10):
+    def published(self, data=b'0123456789' * 10, **fields):
         """A public, active artifact of the test's project with a blob."""
-        af = self.create()
+        af = self.create(**fields)
         self.upload(af['id'], 'blob', data)
         self.activate(af['id'])
         self.publish(af['id'])
@@ -66,21 +66,21 @@ class CountedTest(_Published):
         other = self.auth(self.new_project())
         self.fetch(artifact_id, other)                      # counts
         self.fetch(artifact_id, other)                      # counts
-        self.fetch(artifact_id, {})                         # anonymous: 401
+        self.fetch(artifact_id, {})                         # anonymous too
         self.fetch(artifact_id, other, 206, 'bytes=0-9')    # from 0: counts
         self.fetch(artifact_id, other, 206, 'bytes=10-19')  # not from 0
         self.fetch(artifact_id, self.user)                  # the owner's
-        self.assertEqual({'total': 3, 'last_30_days': 3},
-                         self.downloads(artifact_id, 3))
+        self.fetch(artifact_id, self.auth(self.project, user='u2'))  # too
+        self.get(self.blob_path(artifact_id, 'nosuch'), headers=other)
+        self.assertEqual({'total': 4, 'last_30_days': 4},
+                         self.downloads(artifact_id, 4))
         # and no more comes later
         time.sleep(1.5)
-        self.assertEqual(3, self.show(artifact_id)['downloads']['total'])
+        self.assertEqual(4, self.show(artifact_id)['downloads']['total'])
 
     def test_sort_filter_and_read_only(self):
         names = self.unique('dl')
-        ids = [self.published() for _i in range(3)]
-        for i in ids:
-            self.set_values(i, tags=[names])
+        ids = [self.published(tags=[names]) for _i in range(3)]
         other = self.auth(self.new_project())
         for i, n in zip(ids, (2, 0, 5), strict=True):
             for _n in range(n):
