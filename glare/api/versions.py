@@ -20,7 +20,7 @@ from glare import exception
 
 MEDIA_TYPE = 'application/vnd.openstack.artifacts-%s'
 MIN_VERSION = (1, 0)
-MAX_VERSION = (1, 5)
+MAX_VERSION = (1, 6)
 DEFAULT_VERSION = (1, 0)
 HEADER = 'OpenStack-API-Version'
 SERVICE_TYPE = 'artifact'
@@ -36,10 +36,11 @@ def text(version):
 def versions_document(host_url):
     out = []
     # 1.2: sharing with projects (CATALOG.md §1); 1.3: bundles (§2);
-    # 1.4: federation (§3); 1.5: signatures and the trust store (§4)
+    # 1.4: federation (§3); 1.5: signatures and the trust store (§4);
+    # 1.6: catalog fields, stars, reviews and download counts (§5)
     for minor, status in ((0, 'STABLE'), (1, 'SUPPORTED'), (2, 'SUPPORTED'),
                           (3, 'SUPPORTED'), (4, 'SUPPORTED'),
-                          (5, 'CURRENT')):
+                          (5, 'SUPPORTED'), (6, 'CURRENT')):
         v = (1, minor)
         out.append({
             'id': 'v' + text(v), 'version': text(v), 'status': status,

@@ -42,17 +42,18 @@ class VersionsTests:
         self.assertEqual(JSON_TYPE, resp.headers['Content-Type'])
         versions = resp.json()['versions']
         by_version = {v['version']: v for v in versions}
-        self.assertEqual({'1.0', '1.1', '1.2', '1.3', '1.4', '1.5'},
+        self.assertEqual({'1.0', '1.1', '1.2', '1.3', '1.4', '1.5', '1.6'},
                          set(by_version))
-        self.assertEqual(6, len(versions))
+        self.assertEqual(7, len(versions))
         self.assertEqual('STABLE', by_version['1.0']['status'])
         self.assertEqual('SUPPORTED', by_version['1.1']['status'])
         # 1.2: sharing (CATALOG.md §1), 1.3: bundles (§2), 1.4:
-        # federation (§3), 1.5: signatures (§4)
+        # federation (§3), 1.5: signatures (§4), 1.6: catalog signals (§5)
         self.assertEqual('SUPPORTED', by_version['1.2']['status'])
         self.assertEqual('SUPPORTED', by_version['1.3']['status'])
         self.assertEqual('SUPPORTED', by_version['1.4']['status'])
-        self.assertEqual('CURRENT', by_version['1.5']['status'])
+        self.assertEqual('SUPPORTED', by_version['1.5']['status'])
+        self.assertEqual('CURRENT', by_version['1.6']['status'])
         for text, v in by_version.items():
             self.assertEqual(ACCEPT % text, v['media-type'])
             self.assertIsInstance(v['links'], list)
@@ -97,7 +98,7 @@ class VersionsTests:
                          self._version_of({'Accept': ACCEPT % '1.1'}))
         self.assertEqual('artifact 1.0',
                          self._version_of({'Accept': ACCEPT % '1.0'}))
-        self.assertEqual('artifact 1.5',
+        self.assertEqual('artifact 1.6',
                          self._version_of({'Accept': ACCEPT % 'latest'}))
 
     def test_openstack_api_version_header(self):
@@ -105,7 +106,7 @@ class VersionsTests:
             {'OpenStack-API-Version': 'artifact 1.1'}))
         self.assertEqual('artifact 1.0', self._version_of(
             {'OpenStack-API-Version': 'artifact 1.0'}))
-        self.assertEqual('artifact 1.5', self._version_of(
+        self.assertEqual('artifact 1.6', self._version_of(
             {'OpenStack-API-Version': 'artifact latest'}))
 
     def test_accept_wins_over_version_header(self):
@@ -143,12 +144,12 @@ class VersionsTests:
     def test_out_of_range_version_406(self):
         for headers in ({'Accept': ACCEPT % '2.0'},
                         {'Accept': ACCEPT % '0.9'},
-                        {'Accept': ACCEPT % '1.6'},
+                        {'Accept': ACCEPT % '1.7'},
                         {'OpenStack-API-Version': 'artifact 1.99'}):
             body = self.assertError(406, self.get('/schemas/all',
                                                   headers=headers))
             self.assertEqual('1.0', body['min_version'])
-            self.assertEqual('1.5', body['max_version'])
+            self.assertEqual('1.6', body['max_version'])
 
 
 @base.with_backends
