@@ -93,6 +93,16 @@ def checksum_headers(value):
     return headers
 
 
+#: blob data is whatever its uploader sent, under the type it named: a
+#: browser that opens a download must neither guess another type nor run
+#: it as a page of the service's origin (an HTML or SVG blob would
+#: otherwise script the API with the viewer's cookies and storage)
+UNTRUSTED_CONTENT_HEADERS = {
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "sandbox; default-src 'none'",
+}
+
+
 class DownloadService:
     """Reads blob data for the API. No HTTP framework, no SQL here."""
 
@@ -125,6 +135,7 @@ class DownloadService:
         hooks.call(blob.cls.pre_download_hook, context, artifact, blob.name,
                    blob.key)
         headers = checksum_headers(value)
+        headers.update(UNTRUSTED_CONTENT_HEADERS)
         if value['external']:
             if self.conf.locations.external_download == 'redirect':
                 self._count(context, blob)

@@ -122,6 +122,23 @@ class UploadTests(BlobMixin):
         self.assertEqual('application/x-test', resp.headers['Content-Type'])
         self.assertEqual('bytes', resp.headers['Accept-Ranges'])
 
+    def test_html_is_served_as_untrusted_data(self):
+        # the uploader names the type; a browser opening the download must
+        # not run it as a page of the service's origin
+        af = self.create()
+        page = b'<html><script>alert(document.cookie)</script></html>'
+        self.upload(af['id'], 'blob', page, content_type='text/html')
+        resp = self.download(af['id'], 'blob')
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertEqual(page, resp.content)
+        self.assertEqual('text/html', resp.headers['Content-Type'])
+        self.assertEqual('nosniff', resp.headers['X-Content-Type-Options'])
+        self.assertEqual("sandbox; default-src 'none'",
+                         resp.headers['Content-Security-Policy'])
+        resp = self.download(af['id'], 'blob', headers={'Range': 'bytes=1-5'})
+        self.assertEqual(206, resp.status_code)
+        self.assertEqual('nosniff', resp.headers['X-Content-Type-Options'])
+
     def test_chunked_upload(self):
         af = self.create()
         parts = [b'a' * 1000, b'b' * 70000, b'c']

@@ -201,6 +201,7 @@ class V01ApiTests:
         self.assertEqual('application/octet-stream',
                          resp.headers['Content-Type'])
         self.assertEqual('4', resp.headers['Content-Length'])
+        self.assertEqual('nosniff', resp.headers['X-Content-Type-Options'])
         self.assertEqual('8d777f385d3dfec8815d20f7496026dc',
                          resp.headers['Content-MD5'])
         self.assertEqual(resp.headers['Content-MD5'],
