@@ -23,8 +23,9 @@ VERSION_PATTERN_START = '^([0-9]+)\\.'
 SCALARS = {'String': 'x', 'Integer': '1', 'Float': '1.5',
            'Boolean': 'true', 'DateTime': '2020-01-01T00:00:00Z',
            'Link': 'http://example.com/x',
-           # the base field rating (API 1.6) is filtered by its average
-           'Rating': '4.5'}
+           # the base fields rating and downloads (API 1.6) are filtered
+           # by their average and their total
+           'Rating': '4.5', 'Downloads': '3'}
 
 
 def _element(glare_type):
