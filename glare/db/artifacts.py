@@ -398,11 +398,11 @@ def origin_columns(origin):
 
 def _load(conn, fields_of, rows):
     """Rows of the artifacts table → value dicts, in four queries (five
-    when one of them was downloaded)."""
+    when one of them was downloaded, but not counted today)."""
     if not rows:
         return []
     ids = {'ids': [r.id for r in rows]}
-    recent = stats.recent(conn, {r.id: r.downloads_total for r in rows})
+    recent = stats.recent(conn, rows)
     tags, props, blobs = {}, {}, {}
     # all(): one fetchall() instead of a fetchone() per row
     for t in conn.execute(_TAGS_OF, ids).all():

@@ -116,6 +116,11 @@ class Artifact(Base):
     # every counted download (API 1.6), added with the per-day rows of
     # glare_artifact_downloads in each flush: lists sort and filter on it
     downloads_total = Column(BigInteger, nullable=False, server_default='0')
+    # the downloads of the 30 days up to downloads_recent_day (UTC), as the
+    # last flush that counted the artifact summed them: reads of artifacts
+    # downloaded today take last_30_days from the row, with no query
+    downloads_recent = Column(BigInteger, nullable=False, server_default='0')
+    downloads_recent_day = Column(Date, nullable=True)
 
 
 class ArtifactTag(Base):

@@ -37,23 +37,47 @@ _RECENT_OF = sa.select(
 _ADD_TOTAL = ARTIFACTS.update().where(
     ARTIFACTS.c.id == sa.bindparam('artifact_id')).values(
     downloads_total=ARTIFACTS.c.downloads_total + sa.bindparam('added'))
+#: last_30_days of the artifacts a flush counted, summed again from their
+#: rows after the flush wrote them (the artifact's row is locked by then,
+#: so a concurrent flush of another process sums after this one's commit)
+_REFRESH_RECENT = ARTIFACTS.update().where(
+    ARTIFACTS.c.id.in_(sa.bindparam('ids', expanding=True))).values(
+    downloads_recent=sa.select(
+        sa.func.coalesce(sa.func.sum(DOWNLOADS.c['count']), 0)).where(
+        DOWNLOADS.c.artifact_id == ARTIFACTS.c.id,
+        DOWNLOADS.c.day >= sa.bindparam('since')).scalar_subquery(),
+    downloads_recent_day=sa.bindparam('day'))
 
 
-def recent_since(today=None):
-    """The first day counted in last_30_days."""
-    today = today or datetime.datetime.now(datetime.timezone.utc).date()
-    return today - datetime.timedelta(days=RECENT_DAYS - 1)
+def today():
+    """The UTC day."""
+    return datetime.datetime.now(datetime.timezone.utc).date()
 
 
-def recent(conn, totals):
-    """{artifact_id: downloads in the last 30 days} of the artifacts whose
-    downloads_total (totals: {id: total}) is not 0: one statement, none
-    when no artifact has any download."""
-    ids = [i for i, total in totals.items() if total]
-    if not ids:
-        return {}
-    return {row[0]: int(row[1]) for row in conn.execute(
-        _RECENT_OF, {'ids': ids, 'since': recent_since()}).all()}
+def recent_since(day=None):
+    """The first day counted in last_30_days on day (default today)."""
+    return (day or today()) - datetime.timedelta(days=RECENT_DAYS - 1)
+
+
+def recent(conn, rows):
+    """{artifact_id: downloads in the last 30 days} of artifacts rows.
+
+    An artifact counted by a flush today has it on its row; one without
+    downloads has none. Only the others (downloaded before, not counted
+    since midnight) cost a query: one statement for all of them."""
+    day = today()
+    out, stale = {}, []
+    for r in rows:
+        if not r.downloads_total:
+            continue
+        if r.downloads_recent_day == day:
+            out[r.id] = r.downloads_recent
+        else:
+            stale.append(r.id)
+    if stale:
+        out.update((row[0], int(row[1])) for row in conn.execute(
+            _RECENT_OF, {'ids': stale, 'since': recent_since(day)}).all())
+    return out
 
 
 def _upsert(dialect):
@@ -98,4 +122,7 @@ def add_downloads(context, session, counts):
     session.execute(_upsert(dialect), rows)
     session.execute(_ADD_TOTAL, [{'artifact_id': i, 'added': n}
                                  for i, n in sorted(totals.items())])
+    day = today()
+    session.execute(_REFRESH_RECENT, {'ids': sorted(totals), 'day': day,
+                                      'since': recent_since(day)})
     return sum(totals.values())

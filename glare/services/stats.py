@@ -19,7 +19,6 @@ thread of its own, and once more when it stops; a write that fails keeps
 its counts for the next one.
 """
 
-import datetime
 import threading
 
 from oslo_log import log as logging
@@ -32,7 +31,7 @@ FLUSH_THREAD = 'glare-stats-flush'
 
 
 def _today():
-    return datetime.datetime.now(datetime.timezone.utc).date()
+    return db_stats.today()
 
 
 class DownloadCounter:

@@ -28,6 +28,11 @@ def upgrade():
     op.add_column('glare_artifacts',
                   sa.Column('downloads_total', sa.BigInteger,
                             nullable=False, server_default='0'))
+    op.add_column('glare_artifacts',
+                  sa.Column('downloads_recent', sa.BigInteger,
+                            nullable=False, server_default='0'))
+    op.add_column('glare_artifacts',
+                  sa.Column('downloads_recent_day', sa.Date, nullable=True))
     op.create_index('ix_glare_artifact_type_downloads', 'glare_artifacts',
                     ['type_name', 'downloads_total'])
     op.create_table(

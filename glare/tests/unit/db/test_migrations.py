@@ -353,8 +353,9 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         days = models.ArtifactDownloads.__table__
         with self.get_engine().begin() as conn:
             # the artifact that was there has no downloads
-            self.assertEqual(0, conn.execute(
-                sa.select(art.c.downloads_total)).scalar())
+            self.assertEqual((0, 0, None), tuple(conn.execute(sa.select(
+                art.c.downloads_total, art.c.downloads_recent,
+                art.c.downloads_recent_day)).one()))
             conn.execute(days.insert().values(
                 artifact_id='a1', day=when.date(), count=2 ** 40))
 

@@ -66,6 +66,45 @@ class _Stats:
         self.assertEqual({'total': 1105, 'last_30_days': 5},
                          self.get(a)['downloads'])
 
+    def statements_of_get(self, artifact_id):
+        seen = []
+
+        def record(conn, cursor, statement, *args):
+            seen.append(statement)
+        sa.event.listen(self.engine, 'before_cursor_execute', record)
+        try:
+            value = self.get(artifact_id)['downloads']
+        finally:
+            sa.event.remove(self.engine, 'before_cursor_execute', record)
+        return value, [s for s in seen if 'glare_artifact_downloads' in s]
+
+    def test_counted_today_is_read_from_the_row(self):
+        a = self.create()['id']
+        stats_db.add_downloads(self.context, {(a, _today()): 3,
+                                              (a, _ago(3)): 4,
+                                              (a, _ago(40)): 5})
+        value, queries = self.statements_of_get(a)
+        self.assertEqual({'total': 12, 'last_30_days': 7}, value)
+        self.assertEqual([], queries)
+
+    def test_not_counted_today_is_summed_again(self):
+        a = self.create()['id']
+        stats_db.add_downloads(self.context, {(a, _ago(29)): 2,
+                                              (a, _ago(1)): 1})
+        # as a row last refreshed 5 days ago finds it: its value then is
+        # no longer the last 30 days'
+        with self.engine.begin() as conn:
+            conn.execute(stats_db.ARTIFACTS.update().where(
+                stats_db.ARTIFACTS.c.id == a).values(
+                downloads_recent=99, downloads_recent_day=_ago(5)))
+        value, queries = self.statements_of_get(a)
+        self.assertEqual({'total': 3, 'last_30_days': 3}, value)
+        self.assertEqual(1, len(queries))
+        # no downloads at all: no query either
+        b = self.create()['id']
+        self.assertEqual(({'total': 0, 'last_30_days': 0}, []),
+                         self.statements_of_get(b))
+
     def test_counts_of_artifacts_gone_are_dropped(self):
         a = self.create()['id']
         written = stats_db.add_downloads(self.context, {
