@@ -131,3 +131,21 @@ def path_args(args):
 
 def not_allowed(*allowed):
     raise exception.MethodNotAllowed(allowed=allowed)
+
+
+def get_only(request):
+    """A read of a resource: 405 for another method, 400 with a body."""
+    if request.method != 'GET':
+        not_allowed('GET')
+    no_body(request)
+
+
+class LeafController:
+    """A resource with nothing below it: every request goes to index(),
+    and a path under it is 404."""
+
+    @pecan.expose()
+    def _route(self, args, request=None):
+        if path_args(args):
+            pecan.abort(404)
+        return self.index, []

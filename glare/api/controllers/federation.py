@@ -18,20 +18,12 @@ from glare.api import method
 from glare.policies import federation as rules
 
 
-class FederationController:
-
-    @pecan.expose()
-    def _route(self, args, request=None):
-        if method.path_args(args):
-            pecan.abort(404)
-        return self.index, []
+class FederationController(method.LeafController):
 
     @pecan.expose()
     def index(self):
         request = pecan.request
-        if request.method != 'GET':
-            method.not_allowed('GET')
-        method.no_body(request)
+        method.get_only(request)
         context = method.context()
         context.can(rules.FEDERATION_SHOW, {})
         services = request.app_services

@@ -28,14 +28,8 @@ def _dispatch(handlers, args):
     return handlers[verb], args
 
 
-class QuotasController:
+class QuotasController(method.LeafController):
     """PUT /quotas replaces projects' quotas; GET /quotas lists them all."""
-
-    @pecan.expose()
-    def _route(self, args, request=None):
-        if method.path_args(args):
-            pecan.abort(404)
-        return self.index, []
 
     @pecan.expose()
     def index(self):

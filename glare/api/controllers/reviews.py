@@ -114,21 +114,13 @@ class ReviewsController:
         return method.json_response(None, 204)
 
 
-class StarsController:
+class StarsController(method.LeafController):
     """GET /stars: the caller's starred artifacts."""
-
-    @pecan.expose()
-    def _route(self, args, request=None):
-        if method.path_args(args):
-            pecan.abort(404)
-        return self.index, []
 
     @pecan.expose()
     def index(self):
         request = pecan.request
-        if request.method != 'GET':
-            method.not_allowed('GET')
-        method.no_body(request)
+        method.get_only(request)
         limit, marker = _page(request)
         return method.json_response(_service().list_stars(
             method.context(), limit, marker))

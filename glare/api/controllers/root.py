@@ -36,9 +36,7 @@ class SchemasController:
     @staticmethod
     def _only_get():
         # pecan sends /schemas straight to index, around _route
-        if pecan.request.method != 'GET':
-            method.not_allowed('GET')
-        method.no_body(pecan.request)
+        method.get_only(pecan.request)
 
     @pecan.expose()
     def index(self):

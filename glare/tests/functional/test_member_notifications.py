@@ -96,27 +96,35 @@ class Listener:
         self.conn.release()
 
 
-class MemberNotificationTests(test_sharing.SharingHelpers,
-                              base.FunctionalTest):
-    """The member events of a running server."""
+class ListenedServer:
+    """A class's own server (SQLite) that sends its notifications to a
+    RabbitMQ topic of the class, listened to from before the server
+    starts, so that nothing it sends is missed; TOPIC_NAME names it."""
 
     BACKEND = 'sqlite'
-    TOPIC = 'glare_ft_members_%s' % uuid.uuid4().hex
-    EXCHANGE = 'glare_ft_%s' % uuid.uuid4().hex
-    CONFIG = {
-        'DEFAULT': {'control_exchange': EXCHANGE},
-        'oslo_messaging_notifications': {
-            'driver': 'messagingv2',
-            'transport_url': test_notifications.TRANSPORT_URL,
-            'topics': TOPIC}}
+    TOPIC_NAME = None
 
     @classmethod
     def setUpClass(cls):
         test_notifications.require_rabbitmq(cls())
-        # listening before the server starts: nothing it sends is missed
+        cls.TOPIC = 'glare_ft_%s_%s' % (cls.TOPIC_NAME, uuid.uuid4().hex)
+        cls.EXCHANGE = 'glare_ft_%s' % uuid.uuid4().hex
+        cls.CONFIG = {
+            'DEFAULT': {'control_exchange': cls.EXCHANGE},
+            'oslo_messaging_notifications': {
+                'driver': 'messagingv2',
+                'transport_url': test_notifications.TRANSPORT_URL,
+                'topics': cls.TOPIC}}
         cls.listener = Listener(cls.EXCHANGE, cls.TOPIC)
         cls.addClassCleanup(cls.listener.close, cls.TOPIC)
         super().setUpClass()
+
+
+class MemberNotificationTests(ListenedServer, test_sharing.SharingHelpers,
+                              base.FunctionalTest):
+    """The member events of a running server."""
+
+    TOPIC_NAME = 'members'
 
     def setUp(self):
         super().setUp()

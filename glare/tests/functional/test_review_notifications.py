@@ -18,37 +18,20 @@ Skipped, with a message, when the broker does not answer (failed with
 ``GLARE_TEST_REQUIRE_RABBITMQ=1``).
 """
 
-import uuid
-
 from glare.tests.functional import base
 from glare.tests.functional import test_member_notifications as members
-from glare.tests.functional import test_notifications
 from glare.tests.functional import test_reviews
 
 REVIEW_EVENTS = ('artifact.review.create', 'artifact.review.update',
                  'artifact.review.delete')
 
 
-class ReviewNotificationTests(test_reviews.ReviewHelpers,
+class ReviewNotificationTests(members.ListenedServer,
+                              test_reviews.ReviewHelpers,
                               base.FunctionalTest):
     """The review events of a running server."""
 
-    BACKEND = 'sqlite'
-    TOPIC = 'glare_ft_reviews_%s' % uuid.uuid4().hex
-    EXCHANGE = 'glare_ft_%s' % uuid.uuid4().hex
-    CONFIG = {
-        'DEFAULT': {'control_exchange': EXCHANGE},
-        'oslo_messaging_notifications': {
-            'driver': 'messagingv2',
-            'transport_url': test_notifications.TRANSPORT_URL,
-            'topics': TOPIC}}
-
-    @classmethod
-    def setUpClass(cls):
-        test_notifications.require_rabbitmq(cls())
-        cls.listener = members.Listener(cls.EXCHANGE, cls.TOPIC)
-        cls.addClassCleanup(cls.listener.close, cls.TOPIC)
-        super().setUpClass()
+    TOPIC_NAME = 'reviews'
 
     def test_review_lifecycle(self):
         af = self.create()

@@ -34,6 +34,21 @@ from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
 HEAD = '0009'
+
+
+#: an artifacts row in the columns of 0001 (later migrations add theirs)
+_OLD_ARTIFACT = sa.text(
+    "INSERT INTO glare_artifacts (id, type_name, name, version_prefix, "
+    "version_suffix, version_meta, visibility, status, owner, created_at, "
+    "updated_at) VALUES (:id, 'images', :name, 1, '', '', :visibility, "
+    ":status, 'p', :t, :t)")
+
+
+def _old_artifact(conn, when, artifact_id='a1', name='n',
+                  visibility='private', status='drafted'):
+    conn.execute(_OLD_ARTIFACT, {'id': artifact_id, 'name': name,
+                                 'visibility': visibility, 'status': status,
+                                 't': when})
 # Waits for a start signal, so that the workers really race.
 _ENSURE_CHILD = '''
 import os, sys, time
@@ -166,12 +181,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         migration.upgrade(self.conf, '0002')
         when = datetime.datetime(2024, 5, 6, 7, 8, 9)
         with self.get_engine().begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO glare_artifacts (id, type_name, name, "
-                "version_prefix, version_suffix, version_meta, visibility, "
-                "status, owner, created_at, updated_at) VALUES ('a1', "
-                "'images', 'n', 1, '', '', 'private', 'drafted', 'p', :t, "
-                ":t)"), {'t': when})
+            _old_artifact(conn, when)
         migration.upgrade(self.conf)
         art = models.Artifact.__table__
         with self.get_engine().begin() as conn:
@@ -192,12 +202,8 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         when = datetime.datetime(2024, 5, 6, 7, 8, 9)
         with self.get_engine().begin() as conn:
             for aid, vis in (('a1', 'private'), ('a2', 'public')):
-                conn.execute(sa.text(
-                    "INSERT INTO glare_artifacts (id, type_name, name, "
-                    "version_prefix, version_suffix, version_meta, "
-                    "visibility, status, owner, created_at, updated_at) "
-                    "VALUES (:id, 'images', :id, 1, '', '', :v, 'active', "
-                    "'p', :t, :t)"), {'id': aid, 'v': vis, 't': when})
+                _old_artifact(conn, when, aid, name=aid, visibility=vis,
+                              status='active')
         migration.upgrade(self.conf)
         art = models.Artifact.__table__
         members = models.ArtifactMember.__table__
@@ -221,12 +227,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         migration.upgrade(self.conf, '0004')
         when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
         with self.get_engine().begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO glare_artifacts (id, type_name, name, "
-                "version_prefix, version_suffix, version_meta, visibility, "
-                "status, owner, created_at, updated_at) VALUES ('a1', "
-                "'images', 'n', 1, '', '', 'private', 'drafted', 'p', :t, "
-                ":t)"), {'t': when})
+            _old_artifact(conn, when)
         migration.upgrade(self.conf)
         art = models.Artifact.__table__
         digest = 'sha256:' + 'a' * 64
@@ -245,12 +246,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         migration.upgrade(self.conf, '0006')
         when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
         with self.get_engine().begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO glare_artifacts (id, type_name, name, "
-                "version_prefix, version_suffix, version_meta, visibility, "
-                "status, owner, created_at, updated_at) VALUES ('a1', "
-                "'images', 'n', 1, '', '', 'private', 'drafted', 'p', :t, "
-                ":t)"), {'t': when})
+            _old_artifact(conn, when)
             conn.execute(sa.text(
                 "INSERT INTO glare_artifact_blobs (id, artifact_id, name, "
                 "key_name, external, status, created_at, updated_at) "
@@ -290,12 +286,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         migration.upgrade(self.conf, '0007')
         when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
         with self.get_engine().begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO glare_artifacts (id, type_name, name, "
-                "version_prefix, version_suffix, version_meta, visibility, "
-                "status, owner, created_at, updated_at) VALUES ('a1', "
-                "'images', 'n', 1, '', '', 'private', 'drafted', 'p', :t, "
-                ":t)"), {'t': when})
+            _old_artifact(conn, when)
         migration.upgrade(self.conf)
         art = models.Artifact.__table__
         stars = models.ArtifactStar.__table__
@@ -342,12 +333,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         migration.upgrade(self.conf, '0008')
         when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
         with self.get_engine().begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO glare_artifacts (id, type_name, name, "
-                "version_prefix, version_suffix, version_meta, visibility, "
-                "status, owner, created_at, updated_at) VALUES ('a1', "
-                "'images', 'n', 1, '', '', 'public', 'active', 'p', :t, "
-                ":t)"), {'t': when})
+            _old_artifact(conn, when, visibility='public', status='active')
         migration.upgrade(self.conf)
         art = models.Artifact.__table__
         days = models.ArtifactDownloads.__table__
