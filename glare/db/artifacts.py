@@ -22,6 +22,7 @@ from oslo_utils import timeutils
 import sqlalchemy as sa
 
 from glare.db import api
+from glare.db import fulltext
 from glare.db import members
 from glare.db import models
 from glare.db import query as list_query
@@ -184,6 +185,25 @@ def insert(session, type_name, fields, values, origin=None):
                                    values.get(name)))
     if rows:
         session.execute(PROPERTIES.insert(), rows)
+    fulltext.write(session, values['id'], fulltext.document(
+        values['name'], values.get('description'), values.get('tags') or [],
+        fulltext.values_strings(property_fields(fields), values)), new=True)
+
+
+def _reindex(session, fields, artifact_id):
+    """Write an artifact's full-text document again, from its rows."""
+    row = session.execute(sa.select(ARTIFACTS.c.name, ARTIFACTS.c.description)
+                          .where(ARTIFACTS.c.id == artifact_id)).first()
+    tags = session.execute(sa.select(TAGS.c.value).where(
+        TAGS.c.artifact_id == artifact_id).order_by(TAGS.c.id)).scalars()
+    texts = [n for n, f in property_fields(fields).items()
+             if fulltext.text_field(f)]
+    props = session.execute(sa.select(PROPERTIES).where(
+        PROPERTIES.c.artifact_id == artifact_id,
+        PROPERTIES.c.name.in_(texts))).all() if texts else []
+    fulltext.write(session, artifact_id, fulltext.document(
+        row.name, row.description, list(tags),
+        fulltext.row_strings(fields, props)))
 
 
 def merged_dicts(session, fields, artifact_id, merge):
@@ -296,6 +316,9 @@ def write_changes(session, type_name, fields, artifact_id, current,
                                        changes[name]))
         if rows:
             session.execute(PROPERTIES.insert(), rows)
+    if changes.keys() & ({'name', 'description', 'tags'} | {
+            n for n in changed_props if fulltext.text_field(props[n])}):
+        _reindex(session, fields, artifact_id)
 
 
 @api.writer
@@ -311,6 +334,7 @@ def delete(context, session, artifact_id):
         session.execute(table.delete().where(
             table.c.artifact_id == artifact_id))
     members.delete_all(session, artifact_id)
+    fulltext.delete(session, artifact_id)
     for table in (STARS, REVIEWS):
         session.execute(table.delete().where(
             table.c.artifact_id == artifact_id))

@@ -29,7 +29,9 @@ from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import event
 from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql
 
 #: longest string kept in the indexed column; longer ones go to text_value
 INDEXED_STRING_LEN = 255
@@ -388,6 +390,58 @@ class ArtifactReview(Base):
     hidden = Column(Boolean, nullable=False, server_default=sa_false())
     created_at = Column(Timestamp, nullable=False)
     updated_at = Column(Timestamp, nullable=False)
+
+
+def _fulltext(name, *columns):
+    return Index(name, *columns, mysql_prefix='FULLTEXT').ddl_if(
+        dialect=('mysql', 'mariadb'))
+
+
+class ArtifactSearch(Base):
+    """The words of an artifact full-text search looks in (glare.db.
+    fulltext): name (a), tags and keywords (b), description (c), other
+    string fields (d), as each backend stores them."""
+
+    __tablename__ = 'glare_artifact_search'
+    __table_args__ = (
+        UniqueConstraint('artifact_id', name='uq_glare_search_artifact'),
+        # MySQL: the match over all parts (or the first three), and a
+        # score per part
+        _fulltext('ix_glare_search_all', 'a', 'b', 'c', 'd'),
+        _fulltext('ix_glare_search_abc', 'a', 'b', 'c'),
+        _fulltext('ix_glare_search_a', 'a'),
+        _fulltext('ix_glare_search_b', 'b'),
+        _fulltext('ix_glare_search_c', 'c'),
+        _fulltext('ix_glare_search_d', 'd'),
+        # PostgreSQL
+        Index('ix_glare_search_tsv', 'tsv', postgresql_using='gin').ddl_if(
+            dialect='postgresql'),
+        _TABLE_ARGS,
+    )
+
+    # SQLite: the FTS5 table's rowid (an alias of the rowid, kept by
+    # VACUUM)
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    artifact_id = Column(String(36), ForeignKey('glare_artifacts.id',
+                                                ondelete='CASCADE'),
+                         nullable=False)
+    a = Column(Text, nullable=False)
+    b = Column(Text, nullable=False)
+    c = Column(LongText, nullable=False)
+    d = Column(LongText, nullable=False)
+    # PostgreSQL only (elsewhere an empty column)
+    tsv = Column(Text().with_variant(postgresql.TSVECTOR(), 'postgresql'),
+                 nullable=True)
+
+
+def _sqlite_fts(target, connection, **kw):
+    if connection.dialect.name == 'sqlite':
+        from glare.db.fulltext import sqlite as fts_sqlite
+        for statement in fts_sqlite.DDL:
+            connection.exec_driver_sql(statement)
+
+
+event.listen(ArtifactSearch.__table__, 'after_create', _sqlite_fts)
 
 
 class Setting(Base):

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext import compiler as sa_compiler
 from sqlalchemy.sql import visitors
 
+from glare.db import fulltext
 from glare.db import models
 from glare import exception
 from glare.objects import fields as glare_fields
@@ -84,6 +85,11 @@ class ListSpec:
     #: whether other projects' community artifacts are in scope (only
     #: when the visibility filter asks for them)
     community: bool = False
+    #: q: a glare.db.fulltext.Query
+    text: typing.Optional[fulltext.Query] = None
+    #: the database's dialect name (set by run_list: the full-text SQL
+    #: is the database's own)
+    dialect: typing.Optional[str] = None
 
 
 # -- filters ---------------------------------------------------------------
@@ -265,9 +271,11 @@ _SUBQUERY_TARGETS = ('prop', 'list', 'dict-key', 'dict-value', 'tags',
 
 
 def _narrowing_subquery(spec):
-    """Whether an ANDed eq/in filter names the artifacts by subquery."""
-    return any(flt.combiner == 'and' and flt.op in ('eq', 'in') and
-               flt.target in _SUBQUERY_TARGETS for flt in spec.filters)
+    """Whether an ANDed eq/in filter (or q) names the artifacts by
+    subquery."""
+    return spec.text is not None or any(
+        flt.combiner == 'and' and flt.op in ('eq', 'in') and
+        flt.target in _SUBQUERY_TARGETS for flt in spec.filters)
 
 
 def _selective(spec):
@@ -346,11 +354,31 @@ def _scope(spec, walk=False):
     return sa.or_(*parts) if len(parts) > 1 else parts[0]
 
 
-def _where(spec, scope=True, plan=None):
+def _relevance(spec):
+    """Whether the list is sorted by relevance to q."""
+    return any(s.target == 'relevance' for s in spec.sorts)
+
+
+def _text_joined(spec):
+    """Whether a page's rows come from a join with q's matches (the sort
+    by relevance): then q is not a condition of its _where too."""
+    return spec.text is not None and _relevance(spec) and \
+        bool(spec.text.groups)
+
+
+def _text_matches(spec):
+    return fulltext.matches(spec.dialect, spec.text).subquery('text_match')
+
+
+def _where(spec, scope=True, plan=None, joined=False):
     """The conditions of a list. plan: 'walk' (the page follows the
     order's index, checking each row), 'parts' (the rows come from the
-    scope's own indexes) or None (as the filters decide)."""
+    scope's own indexes) or None (as the filters decide). joined: the
+    rows are joined with q's matches (see _text_joined)."""
     conds = [ARTIFACTS.c.status != 'deleted']
+    if spec.text is not None and not (joined and _text_joined(spec)):
+        conds.append(fulltext.condition(spec.dialect, spec.text,
+                                        ARTIFACTS.c.id))
     if spec.type_name is not None:
         type_col = _NoIndex(ARTIFACTS.c.type_name) \
             if _narrowing_subquery(spec) or plan == 'parts' \
@@ -373,7 +401,14 @@ def _sort_columns(spec, base):
     """[(column expression, direction)] incl. the tie-breakers."""
     out, joins = [], []
     for i, s in enumerate(spec.sorts):
-        if s.target == 'version':
+        if s.target == 'relevance':
+            # only words that must not be there: all score alike
+            if spec.text.groups:
+                match = _text_matches(spec)
+                joins.append((match, None))
+                out.append((match.c.score, s.direction))
+            out.append((base.c.updated_at, 'desc'))
+        elif s.target == 'version':
             out += [(base.c.version_prefix, s.direction),
                     (base.c.version_suffix, s.direction)]
         elif s.target == 'column':
@@ -388,7 +423,7 @@ def _sort_columns(spec, base):
             joins.append((alias, s.field))
             out.append((alias.c[_value_column(s.kind).name], s.direction))
     names = [s.field for s in spec.sorts]
-    if 'created_at' not in names:
+    if 'created_at' not in names and not _relevance(spec):
         out.append((base.c.created_at, 'desc'))
     if 'id' not in names:
         out.append((base.c.id, 'asc'))
@@ -457,15 +492,18 @@ def _base_query(spec):
     return None
 
 
-def _from(spec):
+def _from(spec, joined=False):
     latest = _base_query(spec)
     if latest is not None:
         return latest, []
-    return ARTIFACTS, _where(spec)
+    return ARTIFACTS, _where(spec, joined=joined)
 
 
 def _with_joins(query, base, joins):
     for alias, name in joins:
+        if name is None:  # the full-text matches: those rows only
+            query = query.join(alias, alias.c.artifact_id == base.c.id)
+            continue
         query = query.outerjoin(alias, sa.and_(
             alias.c.artifact_id == base.c.id, alias.c.name == name,
             alias.c.key_name.is_(None), alias.c.position.is_(None)))
@@ -474,7 +512,7 @@ def _with_joins(query, base, joins):
 
 def marker_values(session, spec, marker_id):
     """The sort key values of the marker row, or None if not visible."""
-    base, conds = _from(spec)
+    base, conds = _from(spec, joined=True)
     cols, joins = _sort_columns(spec, base)
     query = _with_joins(sa.select(*[c for c, _d in cols]).select_from(base),
                         base, joins)
@@ -526,12 +564,12 @@ def page_statement(spec, mvals=None):
     sort; else a walk of the order's index (newest first of the type, or
     of all types) that checks each row and stops at the page's end.
     """
-    base, conds = _from(spec)
+    base, conds = _from(spec, joined=True)
     if base is ARTIFACTS:
         if _narrow_scope(spec):
-            conds = _where(spec, plan='parts')
+            conds = _where(spec, plan='parts', joined=True)
         elif not _selective(spec) and not spec.see_all:
-            conds = _where(spec, plan='walk')
+            conds = _where(spec, plan='walk', joined=True)
     cols, joins = _sort_columns(spec, base)
     columns = ((ARTIFACTS,) if base is ARTIFACTS
                else [base.c[c.name] for c in ARTIFACTS.c])
@@ -545,6 +583,10 @@ def page_statement(spec, mvals=None):
 
 
 def run_list(session, spec):
+    if spec.text is not None:
+        if spec.text.empty:
+            return [], 0  # q has no word: nothing matches
+        spec = dataclasses.replace(spec, dialect=session.dialect.name)
     total = session.execute(count_statement(spec)).scalar()
     if spec.limit == 0:
         return [], total

@@ -13,6 +13,7 @@
 """Artifact rules: create, show, list, update, lifecycle and delete."""
 
 import copy
+import dataclasses
 import uuid
 
 from oslo_log import log as logging
@@ -20,6 +21,7 @@ from oslo_log import log as logging
 from glare.conf import artifact_type
 from glare.db import api as db_api
 from glare.db import artifacts as db
+from glare.db import fulltext
 from glare import exception
 from glare import notification
 from glare.objects import base
@@ -182,10 +184,12 @@ class ArtifactService:
             return body
         return spec, run
 
-    @staticmethod
-    def _check_readable(context, type_name, spec):
-        """Filtering or sorting on a field would reveal its values."""
+    def _check_readable(self, context, type_name, spec):
+        """Filtering, sorting or searching on a field would reveal its
+        values."""
         read_protected = policy.protected_fields(type_name)[0]
+        if spec.text is not None:
+            self._check_searchable(context, type_name, spec)
         if not read_protected:
             return
         used = {f.field for f in spec.filters} | {s.field for s in spec.sorts}
@@ -196,6 +200,28 @@ class ArtifactService:
             if not policy.can_read_field(context, type_name, name, target):
                 raise exception.Forbidden('You may not filter or sort on '
                                           'field %s' % name)
+
+    def _check_searchable(self, context, type_name, spec):
+        """q looks in every string field: when the caller may not read
+        one of them, in those of the name, tags, keywords and description
+        only (and not at all when one of these is the one)."""
+        types = list(self.registry.concrete()) if type_name == \
+            type_registry.ALL else [type_name]
+        hidden = set()
+        for name in types:
+            target = policy.policy_target(
+                context, owner=context.project_id, visibility='private',
+                status='active', type_name=name)
+            hidden.update(
+                f for f in policy.protected_fields(name)[0]
+                if not policy.can_read_field(context, name, f, target))
+        if not hidden:
+            return
+        own_parts = hidden & fulltext.OWN_PART_FIELDS
+        if own_parts:
+            raise exception.Forbidden('You may not search: you may not '
+                                      'read field %s' % sorted(own_parts)[0])
+        spec.text = dataclasses.replace(spec.text, other=False)
 
     # -- writing -----------------------------------------------------------
     def create(self, context, type_name, body):

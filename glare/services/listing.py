@@ -18,12 +18,15 @@ from urllib import parse
 
 from oslo_utils import strutils
 
+from glare.db import fulltext
 from glare.db import query as list_query
 from glare import exception
 from glare.objects import fields as glare_fields
 
 RESERVED = ('limit', 'marker', 'sort', 'tags', 'tags-any', 'member_status',
-            'federated')
+            'federated', 'q')
+#: the sort by how well an artifact matches q (only with q)
+RELEVANCE = 'relevance'
 #: the parameter of a federated search (glare.services.federated_search)
 FEDERATED = 'federated'
 #: member_status values: the statuses of the caller's memberships that
@@ -269,6 +272,12 @@ def parse_sort(fields, raw, display_names=None):
         if direction not in ('asc', 'desc'):
             raise exception.InvalidSort(
                 reason='direction %r is not asc or desc' % direction)
+        if name == RELEVANCE:
+            if sorts or ',' in raw:
+                raise exception.InvalidSort(
+                    reason='relevance is the only sort key when given')
+            sorts.append(list_query.Sort(name, direction, 'relevance'))
+            continue
         field = fields.get(name)
         if field is None or not field.sortable:
             raise exception.InvalidSort(
@@ -319,6 +328,8 @@ def build_spec(fields, params, type_name, project_id, see_all, conf,
             spec.latest = True
         elif name == 'member_status':
             spec.member_statuses = _member_statuses(raw, spec)
+        elif name == 'q':
+            spec.text = _text(raw, spec)
         else:
             spec.filters.append(parse_filter(fields, name, raw,
                                              display_names))
@@ -326,12 +337,24 @@ def build_spec(fields, params, type_name, project_id, see_all, conf,
                    for flt in spec.filters) > MAX_FILTER_VALUES:
                 raise exception.InvalidFilter(
                     reason='more than %d filter values' % MAX_FILTER_VALUES)
+    if any(s.target == 'relevance' for s in spec.sorts) and \
+            spec.text is None:
+        raise exception.InvalidSort(reason='relevance needs q')
     spec.community = any(
         flt.field == 'visibility' and flt.op in ('eq', 'in') and
         'community' in (flt.value if isinstance(flt.value, list)
                         else [flt.value])
         for flt in spec.filters)
     return spec
+
+
+def _text(raw, spec):
+    if spec.text is not None:
+        raise exception.BadRequest('q is given more than once')
+    try:
+        return fulltext.parse(raw)
+    except ValueError as exc:
+        raise exception.BadRequest(str(exc)) from exc
 
 
 def _member_statuses(raw, spec):
