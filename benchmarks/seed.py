@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from glare.db import api as db_api
 from glare.db import artifacts as db_artifacts
+from glare.db import fulltext
 from glare.db import models
 from glare.tests import sample_artifact
 
@@ -49,7 +50,7 @@ def str1_value(i):
     return 'value-%03d' % (i % STR1_VALUES)
 
 
-def body(i, prefix='seed', per_name=10):
+def default_body(i, prefix='seed', per_name=10):
     """The create body of the i-th artifact (seeded, or sent over HTTP).
 
     per_name consecutive artifacts share a name and differ by version.
@@ -99,10 +100,14 @@ def _rows(cls, values):
                    v['owner'], v['status']))
     tags = [dict(artifact_id=v['id'], value=t) for t in v['tags'] or []]
     props = []
-    for name, field in db_artifacts.property_fields(cls.fields).items():
+    stored = db_artifacts.property_fields(cls.fields)
+    for name, field in stored.items():
         props.extend(db_artifacts._property_rows(v['id'], name, field,
                                                  v.get(name)))
-    return art, tags, props
+    doc = fulltext.document(v['name'], v.get('description'),
+                            v['tags'] or [],
+                            fulltext.values_strings(stored, v))
+    return art, tags, props, doc
 
 
 def created_at(i, now):
@@ -112,13 +117,14 @@ def created_at(i, now):
 
 
 def seed(db_url, count, start=0, chunk=5000, log=None, placement=None,
-         prefix='seed', now=None):
+         prefix='seed', now=None, body=None):
     """Insert artifacts start..start+count-1; returns the seconds taken.
 
     placement(i) -> {column: value} places the i-th artifact (its id,
     owner, visibility, status, ...); by default the noauth project owns
     them all, every tenth public. now: the time the created_at values
-    count back from (created_at()).
+    count back from (created_at()). body(i, prefix): the i-th
+    artifact's create body (default_body by default).
     """
     import time
     cls = sample_artifact.SampleArtifact
@@ -128,19 +134,22 @@ def seed(db_url, count, start=0, chunk=5000, log=None, placement=None,
     t0 = time.monotonic()
     try:
         for lo in range(start, start + count, chunk):
-            arts, tags, props = [], [], []
+            arts, tags, props, docs = [], [], [], {}
             for i in range(lo, min(lo + chunk, start + count)):
                 placed = placement(i) if placement else None
-                a, t, p = _rows(cls, _values(cls, body(i, prefix), i, now,
-                                             placed))
+                a, t, p, d = _rows(cls, _values(cls, (body or default_body)(
+                    i, prefix), i, now, placed))
                 arts.append(a)
                 tags += t
                 props += p
+                docs[a['id']] = d
             with engine.begin() as conn:
                 conn.execute(models.Artifact.__table__.insert(), arts)
                 conn.execute(models.ArtifactTag.__table__.insert(), tags)
                 conn.execute(models.ArtifactProperty.__table__.insert(),
                              props)
+                # the words of full-text search, as the service writes them
+                fulltext.insert_many(conn, docs)
             if log:
                 log('  seeded %d/%d' % (i + 1 - start, count))
     finally:

@@ -153,7 +153,15 @@ def write(session, artifact_id, doc, new=False):
     backend = backend_of(session.get_bind().dialect.name)
     if not new:
         delete(session, artifact_id)
-    backend.insert(session, artifact_id, doc)
+    session.execute(backend.insert_statement(), backend.row(artifact_id, doc))
+
+
+def insert_many(conn, docs):
+    """Store the Documents of new artifacts: {artifact id: Document}."""
+    if docs:
+        backend = backend_of(conn.dialect.name)
+        conn.execute(backend.insert_statement(),
+                     [backend.row(i, doc) for i, doc in docs.items()])
 
 
 def delete(session, artifact_id):

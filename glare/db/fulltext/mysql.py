@@ -42,10 +42,14 @@ def token(word):
         '=').lower()
 
 
-def insert(session, artifact_id, doc):
-    session.execute(SEARCH.insert(), {
-        'artifact_id': artifact_id,
-        **{p: ' '.join(token(w) for w in doc.of(p)) for p in 'abcd'}})
+def row(artifact_id, doc):
+    """The parameters of insert_statement() for a Document."""
+    return {'artifact_id': artifact_id,
+            **{p: ' '.join(token(w) for w in doc.of(p)) for p in 'abcd'}}
+
+
+def insert_statement():
+    return SEARCH.insert()
 
 
 def _phrase(words):

@@ -59,11 +59,15 @@ def tsvector(doc):
                     for w, p in positions.items())
 
 
-def insert(session, artifact_id, doc):
-    session.execute(SEARCH.insert().values(
-        tsv=sa.cast(sa.bindparam('tsv_text'), postgresql.TSVECTOR)), {
-        'artifact_id': artifact_id, 'tsv_text': tsvector(doc),
-        **{p: ' '.join(doc.of(p)) for p in 'abcd'}})
+def row(artifact_id, doc):
+    """The parameters of insert_statement() for a Document."""
+    return {'artifact_id': artifact_id, 'tsv_text': tsvector(doc),
+            **{p: ' '.join(doc.of(p)) for p in 'abcd'}}
+
+
+def insert_statement():
+    return SEARCH.insert().values(
+        tsv=sa.cast(sa.bindparam('tsv_text'), postgresql.TSVECTOR))
 
 
 def _phrase(words, weights):

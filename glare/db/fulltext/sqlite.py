@@ -53,10 +53,14 @@ _FTS = sa.table(FTS, sa.column('rowid'))
 _FTS_NAME = sa.literal_column(FTS)
 
 
-def insert(session, artifact_id, doc):
-    session.execute(SEARCH.insert(), {
-        'artifact_id': artifact_id,
-        **{p: ' '.join(doc.of(p)) for p in 'abcd'}})
+def row(artifact_id, doc):
+    """The parameters of insert_statement() for a Document."""
+    return {'artifact_id': artifact_id,
+            **{p: ' '.join(doc.of(p)) for p in 'abcd'}}
+
+
+def insert_statement():
+    return SEARCH.insert()
 
 
 def _phrase(words):

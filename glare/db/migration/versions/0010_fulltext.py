@@ -106,7 +106,6 @@ def _index_existing(bind):
     arts = sa.Table('glare_artifacts', meta, autoload_with=bind)
     tags = sa.Table('glare_artifact_tags', meta, autoload_with=bind)
     props = sa.Table('glare_artifact_properties', meta, autoload_with=bind)
-    backend = fulltext.backend_of(bind.dialect.name)
     fields_of = _type_fields()
     after = ''
     while True:
@@ -125,10 +124,8 @@ def _index_existing(bind):
         for p in bind.execute(sa.select(props).where(
                 props.c.artifact_id.in_(ids))):
             props_of.setdefault(p.artifact_id, []).append(p)
-        for r in rows:
-            doc = fulltext.document(
-                r.name, r.description, tags_of.get(r.id, []),
-                fulltext.row_strings(fields_of.get(r.type_name),
-                                     props_of.get(r.id, [])))
-            backend.insert(bind, r.id, doc)
+        fulltext.insert_many(bind, {r.id: fulltext.document(
+            r.name, r.description, tags_of.get(r.id, []),
+            fulltext.row_strings(fields_of.get(r.type_name),
+                                 props_of.get(r.id, []))) for r in rows})
         after = ids[-1]

@@ -253,6 +253,18 @@ class _FullText(codec._Codec):
                 sa.select(sa.func.count()).select_from(SEARCH).where(
                     SEARCH.c.artifact_id == artifact_id)).scalar())
 
+    def test_links_versions_and_dates_are_no_words(self):
+        values = self.add('heron', owner='p-kinds',
+                          link='/artifacts/images/linkword',
+                          dt=datetime.datetime(2031, 1, 2),
+                          str='freeword', list_str=['listword'],
+                          dict_str={'k': 'dictword'}, version='7.7.7')
+        for q in ('freeword', 'listword', 'dictword'):
+            self.assertEqual([values['id']],
+                             self.search(q, owner='p-kinds')[0], q)
+        for q in ('linkword', '2031', '7'):
+            self.assertEqual([], self.search(q, owner='p-kinds')[0], q)
+
     def test_a_failed_create_leaves_no_document(self):
         self.add('twin', 'unique words here', owner='p-twin')
         self.assertRaises(exception.ArtifactExists, self.add, 'twin',
