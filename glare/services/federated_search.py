@@ -48,6 +48,7 @@ from concurrent import futures
 import datetime
 import functools
 import heapq
+import operator
 import re
 import threading
 import time
@@ -258,6 +259,10 @@ def sort_keys(sorts):
     the list's: created_at descending, then id ascending, unless sorted
     on already.
     """
+    if any(s.target == 'relevance' for s in sorts):
+        # the scores of different catalogs do not compare: each one's
+        # order is kept, and the lists interleave by rank (see merge)
+        return [('relevance', 'desc', 'rank')]
     keys = []
     for s in sorts:
         if s.target == 'version':
@@ -357,6 +362,11 @@ def merge(keys, lists):
     list's order is kept (a catalog's database may order finer than its
     JSON shows, e.g. microseconds), the lists interleave by the keys, and
     on a tie the earlier list comes first."""
+    if keys and keys[0][2] == 'rank':
+        # the best of each list, then the second best of each, ...
+        ranked = heapq.merge(*[enumerate(entries) for entries in lists],
+                             key=operator.itemgetter(0))
+        return [entry for _rank, entry in ranked]
     ascending = tuple(direction == 'asc' for _f, direction, _k in keys)
 
     def key(entry):

@@ -85,9 +85,18 @@ def expression(query):
     return text
 
 
+def _any_of(query):
+    """The query's positive phrases, either enough: what the score
+    weighs (ts_rank of the query itself counts an absent negative word
+    against every match alike)."""
+    weights = '' if query.other else ':ABC'
+    return ' | '.join(_phrase(p, weights) for p in query.phrases())
+
+
 def matches(query):
     tsq = sa.cast(sa.literal(expression(query)), postgresql.TSQUERY)
+    ranked = sa.cast(sa.literal(_any_of(query)), postgresql.TSQUERY)
     return sa.select(
         SEARCH.c.artifact_id.label('artifact_id'),
-        sa.cast(sa.func.ts_rank(SEARCH.c.tsv, tsq), sa.Float).label(
+        sa.cast(sa.func.ts_rank(SEARCH.c.tsv, ranked), sa.Float).label(
             'score')).where(SEARCH.c.tsv.op('@@')(tsq))

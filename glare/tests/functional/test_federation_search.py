@@ -222,6 +222,27 @@ class FederatedSearchTests:
         self.assertEqual(2 + (1 + 2) + 2, body['total_count'])
         self.assertNotIn('next', body)
 
+    def test_full_text_search_across_sources(self):
+        word = 'fedq' + uuid.uuid4().hex[:8]
+        local = self.make('enterprise', 'q', name=word + ' local')
+        local_desc = self.make('enterprise', 'q', name='plain',
+                               description=word)
+        vendor = self.make('vendor', 'q', True, name=word + ' vendor')
+        glob = self.make('global', 'q', True, name='other',
+                         description=word + ' global')
+        self.make('global', 'q', True, name=word + ' excluded',
+                  description='nope')
+        body = self.search(query='q=%s+-nope' % word)
+        self.assertEqual({local: None, local_desc: None, vendor: 'vendor',
+                          glob: 'global'}, self.found(body))
+        self.assertEqual(self.ok('vendor', 'global', 'vendor/global'),
+                         body['upstreams'])
+        # relevance: each catalog's order, interleaved by rank
+        body = self.search(query='q=%s+-nope&sort=relevance' % word)
+        order = [a["id"] for a in body["artifacts"]]
+        self.assertLess(order.index(local), order.index(local_desc))
+        self.assertEqual({local, local_desc, vendor, glob}, set(order))
+
     def test_a_stopped_upstream_is_an_error_and_the_rest_comes(self):
         tag = 'fed-' + uuid.uuid4().hex[:8]
         local = self.make('enterprise', tag)

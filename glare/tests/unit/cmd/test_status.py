@@ -158,7 +158,8 @@ class TestUpgradeCheck(_Config):
     def test_schema_before_sharing(self):
         # 0004 adds the members of shared artifacts, 0005 origins, 0006
         # the deployment's settings, 0007 the trust store and signatures,
-        # 0008 stars and reviews, 0009 download statistics, 0010 full-text search
+        # 0008 stars and reviews, 0009 download statistics, 0010 full-text
+        # search
         self.assertEqual('0010', migration.head())
         self.migrate('0003')
         results = self.check(2)

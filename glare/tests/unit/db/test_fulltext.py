@@ -273,10 +273,11 @@ class _FullText(codec._Codec):
 
     def test_relevance_orders_by_weight_then_updated_at_and_id(self):
         ids = {}
+        # the better matches are older: an order by updated_at alone fails
         for n, (name, description, tags) in enumerate((
-                ('plain', 'mentions kiwi once', []),
                 ('kiwi', 'the name says it', []),
                 ('tagged', 'nothing', ['kiwi']),
+                ('plain', 'mentions kiwi once', []),
                 ('plain2', 'mentions kiwi once', []))):
             ids[name] = self.add(name, description, tags, owner='p-rank',
                                  updated_at=T0 + datetime.timedelta(
@@ -285,6 +286,10 @@ class _FullText(codec._Codec):
             list_query.Sort('relevance', 'desc', 'relevance')])[0]
         self.assertEqual([ids['kiwi'], ids['tagged'], ids['plain2'],
                           ids['plain']], order)
+        # a negative word weighs nothing
+        self.assertEqual([ids['kiwi'], ids['tagged']], self.search(
+            'kiwi -once', owner='p-rank', sorts=[
+                list_query.Sort('relevance', 'desc', 'relevance')])[0])
         # pages of two follow the same order
         first, total = self.search('kiwi', owner='p-rank', limit=2, sorts=[
             list_query.Sort('relevance', 'desc', 'relevance')])
@@ -295,7 +300,7 @@ class _FullText(codec._Codec):
         self.assertEqual(order, first + second)
         # only negatives: all alike, newest update first
         self.assertEqual(
-            [ids['plain2'], ids['kiwi'], ids['plain']],
+            [ids['plain2'], ids['plain'], ids['kiwi']],
             self.search('-tagged -nothing', owner='p-rank', sorts=[
                 list_query.Sort('relevance', 'desc', 'relevance')])[0])
 

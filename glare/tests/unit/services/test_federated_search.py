@@ -233,6 +233,16 @@ class TestSortKeys(base.TestCase):
 
 class TestMerge(base.TestCase):
 
+    def test_relevance_interleaves_by_rank(self):
+        # scores of different catalogs do not compare: each catalog's
+        # order stays, its best next to the others' best
+        keys = fs.sort_keys([sort('relevance', 'desc', 'relevance')])
+        self.assertEqual([('relevance', 'desc', 'rank')], keys)
+        local = [entry('a'), entry('b'), entry('c')]
+        up1, up2 = [entry('x')], [entry('p'), entry('q')]
+        self.assertEqual(['a', 'x', 'p', 'b', 'q', 'c'],
+                         ids(fs.merge(keys, [local, up1, up2])))
+
     def test_versions_compare_as_the_list_compares_them(self):
         keys = fs.sort_keys([sort('version', 'asc', 'version')])
         local = [entry('a', version='1.0.0-rc.1'), entry('b',
