@@ -360,10 +360,12 @@ def _relevance(spec):
 
 
 def _text_joined(spec):
-    """Whether a page's rows come from a join with q's matches (the sort
-    by relevance): then q is not a condition of its _where too."""
-    return spec.text is not None and _relevance(spec) and \
-        bool(spec.text.groups)
+    """Whether the rows come from a join with q's matches (q has words
+    to find): then q is not a condition of _where too. The database
+    finds the matches once, in its full-text index, and looks each up
+    in the artifacts table, instead of checking each artifact of a
+    visibility part against the matches found again for every part."""
+    return spec.text is not None and bool(spec.text.groups)
 
 
 def _text_matches(spec):
@@ -375,6 +377,10 @@ def _where(spec, scope=True, plan=None, joined=False):
     order's index, checking each row), 'parts' (the rows come from the
     scope's own indexes) or None (as the filters decide). joined: the
     rows are joined with q's matches (see _text_joined)."""
+    if joined and _text_joined(spec):
+        # the matches lead (see _text_joined): no index of the artifacts
+        # table may tempt the planner to walk it and search each row
+        plan = 'walk'
     conds = [ARTIFACTS.c.status != 'deleted']
     if spec.text is not None and not (joined and _text_joined(spec)):
         conds.append(fulltext.condition(spec.dialect, spec.text,
@@ -398,14 +404,17 @@ def _where(spec, scope=True, plan=None, joined=False):
 # -- sorting and keyset paging -----------------------------------------------
 
 def _sort_columns(spec, base):
-    """[(column expression, direction)] incl. the tie-breakers."""
+    """[(column expression, direction)] incl. the tie-breakers, and the
+    joins they need (q's matches first when joined)."""
     out, joins = [], []
+    match = None
+    if _text_joined(spec):
+        match = _text_matches(spec)
+        joins.append((match, None))
     for i, s in enumerate(spec.sorts):
         if s.target == 'relevance':
             # only words that must not be there: all score alike
-            if spec.text.groups:
-                match = _text_matches(spec)
-                joins.append((match, None))
+            if match is not None:
                 out.append((match.c.score, s.direction))
             out.append((base.c.updated_at, 'desc'))
         elif s.target == 'version':
@@ -530,7 +539,12 @@ def count_statement(spec):
     alone is an index range (public, own, community) or a lookup from
     the member rows (shared).
     """
-    base, conds = _from(spec)
+    base, conds = _from(spec, joined=True)
+    if base is ARTIFACTS and _text_joined(spec):
+        # one count over the matches found once (see _text_joined)
+        match = _text_matches(spec)
+        return sa.select(sa.func.count()).select_from(ARTIFACTS.join(
+            match, match.c.artifact_id == ARTIFACTS.c.id)).where(*conds)
     if base is ARTIFACTS and not spec.see_all:
         others = _where(spec, scope=False)
         # with a filter's subquery naming the artifacts, every part is
@@ -582,11 +596,28 @@ def page_statement(spec, mvals=None):
         spec.limit)
 
 
+def _first_text_page(session, spec):
+    """The first page of a list with q, and its total, in one pass over
+    the matches: their ids in order with the count of them all (the rows
+    sorted are narrow), then the page's rows by id."""
+    ordered = session.execute(page_statement(spec).with_only_columns(
+        ARTIFACTS.c.id, sa.func.count().over().label('glare_total'))).all()
+    if not ordered:
+        return [], 0
+    rows = {r.id: r for r in session.execute(sa.select(ARTIFACTS).where(
+        ARTIFACTS.c.id.in_([o.id for o in ordered])))}
+    return [rows[o.id] for o in ordered if o.id in rows], \
+        ordered[0].glare_total
+
+
 def run_list(session, spec):
     if spec.text is not None:
         if spec.text.empty:
             return [], 0  # q has no word: nothing matches
         spec = dataclasses.replace(spec, dialect=session.dialect.name)
+        if _text_joined(spec) and spec.marker is None and spec.limit and \
+                not spec.latest:
+            return _first_text_page(session, spec)
     total = session.execute(count_statement(spec)).scalar()
     if spec.limit == 0:
         return [], total
