@@ -93,7 +93,8 @@ def _type_fields():
     for ext in extension.ExtensionManager('glare.artifact_types'):
         try:
             out[ext.plugin.get_type_name()] = ext.plugin.fields
-        except Exception:  # nosec B112 - a broken plugin: indexed as unknown
+        except Exception:  # nosec B112
+            # a broken plugin: its artifacts are indexed as of an unknown type
             continue
     return out
 
