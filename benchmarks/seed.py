@@ -142,7 +142,7 @@ def seed(db_url, count, start=0, chunk=5000, log=None, placement=None,
                 arts.append(a)
                 tags += t
                 props += p
-                docs[a['id']] = d
+                docs[a['id']] = (d, fulltext.copied(a))
             with engine.begin() as conn:
                 conn.execute(models.Artifact.__table__.insert(), arts)
                 conn.execute(models.ArtifactTag.__table__.insert(), tags)

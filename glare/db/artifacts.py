@@ -187,13 +187,16 @@ def insert(session, type_name, fields, values, origin=None):
         session.execute(PROPERTIES.insert(), rows)
     fulltext.write(session, values['id'], fulltext.document(
         values['name'], values.get('description'), values.get('tags') or [],
-        fulltext.values_strings(property_fields(fields), values)), new=True)
+        fulltext.values_strings(property_fields(fields), values)),
+        fulltext.copied(values, type_name), new=True)
 
 
 def _reindex(session, fields, artifact_id):
     """Write an artifact's full-text document again, from its rows."""
-    row = session.execute(sa.select(ARTIFACTS.c.name, ARTIFACTS.c.description)
-                          .where(ARTIFACTS.c.id == artifact_id)).first()
+    row = session.execute(sa.select(
+        ARTIFACTS.c.name, ARTIFACTS.c.description,
+        *[ARTIFACTS.c[c] for c in fulltext.COPIED]).where(
+        ARTIFACTS.c.id == artifact_id)).first()
     tags = session.execute(sa.select(TAGS.c.value).where(
         TAGS.c.artifact_id == artifact_id).order_by(TAGS.c.id)).scalars()
     texts = [n for n, f in property_fields(fields).items()
@@ -203,7 +206,8 @@ def _reindex(session, fields, artifact_id):
         PROPERTIES.c.name.in_(texts))).all() if texts else []
     fulltext.write(session, artifact_id, fulltext.document(
         row.name, row.description, list(tags),
-        fulltext.row_strings(fields, props)))
+        fulltext.row_strings(fields, props)),
+        {c: row._mapping[c] for c in fulltext.COPIED})
 
 
 def merged_dicts(session, fields, artifact_id, merge):
@@ -319,6 +323,8 @@ def write_changes(session, type_name, fields, artifact_id, current,
     if changes.keys() & ({'name', 'description', 'tags'} | {
             n for n in changed_props if fulltext.text_field(props[n])}):
         _reindex(session, fields, artifact_id)
+    else:
+        fulltext.sync(session, artifact_id, row)
 
 
 @api.writer

@@ -16,6 +16,7 @@ from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from glare.db import api
+from glare.db import fulltext
 from glare.db import models
 
 ARTIFACTS = models.Artifact.__table__
@@ -135,6 +136,8 @@ def add(context, session, artifact_id, member, now, limit,
         session.execute(ARTIFACTS.update().where(ARTIFACTS.c.id == dep_id)
                         .values(visibility='shared', updated_at=now,
                                 revision=ARTIFACTS.c.revision + 1))
+        fulltext.sync(session, dep_id, {'visibility': 'shared',
+                                        'updated_at': now})
     for dep_id in also:
         _add_checked(session, dep_id, member, now, limit, skip_dup=True)
     for dep_id in share_first:

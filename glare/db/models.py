@@ -432,6 +432,15 @@ class ArtifactSearch(Base):
     # PostgreSQL only (elsewhere an empty column)
     tsv = Column(Text().with_variant(postgresql.TSVECTOR(), 'postgresql'),
                  nullable=True)
+    # the artifact's columns a search decides on and sorts by: copies, in
+    # step with the artifact's row, so that counting and ordering the
+    # matches of a common word never looks up each of them there
+    type_name = Column(String(255), nullable=False)
+    owner = Column(String(255), nullable=False)
+    visibility = Column(String(32), nullable=False)
+    status = Column(String(32), nullable=False)
+    created_at = Column(Timestamp, nullable=False)
+    updated_at = Column(Timestamp, nullable=False)
 
 
 def _sqlite_fts(target, connection, **kw):

@@ -309,7 +309,7 @@ def _narrow_scope(spec):
     return allowed is not None and allowed <= {'private', 'shared'}
 
 
-def _scope_parts(spec, walk=False):
+def _scope_parts(spec, walk=False, cols=None):
     """What the caller may list, as disjoint conditions: public, its own
     (not public), community when asked (not its own), and shared artifacts
     of others it is a member of in the statuses asked for (last).
@@ -319,7 +319,11 @@ def _scope_parts(spec, walk=False):
     counts, each through an index of its own (see count_statement).
     """
     visibility, owner = ARTIFACTS.c.visibility, ARTIFACTS.c.owner
-    if walk:
+    ids = ARTIFACTS.c.id
+    if cols is not None:
+        # the search rows' copies (see _text_fast)
+        visibility, owner, ids = cols
+    elif walk:
         # a page walked in the order of an index (newest first), each row
         # checked: SQLite must not collect the parts through their
         # indexes instead and sort every visible row
@@ -340,10 +344,14 @@ def _scope_parts(spec, walk=False):
         # the shared part starts from the member rows (a few per project):
         # SQLite, without statistics, would rather walk every shared
         # artifact of the type through ix_glare_artifact_type_visibility
+        if cols is None:
+            shared = (_NoIndex(ARTIFACTS.c.visibility),
+                      _NoIndex(ARTIFACTS.c.owner))
+        else:
+            shared = (visibility, owner)
         parts += [sa.and_(owner == project, visibility != 'public'),
-                  sa.and_(_NoIndex(ARTIFACTS.c.visibility) == 'shared',
-                          _NoIndex(ARTIFACTS.c.owner) != project,
-                          ARTIFACTS.c.id.in_(shared_with))]
+                  sa.and_(shared[0] == 'shared', shared[1] != project,
+                          ids.in_(shared_with))]
     return parts
 
 
@@ -368,8 +376,14 @@ def _text_joined(spec):
     return spec.text is not None and bool(spec.text.groups)
 
 
-def _text_matches(spec):
-    return fulltext.matches(spec.dialect, spec.text).subquery('text_match')
+def _text_matches(spec, copied=False):
+    matches = fulltext.matches(spec.dialect, spec.text,
+                               score=_relevance(spec), copied=copied)
+    if spec.dialect == 'postgresql':
+        # found first, through the GIN index: PostgreSQL would rather walk
+        # every artifact in the page's order and test each one's words
+        return matches.cte('text_match').prefix_with('MATERIALIZED')
+    return matches.subquery('text_match')
 
 
 def _where(spec, scope=True, plan=None, joined=False):
@@ -596,6 +610,76 @@ def page_statement(spec, mvals=None):
         spec.limit)
 
 
+# -- lists with q from the search rows alone ---------------------------------
+
+#: the sorts a list with q orders by from the search rows' copies
+_COPIED_SORTS = ('created_at', 'updated_at')
+
+
+def _text_fast(spec):
+    """Whether the list is q (with words to find) and the caller's scope
+    only, in the order of relevance or of a date: the search rows' copies
+    of the artifacts' columns decide and order it, and the artifacts table
+    is read for the page's rows alone."""
+    return _text_joined(spec) and not spec.filters and not spec.latest \
+        and all(s.target == 'relevance' or (
+            s.target == 'column' and s.field in _COPIED_SORTS)
+            for s in spec.sorts)
+
+
+def _fast_parts(spec):
+    """(the matches with their copied columns, conditions on them, sort
+    columns)."""
+    m = _text_matches(spec, copied=True)
+    conds = [m.c.status != 'deleted']
+    if spec.type_name is not None:
+        conds.append(m.c.type_name == spec.type_name)
+    if not spec.see_all:
+        parts = _scope_parts(spec, cols=(m.c.visibility, m.c.owner,
+                                         m.c.artifact_id))
+        conds.append(sa.or_(*parts) if len(parts) > 1 else
+                     parts[0] if parts else sa.false())
+    cols = []
+    for s in spec.sorts:
+        if s.target == 'relevance':
+            cols += [(m.c.score, s.direction), (m.c.updated_at, 'desc')]
+        else:
+            cols.append((m.c[s.field], s.direction))
+    names = [s.field for s in spec.sorts]
+    if 'created_at' not in names and not _relevance(spec):
+        cols.append((m.c.created_at, 'desc'))
+    cols.append((m.c.artifact_id, 'asc'))
+    return m, conds, cols
+
+
+def _fast_list(session, spec):
+    """run_list of a _text_fast spec: the page's ids in order (with the
+    total on a first page), then their rows."""
+    m, conds, cols = _fast_parts(spec)
+    query = sa.select(m.c.artifact_id).where(*conds)
+    if spec.marker is None:
+        query = query.add_columns(sa.func.count().over().label('total'))
+        total = None
+    else:
+        mvals = session.execute(sa.select(*[c for c, _d in cols]).where(
+            m.c.artifact_id == spec.marker, *conds)).first()
+        if mvals is None:
+            raise exception.ArtifactNotFound(id=spec.marker)
+        total = session.execute(sa.select(sa.func.count()).select_from(
+            m).where(*conds)).scalar()
+        query = query.where(_keyset(cols, list(mvals)))
+    ordered = session.execute(query.order_by(*_order_by(cols, True)).limit(
+        spec.limit)).all()
+    if total is None:
+        total = ordered[0].total if ordered else 0
+    if not ordered:
+        return [], total
+    rows = {r.id: r for r in session.execute(sa.select(ARTIFACTS).where(
+        ARTIFACTS.c.id.in_([o.artifact_id for o in ordered])))}
+    return [rows[o.artifact_id] for o in ordered
+            if o.artifact_id in rows], total
+
+
 def _first_text_page(session, spec):
     """The first page of a list with q, and its total, in one pass over
     the matches: their ids in order with the count of them all (the rows
@@ -615,6 +699,8 @@ def run_list(session, spec):
         if spec.text.empty:
             return [], 0  # q has no word: nothing matches
         spec = dataclasses.replace(spec, dialect=session.dialect.name)
+        if _text_fast(spec) and spec.limit:
+            return _fast_list(session, spec)
         if _text_joined(spec) and spec.marker is None and spec.limit and \
                 not spec.latest:
             return _first_text_page(session, spec)

@@ -49,6 +49,11 @@ MAX_WORD = 64
 #: long description is not searchable); their sum with the gaps between
 #: the parts stays under PostgreSQL's last position (16383)
 PART_WORDS = {'a': 64, 'b': 1024, 'c': 4096, 'd': 4096}
+#: the artifact's columns the search table keeps a copy of (see
+#: glare.db.models.ArtifactSearch), and those that change after create
+COPIED = ('type_name', 'owner', 'visibility', 'status', 'created_at',
+          'updated_at')
+SYNCED = ('owner', 'visibility', 'status', 'updated_at')
 #: the parts by weight, highest first
 PARTS = ('a', 'b', 'c', 'd')
 #: fields whose words weigh B (with the tags)
@@ -147,21 +152,39 @@ def row_strings(fields, prop_rows):
             for name, items in grouped.items()}
 
 
-def write(session, artifact_id, doc, new=False):
-    """Store an artifact's Document (replacing the one it had unless
-    new)."""
+def copied(values, type_name=None):
+    """The COPIED columns of an artifact's values (all of them)."""
+    out = {c: values[c] for c in COPIED if c != 'type_name'}
+    out['type_name'] = type_name or values['type_name']
+    return out
+
+
+def write(session, artifact_id, doc, columns, new=False):
+    """Store an artifact's Document and its COPIED columns (replacing the
+    one it had unless new)."""
     backend = backend_of(session.get_bind().dialect.name)
     if not new:
         delete(session, artifact_id)
-    session.execute(backend.insert_statement(), backend.row(artifact_id, doc))
+    session.execute(backend.insert_statement(),
+                    backend.row(artifact_id, doc, columns))
 
 
 def insert_many(conn, docs):
-    """Store the Documents of new artifacts: {artifact id: Document}."""
+    """Store the Documents of new artifacts: {artifact id: (Document,
+    its COPIED columns)}."""
     if docs:
         backend = backend_of(conn.dialect.name)
         conn.execute(backend.insert_statement(),
-                     [backend.row(i, doc) for i, doc in docs.items()])
+                     [backend.row(i, doc, columns)
+                      for i, (doc, columns) in docs.items()])
+
+
+def sync(session, artifact_id, values):
+    """Copy what values change of the artifact's COPIED columns."""
+    changed = {c: values[c] for c in SYNCED if c in values}
+    if changed:
+        session.execute(SEARCH.update().where(
+            SEARCH.c.artifact_id == artifact_id).values(**changed))
 
 
 def delete(session, artifact_id):
@@ -270,21 +293,24 @@ def backend_of(dialect):
     raise ValueError('no full-text search on %s' % dialect)
 
 
-def matches(dialect, query):
-    """SELECT artifact_id, score of the documents matching query's groups
-    and none of its negatives (query has a group); higher scores are
-    better matches."""
-    return backend_of(dialect).matches(query)
+def matches(dialect, query, score=True, copied=False):
+    """SELECT artifact_id[, score][, the COPIED columns] of the documents
+    matching query's groups and none of its negatives (query has a
+    group); higher scores are better matches."""
+    stmt = backend_of(dialect).matches(query, score)
+    if copied:
+        stmt = stmt.add_columns(*[SEARCH.c[c] for c in COPIED])
+    return stmt
 
 
 def condition(dialect, query, artifact_id):
     """The SQL condition on an artifacts id column: its document matches
     query (not empty)."""
     if query.groups:
-        return artifact_id.in_(_ids(matches(dialect, query)))
+        return artifact_id.in_(_ids(matches(dialect, query, score=False)))
     # no word to find: every document but those with a negative
     either = Query((tuple(query.negatives),), (), query.other)
-    return artifact_id.not_in(_ids(matches(dialect, either)))
+    return artifact_id.not_in(_ids(matches(dialect, either, score=False)))
 
 
 def _ids(stmt):

@@ -42,9 +42,10 @@ def token(word):
         '=').lower()
 
 
-def row(artifact_id, doc):
-    """The parameters of insert_statement() for a Document."""
-    return {'artifact_id': artifact_id,
+def row(artifact_id, doc, columns):
+    """The parameters of insert_statement() for a Document and the
+    artifact's copied columns."""
+    return {'artifact_id': artifact_id, **columns,
             **{p: ' '.join(token(w) for w in doc.of(p)) for p in 'abcd'}}
 
 
@@ -70,15 +71,16 @@ def _any_of(query):
     return ' '.join(_phrase(p) for p in query.phrases())
 
 
-def matches(query):
+def matches(query, score=True):
     parts = 'abcd' if query.other else 'abc'
     found = sa_mysql.match(*[SEARCH.c[p] for p in parts],
                            against=expression(query)).in_boolean_mode()
-    any_of = _any_of(query)
-    score = sum(WEIGHTS[p] * sa_mysql.match(
-        SEARCH.c[p], against=any_of).in_boolean_mode() for p in parts)
-    # MySQL sends a FLOAT's value in 6 digits: a page's marker would not
-    # find its own row again; a DECIMAL's travel exactly
-    return sa.select(SEARCH.c.artifact_id.label('artifact_id'),
-                     sa.cast(score, sa.Numeric(20, 6)).label('score')).where(
-        found)
+    columns = [SEARCH.c.artifact_id.label('artifact_id')]
+    if score:
+        any_of = _any_of(query)
+        total = sum(WEIGHTS[p] * sa_mysql.match(
+            SEARCH.c[p], against=any_of).in_boolean_mode() for p in parts)
+        # MySQL sends a FLOAT's value in 6 digits: a page's marker would
+        # not find its own row again; a DECIMAL's travel exactly
+        columns.append(sa.cast(total, sa.Numeric(20, 6)).label('score'))
+    return sa.select(*columns).where(found)

@@ -59,9 +59,10 @@ def tsvector(doc):
                     for w, p in positions.items())
 
 
-def row(artifact_id, doc):
-    """The parameters of insert_statement() for a Document."""
-    return {'artifact_id': artifact_id, 'tsv_text': tsvector(doc),
+def row(artifact_id, doc, columns):
+    """The parameters of insert_statement() for a Document and the
+    artifact's copied columns."""
+    return {'artifact_id': artifact_id, **columns, 'tsv_text': tsvector(doc),
             **{p: ' '.join(doc.of(p)) for p in 'abcd'}}
 
 
@@ -93,10 +94,11 @@ def _any_of(query):
     return ' | '.join(_phrase(p, weights) for p in query.phrases())
 
 
-def matches(query):
+def matches(query, score=True):
     tsq = sa.cast(sa.literal(expression(query)), postgresql.TSQUERY)
-    ranked = sa.cast(sa.literal(_any_of(query)), postgresql.TSQUERY)
-    return sa.select(
-        SEARCH.c.artifact_id.label('artifact_id'),
-        sa.cast(sa.func.ts_rank(SEARCH.c.tsv, ranked), sa.Float).label(
-            'score')).where(SEARCH.c.tsv.op('@@')(tsq))
+    columns = [SEARCH.c.artifact_id.label('artifact_id')]
+    if score:
+        ranked = sa.cast(sa.literal(_any_of(query)), postgresql.TSQUERY)
+        columns.append(sa.cast(sa.func.ts_rank(SEARCH.c.tsv, ranked),
+                               sa.Float).label('score'))
+    return sa.select(*columns).where(SEARCH.c.tsv.op('@@')(tsq))

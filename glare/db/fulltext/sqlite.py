@@ -41,7 +41,7 @@ DDL = (
     "glare_artifact_search BEGIN INSERT INTO glare_artifact_fts"
     "(glare_artifact_fts, rowid, a, b, c, d) VALUES "
     "('delete', old.id, old.a, old.b, old.c, old.d); END",
-    "CREATE TRIGGER glare_artifact_search_au AFTER UPDATE ON "
+    "CREATE TRIGGER glare_artifact_search_au AFTER UPDATE OF a, b, c, d ON "
     "glare_artifact_search BEGIN INSERT INTO glare_artifact_fts"
     "(glare_artifact_fts, rowid, a, b, c, d) VALUES "
     "('delete', old.id, old.a, old.b, old.c, old.d); "
@@ -53,9 +53,10 @@ _FTS = sa.table(FTS, sa.column('rowid'))
 _FTS_NAME = sa.literal_column(FTS)
 
 
-def row(artifact_id, doc):
-    """The parameters of insert_statement() for a Document."""
-    return {'artifact_id': artifact_id,
+def row(artifact_id, doc, columns):
+    """The parameters of insert_statement() for a Document and the
+    artifact's copied columns."""
+    return {'artifact_id': artifact_id, **columns,
             **{p: ' '.join(doc.of(p)) for p in 'abcd'}}
 
 
@@ -80,9 +81,10 @@ def expression(query):
     return text
 
 
-def matches(query):
-    score = -sa.func.bm25(_FTS_NAME, *WEIGHTS)
-    return sa.select(SEARCH.c.artifact_id.label('artifact_id'),
-                     score.label('score')).select_from(
+def matches(query, score=True):
+    columns = [SEARCH.c.artifact_id.label('artifact_id')]
+    if score:
+        columns.append((-sa.func.bm25(_FTS_NAME, *WEIGHTS)).label('score'))
+    return sa.select(*columns).select_from(
         _FTS.join(SEARCH, SEARCH.c.id == _FTS.c.rowid)).where(
         _FTS_NAME.op('MATCH')(expression(query)))

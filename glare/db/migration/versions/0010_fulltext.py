@@ -19,6 +19,7 @@ type not installed has every string value of its properties indexed.
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import postgresql
 from stevedore import extension
 
@@ -40,7 +41,7 @@ _SQLITE = (
     "glare_artifact_search BEGIN INSERT INTO glare_artifact_fts"
     "(glare_artifact_fts, rowid, a, b, c, d) VALUES "
     "('delete', old.id, old.a, old.b, old.c, old.d); END",
-    "CREATE TRIGGER glare_artifact_search_au AFTER UPDATE ON "
+    "CREATE TRIGGER glare_artifact_search_au AFTER UPDATE OF a, b, c, d ON "
     "glare_artifact_search BEGIN INSERT INTO glare_artifact_fts"
     "(glare_artifact_fts, rowid, a, b, c, d) VALUES "
     "('delete', old.id, old.a, old.b, old.c, old.d); "
@@ -57,8 +58,10 @@ _BATCH = 500
 def upgrade():
     bind = op.get_bind()
     dialect = bind.dialect.name
-    long_text = sa.Text().with_variant(sa.dialects.mysql.MEDIUMTEXT(),
-                                       'mysql', 'mariadb')
+    long_text = sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql',
+                                       'mariadb')
+    timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
+                                           'mariadb')
     op.create_table(
         'glare_artifact_search',
         sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),
@@ -72,6 +75,12 @@ def upgrade():
         sa.Column('tsv', sa.Text().with_variant(postgresql.TSVECTOR(),
                                                 'postgresql'),
                   nullable=True),
+        sa.Column('type_name', sa.String(255), nullable=False),
+        sa.Column('owner', sa.String(255), nullable=False),
+        sa.Column('visibility', sa.String(32), nullable=False),
+        sa.Column('status', sa.String(32), nullable=False),
+        sa.Column('created_at', timestamp, nullable=False),
+        sa.Column('updated_at', timestamp, nullable=False),
         sa.UniqueConstraint('artifact_id', name='uq_glare_search_artifact'),
         **tables.table_args(bind))
     if dialect == 'sqlite':
@@ -111,7 +120,8 @@ def _index_existing(bind):
     after = ''
     while True:
         rows = bind.execute(sa.select(
-            arts.c.id, arts.c.type_name, arts.c.name, arts.c.description)
+            arts.c.id, arts.c.name, arts.c.description,
+            *[arts.c[c] for c in fulltext.COPIED])
             .where(arts.c.id > after).order_by(arts.c.id)
             .limit(_BATCH)).all()
         if not rows:
@@ -125,8 +135,9 @@ def _index_existing(bind):
         for p in bind.execute(sa.select(props).where(
                 props.c.artifact_id.in_(ids))):
             props_of.setdefault(p.artifact_id, []).append(p)
-        fulltext.insert_many(bind, {r.id: fulltext.document(
+        fulltext.insert_many(bind, {r.id: (fulltext.document(
             r.name, r.description, tags_of.get(r.id, []),
             fulltext.row_strings(fields_of.get(r.type_name),
-                                 props_of.get(r.id, []))) for r in rows})
+                                 props_of.get(r.id, []))),
+            {c: r._mapping[c] for c in fulltext.COPIED}) for r in rows})
         after = ids[-1]

@@ -164,12 +164,16 @@ class _FullText(codec._Codec):
         return docs
 
     def search(self, q, owner=None, sorts=(), limit=100, marker=None,
-               project=None, text=None):
+               project=None, text=None, filters=None):
+        """Ids and total of a list with q: the owner's artifacts (a filter
+        on the owner: the list joins the artifacts table), or what project
+        may see (no filter: the search rows alone decide)."""
+        if filters is None:
+            filters = [list_query.Filter('owner', 'eq', owner)] \
+                if project is None else []
         spec = list_query.ListSpec(
             type_name=codec.TYPE, project_id=project or owner,
-            see_all=False,
-            filters=[list_query.Filter('owner', 'eq', owner)]
-            if project is None else [], sorts=list(sorts), limit=limit,
+            see_all=False, filters=filters, sorts=list(sorts), limit=limit,
             marker=marker, text=text or fulltext.parse(q))
         rows, total = db.list_artifacts(self.context, {codec.TYPE: FIELDS},
                                         spec)
@@ -224,6 +228,11 @@ class _FullText(codec._Codec):
             ids, total = self.search(q, owner='p-any')
             self.assertEqual(self.expected(docs, q), set(ids), repr(q))
             self.assertEqual(len(ids), total)
+            # the search rows alone (no filter) find what the join does
+            fast = self.search(q, project='p-any', filters=[])
+            joined = self.search(q, project='p-any', filters=[
+                list_query.Filter('status', 'neq', 'deleted')])
+            self.assertEqual(joined, fast, repr(q))
         check()
 
     def test_the_index_follows_update_and_delete(self):
@@ -298,6 +307,19 @@ class _FullText(codec._Codec):
             sorts=[list_query.Sort('relevance', 'desc', 'relevance')])
         self.assertEqual(4, total)
         self.assertEqual(order, first + second)
+        # the same from the search rows alone (no filter), pages too
+        relevance = [list_query.Sort('relevance', 'desc', 'relevance')]
+        self.assertEqual((order, 4), self.search(
+            'kiwi', project='p-rank', sorts=relevance))
+        first = self.search('kiwi', project='p-rank', sorts=relevance,
+                            limit=3)[0]
+        self.assertEqual((order[3:], 4), self.search(
+            'kiwi', project='p-rank', sorts=relevance, limit=3,
+            marker=first[-1]))
+        by_date = self.search('kiwi', project='p-rank', sorts=[
+            list_query.Sort('updated_at', 'asc')])[0]
+        self.assertEqual([ids['kiwi'], ids['tagged'], ids['plain'],
+                          ids['plain2']], by_date)
         # only negatives: all alike, newest update first
         self.assertEqual(
             [ids['plain2'], ids['plain'], ids['kiwi']],
@@ -333,6 +355,23 @@ class _FullText(codec._Codec):
                                 other=False)
         self.assertEqual([values['id']],
                          self.search(None, owner='p-hide', text=hidden)[0])
+
+    def test_the_copied_columns_follow_the_artifact(self):
+        values = self.add('magpie', owner='p-copy', visibility='private')
+        other = 'p-copy-other'
+        self.assertEqual([], self.search('magpie', project=other)[0])
+        db.update(self.context, codec.TYPE, FIELDS, values['id'], values,
+                  {'visibility': 'public', 'updated_at': T0})
+        self.assertEqual([values['id']],
+                         self.search('magpie', project=other)[0])
+        db.update(self.context, codec.TYPE, FIELDS, values['id'], values,
+                  {'status': 'deleted'})
+        self.assertEqual([], self.search('magpie', project='p-copy')[0])
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(SEARCH).where(
+                SEARCH.c.artifact_id == values['id'])).one()
+        self.assertEqual(('public', 'deleted', T0),
+                         (row.visibility, row.status, row.updated_at))
 
     def test_an_empty_query_matches_nothing(self):
         self.add('anything', owner='p-empty')
