@@ -55,8 +55,9 @@ def build_app(conf, services):
     """The whole stack over services, outermost last:
 
     HTTPProxyToWSGI → request id → v0.1 token and errors → CORS → HTML
-    errors of the web catalog (when it is on) → fault wrapper → healthcheck / versions (answered before auth) → auth
-    (keystone or noauth) → context → version negotiation → fault wrapper
+    errors of the web catalog (when it is on) → fault wrapper →
+    healthcheck / versions (answered before auth) → auth (keystone or
+    noauth) → context → version negotiation → fault wrapper
     → pecan.
 
     The database facade and the policy enforcer are set up by the caller

@@ -227,7 +227,7 @@ def search(services, ctx, params):
     return result
 
 
-def _field_rows(services, cls, document, schema):
+def _field_rows(cls, document, schema):
     """(name, description, value, glare type) of the fields shown in
     "Details", in the type's order: not blobs, links or those shown
     apart."""
@@ -307,8 +307,8 @@ def artifact_page(services, ctx, type_name, artifact_id, params):
         reviews = None
     return {
         'type_name': type_name, 'current_type': type_name,
-        'display': _display(services, type_name), 'a': document, 'fields': _field_rows(services, cls, document,
-                                             schema),
+        'display': _display(services, type_name), 'a': document,
+        'fields': _field_rows(cls, document, schema),
         'blobs': _blobs(cls, document),
         'dependencies': _dependencies(services, ctx, cls, document),
         'dependents': shown, 'dependents_total': total,
