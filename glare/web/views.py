@@ -245,8 +245,10 @@ def _field_rows(cls, document, schema):
     return rows
 
 
-def _blobs(cls, document):
-    """The blobs and folder entries with data, with their signature."""
+def _blobs(cls, document, schema):
+    """The blobs and folder entries with data, with their signature and
+    the schema's description of their field."""
+    props = schema.get('properties', {})
     signatures = document.get('signatures') or {}
     out = []
     for name, field in cls.fields.items():
@@ -260,7 +262,9 @@ def _blobs(cls, document):
                 continue
             label = name if key is None else '%s/%s' % (name, key)
             out.append({'field': name, 'key': key, 'label': label,
-                        'blob': blob, 'signature': signatures.get(label)})
+                        'blob': blob, 'signature': signatures.get(label),
+                        'description': props.get(name, {}).get(
+                            'description')})
     return out
 
 
@@ -309,7 +313,7 @@ def artifact_page(services, ctx, type_name, artifact_id, params):
         'type_name': type_name, 'current_type': type_name,
         'display': _display(services, type_name), 'a': document,
         'fields': _field_rows(cls, document, schema),
-        'blobs': _blobs(cls, document),
+        'blobs': _blobs(cls, document, schema),
         'dependencies': _dependencies(services, ctx, cls, document),
         'dependents': shown, 'dependents_total': total,
         'versions': _typed(type_name, versions['artifacts']),
