@@ -91,10 +91,12 @@ class Catalog:
 
     def __init__(self, conf):
         self.title = conf.catalog.title
+        # a field the policy hides from the caller is missing from its
+        # document: missing keys render as nothing
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(os.path.join(HERE, 'templates')),
             autoescape=True, auto_reload=False, trim_blocks=True,
-            lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+            lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
         self.env.filters.update(safe_href=safe_href, size=human_size,
                                 q=quote)
         self.static = {}
