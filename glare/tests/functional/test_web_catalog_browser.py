@@ -68,7 +68,7 @@ class _Hits(http.server.BaseHTTPRequestHandler):
 
     hits = []
 
-    def do_GET(self):  # noqa: N802 (the handler's name is http.server's)
+    def do_GET(self):
         self.hits.append(self.path)
         self.send_response(204)
         self.end_headers()
