@@ -113,6 +113,7 @@ class Catalog:
 
     def render(self, template, **values):
         values.setdefault('title', self.title)
-        values.setdefault('root', pecan.request.script_name or '')
+        if 'root' not in values:
+            values['root'] = pecan.request.script_name or ''
         values.setdefault('assets', self.asset_tags)
         return self.env.get_template(template).render(**values)
