@@ -312,3 +312,48 @@ class CatalogDisabledTests(base.FunctionalTest):
             self.assertError(404, self.get(path))
         self.assertEqual(200, self.get('/artifacts/sample_artifact',
                                        headers=self.user).status_code)
+
+
+class CatalogPolicyTests(CatalogMixin, base.FunctionalTest):
+    """The pages follow the policy the API follows."""
+
+    BACKEND = 'sqlite'
+    POLICY = {'artifact:get': 'role:admin',
+              'artifact:list': 'role:admin',
+              'artifact:review_list': '!'}
+
+    def test_policy_applies(self):
+        a = self.create()
+        self.activate(a['id'])
+        self.publish(a['id'])
+        path = self.art_path(a['id'])
+        # the API and the page refuse alike
+        self.assertError(403, self.get(self.url(a['id']),
+                                       headers=ANONYMOUS))
+        self.page(path, expect=403)
+        self.page(path, self.user, expect=403)
+        self.page('/catalog/types/sample_artifact', self.user, expect=403)
+        # a home page without the types the caller may not list
+        text = self.page('/catalog', self.user).text
+        self.assertNotIn('class="type-name">Sample Artifact<', text)
+        self.assertNotIn(path, Page(text).links)
+        self.assertIn('class="type-name">Sample Artifact<',
+                      self.page('/catalog', self.admin).text)
+        # admins read it, but nobody may read the reviews
+        text = self.page(path, self.admin).text
+        self.assertIn('You may not read the reviews.', text)
+
+
+class CatalogAuthRequiredTests(CatalogMixin, base.FunctionalTest):
+    """Without allow_anonymous_access, anonymous visitors get 401, as an
+    HTML page under /catalog and the JSON document elsewhere."""
+
+    BACKEND = 'sqlite'
+    CONFIG = {}
+
+    def test_anonymous_refused(self):
+        resp = self.page('/catalog', expect=401)
+        self.assertIn('<h1>401 ', resp.text)
+        self.assertError(401, self.get('/artifacts/sample_artifact',
+                                       headers=ANONYMOUS))
+        self.page('/catalog', self.user)
