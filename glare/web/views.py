@@ -21,6 +21,7 @@ from glare import exception
 from glare.objects import registry as type_registry
 from glare.services import closure
 from glare.services import dependents
+from glare.services import listing
 
 ALL = type_registry.ALL
 PAGE_SIZE = 25
@@ -270,16 +271,25 @@ def _blobs(cls, document, schema):
 
 def _dependencies(services, ctx, cls, document):
     """The artifacts the Link fields point at, each with what the caller
-    may know of it (None when it cannot read it or it is gone)."""
-    out = []
-    for field, type_name, artifact_id in closure.links_of(cls.fields,
-                                                          document):
-        try:
-            target = services.artifacts.show(ctx, type_name, artifact_id)
-        except (exception.NotFound, exception.Forbidden):
-            target = None
-        out.append({'field': field, 'type_name': type_name,
-                    'id': artifact_id, 'artifact': target})
+    may know of it (None when it cannot read it or it is gone), read in
+    one list query; external links as their URL."""
+    links = closure.links_of(cls.fields, document)
+    ids = sorted({artifact_id for _f, _t, artifact_id in links})
+    found = {}
+    if ids:
+        # at most MAX_FILTER_VALUES ids per query: the first ones resolve
+        ids = ids[:listing.MAX_FILTER_VALUES - len(base_filters(
+            status='any'))]
+        params = base_filters(status='any') + [
+            ('member_status', 'all'),
+            ('id', 'in:' + ','.join(ids)), ('limit', str(len(ids)))]
+        found = {a['id']: a for a in services.artifacts.list(
+            ctx, ALL, params)['artifacts']}
+    out = [{'field': field, 'type_name': type_name, 'id': artifact_id,
+            'artifact': found.get(artifact_id)
+            if found.get(artifact_id, {}).get('type_name') == type_name
+            else None}
+           for field, type_name, artifact_id in links]
     for name, field in cls.fields.items():
         if field.is_blob or field.kind.name != 'Link':
             continue

@@ -218,7 +218,10 @@ class CatalogPageTests(CatalogMixin):
     def test_visibility(self):
         private = self.create(name=self.unique('priv'))
         self.activate(private['id'])
-        community = self.create(name=self.unique('comm'))
+        community = self.create(
+            name=self.unique('comm'),
+            link1='/artifacts/sample_artifact/' + private['id'],
+            list_of_links=['https://example.com/docs'])
         self.activate(community['id'])
         self.set_values(community['id'], visibility='community')
         public = self.public(name=self.unique('pub'))
@@ -237,8 +240,16 @@ class CatalogPageTests(CatalogMixin):
             found = Page(self.page('/catalog/search?q=priv',
                                    who).text).links
             self.assertNotIn(self.art_path(private['id']), found)
+        # a dependency the visitor may not read is named by its id only
+        text = self.page(self.art_path(community['id'])).text
+        self.assertNotIn(self.art_path(private['id']), Page(text).links)
+        self.assertIn('an artifact you cannot read, or that is gone '
+                      '(sample_artifact/%s)' % private['id'], text)
+        self.assertIn('https://example.com/docs', Page(text).links)
         # the owner sees its own artifact, through its token
         self.page(self.art_path(private['id']), self.user)
+        self.assertIn(self.art_path(private['id']), Page(self.page(
+            self.art_path(community['id']), self.user).text).links)
         mine = Page(self.page('/catalog/types/sample_artifact?sort=created',
                               self.user).text).links
         self.assertIn(self.art_path(private['id']), mine)
