@@ -15,6 +15,7 @@ escaping, headers, caching, visibility, errors and the pages' content."""
 
 import hashlib
 from html import parser as html_parser
+from glare.tests.fixtures import signing
 from glare.tests.functional import base
 
 ANONYMOUS = {'X-Identity-Status': 'Anonymous'}
@@ -295,6 +296,28 @@ class CatalogPageTests(CatalogMixin):
         # the schema's descriptions of the fields
         self.assertIn('I am Blob', page.all_text())
         self.assertIn('Artifact status.', page.all_text())
+
+    def test_signature_status(self):
+        data = b'signed data'
+        a = self.create()
+        self.put_blob(a['id'], 'blob', data)
+        key = signing.rsa_key()
+        resp = self.post('/trust/certificates', {
+            'name': self.unique('cert'),
+            'pem': signing.cert_pem(signing.certificate(key))},
+            headers=self.user)
+        self.assertEqual(201, resp.status_code, base.brief(resp))
+        entry = resp.json()
+        resp = self.request('PUT', self.url(a['id']) + '/signatures/blob',
+                            headers=self.user, json_body=signing.raw_body(
+                                key, data, entry['id']))
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.activate(a['id'])
+        self.publish(a['id'])
+        page = Page(self.page(self.art_path(a['id'])).text).all_text()
+        self.assertIn('Verified', page)
+        self.assertIn(entry['subject'], page)
+        self.assertIn(entry['fingerprint_sha256'][:16], page)
 
     def test_reviews_listed_and_paged(self):
         a = self.public()
