@@ -28,6 +28,9 @@ from glare.api import media
 from glare.api import pecan_compat
 from glare.api import versions
 from glare.conf import api as api_conf
+from glare.web import catalog as web_catalog
+from glare.web import controllers as web_controllers
+from glare.web import errors as web_errors
 
 LOG = logging.getLogger(__name__)
 
@@ -42,24 +45,28 @@ class ServicesHook(pecan.hooks.PecanHook):
         state.request.app_services = self.services
 
 
-def _pecan_app(services):
+def _pecan_app(services, catalog=None):
     return pecan_compat.make_app(root.RootController(),
-                                 [ServicesHook(services)])
+                                 [ServicesHook(services),
+                                  web_controllers.CatalogHook(catalog)])
 
 
 def build_app(conf, services):
     """The whole stack over services, outermost last:
 
-    HTTPProxyToWSGI → request id → v0.1 token and errors → CORS → fault
-    wrapper → healthcheck / versions (answered before auth) → auth
-    (keystone or noauth) → context → version negotiation → fault wrapper
+    HTTPProxyToWSGI → request id → v0.1 token and errors → CORS → HTML
+    errors of the web catalog (when it is on) → fault wrapper →
+    healthcheck / versions (answered before auth) → auth (keystone or
+    noauth) → context → version negotiation → fault wrapper
     → pecan.
 
     The database facade and the policy enforcer are set up by the caller
     (glare.wsgi.build), as are the services.
     """
     strategy = api_conf.auth_strategy(conf)
-    app = _pecan_app(services)
+    # the web catalog (/catalog) is another client of the same services
+    catalog = web_catalog.Catalog(conf) if conf.catalog.enabled else None
+    app = _pecan_app(services, catalog)
     # errors from the controllers pass through version negotiation as
     # responses, so they carry the version headers too
     app = versions.VersionNegotiation(fault.FaultWrapper(app))
@@ -69,6 +76,8 @@ def build_app(conf, services):
     app = versions.PublicPaths(app, healthcheck.Healthcheck(
         None, {'backends': '', 'detailed': False}))
     app = fault.FaultWrapper(app)
+    if catalog is not None:
+        app = web_errors.HtmlErrors(app, catalog)
     app = cors.CORS(app, conf)
     app = legacy_api.LegacyAPI(app)
     app = media.DefaultContentType(app)

@@ -17,6 +17,7 @@ from oslo_log import log
 
 from glare.conf import api
 from glare.conf import bundles
+from glare.conf import catalog
 from glare.conf import cors
 from glare.conf import database
 from glare.conf import default
@@ -32,7 +33,7 @@ CONF = cfg.CONF
 # Modules owning a static group; [artifact_type:<type>] groups are
 # registered per loaded type by glare.conf.artifact_type.register_type_opts.
 STATIC_MODULES = (default, api, scrubber, database, cors, locations,
-                  store, sharing, bundles, federation, stats)
+                  store, sharing, bundles, federation, stats, catalog)
 
 
 def register_opts(conf):

@@ -14,6 +14,7 @@
 
 from glare.db import links as db
 from glare import exception
+from glare.services import access
 
 #: the dependents a refusal names; the count covers them all
 SHOWN = 10
@@ -89,3 +90,13 @@ def check_none(context, fields, values, readable):
         'dependents': [describe(r) for r in shown],
         'dependents_count': total}
     raise exc
+
+
+def listed(context, fields, type_name, artifact_id, limit=SHOWN):
+    """([row], total) of the active artifacts that link to an artifact
+    and that the caller may read (at most limit rows, in type, name and
+    version order); total counts them all, the unreadable ones too."""
+    rows, total = db.active_dependents(
+        context, _spellings(type_name, artifact_id), fields,
+        artifact_id.lower(), limit)
+    return access.readable(context, rows), total

@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The root of the API: v1 (schemas, artifacts, quotas) and v0.1."""
+"""The root of the API: v1 (schemas, artifacts, quotas), v0.1 and the
+web catalog."""
 
 import pecan
 
@@ -21,6 +22,7 @@ from glare.api.controllers import reviews
 from glare.api.controllers import trust
 from glare.api.controllers.v0_1 import routes as v0_1
 from glare.api import method
+from glare.web import controllers as web
 
 
 class SchemasController:
@@ -64,6 +66,8 @@ class RootController:
     trust = trust.TrustController()
     # the caller's starred artifacts (API 1.6)
     stars = reviews.StarsController()
+    # the web catalog (CATALOG.md section 6)
+    catalog = web.CatalogController()
 
 
 # not a Python name: routed explicitly
