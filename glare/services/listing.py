@@ -27,6 +27,8 @@ RESERVED = ('limit', 'marker', 'sort', 'tags', 'tags-any', 'member_status',
             'federated', 'q')
 #: the sort by how well an artifact matches q (only with q)
 RELEVANCE = 'relevance'
+#: the longest q (longer: 400)
+MAX_QUERY = fulltext.MAX_QUERY
 #: the parameter of a federated search (glare.services.federated_search)
 FEDERATED = 'federated'
 #: member_status values: the statuses of the caller's memberships that

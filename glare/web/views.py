@@ -29,7 +29,7 @@ HOME_SIZE = 6
 VERSIONS_SHOWN = 20
 DEPENDENTS_SHOWN = 20
 REVIEWS_SHOWN = 20
-MAX_QUERY = 256
+MAX_QUERY = listing.MAX_QUERY
 #: sort choice → the list's sort parameter
 SORTS = {
     'name': ('Name', 'name:asc'),
@@ -87,16 +87,11 @@ def base_filters(visibility='', status=''):
     return out
 
 
-def name_search(text):
-    """The list parameters of a search for text.
-
-    For now a substring of the name (the list's like: operator); the one
-    place to switch to the list's full-text q= parameter.
-    """
-    # no backslash: databases treat it differently in LIKE (SQLite has
-    # no escape character by default); % and _ stay wildcards
-    text = text.replace('\\', '')
-    return [('name', 'like:%' + text + '%')]
+def text_search(text):
+    """The list parameters of a search for text: the list's full-text q=
+    (words of the name, tags, description and other string fields), the
+    best matches first."""
+    return [('q', text), ('sort', 'relevance')]
 
 
 def _typed(type_name, artifacts):
@@ -215,8 +210,8 @@ def search(services, ctx, params):
                         for n, c in _types(services)]}
     if not text:
         return result
-    query = base_filters() + name_search(text) + [
-        ('sort', SORTS['name'][1]), ('limit', str(PAGE_SIZE))]
+    query = base_filters() + text_search(text) + [
+        ('limit', str(PAGE_SIZE))]
     if marker:
         query.append(('marker', marker))
     body = services.artifacts.list(ctx, type_name, query)

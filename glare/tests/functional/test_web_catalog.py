@@ -99,8 +99,12 @@ class CatalogPageTests(CatalogMixin):
         self.assertIn(self.art_path(a['id']), Page(typed.text).links)
         none = self.page('/catalog/types/sample_artifact?tag=nope-' + name)
         self.assertNotIn(self.art_path(a['id']), Page(none.text).links)
-        found = self.page('/catalog/search?q=' + name[3:])
+        # full-text: a word of the name, with one of the tags
+        word = name.split('-', 1)[1]
+        found = self.page('/catalog/search?q=webtag+' + word)
         self.assertIn(self.art_path(a['id']), Page(found.text).links)
+        found = self.page('/catalog/search?q=%s+-webtag' % word)
+        self.assertNotIn(self.art_path(a['id']), Page(found.text).links)
         for sort in ('name', 'updated', 'created', 'downloads', 'stars',
                      'rating'):
             self.page('/catalog/types/sample_artifact?latest=1&sort=' + sort)
@@ -238,9 +242,12 @@ class CatalogPageTests(CatalogMixin):
             self.assertNotIn(self.art_path(private['id']), listed)
             self.assertIn(self.art_path(community['id']), listed)
             self.assertIn(self.art_path(public['id']), listed)
-            found = Page(self.page('/catalog/search?q=priv',
+            found = Page(self.page('/catalog/search?q=' + private['name'],
                                    who).text).links
             self.assertNotIn(self.art_path(private['id']), found)
+        # its owner finds it
+        self.assertIn(self.art_path(private['id']), Page(self.page(
+            '/catalog/search?q=' + private['name'], self.user).text).links)
         # a dependency the visitor may not read is named by its id only
         text = self.page(self.art_path(community['id'])).text
         self.assertNotIn(self.art_path(private['id']), Page(text).links)
