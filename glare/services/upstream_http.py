@@ -180,8 +180,9 @@ class Direct:
     URL. What requests would decide for each request is decided once, the
     first time, as requests decides it: the proxy (and no_proxy), the CA
     bundle of the environment, ~/.netrc, the session's verify and cert
-    and those of its auth plugin, the adapter's connection pool (keystoneauth1's
-    TLS settings and socket options; connections that call _written).
+    and those of its auth plugin, the adapter's connection pool
+    (keystoneauth1's TLS settings and socket options; connections that
+    call _written).
     Each request then takes the auth plugin's headers (a token it may have
     to fetch first: that goes through keystoneauth1 as ever) and, on a 401,
     invalidates them and is sent once more, as keystoneauth1 does.

@@ -258,13 +258,17 @@ class Upstream:
             # credentials refused, no endpoint, the auth service away
             raise UpstreamError(self.name, 'the service could not '
                                 'authenticate: %s' % e) from e
-        except OSError as e:
-            if isinstance(e, TimeoutError):
-                raise self._failed(e, self.timeout) from e
-            # a CA bundle or certificate file that is not there
-            raise UpstreamError(self.name, 'TLS failed: %s' % e) from e
         except urllib3_exc.HTTPError as e:
             raise self._failed(e, self.timeout) from e
+        except requests.RequestException as e:
+            # the url as requests reads it (a bad one fails at start-up)
+            raise UpstreamError(self.name, 'cannot connect to %s: %s' % (
+                self.url, e)) from e
+        except OSError as e:
+            # urllib3 gives the socket's errors as its own: this is a CA
+            # bundle or certificate file that is not there (as requests
+            # finds it)
+            raise UpstreamError(self.name, 'TLS failed: %s' % e) from e
         finally:
             upstream_http.on_request_written(None)
         try:
