@@ -225,6 +225,19 @@ class TestRequest(UpstreamTestCase):
         self.assertEqual(['svc-token'] * 2, [h['X-Auth-Token']
                                              for _l, h, _p in srv.seen])
 
+    def test_cookies_as_requests_keeps_them(self):
+        # a load balancer's stickiness, say: set by one answer, sent with
+        # the next requests of either path
+        srv = Server(self, lambda h: json_answer(h, headers=[
+            ('Set-Cookie', 'lb=node2; Path=/')] if len(
+                h.server.seen) == 1 else []))
+        up = self.admin(srv.url)
+        for _i in range(2):
+            self.assertEqual(DOC, up.get_json(PATH))
+        up.request('GET', PATH).close()
+        self.assertEqual([None, 'lb=node2', 'lb=node2'],
+                         [h.get('Cookie') for _l, h, _p in srv.seen])
+
     def test_errors_name_the_upstream_answer(self):
         srv = Server(self, lambda h: json_answer(
             h, {'error': {'message': 'database on fire'}}, 500))
