@@ -49,6 +49,8 @@ MAX_JSON_BYTES = 16 * 1024 * 1024
 #: the most of an error answer read for its message
 MAX_ERROR_BYTES = 64 * 1024
 READ_SIZE = 64 * 1024
+#: how long past its deadline a read of a JSON answer may wait (seconds)
+READ_SLACK = 0.05
 #: the request header counting the catalogs a federated search passed
 HOPS_HEADER = 'X-Glare-Federation-Hops'
 API_VERSION = '1.4'
@@ -298,8 +300,12 @@ class Upstream:
                 not resp.headers.get('Content-Encoding'):
             raise UpstreamError(self.name, 'answer to GET %s is larger than '
                                 '%d bytes' % (path, max_bytes))
-        # each wait for a byte ends by the deadline (as urlfetch's)
+        # each wait for a byte ends by the deadline (READ_SLACK past it at
+        # most): the socket's timeout is lowered when it would wait longer
+        # (settimeout lets go of the interpreter lock, which the local list
+        # then takes for up to the switch interval: not on every read)
         sock = getattr(resp.connection, 'sock', None)
+        waits = sock.gettimeout() if sock is not None else None
         chunks, size = [], 0
         try:
             while True:
@@ -308,8 +314,10 @@ class Upstream:
                     raise UpstreamError(self.name, 'answer to GET %s not '
                                         'read within %s s' % (
                                             path, self.timeout), 'timeout')
-                if sock is not None:
-                    sock.settimeout(remaining)
+                if sock is not None and (waits is None or
+                                         waits > remaining + READ_SLACK):
+                    waits = remaining
+                    sock.settimeout(waits)
                 chunk = resp.read1(READ_SIZE, decode_content=True)
                 if not chunk:
                     break
