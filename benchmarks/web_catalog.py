@@ -134,7 +134,7 @@ def pages(artifact_id):
         ('type page, latest, by name',
          '/catalog/types/%s?latest=1&sort=name' % TYPE),
         ('artifact page', '/catalog/artifacts/%s/%s' % (TYPE, artifact_id)),
-        ('search', '/catalog/search?q=seed-004'),
+        ('search', '/catalog/search?q=%22tag+7%22'),
     ]
 
 
