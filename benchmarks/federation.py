@@ -38,9 +38,14 @@ Queries: ``name=<a name>`` (10 artifacts from each catalog) and
 ``limit=20`` (the newest 20 of each, merged by created_at).
 
 Federated search should add at most the slowest part's latency and less
-than 5 ms of its own: the check is federated p95 - max(p95 of each
-other part) < 5 ms per query. Exits 1 when it is missed, unless
---no-check.
+than 5 ms of its own. Each round times every part once, one after the
+other; the slowest part of a round is the longest of its parts (the local
+list, or the upstreams: the search runs them at once). The check is
+federated p95 - p95 of the rounds' slowest parts < 5 ms per query. (The
+p95 of the longest of two varying times is above the larger of their
+two p95s: comparing with the parts' p95s, as a first version of this
+benchmark did and as it still prints, counts that difference as the
+search's own.) Exits 1 when it is missed, unless --no-check.
 """
 
 import argparse
@@ -306,10 +311,18 @@ def report(args, times, counts, cpu):
                 label, part, counts[(key, part)], len(samples), *ms))
         print('%-26s %-10s local list %.2f ms of CPU, federated %.2f' % (
             label, 'cpu/req', *cpu[key]))
-        parts = max(v for k, v in p95.items() if k != 'federated')
-        targets[key] = ('%s: federated p95 - parts' % key, 'ms', '<',
+        others = [k for k in times[key] if k != 'federated']
+        slowest = [max(times[key][k][i] for k in others)
+                   for i in range(len(times[key]['federated']))]
+        slowest_p95 = bench_run._percentile(slowest, 95) * 1000.0
+        print('%-26s %-10s p95 %.2f ms; federated p95 over it %.2f ms, '
+              'over the parts\' largest p95 %.2f ms' % (
+                  label, 'slowest', slowest_p95,
+                  p95['federated'] - slowest_p95,
+                  p95['federated'] - max(p95[k] for k in others)))
+        targets[key] = ('%s: federated p95 - slowest' % key, 'ms', '<',
                         TARGET_MS)
-        measured[key] = p95['federated'] - parts
+        measured[key] = p95['federated'] - slowest_p95
     return report_lib.check_targets(targets, measured, digits=2)
 
 
