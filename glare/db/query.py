@@ -379,9 +379,13 @@ def _text_joined(spec):
 def _text_matches(spec, copied=False):
     matches = fulltext.matches(spec.dialect, spec.text,
                                score=_relevance(spec), copied=copied)
-    if spec.dialect == 'postgresql':
-        # found first, through the GIN index: PostgreSQL would rather walk
-        # every artifact in the page's order and test each one's words
+    if spec.dialect == 'postgresql' or (spec.dialect == 'sqlite' and
+                                        not copied):
+        # found first, once: joined with the artifacts table and a filter
+        # of an indexed column (status=active), both would rather walk
+        # that index and search the words again for every row (0.5 s at
+        # 10,000 artifacts on SQLite; PostgreSQL did it in the page's
+        # order with no filter at all)
         return matches.cte('text_match').prefix_with('MATERIALIZED')
     return matches.subquery('text_match')
 
