@@ -173,3 +173,16 @@ def insert_rows(db_url, table_name, rows, chunk=5000):
     finally:
         engine.dispose()
     return time.monotonic() - t0
+
+
+def fresh_database(backend):
+    """((db url, cleanup) of a database made for a run on the backend's
+    test server, None) or (None, why not); (None, None) for SQLite, whose
+    database the server makes in its state dir."""
+    if backend == 'sqlite':
+        return None, None
+    from glare.tests.fixtures import db_fixtures
+    reason = db_fixtures.unreachable(backend)
+    if reason:
+        return None, reason.splitlines()[0]
+    return db_fixtures.create_database(backend, prefix='glare_bench_'), None

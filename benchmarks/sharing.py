@@ -288,16 +288,6 @@ def measure(backend, db_url, plan, args):
     return results
 
 
-def _pg_database():
-    from glare.tests.fixtures import db_fixtures
-    reason = db_fixtures.unreachable('postgresql')
-    if reason:
-        return None, None, reason
-    url, cleanup = db_fixtures.create_database('postgresql',
-                                               prefix='glare_bench_')
-    return url, cleanup, None
-
-
 def run(args):
     plan = Plan(args.artifacts, args.members, args.projects, args.hot,
                 args.seed)
@@ -313,12 +303,13 @@ def run(args):
         if backend == 'sqlite':
             out[backend] = measure(backend, None, plan, args)
             continue
-        url, cleanup, reason = _pg_database()
+        created, reason = seeder.fresh_database(backend)
         if reason:
             report_lib.log('postgresql: skipped, server not reachable (%s)'
                            % reason.splitlines()[0])
             out[backend] = None
             continue
+        url, cleanup = created
         try:
             out[backend] = measure(backend, url, plan, args)
         finally:

@@ -40,6 +40,7 @@ import time
 
 from benchmarks import client as lean_client
 from benchmarks import report as report_lib
+from benchmarks import seed as seeder
 from benchmarks import server as bench_server
 
 TYPE = 'sample_artifact'
@@ -145,20 +146,9 @@ def check(url, artifact_id, verbs_of):
         s.close()
 
 
-def _database(backend):
-    """(db url, cleanup) of a fresh database, or (None, reason)."""
-    if backend == 'sqlite':
-        return None, None
-    from glare.tests.fixtures import db_fixtures
-    reason = db_fixtures.unreachable(backend)
-    if reason:
-        return None, reason.splitlines()[0]
-    return db_fixtures.create_database(backend, prefix='glare_bench_'), None
-
-
 def run_backend(backend, args, verbs_of):
     """(result line, problems) of one backend; None when skipped."""
-    created, reason = _database(backend)
+    created, reason = seeder.fresh_database(backend)
     if reason:
         report_lib.log('%s: skipped, server not reachable (%s)' % (
             backend, reason))

@@ -45,6 +45,7 @@ import time
 import requests
 
 from benchmarks import report as report_lib
+from benchmarks import run as bench_run
 from benchmarks import seed as seeder
 from benchmarks import server as bench_server
 
@@ -66,14 +67,6 @@ def placement(i):
         return {'visibility': 'community', 'status': 'active',
                 'activated_at': seeder.utcnow()}
     return {}
-
-
-def _percentile(samples, p):
-    ordered = sorted(samples)
-    k = (len(ordered) - 1) * p / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def _ok(resp, what):
@@ -173,21 +166,10 @@ def measure(url, session, log, path, headers, count):
     return server, client
 
 
-def _database(backend):
-    """(db url, cleanup) of a fresh database, or (None, reason)."""
-    if backend == 'sqlite':
-        return None, None
-    from glare.tests.fixtures import db_fixtures
-    reason = db_fixtures.unreachable(backend)
-    if reason:
-        return None, reason.splitlines()[0]
-    return db_fixtures.create_database(backend, prefix='glare_bench_'), None
-
-
 def run_backend(backend, args):
     """[(page, server p50, p95, client p50, p95)] of one backend, or None
     when its server is not reachable."""
-    created, reason = _database(backend)
+    created, reason = seeder.fresh_database(backend)
     if reason:
         report_lib.log('%s: skipped, server not reachable (%s)' % (
             backend, reason))
@@ -211,10 +193,10 @@ def run_backend(backend, args):
                         srv, cli = measure(server.url, session, log, path,
                                            headers, args.requests)
                         rows.append(('%s %s, %s' % (backend, who, label),
-                                     _percentile(srv, 50),
-                                     _percentile(srv, 95),
-                                     _percentile(cli, 50),
-                                     _percentile(cli, 95)))
+                                     bench_run._percentile(srv, 50),
+                                     bench_run._percentile(srv, 95),
+                                     bench_run._percentile(cli, 50),
+                                     bench_run._percentile(cli, 95)))
     finally:
         if cleanup:
             cleanup()

@@ -30,6 +30,8 @@ down_revision = '0009'
 branch_labels = None
 depends_on = None
 
+# glare.db.fulltext.sqlite.DDL as this revision made it (a migration
+# keeps what it made, whatever the code says later)
 _SQLITE = (
     "CREATE VIRTUAL TABLE glare_artifact_fts USING fts5("
     "a, b, c, d, content='glare_artifact_search', content_rowid='id', "
