@@ -150,6 +150,12 @@ class ArtifactService:
     def list(self, context, type_name, params):
         return self.prepare_list(context, type_name, params)[1]()
 
+    @staticmethod
+    def listable(context, type_name):
+        """Whether the policy lets the caller list the type."""
+        return context.can(rules.LIST, policy.policy_target(
+            context, type_name=type_name), fatal=False)
+
     def prepare_list(self, context, type_name, params):
         """(spec, run) of a list: the policy and the query are checked
         now (their 4xx before any database work), run() reads the page

@@ -79,7 +79,7 @@ def _page(template, ctx, values):
     revalidated with their ETag; a signed-in caller's only by its own."""
     catalog = _catalog()
     values.setdefault('nav_types',
-                      views.nav_types(pecan.request.app_services))
+                      views.nav_types(pecan.request.app_services, ctx))
     html = catalog.render(template, anonymous=ctx.is_anonymous, **values)
     data = html.encode('utf-8')
     cache = 'public, no-cache' if ctx.is_anonymous else 'private, no-cache'

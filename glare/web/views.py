@@ -141,9 +141,11 @@ def home(services, ctx):
     return {'types': types, 'shelves': shelves}
 
 
-def nav_types(services):
-    """(type name, display name) of the types, for the navigation."""
-    return [(n, c.get_display_type_name()) for n, c in _types(services)]
+def nav_types(services, ctx):
+    """(type name, display name) of the types the caller may list, for
+    the navigation."""
+    return [(n, c.get_display_type_name()) for n, c in _types(services)
+            if services.artifacts.listable(ctx, n)]
 
 
 def type_page(services, ctx, type_name, params):

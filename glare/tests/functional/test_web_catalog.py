@@ -374,15 +374,43 @@ class CatalogPolicyTests(CatalogMixin, base.FunctionalTest):
         self.page(path, expect=403)
         self.page(path, self.user, expect=403)
         self.page('/catalog/types/sample_artifact', self.user, expect=403)
-        # a home page without the types the caller may not list
+        # a home page without the types the caller may not list, in its
+        # grid and in the navigation of every page
         text = self.page('/catalog', self.user).text
         self.assertNotIn('class="type-name">Sample Artifact<', text)
         self.assertNotIn(path, Page(text).links)
+        self.assertNotIn('/catalog/types/sample_artifact', Page(text).links)
+        self.assertIn('/catalog/types/sample_artifact',
+                      Page(self.page('/catalog', self.admin).text).links)
         self.assertIn('class="type-name">Sample Artifact<',
                       self.page('/catalog', self.admin).text)
         # admins read it, but nobody may read the reviews
         text = self.page(path, self.admin).text
         self.assertIn('You may not read the reviews.', text)
+
+
+class CatalogCrossSiteTests(CatalogMixin, base.FunctionalTest):
+    """A page of another site cannot write through a visitor's browser:
+    an HTML form sends no token (no cookie stands for one) and none of
+    the API's media types, and the API refuses it before any change."""
+
+    BACKEND = 'sqlite'
+
+    def test_form_posts_are_refused(self):
+        a = self.public(name=self.unique('csrf'))
+        form = 'application/x-www-form-urlencoded'
+        for method, path, data in (
+                ('POST', self.url(), 'name=evil'),
+                ('POST', self.url(a['id']) + '/reviews', 'rating=1'),
+                ('PATCH', self.url(a['id']), 'name=evil')):
+            resp = self.request(method, path, headers=self.user, data=data,
+                                content_type=form)
+            self.assertIn(resp.status_code, (400, 405, 415),
+                          base.brief(resp))
+            self.assertEqual('application/json; charset=UTF-8',
+                             resp.headers.get('Content-Type'))
+        self.assertEqual(a['name'], self.show(a['id'])['name'])
+        self.assertEqual(0, self.show(a['id'])['rating']['count'])
 
 
 class CatalogAuthRequiredTests(CatalogMixin, base.FunctionalTest):
