@@ -676,12 +676,7 @@ def _fast_list(session, spec):
         spec.limit)).all()
     if total is None:
         total = ordered[0].total if ordered else 0
-    if not ordered:
-        return [], total
-    rows = {r.id: r for r in session.execute(sa.select(ARTIFACTS).where(
-        ARTIFACTS.c.id.in_([o.artifact_id for o in ordered])))}
-    return [rows[o.artifact_id] for o in ordered
-            if o.artifact_id in rows], total
+    return _rows_in_order(session, [o.artifact_id for o in ordered]), total
 
 
 def _first_text_page(session, spec):
@@ -690,12 +685,18 @@ def _first_text_page(session, spec):
     sorted are narrow), then the page's rows by id."""
     ordered = session.execute(page_statement(spec).with_only_columns(
         ARTIFACTS.c.id, sa.func.count().over().label('glare_total'))).all()
-    if not ordered:
-        return [], 0
+    return _rows_in_order(session, [o.id for o in ordered]), \
+        ordered[0].glare_total if ordered else 0
+
+
+def _rows_in_order(session, ids):
+    """The artifacts rows of ids, in their order (one query; an id whose
+    row went meanwhile is left out)."""
+    if not ids:
+        return []
     rows = {r.id: r for r in session.execute(sa.select(ARTIFACTS).where(
-        ARTIFACTS.c.id.in_([o.id for o in ordered])))}
-    return [rows[o.id] for o in ordered if o.id in rows], \
-        ordered[0].glare_total
+        ARTIFACTS.c.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
 
 
 def run_list(session, spec):
