@@ -27,13 +27,15 @@ from glare.conf import scrubber
 from glare.conf import sharing
 from glare.conf import stats
 from glare.conf import store
+from glare.conf import tasks
 
 CONF = cfg.CONF
 
 # Modules owning a static group; [artifact_type:<type>] groups are
 # registered per loaded type by glare.conf.artifact_type.register_type_opts.
 STATIC_MODULES = (default, api, scrubber, database, cors, locations,
-                  store, sharing, bundles, federation, stats, catalog)
+                  store, sharing, bundles, federation, stats, catalog,
+                  tasks)
 
 
 def register_opts(conf):
