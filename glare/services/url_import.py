@@ -108,16 +108,22 @@ class _Fetched:
                 'stored' % (self._shown, found, self._sha256))
 
     def read(self, size=-1):
-        if not self._buf:
-            self._buf = self._next()
-        if size is None or size < 0:
-            parts = [self._buf]
-            while parts[-1]:
-                parts.append(self._next())
-            self._buf = b''
-            return b''.join(parts)
-        out, self._buf = self._buf[:size], self._buf[size:]
-        return out
+        """Up to size bytes, as many as that while the data lasts: the
+        socket hands out what has arrived (often 64 KiB), and every
+        chunk costs the upload a hand-over to each digest thread."""
+        parts = [self._buf] if self._buf else []
+        have = len(self._buf)
+        self._buf = b''
+        while size is None or size < 0 or have < size:
+            chunk = self._next()
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b''.join(parts)
+        if size is not None and 0 <= size < len(data):
+            data, self._buf = data[:size], data[size:]
+        return data
 
 
 class UrlImport:
