@@ -57,7 +57,8 @@ def main(argv=None):
     conf.register_cli_opts(cli_opts)
     try:
         config.parse_args(argv, conf_obj=conf)
-        conf.tasks.lease_seconds
+        # read now: a bad value is a start-up error, not a worker's
+        lease = conf.tasks.lease_seconds
     except cfg.Error as exc:
         sys.stderr.write('%s: error: %s\n' % (PROG, exc))
         return 2
@@ -78,7 +79,8 @@ def main(argv=None):
         signal.signal(signum, signal.SIG_DFL)  # a second one: at once
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, handler)
-    LOG.info('%s: running up to %d task(s) at once', PROG, pool.workers)
+    LOG.info('%s: running up to %d task(s) at once, lease %d s', PROG,
+             pool.workers, lease)
     while not stopping.wait(1):
         pass
     while not pool.stop(1):

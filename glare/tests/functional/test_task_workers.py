@@ -112,7 +112,7 @@ class WorkerProcessTests(_Workers, test_tasks.TaskHelpers):
             urls.append(self.url_of('/slow/200000/50000/0.05'))
             tasks.append(self.imported(af['id'], 'blob',
                                        {'url': urls[-1]})['id'])
-        for task_id, url in zip(tasks, urls):
+        for task_id, url in zip(tasks, urls, strict=True):
             doc = self.wait_task(task_id)
             self.assertEqual('success', doc['status'], doc)
             self.assertEqual(1, len(self.origin.of(self.path_of(url))))
