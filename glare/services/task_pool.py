@@ -68,14 +68,19 @@ class TaskPool:
                  self.workers, self.service.opts.lease_seconds)
         return self
 
-    def stop(self, timeout=None):
+    def stop(self, timeout=None, interrupt=False):
         """Claim nothing more; wait up to timeout seconds for the tasks
-        running here (their leases are renewed meanwhile). True when
-        none is left running."""
+        running here (their leases are renewed meanwhile). interrupt:
+        stop them too, undo what they did and give them back to be run
+        again by another worker at once. True when none is left
+        running."""
         self._stopping.set()
         self._wake.set()
         with self._lock:
             threads = list(self._running)
+            if interrupt:
+                for run in self._running.values():
+                    run.interrupted = True
         for thread in threads:
             thread.join(timeout)
         return not self.running()
