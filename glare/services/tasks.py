@@ -338,11 +338,11 @@ class TaskService:
                     'status is one or more of %s (comma separated), not '
                     '%r' % (', '.join(STATUSES), status))
         limit = _limit(limit)
-        owner = None if context.can(rules.LIST_ALL, fatal=False) \
-            else context.project_id
-        if owner is None and not context.can(rules.LIST_ALL, fatal=False):
+        see_all = context.can(rules.LIST_ALL, fatal=False)
+        if not see_all and not context.project_id:
             raise exception.Forbidden('Tasks belong to a project; the '
                                       'request has none')
+        owner = None if see_all else context.project_id
         after = None
         if marker is not None:
             row = db.get(context, marker) if _is_uuid(marker) else None

@@ -108,20 +108,23 @@ class _Fetched:
                 'stored' % (self._shown, found, self._sha256))
 
     def read(self, size=-1):
-        """Up to size bytes, as many as that while the data lasts: the
-        socket hands out what has arrived (often 64 KiB), and every
-        chunk costs the upload a hand-over to each digest thread."""
+        """Up to size bytes: what arrived, gathered up to a quarter of
+        size at least while the data lasts. The socket may hand out small
+        pieces, and every chunk costs the upload a hand-over to each
+        digest thread; large ones are passed on without a copy."""
+        if size is None or size < 0:
+            size = float('inf')
         parts = [self._buf] if self._buf else []
         have = len(self._buf)
         self._buf = b''
-        while size is None or size < 0 or have < size:
+        while have < min(size / 4, size):
             chunk = self._next()
             if not chunk:
                 break
             parts.append(chunk)
             have += len(chunk)
-        data = b''.join(parts)
-        if size is not None and 0 <= size < len(data):
+        data = parts[0] if len(parts) == 1 else b''.join(parts)
+        if have > size:
             data, self._buf = data[:size], data[size:]
         return data
 
