@@ -17,7 +17,8 @@
 
 A real glare-api (benchmarks/server.py, SQLite, its own task workers:
 ``[tasks] workers = 4``) and a loopback origin server in this process
-(glare.tests.fixtures.origin: the same bytes an upload sends).
+(glare.tests.fixtures.origin, in a process of its own: the same bytes
+an upload sends).
 
 * import / upload: --size MiB uploaded (PUT from memory) and imported
   (POST .../import from the origin, timed from the request to the task's
@@ -193,6 +194,27 @@ def busy_ratio(session, url, origin, args):
     return idle, busy
 
 
+class _Origin:
+    """The origin in a process of its own: its threads take no time from
+    the benchmark's client threads."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, '-m', 'glare.tests.fixtures.origin'],
+            stdout=subprocess.PIPE, start_new_session=True,
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                [bench_server._source_root()] + [os.environ.get(
+                    'PYTHONPATH', '')])))
+        self.port = int(self.proc.stdout.readline())
+
+    def url(self, path):
+        return 'http://127.0.0.1:%d%s' % (self.port, path)
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(30)
+
+
 def _worker(srv):
     log = open(os.path.join(srv.state, 'glare-worker.log'), 'wb')
     proc = subprocess.Popen(
@@ -225,7 +247,7 @@ def _args(argv):
 
 def main(argv=None):
     args = _args(argv)
-    origin = origin_fixture.Origin().start()
+    origin = _Origin()
     config = {'locations': {'allowed_networks': '127.0.0.1/32'},
               'tasks': {'workers': 0 if args.separate else 4,
                         'poll_interval': 0.1}}
