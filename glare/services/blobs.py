@@ -163,17 +163,19 @@ class Trash:
     def __init__(self, stores):
         self.stores = stores
 
-    def empty(self, context, trashed):
+    def empty(self, context, trashed, partial=False):
         """trashed: [(trash id, location)], committed to the trash.
 
         context: the request's, or an internal one (no token: the store
-        deletes with the service's credentials)."""
+        deletes with the service's credentials). partial: the data of
+        uploads that died: also what the store kept of them (segments)."""
         done = []
         for trash_id, location in trashed:
             try:
                 # the caller's token where it owns the data; the stores
                 # use the service's when the store refuses it
-                self.stores.delete(location, context=context)
+                self.stores.delete(location, context=context,
+                                   partial=partial)
                 done.append(trash_id)
             except Exception:
                 LOG.exception('Could not delete unreferenced blob data; '
@@ -335,7 +337,7 @@ class BlobService:
         if not dead.location:
             LOG.warning('Upload %s to store %s died; that store cannot say '
                         'where partial data went', dead.id, dead.store)
-        self.trash.empty(context, trashed)
+        self.trash.empty(context, trashed, partial=True)
 
     def _stage(self, context, blob, folders, begun):
         """Store the small blobs an inspector took out of the data as
@@ -526,7 +528,7 @@ class BlobService:
                 LOG.warning('Upload %s to store %s died; that store cannot '
                             'say where partial data went', upload.id,
                             upload.store)
-            self.trash.empty(context, trashed)
+            self.trash.empty(context, trashed, partial=True)
             undone += 1
         trash = trash_db.list_trash(context, limit=1000)
         emptied = self.trash.empty(context, [(t.id, t.location)

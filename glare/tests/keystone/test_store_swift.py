@@ -1,0 +1,148 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""glance_store's swift driver on a real Swift behind this run's Keystone.
+
+Each class starts a Swift all-in-one (glare.tests.fixtures.swift_aio)
+whose proxy authenticates with Keystone (authtoken + keystoneauth,
+operator roles admin, member, service; reseller admin ResellerAdmin),
+registers it as the ``object-store`` endpoint
+(``/v1/AUTH_$(project_id)s``) while the class runs, and gives the
+``glare`` service user the ResellerAdmin role.
+
+- single tenant: the data lives in the service project's account, the
+  service user's credentials in a swift reference file (the store suite,
+  1 GiB through the large object threshold, delayed delete + scrubber);
+- multi-tenant (``swift_store_multi_tenant``): each project's data in its
+  own account, written and read with the caller's token; another
+  project's token is refused by Swift itself; the scrubber deletes with
+  the service's credentials;
+- faults: the proxy killed in the middle of an upload and of a download.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+from glare.tests.fixtures import swift_aio
+from glare.tests.functional import base
+from glare.tests.functional import store_suite
+from glare.tests.keystone import base as ks_base
+from glare.tests.keystone import fixture
+
+MiB = store_suite.MiB
+GiB = store_suite.GiB
+RESELLER_ADMIN = 'ResellerAdmin'
+
+
+class KeystoneSwiftMixin(store_suite.StoreMixin):
+    """A Swift behind the Keystone of this run, its object-store
+    endpoints registered while the class runs."""
+
+    LARGE_OBJECT_SIZE = None
+    CHUNK_SIZE = None
+
+    @classmethod
+    def setUpClass(cls):
+        swift_aio.skip_unless_available(cls(), keystone=True)
+        cls.cloud = fixture.cloud()
+        super().setUpClass()
+
+    @classmethod
+    def start_swift(cls):
+        glare = cls.cloud.personas['glare']
+        cls.swift = swift_aio.SwiftAIO(keystone={
+            'url': cls.cloud.server.url, 'username': 'glare',
+            'password': glare.password, 'project_name': 'service'})
+        cls.addClassCleanup(cls.swift.destroy)
+        cls.swift.start()
+        cls.service_id = cls.cloud._create('services', 'service', {
+            'type': 'object-store', 'name': 'swift'})
+        cls.addClassCleanup(cls.cloud.admin_call, 'DELETE',
+                            '/services/' + cls.service_id)
+        for interface in fixture.INTERFACES:
+            cls.cloud._create('endpoints', 'endpoint', {
+                'service_id': cls.service_id, 'interface': interface,
+                'region_id': fixture.REGION,
+                'url': cls.swift.keystone_proxy_url +
+                '/v1/AUTH_$(project_id)s'})
+        if RESELLER_ADMIN not in cls.cloud.roles:
+            cls.cloud.roles[RESELLER_ADMIN] = cls.cloud._create(
+                'roles', 'role', {'name': RESELLER_ADMIN})
+        cls.cloud.admin_call('PUT', '/projects/%s/users/%s/roles/%s' % (
+            cls.cloud.projects['service'], glare.user_id,
+            cls.cloud.roles[RESELLER_ADMIN]), expect=204)
+
+    @classmethod
+    def store_options(cls):
+        glare = cls.cloud.personas['glare']
+        return cls.swift.glance_store_options(
+            'glare', glare.password, large_object_size=cls.LARGE_OBJECT_SIZE,
+            chunk_size=cls.CHUNK_SIZE, container=cls.CONTAINER)
+
+    # -- Swift's own API, with Keystone tokens -----------------------------
+    def account_url(self, project):
+        return '%s/v1/AUTH_%s' % (self.swift.keystone_proxy_url, project)
+
+    def swift_call(self, method, path, persona='glare', project='service',
+                   **kw):
+        return self.session.request(
+            method, self.account_url(self.cloud.projects[project]) + path,
+            headers=dict(self.cloud.headers(persona), **kw.pop(
+                'headers', {})), timeout=60, **kw)
+
+    def objects(self):
+        resp = self.swift_call('GET', '/%s?format=json' % self.CONTAINER)
+        if resp.status_code == 404:
+            return []
+        self.assertEqual(200, resp.status_code, resp.text)
+        return [o['name'] for o in resp.json()]
+
+    def object_headers(self, name):
+        resp = self.swift_call('HEAD', '/%s/%s' % (self.CONTAINER, name))
+        self.assertEqual(200, resp.status_code)
+        return resp.headers
+
+
+class KeystoneSwiftTest(KeystoneSwiftMixin, ks_base.KeystoneTest):
+    pass
+
+
+class SwiftStoreTests(KeystoneSwiftTest, store_suite.StoreSuite):
+    """Single-tenant Swift: the store suite, data in the service's
+    account."""
+
+
+class SwiftLargeObjectTests(KeystoneSwiftTest,
+                            store_suite.LargeObjectSuite):
+    """1 GiB, Content-Length: over swift_store_large_object_size (512
+    MiB), written as 256 MiB segments and a DLO manifest."""
+
+    LARGE_OBJECT_SIZE = 512
+    CHUNK_SIZE = 256
+
+    def assertManifest(self, added):
+        manifests = [n for n in added
+                     if 'X-Object-Manifest' in self.object_headers(n)]
+        self.assertEqual(1, len(manifests), added)
+        self.assertEqual(4, len(added) - 1, added)  # the segments
+        self.assertEqual(str(GiB), self.object_headers(
+            manifests[0])['Content-Length'])
+
+
+class SwiftDelayedDeleteTests(KeystoneSwiftTest,
+                              store_suite.DelayedDeleteSuite):
+    pass
