@@ -128,17 +128,20 @@ class SwiftStoreTests(KeystoneSwiftTest, store_suite.StoreSuite):
 
 class SwiftLargeObjectTests(KeystoneSwiftTest,
                             store_suite.LargeObjectSuite):
-    """1 GiB, Content-Length: over swift_store_large_object_size (512
-    MiB), written as 256 MiB segments and a DLO manifest."""
+    """1 GiB, Content-Length: over swift_store_large_object_size, written
+    as segments of swift_store_large_object_chunk_size and a DLO manifest
+    (glance_store's "MB" there are 1024000 bytes: 256 of them make
+    segments of 250 MiB, the fifth one 24 MiB)."""
 
     LARGE_OBJECT_SIZE = 512
     CHUNK_SIZE = 256
+    SEGMENT = 256 * 1024 * 1000
 
     def assertManifest(self, added):
         manifests = [n for n in added
                      if 'X-Object-Manifest' in self.object_headers(n)]
         self.assertEqual(1, len(manifests), added)
-        self.assertEqual(4, len(added) - 1, added)  # the segments
+        self.assertEqual(5, len(added) - 1, added)  # the segments
         self.assertEqual(str(GiB), self.object_headers(
             manifests[0])['Content-Length'])
 
