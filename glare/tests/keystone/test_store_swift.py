@@ -149,3 +149,125 @@ class SwiftLargeObjectTests(KeystoneSwiftTest,
 class SwiftDelayedDeleteTests(KeystoneSwiftTest,
                               store_suite.DelayedDeleteSuite):
     pass
+
+
+class MultiTenantTests(KeystoneSwiftTest):
+    """swift_store_multi_tenant: each project's data in its own account,
+    one container per upload (``glare_<upload id>``)."""
+
+    EXTRA_CONFIG = {'DEFAULT': {'delayed_delete': 'True'}}
+
+    @classmethod
+    def store_options(cls):
+        return {
+            'stores': 'swift', 'default_store': 'swift',
+            'swift_store_multi_tenant': 'True',
+            'swift_store_container': cls.CONTAINER,
+            'swift_store_create_container_on_put': 'True',
+            # trusts would need a swift reference for the trustee; the
+            # caller's token is used as it is
+            'swift_store_use_trusts': 'False',
+        }
+
+    def containers(self, project, persona):
+        resp = self.swift_call('GET', '?format=json', persona=persona,
+                               project=project)
+        if resp.status_code == 404:
+            return []
+        self.assertEqual(200, resp.status_code, resp.text)
+        return sorted(c['name'] for c in resp.json()
+                      if c['name'].startswith(self.CONTAINER + '_'))
+
+    def own(self):
+        return self.containers('project-a', 'member-a')
+
+    def upload_a(self, data, af=None):
+        af = af or self.create()
+        before = self.own()
+        self.upload(af['id'], 'blob', data)
+        added = sorted(set(self.own()) - set(before))
+        self.assertEqual(1, len(added), added)
+        return af, added[0]
+
+    def test_data_lands_in_the_callers_account(self):
+        before_service = self.containers('service', 'glare')
+        data = os.urandom(2 * MiB + 3)
+        af, container = self.upload_a(data)
+        listing = self.swift_call(
+            'GET', '/%s?format=json' % container, persona='member-a',
+            project='project-a').json()
+        self.assertEqual(1, len(listing), listing)
+        self.assertEqual(len(data), listing[0]['bytes'])
+        # nothing in the service's own account
+        self.assertEqual(before_service, self.containers('service', 'glare'))
+        self.check_round_trip(af['id'], data)
+        resp = self.request('GET', self.blob_path(af['id'], 'blob'),
+                            headers=dict(self.user, Range='bytes=5-9'))
+        self.assertEqual(206, resp.status_code)
+        self.assertEqual(data[5:10], resp.content)
+
+    def test_chunked_upload_in_segments(self):
+        data = os.urandom(MiB + 5)
+        af = self.create()
+        before = self.own()
+        self.upload(af['id'], 'blob', iter([data[:1000], data[1000:]]))
+        added = sorted(set(self.own()) - set(before))
+        self.assertEqual(1, len(added))
+        self.check_round_trip(af['id'], data)
+
+    def test_another_project_cannot_read_it_in_swift(self):
+        af, container = self.upload_a(b'project A only')
+        name = self.swift_call('GET', '/%s?format=json' % container,
+                               persona='member-a', project='project-a'
+                               ).json()[0]['name']
+        path = '/%s/%s' % (container, name)
+        self.assertEqual(200, self.swift_call(
+            'GET', path, persona='member-a', project='project-a'
+        ).status_code)
+        for method, where in (('GET', path), ('GET', '/' + container),
+                              ('GET', ''), ('DELETE', path)):
+            resp = self.swift_call(method, where, persona='member-b',
+                                   project='project-a')
+            self.assertEqual(403, resp.status_code,
+                             '%s %s: %s' % (method, where, resp.text))
+        # ...nor through Glare while the artifact is private
+        self.assertError(404, self.download(af['id'], 'blob',
+                                            headers=self.user_b))
+
+    def test_public_artifact_read_by_another_project(self):
+        data = os.urandom(300000)
+        af, _container = self.upload_a(data)
+        self.assertEqual('active', self.activate(af['id'])['status'])
+        self.assertEqual('public', self.publish(af['id'])['visibility'])
+        # Swift refuses B's token on A's account: Glare, which decided B
+        # may read it, reads with the service's credentials
+        resp = self.download(af['id'], 'blob', headers=self.user_b)
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertEqual(data, resp.content)
+
+    def test_replace_and_delete_remove_the_container(self):
+        before = self.own()
+        af, first = self.upload_a(b'one')
+        _af, second = self.upload_a(b'two', af)
+        self.assertEqual([second], sorted(set(self.own()) - set(before)))
+        self.assertNotEqual(first, second)
+        resp = self.delete(self.blob_path(af['id'], 'blob'),
+                           headers=self.user)
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertEqual(before, self.own())
+
+    def test_scrubber_deletes_with_service_credentials(self):
+        before = self.own()
+        af, container = self.upload_a(b'kept until scrubbed')
+        resp = self.delete(self.url(af['id']), headers=self.user)
+        self.assertEqual(204, resp.status_code, base.brief(resp))
+        self.assertIn(container, self.own())
+        proc = subprocess.run(
+            [sys.executable, '-m', 'glare.cmd.scrubber', '--config-file',
+             os.path.join(self.server.workdir, 'glare.conf'), '--nodaemon'],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120,
+            check=False)
+        output = proc.stdout.decode('utf-8', 'replace')
+        self.assertEqual(0, proc.returncode, output)
+        self.assertIn('1 deleted artifact(s) purged, 0 failed', output)
+        self.assertEqual(before, self.own())
