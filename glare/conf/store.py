@@ -50,6 +50,15 @@ store_opts = [
                      '[glance_store] default_backend names the default. '
                      'Unset means single-store mode: [glance_store] stores '
                      'and default_store.'),
+    cfg.IntOpt('swift_client_retries', default=5, min=0,
+               help='How many times the Swift stores (glance_store\'s '
+                    'swift driver, through python-swiftclient) retry a '
+                    'failed request, waiting 1, 2, 4... seconds in '
+                    'between: 5 (swiftclient\'s own default) rides over '
+                    'some 30 seconds of a Swift outage per request, and '
+                    'makes a client wait as long for its 503 when Swift '
+                    'stays down (an upload that fails deletes its written '
+                    'segments one request each).'),
 ]
 
 

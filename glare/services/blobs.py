@@ -163,19 +163,17 @@ class Trash:
     def __init__(self, stores):
         self.stores = stores
 
-    def empty(self, context, trashed, partial=False):
+    def empty(self, context, trashed):
         """trashed: [(trash id, location)], committed to the trash.
 
         context: the request's, or an internal one (no token: the store
-        deletes with the service's credentials). partial: the data of
-        uploads that died: also what the store kept of them (segments)."""
+        deletes with the service's credentials)."""
         done = []
         for trash_id, location in trashed:
             try:
                 # the caller's token where it owns the data; the stores
                 # use the service's when the store refuses it
-                self.stores.delete(location, context=context,
-                                   partial=partial)
+                self.stores.delete(location, context=context)
                 done.append(trash_id)
             except Exception:
                 LOG.exception('Could not delete unreferenced blob data; '
@@ -337,7 +335,7 @@ class BlobService:
         if not dead.location:
             LOG.warning('Upload %s to store %s died; that store cannot say '
                         'where partial data went', dead.id, dead.store)
-        self.trash.empty(context, trashed, partial=True)
+        self.trash.empty(context, trashed)
 
     def _stage(self, context, blob, folders, begun):
         """Store the small blobs an inspector took out of the data as
@@ -476,6 +474,10 @@ class BlobService:
         """Remove the partial data, then the record of the upload."""
         try:
             writer.abort()
+        except exception.ServiceUnavailable as exc:
+            LOG.warning('Upload %s: the partial data stays until the '
+                        'clean-up: %s', upload_id, exc)
+            return
         except Exception:
             LOG.exception('Could not remove the data of upload %s; '
                           'clean-up will retry', upload_id)
@@ -528,7 +530,7 @@ class BlobService:
                 LOG.warning('Upload %s to store %s died; that store cannot '
                             'say where partial data went', upload.id,
                             upload.store)
-            self.trash.empty(context, trashed, partial=True)
+            self.trash.empty(context, trashed)
             undone += 1
         trash = trash_db.list_trash(context, limit=1000)
         emptied = self.trash.empty(context, [(t.id, t.location)

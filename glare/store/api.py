@@ -312,10 +312,48 @@ class _GlanceWriter:
             except Exception:
                 LOG.exception('Could not delete aborted upload data')
         elif self.location is not None:
-            # the store may keep what it wrote before it failed (swift's
-            # segments): delete what is there; raises when the store
-            # cannot be reached, so that the clean-up tries again later
-            self._delete(self.location, self._context, partial=True)
+            if self._error is not None and not isinstance(self._error,
+                                                          _Abort):
+                # the store itself failed (down, say): asking it again now
+                # would only hold the client; the upload stays recorded
+                # and the clean-up deletes what the store kept once its
+                # heartbeat is stale
+                raise exception.ServiceUnavailable(
+                    'The store failed; the clean-up removes the partial '
+                    'data later')
+            # the store may keep what it wrote before the upload stopped
+            # (swift's segments): delete what is there
+            self._delete(self.location, self._context)
+
+
+def swift_client_retries(retries):
+    """Give python-swiftclient's Connection ``retries`` by default.
+
+    A library internal (checked in glare/tests/unit/test_library_compat.py):
+    glance_store's swift driver makes its connections with
+    ``swiftclient.Connection(...)`` and no ``retries``, so swiftclient's
+    own default (5, with a backoff of 1, 2, 4, 8, 16 s) holds a request
+    about 31 s against a Swift that is down. The package's
+    ``Connection`` becomes a subclass whose ``retries`` defaults to
+    [DEFAULT] swift_client_retries (an explicit argument still wins);
+    nothing else in Glare makes swiftclient connections. Without
+    swiftclient (no swift store) nothing changes.
+    """
+    try:
+        import swiftclient
+    except ImportError:
+        return
+    base = getattr(swiftclient.Connection, 'glare_base',
+                   swiftclient.Connection)
+
+    class Connection(base):
+        glare_base = base
+
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault('retries', retries)
+            super().__init__(*args, **kwargs)
+
+    swiftclient.Connection = Connection
 
 
 def add_size_hint(driver, size):
@@ -435,6 +473,7 @@ class Stores:
         else:
             glance_store.create_stores(conf)
             self.default = conf.glance_store.default_store
+        swift_client_retries(conf.swift_client_retries)
         # glance_store's own verify functions read the global CONF
         self.check_store(self.default)
         #: the service's own context, for operations without a caller's
@@ -581,32 +620,31 @@ class Stores:
             raise translate(e) from e
 
     # -- deleting -------------------------------------------------------
-    def delete(self, location, context=None, partial=False):
+    def delete(self, location, context=None):
         """Remove the data; data already gone is not an error.
 
-        context: the caller's (None: the service's), see writer().
-        partial: the data of an upload that failed: also what the store
-        may have kept of it (swift's segments written before a failure).
+        context: the caller's (None: the service's), see writer(). When
+        the object is not there (an upload that failed before its end),
+        what the store may have kept of it goes too (swift's segments).
         """
         if location.startswith('sql://'):
             return self.database.delete(location)
         try:
             driver, loc = self._location(location)
             self._with_context(context, lambda ctx: self._delete(
-                driver, loc, ctx, partial))
+                driver, loc, ctx))
         except gs_exc.NotFound:
             pass
         except Exception as e:
             raise translate(e) from e
 
     @staticmethod
-    def _delete(driver, loc, context, partial):
+    def _delete(driver, loc, context):
         try:
             driver.delete(loc, context=context)
         except gs_exc.NotFound:
-            pass
-        if partial and 'swift' in type(driver).__module__:
-            swift_segments_delete(driver, loc, context)
+            if 'swift' in type(driver).__module__:
+                swift_segments_delete(driver, loc, context)
 
     # -- internal locations ---------------------------------------------
     def check_internal(self, url):

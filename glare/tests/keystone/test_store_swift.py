@@ -32,7 +32,6 @@ registers it as the ``object-store`` endpoint
 import os
 import subprocess
 import sys
-import threading
 import time
 
 import requests
@@ -271,3 +270,112 @@ class MultiTenantTests(KeystoneSwiftTest):
         self.assertEqual(0, proc.returncode, output)
         self.assertIn('1 deleted artifact(s) purged, 0 failed', output)
         self.assertEqual(before, self.own())
+
+
+class ProxyOutageTests(KeystoneSwiftTest):
+    """The Swift proxy killed (SIGKILL) in the middle of an upload and of
+    a download. The clean-up runs every STALE seconds."""
+
+    STALE = 2
+    # a chunked upload goes in segments of 1024000 bytes (glance_store's
+    # "MB"); the 96 MiB of the download test in one object (Swift's DLO
+    # reads more than 10 segments at one a second: rate_limit_after_segment)
+    LARGE_OBJECT_SIZE = 128
+    CHUNK_SIZE = 1
+    # one retry (1 s) instead of swiftclient's five (31 s) per request
+    EXTRA_CONFIG = {'DEFAULT': {'stale_upload_timeout': str(STALE),
+                                'swift_client_retries': '1'}}
+
+    def setUp(self):
+        super().setUp()
+        # each test leaves the proxy up
+        self.addCleanup(self._proxy_up)
+
+    def _proxy_up(self):
+        if 'proxy-keystone' not in self.swift.procs:
+            self.swift.start_proxy('keystone')
+
+    def wait_for(self, check, timeout=60, what='condition'):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = check()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                self.fail('no %s within %ss' % (what, timeout))
+            time.sleep(0.5)
+
+    def test_proxy_killed_mid_upload(self):
+        before = self.stored()
+        af = self.create()
+
+        def body():
+            # chunked: glance_store writes segments as the data comes
+            for _ in range(6):
+                yield b'x' * MiB
+            # the segments so far are in Swift; then Swift goes away
+            self.wait_for(lambda: len(self.stored() - before) >= 3,
+                          what='segments in Swift')
+            self.swift.stop_proxy('keystone')
+            yield b'y' * MiB
+        resp = self.request('PUT', self.blob_path(af['id'], 'blob'),
+                            headers=self.user, data=body(),
+                            content_type='application/octet-stream')
+        err = self.assertError(503, resp)
+        self.assertEqual('ServiceUnavailable', err['error']['type'])
+        self.assertEqual('application/json',
+                         resp.headers['Content-Type'].split(';')[0])
+        # nothing half-written in the catalog: no value, or an upload in
+        # progress until the clean-up undoes it
+        blob = self.show(af['id'])['blob']
+        self.assertTrue(blob is None or blob['status'] == 'saving', blob)
+        self.assertEqual('drafted', self.show(af['id'])['status'])
+
+        # Swift back: the clean-up (stale upload) deletes what it kept
+        self.swift.start_proxy('keystone')
+        self.assertTrue(self.stored() - before)  # the orphan segments
+        self.wait_for(lambda: self.show(af['id'])['blob'] is None,
+                      what='upload undone')
+        self.wait_for(lambda: not (self.stored() - before),
+                      what='orphan segments removed')
+        # and the blob takes data again
+        self.upload(af['id'], 'blob', b'after the outage')
+        self.check_round_trip(af['id'], b'after the outage')
+
+    def test_proxy_killed_mid_download(self):
+        data = store_suite.Generated(96 * MiB)
+        af = self.create(type_name='images', container_format='bare',
+                         disk_format='raw')
+        path = self.url(af['id'], 'images') + '/image'
+        resp = self.request('PUT', path, headers=self.user, data=data,
+                            content_type='application/octet-stream')
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        size = 96 * MiB
+
+        received = 0
+        with requests.get(self.server.url + path, headers=self.user,
+                          stream=True, timeout=120) as resp:
+            self.assertEqual(200, resp.status_code)
+            self.assertEqual(str(size), resp.headers['Content-Length'])
+            chunks = resp.iter_content(MiB)
+            received += len(next(chunks))
+            self.swift.stop_proxy('keystone')
+            try:
+                for chunk in chunks:
+                    received += len(chunk)
+            except requests.RequestException:
+                pass  # the connection ended early: what it must do
+        # never a body that looks whole
+        self.assertLess(received, size)
+
+        # a new download while Swift is down: Glare's JSON 503
+        resp = self.request('GET', path, headers=self.user)
+        err = self.assertError(503, resp)
+        self.assertEqual('ServiceUnavailable', err['error']['type'])
+
+        self.swift.start_proxy('keystone')
+        resp = self.request('GET', path, headers=self.user)
+        self.assertEqual(200, resp.status_code)
+        self.assertEqual(store_suite.Generated.sha256(size),
+                         resp.headers['X-Openstack-Glare-Content-SHA256'])
+        self.assertEqual(size, len(resp.content))
