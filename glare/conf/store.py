@@ -69,9 +69,7 @@ def register_opts(conf):
     glance_store.register_opts(conf)
     conf.register_group(credentials_group)
     ks_loading.register_auth_conf_options(conf, CREDENTIALS_GROUP)
-    conf.register_opts(ks_loading.get_session_conf_options(),
-                       group=CREDENTIALS_GROUP)
-    conf.set_default('timeout', CREDENTIALS_TIMEOUT, group=CREDENTIALS_GROUP)
+    conf.register_opts(_session_opts(), group=CREDENTIALS_GROUP)
     conf.set_default('filesystem_store_datadir',
                      os.path.join('$state_path', 'blobs'),
                      group='glance_store')
@@ -84,8 +82,18 @@ def register_backend_opts(conf):
         multi_backend.register_store_opts(conf)
 
 
+def _session_opts():
+    """keystoneauth1's session options, the timeout bounded."""
+    opts = ks_loading.get_session_conf_options()
+    for opt in opts:
+        if opt.dest == 'timeout':
+            opt.default = CREDENTIALS_TIMEOUT
+            opt.help = ('Seconds each call to Keystone for the service\'s '
+                        'store token may take.')
+    return opts
+
+
 def list_opts():
     return [('DEFAULT', store_opts),
             (credentials_group,
-             ks_loading.get_auth_common_conf_options() +
-             ks_loading.get_session_conf_options())]
+             ks_loading.get_auth_common_conf_options() + _session_opts())]

@@ -275,8 +275,8 @@ class LargeObjectSuite(StoreMixin):
         # the download streams: hashed as it comes, never held whole
         digest = hashlib.sha256()
         size = 0
-        with self.session.get(self.server.url + path, headers=self.user, stream=True,
-                              timeout=120) as resp:
+        with self.session.get(self.server.url + path, headers=self.user,
+                              stream=True, timeout=120) as resp:
             self.assertEqual(200, resp.status_code)
             self.assertEqual(str(self.LARGE), resp.headers['Content-Length'])
             for chunk in resp.iter_content(MiB):
@@ -285,8 +285,9 @@ class LargeObjectSuite(StoreMixin):
         self.assertEqual(self.LARGE, size)
         self.assertEqual(blob['sha256'], digest.hexdigest())
         # a range across the border of two segments
-        resp = self.request('GET', path, headers=dict(self.user, Range='bytes=%d-%d' % (
-                                self.SEGMENT - 10, self.SEGMENT + 9)))
+        resp = self.request('GET', path, headers=dict(
+            self.user, Range='bytes=%d-%d' % (self.SEGMENT - 10,
+                                              self.SEGMENT + 9)))
         self.assertEqual(206, resp.status_code, base.brief(resp))
         block = Generated.BLOCK
         self.assertEqual((block * 2)[len(block) - 10:len(block) + 10],
