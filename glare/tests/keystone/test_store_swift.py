@@ -124,6 +124,21 @@ class SwiftStoreTests(KeystoneSwiftTest, store_suite.StoreSuite):
     """Single-tenant Swift: the store suite, data in the service's
     account."""
 
+    def test_range_is_asked_of_swift(self):
+        before = self.stored()
+        af = self.create()
+        data = os.urandom(3 * MiB)
+        self.upload(af['id'], 'blob', data)
+        name = self.objects_of(before)[0]
+        resp = self.request('GET', self.blob_path(af['id'], 'blob'),
+                            headers=dict(self.user, Range='bytes=-10'))
+        self.assertEqual(206, resp.status_code)
+        self.assertEqual(data[-10:], resp.content)
+        # Swift answered a Range (206): Glare did not read 3 MiB to skip
+        with open(self.swift.procs['proxy-keystone'].log_path) as f:
+            gets = [line for line in f if ' GET ' in line and name in line]
+        self.assertIn(' 206 ', gets[-1])
+
 
 class SwiftLargeObjectTests(KeystoneSwiftTest,
                             store_suite.LargeObjectSuite):

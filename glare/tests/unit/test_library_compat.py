@@ -273,6 +273,12 @@ class TestGlanceStoreSwift(base.TestCase):
         source = inspect.getsource(self.swift_store)
         self.assertIn('content_length = None', source)
 
+    def test_no_random_access_of_its_own(self):
+        # swift_range_get reads ranges itself while the driver cannot
+        from glance_store import capabilities
+        self.assertFalse(self.driver.is_capable(
+            capabilities.BitMasks.READ_OFFSET))
+
     def test_connection_and_multi_tenant_store(self):
         self.assertEqual(['self', 'location', 'context'], list(
             inspect.signature(self.driver.get_connection.__func__
