@@ -354,6 +354,33 @@ def swift_client_retries(retries):
     swiftclient.Connection = Connection
 
 
+def s3_stream_unknown_sizes(driver):
+    """Make a glance_store s3 driver stream data of unknown length.
+
+    A library internal (checked in glare/tests/unit/test_library_compat.py):
+    the s3 driver's add() hands data under ``s3_store_large_object_size``
+    to ``_add_singlepart``, which gathers all of it in memory for one
+    put_object; data of unknown length (size 0: a chunked request) goes
+    there too, however large it is. ``_add_multipart`` (the same keyword
+    arguments) streams it in parts of ``s3_store_large_object_chunk_size``
+    and takes an unknown size: the driver object's ``_add_singlepart``
+    sends it there when the size is 0. Known small sizes keep the single
+    PUT (at most the threshold in memory). Idempotent.
+    """
+    if getattr(driver, 'glare_streams', False) or not hasattr(
+            driver, '_add_multipart'):
+        return
+    single = driver._add_singlepart
+
+    def add_singlepart(**kwargs):
+        if not kwargs.get('image_size'):
+            return driver._add_multipart(**kwargs)
+        return single(**kwargs)
+
+    driver._add_singlepart = add_singlepart
+    driver.glare_streams = True
+
+
 def add_size_hint(driver, size):
     """The size given to a driver's add() for data of size bytes.
 
@@ -578,6 +605,8 @@ class Stores:
         datadir = filesystem_datadir(driver)
         if datadir:
             return _FileWriter(driver, datadir, data_id)
+        if type(driver).__module__.endswith('_drivers.s3'):
+            s3_stream_unknown_sizes(driver)
         return _GlanceWriter(name if self.multi else None, driver,
                              data_id, size, self.delete,
                              self._context(context))

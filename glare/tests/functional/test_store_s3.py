@@ -21,6 +21,8 @@ upload leaves a static large object (SLO) manifest there and its parts in
 ``glare+segments``.
 """
 
+import os
+
 from glare.tests.functional import base
 from glare.tests.functional import store_suite
 
@@ -47,6 +49,19 @@ class S3Mixin(store_suite.StoreMixin):
 @base.with_backends
 class S3StoreTests(S3Mixin, store_suite.StoreSuite):
     """The blob API on glance_store's S3 store, Swift's s3api behind it."""
+
+    def test_unknown_length_goes_in_parts(self):
+        # glance_store would gather a chunked upload in memory for one
+        # put_object; Glare has it sent as a multipart upload (an SLO)
+        before = self.stored()
+        af = self.create()
+        data = os.urandom(3 * MiB + 1)
+        self.upload(af['id'], 'blob', iter([data[:MiB], data[MiB:]]))
+        added = self.objects_of(before)
+        self.assertEqual(1, len(added), added)
+        self.assertEqual('True', self.object_headers(added[0]).get(
+            'X-Static-Large-Object'))
+        self.check_round_trip(af['id'], data)
 
 
 class S3LargeObjectTests(S3Mixin, store_suite.LargeObjectSuite,
