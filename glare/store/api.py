@@ -296,6 +296,8 @@ class _GlanceWriter:
         return _join(self._backend, self._result)
 
     def abort(self):
+        if self._thread.ident is None:
+            return  # never started: nothing reached the store
         if self._thread.is_alive():
             try:
                 self._queue.put(_ABORT, timeout=30)

@@ -238,6 +238,12 @@ class TestGlanceWriter(StoresTestCase):
         self.assertEqual({}, self.files())
         self.assertRaises(exception.NotFound, self.stores.open, location)
 
+    def test_abort_before_any_write_asks_the_store_nothing(self):
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        writer.location = 'file:///nowhere/planned'
+        writer._delete = lambda *a: self.fail('the store was asked')
+        writer.abort()
+
     def test_more_data_than_announced_is_cut_and_removed(self):
         writer = self.stores.writer('file', str(uuid.uuid4()), CHUNK)
 
