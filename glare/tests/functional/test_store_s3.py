@@ -22,6 +22,9 @@ upload leaves a static large object (SLO) manifest there and its parts in
 """
 
 import os
+import time
+
+import requests
 
 from glare.tests.functional import base
 from glare.tests.functional import store_suite
@@ -92,3 +95,91 @@ class S3LargeObjectTests(S3Mixin, store_suite.LargeObjectSuite,
 class S3DelayedDeleteTests(S3Mixin, store_suite.DelayedDeleteSuite,
                            base.FunctionalTest):
     BACKEND = 'sqlite'
+
+
+class S3OutageTests(S3Mixin, base.FunctionalTest):
+    """The Swift proxy behind the S3 API killed mid-upload and
+    mid-download."""
+
+    BACKEND = 'sqlite'
+    EXTRA_CONFIG = {'DEFAULT': {'stale_upload_timeout': '2'}}
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self._proxy_up)
+
+    def _proxy_up(self):
+        if 'proxy-tempauth' not in self.swift.procs:
+            self.swift.start_proxy('tempauth')
+
+    def wait_for(self, check, timeout=60, what='condition'):
+        deadline = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > deadline:
+                self.fail('no %s within %ss' % (what, timeout))
+            time.sleep(0.5)
+
+    def test_proxy_killed_mid_upload(self):
+        # the sample type's blobs stop at 10 MiB
+        af = self.create(type_name='images', container_format='bare',
+                         disk_format='raw')
+        path = self.url(af['id'], 'images') + '/image'
+        segments = self.CONTAINER + '+segments'
+        before = set(self.swift.objects(container=segments))
+
+        def body():
+            # chunked: a multipart upload of 10 MiB parts (glance_store's
+            # default s3_store_large_object_chunk_size)
+            for _ in range(12):
+                yield b'x' * MiB
+            self.wait_for(lambda: set(self.swift.objects(
+                container=segments)) - before, what='a part in Swift')
+            self.swift.stop_proxy('tempauth')
+            yield b'y' * MiB
+        resp = self.request('PUT', path, headers=self.user, data=body(),
+                            content_type='application/octet-stream')
+        err = self.assertError(503, resp)
+        self.assertEqual('ServiceUnavailable', err['error']['type'])
+
+        def shown():
+            return self.show(af['id'], type_name='images')
+        self.assertEqual('drafted', shown()['status'])
+        self.wait_for(lambda: shown()['image'] is None,
+                      what='upload undone')
+        self.swift.start_proxy('tempauth')
+        resp = self.request('PUT', path, headers=self.user,
+                            data=b'after the outage',
+                            content_type='application/octet-stream')
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertEqual(b'after the outage', self.request(
+            'GET', path, headers=self.user).content)
+
+    def test_proxy_killed_mid_download(self):
+        size = 96 * MiB
+        af = self.create(type_name='images', container_format='bare',
+                         disk_format='raw')
+        path = self.url(af['id'], 'images') + '/image'
+        resp = self.request('PUT', path, headers=self.user,
+                            data=store_suite.Generated(size),
+                            content_type='application/octet-stream')
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        received = 0
+        with requests.get(self.server.url + path, headers=self.user,
+                          stream=True, timeout=120) as resp:
+            self.assertEqual(200, resp.status_code)
+            chunks = resp.iter_content(MiB)
+            received += len(next(chunks))
+            self.swift.stop_proxy('tempauth')
+            try:
+                for chunk in chunks:
+                    received += len(chunk)
+            except requests.RequestException:
+                pass
+        self.assertLess(received, size)
+        err = self.assertError(503, self.request('GET', path,
+                                                 headers=self.user))
+        self.assertEqual('ServiceUnavailable', err['error']['type'])
+        self.swift.start_proxy('tempauth')
+        resp = self.request('GET', path, headers=self.user)
+        self.assertEqual(200, resp.status_code)
+        self.assertEqual(size, len(resp.content))
