@@ -164,11 +164,16 @@ class Trash:
         self.stores = stores
 
     def empty(self, context, trashed):
-        """trashed: [(trash id, location)], committed to the trash."""
+        """trashed: [(trash id, location)], committed to the trash.
+
+        context: the request's, or an internal one (no token: the store
+        deletes with the service's credentials)."""
         done = []
         for trash_id, location in trashed:
             try:
-                self.stores.delete(location)
+                # the caller's token where it owns the data; the stores
+                # use the service's when the store refuses it
+                self.stores.delete(location, context=context)
                 done.append(trash_id)
             except Exception:
                 LOG.exception('Could not delete unreferenced blob data; '
@@ -296,7 +301,10 @@ class BlobService:
         """Record an upload and open its writer: (id, writer, shared)."""
         store = self.stores.store_for(blob.type_name)
         upload_id = str(uuid.uuid4())
-        writer = self.stores.writer(store, upload_id, length)
+        # the caller's context: its token and catalog reach the store (a
+        # multi-tenant Swift store writes to the caller's account)
+        writer = self.stores.writer(store, upload_id, length,
+                                    context=context)
         record = dict(id=upload_id, artifact_id=blob.values['id'],
                       blob_name=blob.name, key_name=blob.key or '',
                       type_name=blob.type_name, owner=blob.values['owner'],
@@ -466,6 +474,10 @@ class BlobService:
         """Remove the partial data, then the record of the upload."""
         try:
             writer.abort()
+        except exception.ServiceUnavailable as exc:
+            LOG.warning('Upload %s: the partial data stays until the '
+                        'clean-up: %s', upload_id, exc)
+            return
         except Exception:
             LOG.exception('Could not remove the data of upload %s; '
                           'clean-up will retry', upload_id)

@@ -437,8 +437,11 @@ class Importer:
             type_name = planned.entry.type_name
             store = self.stores.store_for(type_name)
             upload_id = str(uuid.uuid4())
+            # the importer's context: a multi-tenant Swift store keeps the
+            # data in the importing project's account
             staged = _Staged(upload_id, self.stores.writer(
-                store, upload_id, event.size), planned, label)
+                store, upload_id, event.size, context=self.context),
+                planned, label)
             self.staged.append(staged)
             db.stage(self.context, dict(
                 id=upload_id, artifact_id=planned.entry.id,
@@ -510,7 +513,8 @@ class Importer:
         for staged in self.staged:
             try:
                 if staged.location is not None:
-                    self.stores.delete(staged.location)
+                    self.stores.delete(staged.location,
+                                       context=self.context)
                 else:
                     staged.writer.abort()
                 done.append(staged.upload_id)

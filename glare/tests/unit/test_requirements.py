@@ -57,6 +57,13 @@ RUNTIME_NEEDS = {
 #: Subpackages of glare/ the service never imports (test_import_rules),
 #: each with the setup.cfg extra that provides what it imports:
 #: {subpackage: extra}
+#: modules the service imports only when an extra is installed (behind
+#: an ImportError guard): module -> the setup.cfg extra that provides it
+EXTRA_MODULES = {
+    # glare.store.api.swift_client_retries, for the swift store's client
+    'swiftclient': 'swift',
+}
+
 OPTIONAL_PACKAGES = {
     # the openstack artifact member ... commands
     'osc': 'osc',
@@ -160,7 +167,7 @@ class RequirementsTests(unittest.TestCase):
                          'gunicorn'} <= set(imports))
         missing = []
         for module, files in sorted(imports.items()):
-            if module in NOT_DISTRIBUTIONS:
+            if module in NOT_DISTRIBUTIONS or module in EXTRA_MODULES:
                 continue
             dists = self.dists(module)
             if not dists & self.declared:
@@ -170,6 +177,17 @@ class RequirementsTests(unittest.TestCase):
         self.assertEqual([], missing,
                          'not provided by a distribution named in '
                          'requirements.txt')
+
+    def test_extra_modules_are_declared_in_their_extra(self):
+        for module, extra in sorted(EXTRA_MODULES.items()):
+            with self.subTest(module=module):
+                names = {pkg_utils.canonicalize_name(r.name)
+                         for r in declared_extra(extra)}
+                dists = self.dists(module)
+                if not dists:
+                    self.skipTest('%s is not installed' % module)
+                self.assertTrue(dists & names, '%s (%s) is not in [extras] '
+                                '%s' % (module, ', '.join(dists), extra))
 
     def test_optional_packages_imports_are_declared_in_their_extra(self):
         for package, extra in sorted(OPTIONAL_PACKAGES.items()):
