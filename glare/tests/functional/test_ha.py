@@ -1,0 +1,417 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Three API nodes behind HAProxy (glare.tests.fixtures.ha_cluster).
+
+Every class here runs three glare-api processes on one PostgreSQL
+database and one store, with a real HAProxy in front; the tests speak to
+the balancer only, unless they name a node. ``through_balancer`` runs
+behaviour mixins of the functional suite (uploads, downloads, ranges,
+quotas, uniqueness, sharing, bundles) unchanged through the balancer,
+once per store; ``NodeFailureTests`` and ``ExactAcrossNodesTests`` are
+what only several nodes can show: a node killed in the middle of an
+upload, and quotas and uniqueness under 20 concurrent clients spread
+over the nodes.
+
+Skipped without haproxy (``apt-get install haproxy``) unless
+``GLARE_TEST_REQUIRE_HAPROXY=1``; skipped (or failed, see
+``GLARE_TEST_REQUIRE_BACKENDS``) without PostgreSQL.
+"""
+
+import functools
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+import sqlalchemy as sa
+
+from glare.tests.fixtures import db_fixtures
+from glare.tests.fixtures import ha_cluster
+from glare.tests.functional import base
+from glare.tests.functional import test_blob_stores
+from glare.tests.functional import test_blobs
+from glare.tests.functional import test_bundle_import
+from glare.tests.functional import test_concurrency
+from glare.tests.functional import test_quotas
+from glare.tests.functional import test_sharing
+
+THREADS = 20
+#: stale_upload_timeout of the nodes: a killed node's upload is dead
+#: after this many seconds, and the others' clean-up runs as often
+STALE = 2
+STORES = ('file',)
+MIB = 1 << 20
+
+
+def make_store(name, workdir):
+    if name == 'file':
+        return ha_cluster.FileStore(workdir)
+    raise ValueError('unknown store %r' % name)
+
+
+class ClusterTest(base.FunctionalTest):
+    """A FunctionalTest whose ``server`` is a Cluster: three nodes on
+    PostgreSQL and STORE behind HAProxy."""
+
+    BACKEND = 'postgresql'
+    STORE = 'file'
+    NODES = 3
+    NODE_WORKERS = 1
+
+    @classmethod
+    def setUpClass(cls):
+        # not FunctionalTest's: the cluster replaces its one server
+        super(base.FunctionalTest, cls).setUpClass()
+        probe = cls()
+        ha_cluster.skip_unless_haproxy(probe)
+        db_fixtures.skip_unless_reachable(probe, cls.BACKEND)
+        cls.workdir = tempfile.mkdtemp(prefix='glare-ha-')
+        if not os.environ.get('GLARE_TEST_KEEP_LOGS'):
+            cls.addClassCleanup(shutil.rmtree, cls.workdir, True)
+        db_url, drop = db_fixtures.create_database(cls.BACKEND, 'glare_ha_')
+        cls.addClassCleanup(drop)
+        cls.server = ha_cluster.Cluster(
+            cls.workdir, db_url, make_store(cls.STORE, cls.workdir),
+            nodes=cls.NODES, workers=cls.NODE_WORKERS, config=cls.CONFIG,
+            policy=cls.POLICY)
+        cls.addClassCleanup(cls.server.stop)
+        cls.server.start()
+
+    def store_files(self):
+        """What the shared store holds (file names, Swift objects)."""
+        return self.server.store.objects()
+
+    # -- the nodes behind the balancer ---------------------------------------
+    @property
+    def balancer(self):
+        return self.server.balancer
+
+    def served(self):
+        """{node: requests HAProxy sent it so far}."""
+        return {name: int(row['stot'])
+                for name, row in self.balancer.stats().items()}
+
+    def served_since(self, before):
+        after = self.served()
+        return {name: after[name] - before[name] for name in after}
+
+    def node_request(self, i, method, path, headers=None, **kw):
+        """A request to node i directly, around the balancer."""
+        return requests.request(method, self.server.nodes[i].url + path,
+                                headers=headers, timeout=base.HTTP_TIMEOUT,
+                                **kw)
+
+
+class StoreFiles:
+    """Put first in a generated class: the mixins' store_files (a look
+    at one server's directory) becomes the shared store's."""
+
+    def store_files(self):
+        return self.server.store.objects()
+
+
+def through_balancer(mixin, stores=STORES, **attrs):
+    """One ClusterTest per store from a functional behaviour mixin:
+    ``<Mixin>Ha<Store>`` in this module."""
+    module = sys.modules[__name__]
+    for store in stores:
+        name = '%sHa%s' % (mixin.__name__, store.capitalize())
+        cls = type(name, (StoreFiles, mixin, ClusterTest), dict(
+            attrs, STORE=store, __module__=__name__, __qualname__=name,
+            __doc__=mixin.__doc__))
+        setattr(module, name, cls)
+    return mixin
+
+
+# The functional scenario, through the balancer
+through_balancer(test_blobs.UploadTests)
+through_balancer(test_blobs.RangeTests)
+through_balancer(test_quotas.QuotaEnforcementTests)
+through_balancer(test_blob_stores.DataQuotaTests)
+through_balancer(test_concurrency.ConcurrencyTests)
+through_balancer(test_sharing.SharingTests)
+through_balancer(test_bundle_import.ImportTests)
+
+
+class SharedStateTests(test_blobs.BlobMixin):
+    """What one node writes, every node reads."""
+
+    def test_requests_spread_over_every_node(self):
+        before = self.served()
+        ids = [self.create()['id'] for _i in range(9)]
+        for artifact_id in ids:
+            self.show(artifact_id)
+        spread = self.served_since(before)
+        self.assertEqual(18, sum(spread.values()), spread)
+        for node, count in spread.items():
+            self.assertGreater(count, 0, spread)
+        # each node sees every artifact, whoever created it
+        for i in range(len(self.server.nodes)):
+            resp = self.node_request(
+                i, 'GET', self.url() + '?limit=100&owner=' + self.project,
+                headers=self.user)
+            self.assertEqual(200, resp.status_code, base.brief(resp))
+            self.assertEqual(sorted(ids), sorted(
+                a['id'] for a in resp.json()['artifacts']))
+
+    def test_data_uploaded_through_one_node_reads_on_every_node(self):
+        data = os.urandom(3 * MIB + 17)
+        af = self.create()
+        self.upload(af['id'], 'blob', data)
+        self.upload(af['id'], 'dict_of_blobs', b'folder data', key='k/1')
+        for i in range(len(self.server.nodes)):
+            resp = self.node_request(i, 'GET', self.blob_path(af['id'],
+                                                              'blob'),
+                                     headers=self.user)
+            self.assertEqual(200, resp.status_code, base.brief(resp))
+            self.assertEqual(data, resp.content)
+            self.assertDataHeaders(resp, data)
+            resp = self.node_request(
+                i, 'GET', self.blob_path(af['id'], 'dict_of_blobs', 'k/1'),
+                headers=self.user, stream=True)
+            self.assertEqual(b'folder data', resp.raw.read())
+            resp = self.node_request(i, 'GET', self.blob_path(
+                af['id'], 'blob'), headers=dict(self.user,
+                                                Range='bytes=100-199'))
+            self.assertEqual(206, resp.status_code, base.brief(resp))
+            self.assertEqual(data[100:200], resp.content)
+
+    def test_every_node_names_the_same_cloud(self):
+        ids = set()
+        for i in range(len(self.server.nodes)):
+            resp = self.node_request(i, 'GET', '/federation',
+                                     headers=self.user)
+            self.assertEqual(200, resp.status_code, base.brief(resp))
+            ids.add(resp.json()['cloud_id'])
+        self.assertEqual(1, len(ids), ids)
+
+    def test_balancer_errors_are_json(self):
+        for code in ha_cluster.BALANCER_ERRORS:
+            raw = ha_cluster.error_document(code).encode()
+            head, _sep, body = raw.partition(b'\r\n\r\n')
+            self.assertIn(b'Content-Length: %d' % len(body), head)
+
+
+for _store in STORES:
+    through_balancer(SharedStateTests, stores=(_store,))
+
+
+class NodeFailureTests(test_blobs.BlobMixin):
+    """A node dies (SIGKILL, master and workers) in the middle of an
+    upload: that upload fails, nothing of it stays once the others
+    cleaned up, and the other nodes serve on."""
+
+    CONFIG = {'DEFAULT': {'stale_upload_timeout': str(STALE)}}
+    LENGTH = 8 * MIB  # the sample blob holds 10 MiB
+    SENT = 3 * MIB
+
+    def start_upload(self, artifact_id):
+        """A PUT of LENGTH bytes through the balancer, SENT of them sent:
+        (its socket, the node serving it)."""
+        sock = socket.create_connection(('127.0.0.1', self.server.port))
+        self.addCleanup(sock.close)
+        lines = ['PUT %s HTTP/1.1' % self.blob_path(artifact_id, 'blob'),
+                 'Host: 127.0.0.1', 'Content-Length: %d' % self.LENGTH,
+                 'Content-Type: application/octet-stream']
+        lines += ['%s: %s' % kv for kv in self.user.items()]
+        sock.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode() +
+                     b'u' * self.SENT)
+        self.assertTrue(self.wait_until(
+            lambda: (self.show(artifact_id)['blob'] or {}).get('status')
+            == 'saving'), self.show(artifact_id))
+        self.assertTrue(self.wait_until(
+            lambda: self.uploads(artifact_id) == 1), 'no upload record')
+        # the one node with a request in progress (the shows are over)
+        busy = [name for name, row in self.balancer.stats().items()
+                if int(row['scur']) > 0]
+        self.assertEqual(1, len(busy), self.balancer.stats())
+        return sock, busy[0]
+
+    def uploads(self, artifact_id):
+        """How many upload records the artifact has in the database."""
+        engine = sa.create_engine(self.server.db_url,
+                                  poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text(
+                    'SELECT COUNT(*) FROM glare_blob_uploads WHERE '
+                    'artifact_id = :a'), {'a': artifact_id}).scalar()
+        finally:
+            engine.dispose()
+
+    @staticmethod
+    def answer(sock, timeout=30):
+        """(status, the raw answer) read on sock until the balancer
+        closes it; ('closed', b'') when it closed without an answer."""
+        sock.settimeout(timeout)
+        data = b''
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except ConnectionResetError:
+            pass
+        if not data:
+            return 'closed', b''
+        return int(data.split(b' ', 2)[1]), data
+
+    def scrub(self):
+        """glare-scrubber, once, with a node's configuration."""
+        conf = os.path.join(self.server.nodes[0].workdir, 'glare.conf')
+        out = subprocess.run(
+            [sys.executable, '-m', 'glare.cmd.scrubber', '--config-file',
+             conf, '--nodaemon'], capture_output=True, timeout=120,
+            check=False)
+        self.assertEqual(0, out.returncode, out)
+        return out.stdout.decode() + out.stderr.decode()
+
+    def test_node_killed_mid_upload(self):
+        af = self.create()
+        old = b'old data ' * 1000
+        before = self.store_files()
+        self.upload(af['id'], 'blob', old)
+        kept = self.store_files()
+        self.assertEqual(1, len(set(kept) - set(before)), kept)
+        sock, node = self.start_upload(af['id'])
+        i = int(node[len('node'):])
+        self.server.kill(i)
+        killed = time.monotonic()
+        # the client sees a failure, never a success: HAProxy's 502, in
+        # Glare's JSON error document
+        status, raw = self.answer(sock)
+        sock.close()
+        self.assertEqual(502, status, raw[:500])
+        head, _sep, body = raw.partition(b'\r\n\r\n')
+        self.assertIn(b'content-type: application/json; charset=UTF-8',
+                      head.lower().replace(b'utf-8', b'UTF-8'))
+        self.assertIn(b'x-openstack-request-id: req-', head.lower())
+        self.assertEqual(502, json.loads(body)['code'])
+        self.balancer.wait_for(node, 'DOWN')
+
+        # the others serve on: every request answered, none by the dead
+        before_req = self.served()
+        for _i in range(10):
+            self.show(af['id'])
+            self.create()
+        spread = self.served_since(before_req)
+        self.assertEqual(0, spread[node], spread)
+        self.assertEqual(2, sum(1 for c in spread.values() if c), spread)
+
+        # the dead upload is undone by the others' clean-up: its blob has
+        # its old value back, its partial data is gone
+        def undone():
+            blob = self.show(af['id'])['blob']
+            return blob['status'] == 'active' and self.uploads(
+                af['id']) == 0
+        self.assertTrue(self.wait_until(undone, timeout=STALE * 15),
+                        self.show(af['id']))
+        self.assertLess(time.monotonic() - killed, STALE * 15)
+        self.assertIn('dead upload(s) undone', self.server.log_tail(10 ** 6))
+        self.scrub()
+        self.assertEqual(kept, self.store_files())
+        resp = self.download(af['id'], 'blob')
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        self.assertEqual(old, resp.content)
+        self.assertDataHeaders(resp, old)
+        # and the blob takes a new upload through the survivors
+        new = os.urandom(2 * MIB)
+        self.upload(af['id'], 'blob', new)
+        self.assertEqual(new, self.download(af['id'], 'blob').content)
+        self.assertEqual(1, len(set(self.store_files()) - set(before)))
+
+        # the node comes back; HAProxy sends it requests again
+        self.server.restart(i)
+        self.balancer.wait_for(node, 'UP')
+        before_req = self.served()
+        for _i in range(9):
+            self.show(af['id'])
+        self.assertGreater(self.served_since(before_req)[node], 0)
+        self.assertNotIn('Traceback', self.server.log_tail(10 ** 6))
+
+
+for _store in STORES:
+    through_balancer(NodeFailureTests, stores=(_store,))
+
+
+class ExactAcrossNodesTests(test_quotas.QuotaClient, test_blobs.BlobMixin):
+    """Quotas and uniqueness hold exactly when 20 concurrent clients
+    reach all three nodes at once."""
+
+    def fire_spread(self, calls):
+        """fire(calls), checking the requests went to every node."""
+        before = self.served()
+        results = self.fire(calls)
+        spread = self.served_since(before)
+        for node, count in spread.items():
+            self.assertGreater(count, 0, spread)
+        return results
+
+    def test_count_quota(self):
+        self.set_quotas((self.project, {test_quotas.COUNT: 10}))
+
+        def create(session):
+            return self.try_create(session=session).status_code
+        statuses = self.fire_spread([create] * THREADS)
+        self.assertEqual([201] * 10 + [403] * 10, sorted(statuses))
+        self.assertEqual(10, self.count_own())
+
+    def test_name_and_version_unique(self):
+        body = {'name': self.unique(), 'version': '1.0'}
+
+        def create(session):
+            resp = self.post(self.url(), body, headers=self.user,
+                             session=session)
+            if resp.status_code != 201:
+                self.assertError(409, resp)
+            return resp.status_code
+        statuses = self.fire_spread([create] * THREADS)
+        self.assertEqual([201] + [409] * (THREADS - 1), sorted(statuses))
+        self.assertEqual(1, self.list('name=' + body['name'])['total_count'])
+
+    def test_data_quota(self):
+        size = 100 * 1024
+        self.set_quotas((self.project, {test_quotas.DATA: 7 * size + 10}))
+        ids = [self.create()['id'] for _i in range(THREADS)]
+
+        def put(artifact_id, session):
+            resp = self.request('PUT', self.blob_path(artifact_id, 'blob'),
+                                headers=self.user, data=os.urandom(size),
+                                content_type='application/octet-stream',
+                                session=session)
+            if resp.status_code != 200:
+                self.assertError(413, resp)
+            return resp.status_code
+        statuses = self.fire_spread([functools.partial(put, i)
+                                     for i in ids])
+        self.assertEqual([200] * 7 + [413] * 13, sorted(statuses))
+        stored = [(a['blob'] or {}).get('size') for a in self.list(
+            'limit=100&owner=' + self.project)['artifacts']]
+        self.assertEqual(7 * size, sum(s or 0 for s in stored))
+        # the losers left nothing in the store
+        self.assertEqual(7, len(self.store_files()) - self.files_before)
+
+    def setUp(self):
+        super().setUp()
+        self.files_before = len(self.store_files())
+
+
+for _store in STORES:
+    through_balancer(ExactAcrossNodesTests, stores=(_store,))
+
