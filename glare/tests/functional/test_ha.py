@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 import requests
 import sqlalchemy as sa
@@ -54,14 +55,12 @@ THREADS = 20
 #: stale_upload_timeout of the nodes: a killed node's upload is dead
 #: after this many seconds, and the others' clean-up runs as often
 STALE = 2
-STORES = ('file',)
+STORES = ('file', 'swift')
 MIB = 1 << 20
 
 
-def make_store(name, workdir):
-    if name == 'file':
-        return ha_cluster.FileStore(workdir)
-    raise ValueError('unknown store %r' % name)
+STORE_CLASSES = {'file': ha_cluster.FileStore,
+                 'swift': ha_cluster.SwiftS3Store}
 
 
 class ClusterTest(base.FunctionalTest):
@@ -72,6 +71,8 @@ class ClusterTest(base.FunctionalTest):
     STORE = 'file'
     NODES = 3
     NODE_WORKERS = 1
+    #: keyword arguments of the store's class
+    STORE_OPTIONS = {}
 
     @classmethod
     def setUpClass(cls):
@@ -80,13 +81,17 @@ class ClusterTest(base.FunctionalTest):
         probe = cls()
         ha_cluster.skip_unless_haproxy(probe)
         db_fixtures.skip_unless_reachable(probe, cls.BACKEND)
+        store_class = STORE_CLASSES[cls.STORE]
+        if hasattr(store_class, 'skip_unless_available'):
+            store_class.skip_unless_available(probe)
         cls.workdir = tempfile.mkdtemp(prefix='glare-ha-')
         if not os.environ.get('GLARE_TEST_KEEP_LOGS'):
             cls.addClassCleanup(shutil.rmtree, cls.workdir, True)
         db_url, drop = db_fixtures.create_database(cls.BACKEND, 'glare_ha_')
         cls.addClassCleanup(drop)
         cls.server = ha_cluster.Cluster(
-            cls.workdir, db_url, make_store(cls.STORE, cls.workdir),
+            cls.workdir, db_url,
+            store_class(cls.workdir, **cls.STORE_OPTIONS),
             nodes=cls.NODES, workers=cls.NODE_WORKERS, config=cls.CONFIG,
             policy=cls.POLICY)
         cls.addClassCleanup(cls.server.stop)
@@ -211,18 +216,18 @@ for _store in STORES:
     through_balancer(SharedStateTests, stores=(_store,))
 
 
-class NodeFailureTests(test_blobs.BlobMixin):
-    """A node dies (SIGKILL, master and workers) in the middle of an
-    upload: that upload fails, nothing of it stays once the others
-    cleaned up, and the other nodes serve on."""
+class NodeKiller(test_blobs.BlobMixin):
+    """Helpers of the tests that kill a node mid-upload."""
 
     CONFIG = {'DEFAULT': {'stale_upload_timeout': str(STALE)}}
     LENGTH = 8 * MIB  # the sample blob holds 10 MiB
     SENT = 3 * MIB
 
     def start_upload(self, artifact_id):
-        """A PUT of LENGTH bytes through the balancer, SENT of them sent:
-        (its socket, the node serving it)."""
+        """A PUT of LENGTH bytes through the balancer, SENT of them sent
+        and some written to the store: (its socket, the node serving
+        it)."""
+        before = self.store_files()
         sock = socket.create_connection(('127.0.0.1', self.server.port))
         self.addCleanup(sock.close)
         lines = ['PUT %s HTTP/1.1' % self.blob_path(artifact_id, 'blob'),
@@ -236,6 +241,9 @@ class NodeFailureTests(test_blobs.BlobMixin):
             == 'saving'), self.show(artifact_id))
         self.assertTrue(self.wait_until(
             lambda: self.uploads(artifact_id) == 1), 'no upload record')
+        self.assertTrue(self.wait_until(
+            lambda: set(self.store_files()) - set(before)),
+            'nothing written to the store')
         # the one node with a request in progress (the shows are over)
         busy = [name for name, row in self.balancer.stats().items()
                 if int(row['scur']) > 0]
@@ -282,7 +290,11 @@ class NodeFailureTests(test_blobs.BlobMixin):
         self.assertEqual(0, out.returncode, out)
         return out.stdout.decode() + out.stderr.decode()
 
-    def test_node_killed_mid_upload(self):
+    def kill_mid_upload(self):
+        """A node killed in the middle of an upload replacing a blob's
+        value, checked up to the survivors' clean-up and a scrubber run:
+        (the artifact, its old data, the store's objects before the old
+        data and before the kill, the node killed)."""
         af = self.create()
         old = b'old data ' * 1000
         before = self.store_files()
@@ -290,8 +302,7 @@ class NodeFailureTests(test_blobs.BlobMixin):
         kept = self.store_files()
         self.assertEqual(1, len(set(kept) - set(before)), kept)
         sock, node = self.start_upload(af['id'])
-        i = int(node[len('node'):])
-        self.server.kill(i)
+        self.server.kill(int(node[len('node'):]))
         killed = time.monotonic()
         # the client sees a failure, never a success: HAProxy's 502, in
         # Glare's JSON error document
@@ -299,8 +310,8 @@ class NodeFailureTests(test_blobs.BlobMixin):
         sock.close()
         self.assertEqual(502, status, raw[:500])
         head, _sep, body = raw.partition(b'\r\n\r\n')
-        self.assertIn(b'content-type: application/json; charset=UTF-8',
-                      head.lower().replace(b'utf-8', b'UTF-8'))
+        self.assertIn(b'content-type: application/json; charset=utf-8',
+                      head.lower())
         self.assertIn(b'x-openstack-request-id: req-', head.lower())
         self.assertEqual(502, json.loads(body)['code'])
         self.balancer.wait_for(node, 'DOWN')
@@ -315,7 +326,7 @@ class NodeFailureTests(test_blobs.BlobMixin):
         self.assertEqual(2, sum(1 for c in spread.values() if c), spread)
 
         # the dead upload is undone by the others' clean-up: its blob has
-        # its old value back, its partial data is gone
+        # its old value back
         def undone():
             blob = self.show(af['id'])['blob']
             return blob['status'] == 'active' and self.uploads(
@@ -325,7 +336,24 @@ class NodeFailureTests(test_blobs.BlobMixin):
         self.assertLess(time.monotonic() - killed, STALE * 15)
         self.assertIn('dead upload(s) undone', self.server.log_tail(10 ** 6))
         self.scrub()
-        self.assertEqual(kept, self.store_files())
+        return af, old, before, kept, node
+
+    @staticmethod
+    def committed(objects):
+        """The objects that are whole data (not the parts of an S3
+        multipart upload: NodeFailurePartsTests)."""
+        return [o for o in objects if '+segments/' not in o]
+
+
+
+class NodeFailureTests(NodeKiller):
+    """A node dies (SIGKILL, master and workers) in the middle of an
+    upload: that upload fails, nothing of it stays once the others
+    cleaned up, and the other nodes serve on."""
+
+    def test_node_killed_mid_upload(self):
+        af, old, before, kept, node = self.kill_mid_upload()
+        self.assertEqual(kept, self.committed(self.store_files()))
         resp = self.download(af['id'], 'blob')
         self.assertEqual(200, resp.status_code, base.brief(resp))
         self.assertEqual(old, resp.content)
@@ -334,9 +362,11 @@ class NodeFailureTests(test_blobs.BlobMixin):
         new = os.urandom(2 * MIB)
         self.upload(af['id'], 'blob', new)
         self.assertEqual(new, self.download(af['id'], 'blob').content)
-        self.assertEqual(1, len(set(self.store_files()) - set(before)))
+        self.assertEqual(1, len(set(self.committed(self.store_files())) -
+                                set(before)), self.store_files())
 
         # the node comes back; HAProxy sends it requests again
+        i = int(node[len('node'):])
         self.server.restart(i)
         self.balancer.wait_for(node, 'UP')
         before_req = self.served()
@@ -346,8 +376,31 @@ class NodeFailureTests(test_blobs.BlobMixin):
         self.assertNotIn('Traceback', self.server.log_tail(10 ** 6))
 
 
-for _store in STORES:
-    through_balancer(NodeFailureTests, stores=(_store,))
+through_balancer(NodeFailureTests, stores=('file',))
+# S3 multipart above 5 MiB: the killed upload has sent parts to Swift
+through_balancer(NodeFailureTests, stores=('swift',),
+                 STORE_OPTIONS={'large_object_size': 5}, SENT=6 * MIB)
+
+
+class NodeFailurePartsTests(NodeKiller):
+    """What a node killed in the middle of an S3 multipart upload left in
+    Swift: the parts stay after the clean-up and the scrubber.
+
+    Known failure: the upload record of a glance_store backend has no
+    location (glare.store.api._GlanceWriter learns it only when the data
+    is written), so the clean-up deletes nothing; and the S3 driver's
+    delete does not abort an unfinished multipart upload. The data is
+    unreachable through Glare, the space is not given back.
+    """
+
+    @unittest.expectedFailure
+    def test_killed_multipart_upload_leaves_no_parts(self):
+        _af, _old, _before, kept, _node = self.kill_mid_upload()
+        self.assertEqual(kept, self.store_files())
+
+
+through_balancer(NodeFailurePartsTests, stores=('swift',),
+                 STORE_OPTIONS={'large_object_size': 5}, SENT=6 * MIB)
 
 
 class ExactAcrossNodesTests(test_quotas.QuotaClient, test_blobs.BlobMixin):
