@@ -50,6 +50,7 @@ from glare.tests.functional import test_bundle_import
 from glare.tests.functional import test_concurrency
 from glare.tests.functional import test_quotas
 from glare.tests.functional import test_sharing
+from glare.tests.functional import test_wsgi_servers
 
 THREADS = 20
 #: stale_upload_timeout of the nodes: a killed node's upload is dead
@@ -59,6 +60,17 @@ STORES = ('file', 'swift')
 MIB = 1 << 20
 
 
+class UwsgiNode(test_wsgi_servers.Uwsgi):
+    """A node under uWSGI, configured by etc/glare/uwsgi.ini.sample (its
+    http-socket, processes and virtualenv changed, as the WSGI server
+    tests do), on the cluster's database."""
+
+    def __init__(self, workdir, db_url, workers, config, policy):
+        base.GlareServer.__init__(self, workdir, db_url, workers, config,
+                                  policy)
+
+
+NODE_CLASSES = {'glare-api': None, 'uwsgi': UwsgiNode}
 STORE_CLASSES = {'file': ha_cluster.FileStore,
                  'swift': ha_cluster.SwiftS3Store}
 
@@ -73,6 +85,8 @@ class ClusterTest(base.FunctionalTest):
     NODE_WORKERS = 1
     #: keyword arguments of the store's class
     STORE_OPTIONS = {}
+    #: what runs a node: glare-api (gunicorn) or uwsgi
+    SERVER = 'glare-api'
 
     @classmethod
     def setUpClass(cls):
@@ -84,6 +98,9 @@ class ClusterTest(base.FunctionalTest):
         store_class = STORE_CLASSES[cls.STORE]
         if hasattr(store_class, 'skip_unless_available'):
             store_class.skip_unless_available(probe)
+        node_class = NODE_CLASSES[cls.SERVER]
+        if node_class is not None:
+            node_class.skip_unless_installed()
         cls.workdir = tempfile.mkdtemp(prefix='glare-ha-')
         if not os.environ.get('GLARE_TEST_KEEP_LOGS'):
             cls.addClassCleanup(shutil.rmtree, cls.workdir, True)
@@ -93,7 +110,7 @@ class ClusterTest(base.FunctionalTest):
             cls.workdir, db_url,
             store_class(cls.workdir, **cls.STORE_OPTIONS),
             nodes=cls.NODES, workers=cls.NODE_WORKERS, config=cls.CONFIG,
-            policy=cls.POLICY)
+            policy=cls.POLICY, node_class=node_class)
         cls.addClassCleanup(cls.server.stop)
         cls.server.start()
 
@@ -130,15 +147,18 @@ class StoreFiles:
         return self.server.store.objects()
 
 
-def through_balancer(mixin, stores=STORES, **attrs):
+def through_balancer(mixin, stores=STORES, server='glare-api', **attrs):
     """One ClusterTest per store from a functional behaviour mixin:
-    ``<Mixin>Ha<Store>`` in this module."""
+    ``<Mixin>Ha<Store>`` in this module (``<Mixin>Ha<Store>Uwsgi`` for
+    nodes under uWSGI)."""
     module = sys.modules[__name__]
     for store in stores:
-        name = '%sHa%s' % (mixin.__name__, store.capitalize())
+        name = '%sHa%s%s' % (mixin.__name__, store.capitalize(),
+                             '' if server == 'glare-api' else
+                             server.capitalize())
         cls = type(name, (StoreFiles, mixin, ClusterTest), dict(
-            attrs, STORE=store, __module__=__name__, __qualname__=name,
-            __doc__=mixin.__doc__))
+            attrs, STORE=store, SERVER=server, __module__=__name__,
+            __qualname__=name, __doc__=mixin.__doc__))
         setattr(module, name, cls)
     return mixin
 
@@ -205,15 +225,11 @@ class SharedStateTests(test_blobs.BlobMixin):
             ids.add(resp.json()['cloud_id'])
         self.assertEqual(1, len(ids), ids)
 
-    def test_balancer_errors_are_json(self):
-        for code in ha_cluster.BALANCER_ERRORS:
-            raw = ha_cluster.error_document(code).encode()
-            head, _sep, body = raw.partition(b'\r\n\r\n')
-            self.assertIn(b'Content-Length: %d' % len(body), head)
-
 
 for _store in STORES:
     through_balancer(SharedStateTests, stores=(_store,))
+# the nodes under uWSGI (etc/glare/uwsgi.ini.sample), the file store
+through_balancer(SharedStateTests, stores=('file',), server='uwsgi')
 
 
 class NodeKiller(test_blobs.BlobMixin):
@@ -377,6 +393,7 @@ class NodeFailureTests(NodeKiller):
 
 
 through_balancer(NodeFailureTests, stores=('file',))
+through_balancer(NodeFailureTests, stores=('file',), server='uwsgi')
 # S3 multipart above 5 MiB: the killed upload has sent parts to Swift
 through_balancer(NodeFailureTests, stores=('swift',),
                  STORE_OPTIONS={'large_object_size': 5}, SENT=6 * MIB)
@@ -467,4 +484,5 @@ class ExactAcrossNodesTests(test_quotas.QuotaClient, test_blobs.BlobMixin):
 
 for _store in STORES:
     through_balancer(ExactAcrossNodesTests, stores=(_store,))
+through_balancer(ExactAcrossNodesTests, stores=('file',), server='uwsgi')
 
