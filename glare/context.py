@@ -29,10 +29,14 @@ class RequestContext(context.RequestContext):
     # the formatter must not start the same check again (RecursionError)
     _deciding = False
 
-    def __init__(self, is_admin=None, **kwargs):
+    def __init__(self, is_admin=None, service_catalog=None, **kwargs):
         # None: decided by the context_is_admin rule on first use (the API
         # decides it as soon as it made the context: auth.ContextMiddleware)
         super().__init__(is_admin=is_admin, **kwargs)
+        #: the caller's service catalog (keystonemiddleware's
+        #: X-Service-Catalog, in the v2 shape): glance_store's
+        #: multi-tenant Swift store finds the caller's account there
+        self.service_catalog = service_catalog
 
     def check_is_admin(self):
         if self._deciding:

@@ -13,6 +13,7 @@
 """Identity: noauth contexts, keystone contexts and anonymous access."""
 
 from http import client
+import json
 from urllib import parse
 
 from glare.api import errors
@@ -100,10 +101,24 @@ class ContextMiddleware:
     def _keystone(environ):
         if environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
             return _anonymous(environ)
-        ctx = glare_context.RequestContext.from_environ(environ)
+        ctx = glare_context.RequestContext.from_environ(
+            environ, service_catalog=_catalog(environ))
         if not ctx.project_id:
             return _anonymous(environ)
         return ctx
+
+
+def _catalog(environ):
+    """The service catalog auth_token passed on (None: none, or not a
+    JSON list)."""
+    text = environ.get('HTTP_X_SERVICE_CATALOG')
+    if not text:
+        return None
+    try:
+        catalog = json.loads(text)
+    except ValueError:
+        return None
+    return catalog if isinstance(catalog, list) else None
 
 
 def keystone_pipeline(app, conf):

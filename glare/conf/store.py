@@ -20,7 +20,27 @@ store under state_path.
 
 import os
 
+from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+
+CREDENTIALS_GROUP = 'store_credentials'
+#: seconds a call to Keystone for the service's store token may take
+CREDENTIALS_TIMEOUT = 10
+
+credentials_group = cfg.OptGroup(
+    CREDENTIALS_GROUP, title='Store service credentials',
+    help='The service user Glare acts as in a multi-tenant Swift store '
+         '([glance_store] swift_store_multi_tenant = True) when no '
+         'user\'s request is behind a store operation: glare-scrubber and '
+         'the clean-up deleting data no blob refers to, and reading or '
+         'deleting data kept in another project\'s account (a public or '
+         'shared artifact downloaded by another project, data an admin '
+         'uploaded for a project). keystoneauth1\'s auth_type and its '
+         'options; without an auth_type here, those of '
+         '[keystone_authtoken]. In Swift the user needs the reseller '
+         'admin role of keystoneauth (reseller_admin_role, ResellerAdmin '
+         'by default) to reach every project\'s account. Unused by the '
+         'other stores.')
 
 store_opts = [
     cfg.DictOpt('enabled_backends',
@@ -38,6 +58,11 @@ def register_opts(conf):
     import glance_store
     conf.register_opts(store_opts)
     glance_store.register_opts(conf)
+    conf.register_group(credentials_group)
+    ks_loading.register_auth_conf_options(conf, CREDENTIALS_GROUP)
+    conf.register_opts(ks_loading.get_session_conf_options(),
+                       group=CREDENTIALS_GROUP)
+    conf.set_default('timeout', CREDENTIALS_TIMEOUT, group=CREDENTIALS_GROUP)
     conf.set_default('filesystem_store_datadir',
                      os.path.join('$state_path', 'blobs'),
                      group='glance_store')
@@ -51,4 +76,7 @@ def register_backend_opts(conf):
 
 
 def list_opts():
-    return [('DEFAULT', store_opts)]
+    return [('DEFAULT', store_opts),
+            (credentials_group,
+             ks_loading.get_auth_common_conf_options() +
+             ks_loading.get_session_conf_options())]

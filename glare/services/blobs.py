@@ -163,12 +163,19 @@ class Trash:
     def __init__(self, stores):
         self.stores = stores
 
-    def empty(self, context, trashed):
-        """trashed: [(trash id, location)], committed to the trash."""
+    def empty(self, context, trashed, partial=False):
+        """trashed: [(trash id, location)], committed to the trash.
+
+        context: the request's, or an internal one (no token: the store
+        deletes with the service's credentials). partial: the data of
+        uploads that died: also what the store kept of them (segments)."""
         done = []
         for trash_id, location in trashed:
             try:
-                self.stores.delete(location)
+                # the caller's token where it owns the data; the stores
+                # use the service's when the store refuses it
+                self.stores.delete(location, context=context,
+                                   partial=partial)
                 done.append(trash_id)
             except Exception:
                 LOG.exception('Could not delete unreferenced blob data; '
@@ -296,7 +303,10 @@ class BlobService:
         """Record an upload and open its writer: (id, writer, shared)."""
         store = self.stores.store_for(blob.type_name)
         upload_id = str(uuid.uuid4())
-        writer = self.stores.writer(store, upload_id, length)
+        # the caller's context: its token and catalog reach the store (a
+        # multi-tenant Swift store writes to the caller's account)
+        writer = self.stores.writer(store, upload_id, length,
+                                    context=context)
         record = dict(id=upload_id, artifact_id=blob.values['id'],
                       blob_name=blob.name, key_name=blob.key or '',
                       type_name=blob.type_name, owner=blob.values['owner'],
@@ -327,7 +337,7 @@ class BlobService:
         if not dead.location:
             LOG.warning('Upload %s to store %s died; that store cannot say '
                         'where partial data went', dead.id, dead.store)
-        self.trash.empty(context, trashed)
+        self.trash.empty(context, trashed, partial=True)
 
     def _stage(self, context, blob, folders, begun):
         """Store the small blobs an inspector took out of the data as
@@ -518,7 +528,7 @@ class BlobService:
                 LOG.warning('Upload %s to store %s died; that store cannot '
                             'say where partial data went', upload.id,
                             upload.store)
-            self.trash.empty(context, trashed)
+            self.trash.empty(context, trashed, partial=True)
             undone += 1
         trash = trash_db.list_trash(context, limit=1000)
         emptied = self.trash.empty(context, [(t.id, t.location)

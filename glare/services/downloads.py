@@ -156,7 +156,8 @@ class DownloadService:
         size = value['size'] or 0
         part = parse_range(range_header, size)
         offset, length = part if part else (0, size)
-        reader = self.blobs.stores.open(value['url'], offset, length)
+        reader = self.blobs.stores.open(value['url'], offset, length,
+                                        context=context)
         if offset == 0:
             self._count(context, blob)
         headers['Content-Type'] = value.get('content_type') or \

@@ -36,6 +36,7 @@ from glare.conf import artifact_type
 from glare.conf import store as store_conf
 from glare import exception
 from glare.store import base
+from glare.store import credentials
 from glare.store import database
 
 LOG = logging.getLogger(__name__)
@@ -47,7 +48,15 @@ RESTRICTED_SCHEMES = ('file', 'filesystem', 'swift+config', 'sql')
 
 
 def translate(exc):
-    """A glance_store error as the Glare exception the client should see."""
+    """A store error as the Glare exception the client should see.
+
+    glance_store's drivers let their clients' own errors through (the
+    swift driver swiftclient's ClientException, the s3 driver botocore's,
+    connection errors of either): anything not a GlareException is a
+    store failure (503), never a 500.
+    """
+    if isinstance(exc, exception.GlareException):
+        return exc
     if isinstance(exc, gs_exc.NotFound):
         return exception.NotFound('Blob data not found in the store')
     if isinstance(exc, gs_exc.StorageFull):
@@ -57,8 +66,20 @@ def translate(exc):
     if isinstance(exc, (gs_exc.StorageWriteDenied, gs_exc.Forbidden,
                         gs_exc.StoreAddDisabled)):
         return exception.ServiceUnavailable('The store refused the write')
+    if _refused(exc):
+        return exception.ServiceUnavailable('The store refused the '
+                                            'credentials')
+    LOG.warning('Store failure: %s: %s', type(exc).__name__, exc)
     return exception.ServiceUnavailable('The store failed: %s' %
                                         type(exc).__name__)
+
+
+def _refused(exc):
+    """Whether the store refused the token (HTTP 401 or 403 from Swift:
+    another project's account, an expired token)."""
+    if isinstance(exc, gs_exc.Forbidden):
+        return True
+    return getattr(exc, 'http_status', None) in (401, 403)
 
 
 def _file_chunks(f, length):
@@ -222,9 +243,14 @@ class _GlanceWriter:
 
     location = None  # the backend tells only when the data is written
 
-    def __init__(self, backend, store, data_id, size, delete):
+    def __init__(self, backend, store, data_id, size, delete,
+                 context=None):
         self._backend = backend
         self._delete = delete
+        self._context = context
+        #: where the data goes, when the store can say before writing
+        #: (crash clean-up and abort use it)
+        self.location = planned_location(backend, store, data_id, context)
         self._queue = queue.Queue(maxsize=4)
         self._result = None
         self._error = None
@@ -240,7 +266,8 @@ class _GlanceWriter:
     def _add(self, store, data_id):
         try:
             result = store.add(data_id, _QueueFile(self._queue),
-                               self.size or 0, 'sha1')
+                               add_size_hint(store, self.size or 0), 'sha1',
+                               context=self._context)
             self._result = result[0]
         except Exception as e:  # handed to the request thread
             self._error = e
@@ -257,10 +284,11 @@ class _GlanceWriter:
         self._raise()
 
     def _raise(self):
-        if isinstance(self._error, gs_exc.GlanceStoreException):
-            raise translate(self._error)
-        raise self._error or exception.ServiceUnavailable(
-            'The store stopped reading')
+        if self._error is None:
+            raise exception.ServiceUnavailable('The store stopped reading')
+        if isinstance(self._error, _Abort):
+            raise exception.ServiceUnavailable('The upload was aborted')
+        raise translate(self._error) from self._error
 
     def finish(self):
         self.write(None)
@@ -279,9 +307,105 @@ class _GlanceWriter:
             self._thread.join(timeout=30)
         if self._result is not None:
             try:
-                self._delete(_join(self._backend, self._result))
+                self._delete(_join(self._backend, self._result),
+                             self._context)
             except Exception:
                 LOG.exception('Could not delete aborted upload data')
+        elif self.location is not None:
+            # the store may keep what it wrote before it failed (swift's
+            # segments): delete what is there; raises when the store
+            # cannot be reached, so that the clean-up tries again later
+            self._delete(self.location, self._context, partial=True)
+
+
+def add_size_hint(driver, size):
+    """The size given to a driver's add() for data of size bytes.
+
+    A library internal (checked in glare/tests/unit/test_library_compat.py):
+    glance_store's swift add() writes data at or over its
+    ``large_object_size`` as segments; with the size known, it announces
+    every segment, the last one too, with the full segment's
+    Content-Length, and Swift waits for bytes that never come (499 after
+    its client_timeout) unless the size is a multiple of the segment
+    size. Told 0 (unknown), it sends each segment chunked and ends at the
+    end of the data. Smaller data keeps its size: one plain PUT.
+    """
+    threshold = getattr(driver, 'large_object_size', None)
+    if size and threshold and 'swift' in type(driver).__module__ and \
+            size >= threshold:
+        return 0
+    return size
+
+
+def planned_location(backend, driver, data_id, context):
+    """The location glance_store's add() will write data_id to, asked
+    before any data is written, or None when the driver cannot say.
+
+    A library internal (checked in glare/tests/unit/test_library_compat.py):
+    the swift drivers' ``create_location(image_id, context)`` is the
+    location their add() then writes (the object, and its segments named
+    after it: ``<object>-00001``...), written as add() writes it
+    (glance_store._drivers.swift.utils.
+    is_multiple_swift_store_accounts_enabled); the s3 driver has none (its
+    location is known once its add() returns).
+    """
+    create = getattr(driver, 'create_location', None)
+    if create is None:
+        return None
+    try:
+        from glance_store._drivers.swift import utils as swift_utils
+        location = create(data_id, context=context)
+        # what add() returns: the reference name instead of credentials
+        # when the credentials come from swift_store_config_file
+        with_credentials = not swift_utils.\
+            is_multiple_swift_store_accounts_enabled(
+                driver.conf, backend=driver.backend_group)
+        return _join(backend, location.get_uri(
+            credentials_included=with_credentials))
+    except Exception:  # the add() itself reports what is wrong
+        LOG.debug('No planned location for %s', data_id, exc_info=True)
+        return None
+
+
+def swift_segments_delete(driver, loc, context):
+    """Delete the segments a failed swift upload left without a manifest.
+
+    A library internal (checked in glare/tests/unit/test_library_compat.py):
+    glance_store's swift add() writes a large or chunked upload as
+    segments ``<object>-00001``... in the object's container and the
+    manifest last; when Swift fails in between, it cannot delete them
+    either, and its delete() finds no manifest to list them from. The
+    driver's ``get_connection(store_location, context)`` is a
+    swiftclient Connection to the object's account; the multi-tenant
+    driver (``MultiTenantStore``) keeps each upload in a container of its
+    own, removed here too.
+    """
+    place = loc.store_location
+    connection = driver.get_connection(place, context=context)
+    try:
+        _headers, listing = connection.get_container(
+            place.container, prefix=place.obj + '-', full_listing=True)
+    except Exception as exc:
+        if getattr(exc, 'http_status', None) == 404:
+            return
+        raise
+    for item in listing:
+        try:
+            connection.delete_object(place.container, item['name'])
+        except Exception as exc:
+            if getattr(exc, 'http_status', None) != 404:
+                raise
+    if listing:
+        LOG.info('Deleted %d segment(s) a failed upload left in Swift',
+                 len(listing))
+    if type(driver).__name__ == 'MultiTenantStore':
+        # its containers are one per upload: the driver deletes them with
+        # the object, not when there was none
+        try:
+            connection.delete_container(place.container)
+        except Exception as exc:
+            if getattr(exc, 'http_status', None) not in (404, 409):
+                raise
 
 
 def _join(backend, uri):
@@ -313,6 +437,30 @@ class Stores:
             self.default = conf.glance_store.default_store
         # glance_store's own verify functions read the global CONF
         self.check_store(self.default)
+        #: the service's own context, for operations without a caller's
+        self.service = credentials.ServiceCredentials(conf)
+
+    def _context(self, context):
+        """The context glance_store gets: the caller's, else the
+        service's (None where no store needs one)."""
+        if context is not None and getattr(context, 'auth_token', None):
+            return context
+        return self.service.context()
+
+    def _with_context(self, context, call):
+        """call(context); once more with the service's context when the
+        store refused the caller's token (data in another project's
+        account: the service already decided the caller may have it)."""
+        context = self._context(context)
+        try:
+            return call(context)
+        except Exception as exc:
+            service = self.service.context()
+            if not _refused(exc) or service is None or context is service:
+                raise
+            LOG.debug('The store refused the caller\'s token; again with '
+                      'the service\'s')
+            return call(service)
 
     # -- choosing -------------------------------------------------------
     def store_for(self, type_name):
@@ -347,11 +495,14 @@ class Stores:
                 % name)
 
     # -- writing --------------------------------------------------------
-    def writer(self, name, data_id, size=None):
+    def writer(self, name, data_id, size=None, context=None):
         """An object with write(chunk), finish() -> location, abort().
 
         Its ``location`` attribute is set before any data is written when
         the store can tell where the data goes (crash clean-up uses it).
+        context: the caller's (its token and service catalog: the
+        multi-tenant Swift store writes to the caller's project's
+        account); None: the service's.
         """
         if name == DATABASE:
             return self.database.writer(data_id)
@@ -360,7 +511,8 @@ class Stores:
         if datadir:
             return _FileWriter(driver, datadir, data_id)
         return _GlanceWriter(name if self.multi else None, driver,
-                             data_id, size, self.delete)
+                             data_id, size, self.delete,
+                             self._context(context))
 
     # -- reading --------------------------------------------------------
     def _location(self, location):
@@ -373,8 +525,10 @@ class Stores:
         return glance_store.get_store_from_uri(uri), \
             gs_location.get_location_from_uri(uri, conf=self.conf)
 
-    def open(self, location, offset=0, length=None):
-        """A Reader of the data from offset, length bytes (None: to end)."""
+    def open(self, location, offset=0, length=None, context=None):
+        """A Reader of the data from offset, length bytes (None: to end).
+
+        context: the caller's (None: the service's), see writer()."""
         if location.startswith('sql://'):
             return self.database.open(location, offset, length)
         if _split(location)[1].startswith('file://'):
@@ -382,21 +536,25 @@ class Stores:
                                    offset, length)
         try:
             driver, loc = self._location(location)
-            if not offset and length is None:
-                chunks, size = driver.get(loc)
-            else:
-                try:
-                    chunks, size = driver.get(loc, offset=offset,
-                                              chunk_size=length)
-                except gs_exc.StoreRandomGetNotSupported:
-                    # e.g. the http store: read from the start and skip
-                    chunks, size = driver.get(loc)
-                    chunks = _slice(chunks, offset, length)
-        except gs_exc.GlanceStoreException as e:
+            chunks, size = self._with_context(context, lambda ctx: self._get(
+                driver, loc, offset, length, ctx))
+        except Exception as e:
             raise translate(e) from e
         if length is None:
             length = max(size - offset, 0) if size else size
         return base.Reader(chunks, length)
+
+    @staticmethod
+    def _get(driver, loc, offset, length, context):
+        if not offset and length is None:
+            return driver.get(loc, context=context)
+        try:
+            return driver.get(loc, offset=offset, chunk_size=length,
+                              context=context)
+        except gs_exc.StoreRandomGetNotSupported:
+            # e.g. the http store: read from the start and skip
+            chunks, size = driver.get(loc, context=context)
+            return _slice(chunks, offset, length), size
 
     @staticmethod
     def _open_file(path, offset, length):
@@ -411,28 +569,44 @@ class Stores:
             length = max(size - offset, 0)
         return base.Reader(_file_chunks(f, length), length, file=f)
 
-    def size(self, location):
+    def size(self, location, context=None):
         """Size of the data at a location (for internal locations)."""
         if location.startswith('sql://'):
             return self.database.size(location)
         try:
             driver, loc = self._location(location)
-            return driver.get_size(loc)
-        except gs_exc.GlanceStoreException as e:
+            return self._with_context(context, lambda ctx: driver.get_size(
+                loc, context=ctx))
+        except Exception as e:
             raise translate(e) from e
 
     # -- deleting -------------------------------------------------------
-    def delete(self, location):
-        """Remove the data; data already gone is not an error."""
+    def delete(self, location, context=None, partial=False):
+        """Remove the data; data already gone is not an error.
+
+        context: the caller's (None: the service's), see writer().
+        partial: the data of an upload that failed: also what the store
+        may have kept of it (swift's segments written before a failure).
+        """
         if location.startswith('sql://'):
             return self.database.delete(location)
         try:
             driver, loc = self._location(location)
-            driver.delete(loc)
+            self._with_context(context, lambda ctx: self._delete(
+                driver, loc, ctx, partial))
         except gs_exc.NotFound:
             pass
-        except gs_exc.GlanceStoreException as e:
+        except Exception as e:
             raise translate(e) from e
+
+    @staticmethod
+    def _delete(driver, loc, context, partial):
+        try:
+            driver.delete(loc, context=context)
+        except gs_exc.NotFound:
+            pass
+        if partial and 'swift' in type(driver).__module__:
+            swift_segments_delete(driver, loc, context)
 
     # -- internal locations ---------------------------------------------
     def check_internal(self, url):

@@ -12,6 +12,12 @@
 
 """What every store shares: the reader type."""
 
+from oslo_log import log as logging
+
+from glare import exception
+
+LOG = logging.getLogger(__name__)
+
 
 class Reader:
     """Data from a location: iterate for chunks, close() when done.
@@ -25,11 +31,38 @@ class Reader:
         self._chunks = chunks
         self.length = length
         self.file = file
+        self._sent = 0
+        self._closed = False
 
     def __iter__(self):
-        return iter(self._chunks)
+        """The chunks; ServiceUnavailable when the store fails or stops
+        before ``length`` bytes.
+
+        The response has begun by then: the error makes the WSGI server
+        drop the connection, so that the client sees a body shorter than
+        its Content-Length (or an unterminated chunked one), never a
+        short body that looks complete.
+        """
+        try:
+            for chunk in self._chunks:
+                self._sent += len(chunk)
+                yield chunk
+        except exception.GlareException:
+            raise
+        except Exception as exc:
+            LOG.warning('The store failed after %d bytes of a download: '
+                        '%s: %s', self._sent, type(exc).__name__, exc)
+            raise exception.ServiceUnavailable(
+                'The store failed during the download') from exc
+        if self.length is not None and self._sent < self.length and \
+                not self._closed:
+            LOG.warning('The store ended a download after %d of %d bytes',
+                        self._sent, self.length)
+            raise exception.ServiceUnavailable(
+                'The store sent %d of %d bytes' % (self._sent, self.length))
 
     def close(self):
+        self._closed = True
         for thing in (self._chunks, self.file):
             close = getattr(thing, 'close', None)
             if close is not None:

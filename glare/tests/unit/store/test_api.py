@@ -137,10 +137,14 @@ class TestFileWriter(StoresTestCase):
         location = self.write(_stream(CHUNK + 1))
         # a range goes through Glare's file reader, the size through
         # glance_store's driver: both agree on the file
-        reader = self.stores.open(location, CHUNK - 1, 5)
-        self.assertEqual(5, reader.length)
-        self.assertEqual(b''.join(_stream(CHUNK + 1))[CHUNK - 1:CHUNK + 4],
+        reader = self.stores.open(location, CHUNK - 1, 2)
+        self.assertEqual(2, reader.length)
+        self.assertEqual(b''.join(_stream(CHUNK + 1))[CHUNK - 1:CHUNK + 1],
                          _read(reader))
+        # a file shorter than the length asked for (changed behind the
+        # service's back): an error, not a short body that looks whole
+        reader = self.stores.open(location, CHUNK - 1, 5)
+        self.assertRaises(exception.ServiceUnavailable, _read, reader)
         self.assertIsNotNone(self.stores.open(location).file)
         self.stores.delete(location)
         self.assertEqual({}, self.files())
