@@ -442,11 +442,12 @@ class NodeFailurePartsTests(NodeKiller):
     """What a node killed in the middle of an S3 multipart upload left in
     Swift: the parts stay after the clean-up and the scrubber.
 
-    Known failure: the upload record of a glance_store backend has no
-    location (glare.store.api._GlanceWriter learns it only when the data
-    is written), so the clean-up deletes nothing; and the S3 driver's
-    delete does not abort an unfinished multipart upload. The data is
-    unreachable through Glare, the space is not given back.
+    Known failure: the S3 driver tells an upload's location only once its
+    data is complete (glare.store.api.planned_location knows none for
+    it), so the upload record has none and the clean-up deletes nothing;
+    and the S3 driver's delete does not abort an unfinished multipart
+    upload. The data is unreachable through Glare; the space is not given
+    back.
     """
 
     @unittest.expectedFailure
