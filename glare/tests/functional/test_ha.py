@@ -13,7 +13,9 @@
 """Three API nodes behind HAProxy (glare.tests.fixtures.ha_cluster).
 
 Every class here runs three glare-api processes on one PostgreSQL
-database and one store, with a real HAProxy in front; the tests speak to
+database (a few on MySQL/MariaDB) and one store (a directory the nodes
+share, or a real Swift reached with the S3 driver), with a real HAProxy in
+front; a few run the nodes under uWSGI. The tests speak to
 the balancer only, unless they name a node. ``through_balancer`` runs
 behaviour mixins of the functional suite (uploads, downloads, ranges,
 quotas, uniqueness, sharing, bundles) unchanged through the balancer,
@@ -24,7 +26,9 @@ over the nodes.
 
 Skipped without haproxy (``apt-get install haproxy``) unless
 ``GLARE_TEST_REQUIRE_HAPROXY=1``; skipped (or failed, see
-``GLARE_TEST_REQUIRE_BACKENDS``) without PostgreSQL.
+``GLARE_TEST_REQUIRE_BACKENDS``) without the database server; the Swift
+classes as the Swift fixture says (``GLARE_TEST_REQUIRE_SWIFT``), and
+without boto3; the uWSGI ones without uWSGI.
 """
 
 import functools
@@ -72,7 +76,8 @@ class UwsgiNode(test_wsgi_servers.Uwsgi):
 
 NODE_CLASSES = {'glare-api': None, 'uwsgi': UwsgiNode}
 STORE_CLASSES = {'file': ha_cluster.FileStore,
-                 'swift': ha_cluster.SwiftS3Store}
+                 'swift': ha_cluster.SwiftS3Store,
+                 'configured': ha_cluster.ConfiguredStore}
 
 
 class ClusterTest(base.FunctionalTest):
@@ -147,17 +152,20 @@ class StoreFiles:
         return self.server.store.objects()
 
 
-def through_balancer(mixin, stores=STORES, server='glare-api', **attrs):
+def through_balancer(mixin, stores=STORES, server='glare-api',
+                     backend='postgresql', **attrs):
     """One ClusterTest per store from a functional behaviour mixin:
-    ``<Mixin>Ha<Store>`` in this module (``<Mixin>Ha<Store>Uwsgi`` for
-    nodes under uWSGI)."""
+    ``<Mixin>Ha<Store>`` in this module (``...Uwsgi`` for nodes under
+    uWSGI, ``...Mysql`` on MySQL/MariaDB)."""
     module = sys.modules[__name__]
     for store in stores:
-        name = '%sHa%s%s' % (mixin.__name__, store.capitalize(),
-                             '' if server == 'glare-api' else
-                             server.capitalize())
+        name = '%sHa%s%s%s' % (
+            mixin.__name__, store.capitalize(),
+            '' if server == 'glare-api' else server.capitalize(),
+            '' if backend == 'postgresql' else backend.capitalize())
         cls = type(name, (StoreFiles, mixin, ClusterTest), dict(
-            attrs, STORE=store, SERVER=server, __module__=__name__,
+            attrs, STORE=store, SERVER=server, BACKEND=backend,
+            __module__=__name__,
             __qualname__=name, __doc__=mixin.__doc__))
         setattr(module, name, cls)
     return mixin
@@ -217,7 +225,9 @@ class SharedStateTests(test_blobs.BlobMixin):
 
     def test_requests_spread_over_every_node(self):
         before = self.served()
-        ids = [self.create()['id'] for _i in range(9)]
+        name = self.unique('spread')
+        ids = [self.create(name=name, version='1.%d' % i)['id']
+               for i in range(9)]
         for artifact_id in ids:
             self.show(artifact_id)
         spread = self.served_since(before)
@@ -227,7 +237,7 @@ class SharedStateTests(test_blobs.BlobMixin):
         # each node sees every artifact, whoever created it
         for i in range(len(self.server.nodes)):
             resp = self.node_request(
-                i, 'GET', self.url() + '?limit=100&owner=' + self.project,
+                i, 'GET', self.url() + '?limit=100&name=' + name,
                 headers=self.user)
             self.assertEqual(200, resp.status_code, base.brief(resp))
             self.assertEqual(sorted(ids), sorted(
@@ -382,14 +392,15 @@ class NodeKiller(test_blobs.BlobMixin):
 
         # the dead upload is undone by the others' clean-up: its blob has
         # its old value back
+        # (the clean-up logs once it has deleted what it could)
         def undone():
             blob = self.show(af['id'])['blob']
             return blob['status'] == 'active' and self.uploads(
-                af['id']) == 0
+                af['id']) == 0 and 'dead upload(s) undone' in \
+                self.server.log_tail(10 ** 6)
         self.assertTrue(self.wait_until(undone, timeout=STALE * 15),
                         self.show(af['id']))
         self.assertLess(time.monotonic() - killed, STALE * 15)
-        self.assertIn('dead upload(s) undone', self.server.log_tail(10 ** 6))
         self.scrub()
         return af, old, before, kept, node
 
@@ -525,4 +536,7 @@ class ExactAcrossNodesTests(test_quotas.QuotaClient, test_blobs.BlobMixin):
 for _store in STORES:
     through_balancer(ExactAcrossNodesTests, stores=(_store,))
 through_balancer(ExactAcrossNodesTests, stores=('file',), server='uwsgi')
+# the same locks on MySQL/MariaDB
+through_balancer(ExactAcrossNodesTests, stores=('file',), backend='mysql')
+through_balancer(NodeFailureTests, stores=('file',), backend='mysql')
 
