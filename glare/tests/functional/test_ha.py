@@ -213,11 +213,12 @@ class BalancedUploadTests(test_blobs.UploadTests):
 # The functional scenario, through the balancer
 through_balancer(BalancedUploadTests)
 through_balancer(test_blobs.RangeTests)
-through_balancer(test_quotas.QuotaEnforcementTests)
 through_balancer(test_blob_stores.DataQuotaTests)
-through_balancer(test_concurrency.ConcurrencyTests)
-through_balancer(test_sharing.SharingTests)
 through_balancer(test_bundle_import.ImportTests)
+# what does not touch blob data, on one store
+through_balancer(test_quotas.QuotaEnforcementTests, stores=('file',))
+through_balancer(test_concurrency.ConcurrencyTests, stores=('file',))
+through_balancer(test_sharing.SharingTests, stores=('file',))
 
 
 class SharedStateTests(test_blobs.BlobMixin):
