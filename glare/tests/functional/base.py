@@ -80,6 +80,9 @@ class GlareServer(processes.ServerProcess):
     NAME = 'glare-api'
     START_TIMEOUT = START_TIMEOUT
     STOP_TIMEOUT = STOP_TIMEOUT
+    #: the port of the next start (None: a free one); a server restarted
+    #: behind a balancer must come back where the balancer knows it
+    fixed_port = None
 
     def __init__(self, workdir, db_url, workers=1, config=None, policy=None):
         self.workdir = workdir
@@ -127,8 +130,11 @@ class GlareServer(processes.ServerProcess):
             f.write(_ini(sections))
         return path
 
+    def next_port(self):
+        return self.fixed_port or _free_port()
+
     def spawn(self, attempt):
-        self.port = _free_port()
+        self.port = self.next_port()
         conf_file = self._write_config()
         env = dict(os.environ)
         env['PYTHONUNBUFFERED'] = '1'

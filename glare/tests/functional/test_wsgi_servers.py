@@ -70,7 +70,7 @@ class ExternalServer(base.GlareServer):
         """Anything to do before the server starts."""
 
     def spawn(self, attempt):
-        self.port = base._free_port()
+        self.port = self.next_port()
         conf_file = self._write_config()
         self.prepare(conf_file)
         env = dict(os.environ, GLARE_CONFIG_FILE=conf_file,
