@@ -40,10 +40,15 @@ REVIEW_EVENTS = ('create', 'update', 'delete')
 QUOTA_EVENTS = ('set_quotas',)
 #: pulls from and pushes to upstream catalogs: artifact.pull|push
 FEDERATION_EVENTS = ('pull', 'push')
+#: background tasks (glare.services.tasks): task.create, task.success,
+#: task.failure, with the task document as payload
+TASK_PREFIX = 'task.'
+TASK_EVENTS = ('create', 'success', 'failure')
 EVENTS = tuple(PREFIX + e for e in ARTIFACT_EVENTS + QUOTA_EVENTS +
                FEDERATION_EVENTS) + tuple(
     PREFIX + 'member.' + e for e in MEMBER_EVENTS) + tuple(
-    PREFIX + 'review.' + e for e in REVIEW_EVENTS)
+    PREFIX + 'review.' + e for e in REVIEW_EVENTS) + tuple(
+    TASK_PREFIX + e for e in TASK_EVENTS)
 
 # notifications waiting for the sender thread; beyond that (a broker down
 # for long, with retry = -1) new ones are dropped rather than kept in memory
@@ -163,6 +168,17 @@ class Notifier:
             self._emit(context, PREFIX + event, dict(document))
         except Exception:
             LOG.exception('Could not emit artifact.%s', event)
+
+    def task(self, context, event, document):
+        """A background task was created, succeeded or failed (a
+        cancelled one fails); event: one of TASK_EVENTS, document: the
+        task's (GET /tasks/{id})."""
+        if not self.enabled:
+            return
+        try:
+            self._emit(context, TASK_PREFIX + event, dict(document))
+        except Exception:
+            LOG.exception('Could not emit task.%s', event)
 
     def _emit(self, context, event_type, payload):
         # redacted here: a context can only work out its admin flag in the

@@ -41,7 +41,7 @@ class StartError(Exception):
     """The scrubber cannot run with this configuration or database."""
 
 
-def _describe(exc, conf):
+def describe(exc, conf):
     # Driver errors carry the useful text in .orig; the URL tells which
     # database was meant, without its password.
     if isinstance(exc, db_exc.DBError) and exc.inner_exception is not None:
@@ -53,7 +53,7 @@ def _describe(exc, conf):
     return str(exc) or type(exc).__name__
 
 
-def _check_schema(conf):
+def check_schema(conf):
     """StartError unless the database answers and its schema is current:
     purging through a schema of another release could remove the wrong
     rows."""
@@ -88,7 +88,7 @@ def build(conf):
     from glare.services import composition
     from glare.services import scrubber
     db_api.configure(conf)
-    _check_schema(conf)
+    check_schema(conf)
     return scrubber.Scrubber(conf, composition.build_services(conf))
 
 
@@ -144,7 +144,7 @@ def main(argv=None):
         scrubber = build(conf)
     except Exception as exc:  # configuration, database, stores, types
         LOG.debug('Cannot start', exc_info=True)
-        _fail(_describe(exc, conf))
+        _fail(describe(exc, conf))
         return 1
     _stop_on_signals(scrubber)
     if daemon:
@@ -156,7 +156,7 @@ def main(argv=None):
         result = _in_thread(scrubber.run_once)
     except Exception as exc:
         LOG.debug('Scrubber run failed', exc_info=True)
-        _fail(_describe(exc, conf))
+        _fail(describe(exc, conf))
         return 1
     if result.failed:
         _fail('%d deleted artifact(s) could not be purged; see the log'

@@ -28,6 +28,7 @@ from glare.conf import scrubber
 from glare.conf import sharing
 from glare.conf import stats
 from glare.conf import store
+from glare.conf import tasks
 
 CONF = cfg.CONF
 
@@ -35,7 +36,7 @@ CONF = cfg.CONF
 # registered per loaded type by glare.conf.artifact_type.register_type_opts.
 STATIC_MODULES = (default, api, scrubber, database, cors, locations,
                   store, sharing, bundles, federation, stats, catalog,
-                  image_conversion)
+                  tasks, image_conversion)
 
 
 def register_opts(conf):

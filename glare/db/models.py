@@ -487,3 +487,48 @@ class TrustCertificate(Base):
     not_before = Column(Timestamp, nullable=True)
     not_after = Column(Timestamp, nullable=True)
     created_at = Column(Timestamp, nullable=False)
+
+
+class Task(Base):
+    """A background task (an import from a URL, a conversion): what to do,
+    who asked, how far it got, and which worker holds it.
+
+    A worker claims a task by setting lease_owner and lease_expires_at in
+    one conditional UPDATE (glare.db.tasks.claim) and renews the lease
+    while it runs; a lease that expired belongs to a worker that died.
+    """
+
+    __tablename__ = 'glare_tasks'
+    __table_args__ = (
+        # the claims: pending ones oldest first, running ones by lease
+        Index('ix_glare_task_status_lease', 'status', 'lease_expires_at'),
+        Index('ix_glare_task_status_created', 'status', 'created_at'),
+        # a project's tasks, newest first (GET /tasks)
+        Index('ix_glare_task_owner_created', 'owner', 'created_at'),
+        _TABLE_ARGS,
+    )
+
+    id = Column(String(36), primary_key=True)
+    type = Column(String(32), nullable=False)
+    # pending | running | success | failure
+    status = Column(String(16), nullable=False)
+    progress = Column(Double, nullable=False, server_default='0')
+    message = Column(Text, nullable=True)
+    # the artifact the task works on or made (no foreign key: the task
+    # outlives a deleted artifact)
+    artifact_id = Column(String(36), nullable=True)
+    type_name = Column(String(255), nullable=True)
+    # the project that asked (tasks are visible to it and to admins)
+    owner = Column(String(255), nullable=False)
+    user_id = Column(String(255), nullable=True)
+    # JSON: the kind's arguments; the identity the task runs with (no token)
+    input = Column(LongText, nullable=False)
+    identity = Column(Text, nullable=False)
+    # '<worker>/<claim uuid>' of the claim that runs it, and until when
+    lease_owner = Column(String(255), nullable=True)
+    lease_expires_at = Column(Timestamp, nullable=True)
+    attempts = Column(Integer, nullable=False, server_default='0')
+    cancel_requested = Column(Boolean, nullable=False,
+                              server_default=sa_false())
+    created_at = Column(Timestamp, nullable=False)
+    updated_at = Column(Timestamp, nullable=False)

@@ -22,6 +22,7 @@ from glare.policies import members
 from glare.policies import properties
 from glare.policies import quotas
 from glare.policies import reviews
+from glare.policies import tasks
 from glare.policies import trust
 
 
@@ -35,5 +36,6 @@ def list_rules():
         federation.list_rules(),
         quotas.list_rules(),
         trust.list_rules(),
+        tasks.list_rules(),
         properties.list_rules(),
     ))

@@ -38,8 +38,11 @@ from glare.services import reviews
 from glare.services import sharing
 from glare.services import signatures
 from glare.services import stats
+from glare.services import task_pool
+from glare.services import tasks
 from glare.services import trust
 from glare.services import upstreams
+from glare.services import url_import
 from glare.store import api as store_api
 
 LOG = logging.getLogger(__name__)
@@ -78,7 +81,12 @@ def build_services(conf):
     upstream_catalogs = upstreams.Upstreams(conf)
     bundle_service = bundles.BundleService(conf, artifact_service,
                                            blob_service, fetcher, cloud)
+    # background tasks (issue 20): each kind registers itself on it
+    task_service = tasks.TaskService(conf, blob_service, notifier)
     return types.SimpleNamespace(
+        tasks=task_service,
+        url_import=url_import.UrlImport(conf, blob_service, task_service,
+                                        fetcher),
         trust=trust_service,
         signatures=signatures.SignatureService(conf, blob_service,
                                                trust_service),
@@ -133,3 +141,14 @@ def start_clean_up(services):
     thread.start()
     return thread
 
+
+
+def start_tasks(services, workers=None):
+    """Start this process's task workers ([tasks] workers threads unless
+    workers says; none when 0): a TaskPool, started. Called by the
+    process entry points (each glare-api worker after the fork,
+    glare-worker), never by building the services."""
+    pool = task_pool.TaskPool(
+        services.tasks,
+        services.tasks.opts.workers if workers is None else workers)
+    return pool.start()

@@ -39,11 +39,13 @@ def build(conf):
 
 def start_background_work(api):
     """The threads of a serving process: the clean-up (see
-    start_clean_up) and the download counts' flush. The counts are
+    start_clean_up), the download counts' flush and the task workers
+    (composition.start_tasks, [tasks] workers threads). The counts are
     written once more when the process exits (stop_background_work, or
     at interpreter exit under any WSGI server)."""
     api.services.stats.start()
     atexit.register(api.services.stats.stop)
+    api.services.task_pool = composition.start_tasks(api.services)
     return composition.start_clean_up(api.services)
 
 

@@ -22,6 +22,7 @@ from glare.api.controllers import federation_routes
 from glare.api.controllers import members
 from glare.api.controllers import reviews
 from glare.api.controllers import signatures
+from glare.api.controllers import tasks
 from glare.api import method
 from glare import exception
 from glare.services import federated_search
@@ -111,6 +112,13 @@ class ArtifactsController:
                         'DELETE': self.delete}
         elif args[2] in _SUB_RESOURCES:
             handlers, args = _sub_resource(args)
+        elif verb == 'POST' and len(args) > 3 and \
+                args[-1] in tasks.BLOB_ACTIONS:
+            # .../{field}[/{key}]/{action}: a background task
+            action = tasks.BLOB_ACTIONS[args[-1]]
+            key = '/'.join(args[3:-1])
+            args = args[:3] + ([key] if key else [])
+            handlers = {'POST': action}
         else:
             # .../{field}[/{key}]: the key may itself hold slashes
             args = args[:3] + (['/'.join(args[3:])] if len(args) > 3

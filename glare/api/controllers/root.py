@@ -19,6 +19,7 @@ from glare.api.controllers import artifacts
 from glare.api.controllers import federation
 from glare.api.controllers import quotas
 from glare.api.controllers import reviews
+from glare.api.controllers import tasks
 from glare.api.controllers import trust
 from glare.api.controllers.v0_1 import routes as v0_1
 from glare.api import method
@@ -66,6 +67,8 @@ class RootController:
     trust = trust.TrustController()
     # the caller's starred artifacts (API 1.6)
     stars = reviews.StarsController()
+    # background tasks (issue 20)
+    tasks = tasks.TasksController()
     # the web catalog (CATALOG.md section 6)
     catalog = web.CatalogController()
 

@@ -102,7 +102,7 @@ class QuietStartTests(unittest.TestCase):
         commands = sorted(console_scripts())
         self.assertEqual(['glare-api', 'glare-bundle', 'glare-db-manage',
                           'glare-replicator', 'glare-scrubber',
-                          'glare-status'], commands)
+                          'glare-status', 'glare-worker'], commands)
         for command in commands:
             with self.subTest(command=command):
                 self.assertIn('usage: %s' % command,

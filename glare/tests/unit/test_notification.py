@@ -555,7 +555,9 @@ class TestEnabled(base.TestCase):
         self.assertTrue(notification.Notifier().flush())
 
     def test_event_names(self):
-        self.assertEqual(23, len(notification.EVENTS))
+        self.assertEqual(26, len(notification.EVENTS))
+        for event in ('create', 'success', 'failure'):
+            self.assertIn('task.' + event, notification.EVENTS)
         self.assertIn('artifact.set_quotas', notification.EVENTS)
         for event in ('share', 'unshare', 'communitize', 'decommunitize',
                       'member.create', 'member.update', 'member.delete',

@@ -1,0 +1,91 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""glare-worker: run background tasks (imports, conversions) only.
+
+Takes tasks from the same database as glare-api and stores into the same
+stores; any number of them may run, on any machine. SIGTERM or SIGINT:
+claim nothing more and let the running tasks end; a second signal stops
+at once (the tasks' leases expire and other workers run them again).
+"""
+
+import signal
+import sys
+import threading
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from glare.cmd import scrubber as scrubber_cmd
+from glare.common import config
+from glare.db import api as db_api
+from glare import policy
+
+LOG = logging.getLogger(__name__)
+PROG = 'glare-worker'
+
+cli_opts = [
+    cfg.IntOpt('threads', default=None, min=1, max=64,
+               help='Tasks this process runs at once (default: [tasks] '
+                    'workers, at least 1).'),
+]
+
+
+def build(conf):
+    """The services and their started task pool."""
+    from glare.services import composition
+    db_api.configure(conf)
+    scrubber_cmd.check_schema(conf)
+    policy.init(conf)
+    services = composition.build_services(conf)
+    workers = conf.threads or max(conf.tasks.workers, 1)
+    return composition.start_tasks(services, workers)
+
+
+def main(argv=None):
+    argv = sys.argv if argv is None else argv
+    conf = cfg.ConfigOpts()
+    conf.register_cli_opts(cli_opts)
+    try:
+        config.parse_args(argv, conf_obj=conf)
+        conf.tasks.lease_seconds
+    except cfg.Error as exc:
+        sys.stderr.write('%s: error: %s\n' % (PROG, exc))
+        return 2
+    config.setup_logging(conf)
+    try:
+        pool = build(conf)
+    except Exception as exc:  # configuration, database, stores, types
+        LOG.debug('Cannot start', exc_info=True)
+        sys.stderr.write('%s: error: %s\n' % (
+            PROG, scrubber_cmd.describe(exc, conf)))
+        return 1
+    stopping = threading.Event()
+
+    def handler(signum, _frame):
+        LOG.info('%s: signal %d, stopping once the running tasks end',
+                 PROG, signum)
+        stopping.set()
+        signal.signal(signum, signal.SIG_DFL)  # a second one: at once
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, handler)
+    LOG.info('%s: running up to %d task(s) at once', PROG, pool.workers)
+    while not stopping.wait(1):
+        pass
+    while not pool.stop(1):
+        pass
+    LOG.info('%s stopped', PROG)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
