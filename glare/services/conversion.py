@@ -91,6 +91,8 @@ _VMDK_SINGLE_FILE = ('monolithicSparse', 'streamOptimized')
 COPY_SHARE = 0.3
 
 _PROGRESS = re.compile(rb'\((\d{1,3}(?:\.\d+)?)/100%\)')
+#: scratch directories are named <prefix><pid>-<random>
+_WORKDIR_PREFIX = 'glare-convert-'
 #: bytes of qemu-img's messages kept for an error
 _STDERR_TAIL = 2048
 #: `qemu-img info --output=json` of an image the detector accepted is a
@@ -298,8 +300,10 @@ class Conversion:
         base = self.conf.work_dir or tempfile.gettempdir()
         try:
             os.makedirs(base, exist_ok=True)
-            # mode 0700, a name nobody can guess
-            path = tempfile.mkdtemp(prefix='glare-convert-', dir=base)
+            remove_stale(base)
+            # mode 0700, a name nobody can guess, after this process's id
+            path = tempfile.mkdtemp(prefix='%s%d-' % (
+                _WORKDIR_PREFIX, os.getpid()), dir=base)
         except OSError as exc:
             LOG.error('Cannot make a scratch directory in %s: %s', base, exc)
             raise exception.ServiceUnavailable(
@@ -362,18 +366,22 @@ class Conversion:
 
     # -- qemu-img ------------------------------------------------------------
     def _command(self, memory_mb, cpu_seconds, *args):
-        prlimit = shutil.which('prlimit')
-        qemu_img = shutil.which(self.conf.qemu_img)
-        if prlimit is None or qemu_img is None:
-            LOG.error('Image conversion needs prlimit (util-linux) and '
-                      'qemu-img (qemu-utils); not found: %s', ', '.join(
-                          n for n, p in (('prlimit', prlimit),
-                                         (self.conf.qemu_img, qemu_img))
-                          if p is None))
+        """qemu-img under setpriv (killed when the thread that started it
+        dies with its process: no orphan qemu-img goes on converting) and
+        prlimit (address space and CPU time)."""
+        found = {name: shutil.which(name) for name in (
+            'setpriv', 'prlimit', self.conf.qemu_img)}
+        missing = sorted(n for n, path in found.items() if path is None)
+        if missing:
+            LOG.error('Image conversion needs setpriv and prlimit '
+                      '(util-linux) and qemu-img (qemu-utils); not found: '
+                      '%s', ', '.join(missing))
             raise exception.ServiceUnavailable(
                 'Image conversion is not available on this service')
-        return [prlimit, '--as=%d' % (memory_mb * MIB),
-                '--cpu=%d' % cpu_seconds, '--', qemu_img] + list(args)
+        return [found['setpriv'], '--pdeathsig', 'KILL', '--',
+                found['prlimit'], '--as=%d' % (memory_mb * MIB),
+                '--cpu=%d' % cpu_seconds, '--',
+                found[self.conf.qemu_img]] + list(args)
 
     def _spawn(self, command, stdout, stderr):
         with self._lock:
@@ -502,6 +510,39 @@ class Conversion:
                     self._progress.report(
                         COPY_SHARE + (1 - COPY_SHARE) * done * 0.999)
             pending = pending[-256:]
+
+
+def remove_stale(base):
+    """Remove the scratch directories of conversions whose process died
+    (a killed worker: its qemu-img died with it, see _command)."""
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(_WORKDIR_PREFIX):].split('-')[0]
+        if not name.startswith(_WORKDIR_PREFIX) or not pid.isdigit() or \
+                int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        path = os.path.join(base, name)
+        try:
+            if os.stat(path).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        LOG.warning('Removing %s, the scratch space of a conversion whose '
+                    'process (%s) is gone', path, pid)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _unsafe(info, path):

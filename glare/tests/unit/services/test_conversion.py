@@ -12,9 +12,14 @@
 
 """The conversion engine against the real qemu-img, on real images."""
 
+import ctypes
 import os
+import signal
 import struct
+import subprocess
+import sys
 import threading
+import time
 
 import fixtures
 
@@ -320,3 +325,80 @@ class CheckRequestTest(base.TestCase):
         self.assertIsNone(check('bare', 'vhd', 'raw', 'raw'))
         self.assertIsNone(check('bare', 'qcow2', 'qcow2', 'raw'))
         self.assertIsNone(check('bare', 'raw', None, 'vhdx'))
+
+
+_DYING_WORKER = '''
+import sys
+from oslo_config import cfg
+from glare import conf
+from glare.services import conversion
+from glare.tests.fixtures import qemu
+
+opts = cfg.ConfigOpts()
+conf.register_opts(opts)
+opts(args=[], default_config_files=[], default_config_dirs=[])
+opts.set_override('work_dir', sys.argv[1], group='image_conversion')
+job = None
+
+
+def progress(value):
+    if value > conversion.COPY_SHARE:
+        sys.stdout.write('%d\\n' % job._process.pid)
+        sys.stdout.flush()
+        sys.stdin.read()  # until the test kills this process
+
+
+job = conversion.Conversion(opts, qemu.chunks(sys.argv[2]), 'qcow2',
+                            progress=progress)
+job.run()
+'''
+
+
+class DeadWorkerTest(ConversionTestCase):
+    """A worker killed mid-convert: its qemu-img dies with it, and the
+    next conversion removes its scratch directory."""
+
+    def test_qemu_img_dies_with_its_process(self):
+        raw = qemu.create(self.path('big.raw'), 'raw', 64 * MIB)
+        qemu.write(raw, 'raw', 0, 16 * MIB, 0x70)
+        # qemu-img, orphaned, becomes this process's child: its end is
+        # seen (SIGKILL at once, rather than SIGPIPE at its next progress
+        # line or the end of the conversion)
+        _child_subreaper(True)
+        self.addCleanup(_child_subreaper, False)
+        worker = subprocess.Popen(
+            [sys.executable, '-c', _DYING_WORKER, self.work, raw],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL)
+        self.addCleanup(worker.wait)
+        self.addCleanup(worker.kill)
+        qemu_pid = int(worker.stdout.readline())
+        left = os.listdir(self.work)
+        self.assertEqual(1, len(left))
+        self.assertTrue(left[0].startswith(
+            'glare-convert-%d-' % worker.pid))
+        worker.kill()
+        worker.wait()
+        status = None
+        for _ in range(1500):
+            pid, status = os.waitpid(qemu_pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.02)
+        self.assertTrue(os.WIFSIGNALED(status), status)
+        self.assertEqual(signal.SIGKILL, os.WTERMSIG(status))
+        # the scratch directory outlived its process, until the next one
+        self.assertEqual(left, os.listdir(self.work))
+        source = self.sample_qcow2()
+        with self.conversion(source, 'raw').run() as out:
+            self.assertEqual([os.path.basename(os.path.dirname(out.path))],
+                             os.listdir(self.work))
+        self.assertNothingLeft()
+
+
+def _child_subreaper(on):
+    """prctl(PR_SET_CHILD_SUBREAPER): orphans of this process's children
+    become its own."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(36, 1 if on else 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), 'prctl(PR_SET_CHILD_SUBREAPER)')
