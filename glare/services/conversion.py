@@ -42,6 +42,7 @@ import signal
 import subprocess  # nosec B404
 import tempfile
 import threading
+import time
 
 from oslo_log import log as logging
 
@@ -177,6 +178,8 @@ class Converted:
         self.disk_format = disk_format
         self.virtual_size = virtual_size
         self.size = os.stat(path).st_size
+        #: seconds spent copying the source, inspecting it, converting it
+        self.timings = {}
 
     def chunks(self, size=chunking.CHUNK_SIZE):
         with open(self.path, 'rb') as f:
@@ -267,16 +270,22 @@ class Conversion:
         self._workdir = self._make_workdir()
         try:
             source = os.path.join(self._workdir, 'source')
+            started = time.monotonic()
             detected = self._copy(source)
+            copied = time.monotonic()
             driver = source_format(detected.format, self._declared)
             check_not_same(driver, self._wanted, self.target)
             virtual_size = self._inspect(source, driver)
+            inspected = time.monotonic()
             output = os.path.join(self._workdir, 'converted')
             self._convert(source, driver, output)
             os.unlink(source)
             self._check_cancelled()
             converted = Converted(self._workdir, output, self.target,
                                   virtual_size)
+            converted.timings = {
+                'copy': copied - started, 'inspect': inspected - copied,
+                'convert': time.monotonic() - inspected}
             if self._max_size is not None and \
                     converted.size > self._max_size:
                 raise exception.RequestEntityTooLarge(
