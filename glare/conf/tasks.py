@@ -26,7 +26,7 @@ tasks_opts = [
     cfg.IntOpt('workers', default=2, min=0, max=64,
                help='Tasks one process runs at once: threads in each '
                     'glare-api worker process, and in glare-worker (unless '
-                    'its --workers says otherwise). 0 in glare-api: its '
+                    'its --threads says otherwise). 0 in glare-api: its '
                     'processes run no task, glare-worker processes do. '
                     'Tasks are taken from the database, so any process of '
                     'the deployment may run any task.'),

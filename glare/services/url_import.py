@@ -73,8 +73,11 @@ class _Fetched:
     end. With a sha256, the data is hashed as it passes and the end is
     refused when it differs: the upload then keeps nothing."""
 
-    def __init__(self, chunks, sha256, shown):
+    def __init__(self, chunks, sha256, shown, length=None):
         self._chunks = chunks
+        # the upload stops reading once it has length bytes: the last
+        # chunk is checked before it is handed over
+        self._length = length
         self._buf = b''
         self._sha256 = sha256
         self._hash = hashlib.sha256() if sha256 else None
@@ -87,15 +90,22 @@ class _Fetched:
                 self.size += len(chunk)
                 if self._hash is not None:
                     self._hash.update(chunk)
+                    if self._length is not None and \
+                            self.size >= self._length:
+                        self._verify()
                 return chunk
-        if self._hash is not None:
-            found = self._hash.hexdigest()
-            self._hash = None
-            if found != self._sha256:
-                raise exception.BadRequest(
-                    'The sha256 of the data at %s is %s, not %s: nothing '
-                    'was stored' % (self._shown, found, self._sha256))
+        self._verify()
         return b''
+
+    def _verify(self):
+        if self._hash is None:
+            return
+        found = self._hash.hexdigest()
+        self._hash = None
+        if found != self._sha256:
+            raise exception.BadRequest(
+                'The sha256 of the data at %s is %s, not %s: nothing was '
+                'stored' % (self._shown, found, self._sha256))
 
     def read(self, size=-1):
         if not self._buf:
@@ -169,7 +179,8 @@ class UrlImport:
     def _fetch(self, spec, blob, shown):
         response = self.fetcher.open(spec['url'],
                                      max_bytes=blob.field.max_blob_size)
-        data = _Fetched(response.iter_chunks(), spec['sha256'], shown)
+        data = _Fetched(response.iter_chunks(), spec['sha256'], shown,
+                        response.length)
         ctype = response.headers.get('Content-Type')
         return data, response.length, ctype, response
 

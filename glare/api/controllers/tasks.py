@@ -93,7 +93,8 @@ class TasksController:
     @pecan.expose()
     def index(self):
         request = pecan.request
-        method.no_body(request)
+        # pecan sends /tasks straight here, around _route
+        method.get_only(request)
         unknown = sorted(set(request.GET) - {'status', 'limit', 'marker'})
         if unknown:
             raise exception.BadRequest(

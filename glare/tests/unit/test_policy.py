@@ -192,6 +192,12 @@ EXPECTED = {
     'artifact:review_delete': _admin,
     'artifact:review_hide': _admin_or_owner,
     'artifact:federated_search': _admin_or_owner,
+    # background tasks (issue 20): target owner = the task's project
+    'artifact:task_show': _admin_or_owner,
+    'artifact:task_list': _anyone,
+    'artifact:task_list_all': _admin,
+    'artifact:task_cancel': _admin_or_owner,
+    'artifact:import': _owner_not_public,
 }
 
 

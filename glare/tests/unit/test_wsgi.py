@@ -21,6 +21,7 @@ from gunicorn import config as gunicorn_config
 from glare.cmd import api as cmd_api
 from glare.services import composition
 from glare.services import stats
+from glare.services import tasks
 from glare.tests.unit.api import app_fixture
 from glare import wsgi
 from glare.tests import base
@@ -52,8 +53,12 @@ def _stub_api():
         conf, write=lambda context, counts: written.append(counts) or
         sum(counts.values()))
     counter.written = written
+    # no task thread: [tasks] workers = 0
+    task_service = tasks.TaskService(types.SimpleNamespace(
+        tasks=types.SimpleNamespace(workers=0, poll_interval=1,
+                                    lease_seconds=30)), None, None)
     return wsgi.API(application=object(), services=types.SimpleNamespace(
-        blobs=_Blobs(), stats=counter))
+        blobs=_Blobs(), stats=counter, tasks=task_service))
 
 
 def _downloaded(api, owner='other'):
@@ -77,6 +82,7 @@ class TestBackgroundWork(base.TestCase):
         self.assertEqual(composition.CLEAN_UP_THREAD, thread.name)
         self.assertTrue(thread.daemon)
         self.assertTrue(thread.is_alive())  # sleeping until the next round
+        self.assertEqual(0, api.services.task_pool.workers)
         flush = api.services.stats._thread
         self.assertEqual(stats.FLUSH_THREAD, flush.name)
         self.assertTrue(flush.daemon)

@@ -33,7 +33,7 @@ from glare.tests import base
 from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
-HEAD = '0010'
+HEAD = '0011'
 
 
 #: an artifacts row in the columns of 0001 (later migrations add theirs)
@@ -417,6 +417,29 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         with self.get_engine().begin() as conn:
             conn.execute(arts.delete().where(arts.c.id == 'a1'))
         self.assertEqual([], found('noble'))
+
+    def test_0011_adds_the_tasks_table(self):
+        migration.upgrade(self.conf, '0010')
+        self.assertNotIn('glare_tasks',
+                         sa.inspect(self.get_engine()).get_table_names())
+        migration.upgrade(self.conf)
+        tasks = models.Task.__table__
+        when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
+        with self.get_engine().begin() as conn:
+            conn.execute(tasks.insert().values(
+                id='t1', type='import', status='pending', owner='p',
+                input='{}', identity='{}', created_at=when, updated_at=when))
+            row = conn.execute(sa.select(tasks)).one()
+        # the defaults of a new task, and the fractions of its times
+        self.assertEqual((0.0, 0, False, when), (
+            row.progress, row.attempts, bool(row.cancel_requested),
+            row.created_at))
+        indexes = {i['name']: i['column_names'] for i in sa.inspect(
+            self.get_engine()).get_indexes('glare_tasks')}
+        self.assertEqual(['status', 'lease_expires_at'],
+                         indexes['ix_glare_task_status_lease'])
+        self.assertEqual(['owner', 'created_at'],
+                         indexes['ix_glare_task_owner_created'])
 
     def test_ensure_schema_idempotent(self):
         self.assertEqual(HEAD, migration.ensure_schema(self.conf))
