@@ -277,6 +277,24 @@ class ConversionTests:
         self.assertEqual(1, len(self.named(af['name'])))
         self.assertScratchEmpty()
 
+    def test_quota_refuses_the_result(self):
+        """The result is stored as an upload of the caller: the project's
+        data quota counts it, and a result over it leaves nothing."""
+        source = self.sample_qcow2()
+        af = self.new_image(source, 'qcow2')
+        stored = af['image']['size']
+        resp = self.request('PUT', '/quotas', headers=self.admin, json_body=[
+            {'project_id': self.project, 'project_quotas': [
+                {'quota_name': 'max_uploaded_data',
+                 'quota_value': stored + 8 * MIB}]}])
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        task, _seen = self.wait(self.convert(af['id'], 'raw')['id'])
+        self.assertEqual('failure', task['status'])
+        self.assertIn('quota', task['message'].lower())
+        self.assertEqual([af['id']], [a['id'] for a in self.named(
+            af['name'])])
+        self.assertScratchEmpty()
+
     # -- cancellation --------------------------------------------------------
     def test_cancel_while_running(self):
         raw = qemu.create(self.path('big.raw'), 'raw', 256 * MIB)
