@@ -256,10 +256,6 @@ class Conversion:
         if process is not None:
             _kill(process)
 
-    @property
-    def cancelled(self):
-        return self._cancelled
-
     def _check_cancelled(self):
         if self._cancelled:
             raise Cancelled()
@@ -292,6 +288,8 @@ class Conversion:
                     'The converted image would be %d bytes, more than the '
                     'limit of the image blob (%d bytes)' % (
                         converted.size, self._max_size))
+            # the callback may raise (a task that must stop): nothing kept
+            self._progress.report(1.0)
         except BaseException as exc:
             shutil.rmtree(self._workdir, ignore_errors=True)
             if self._cancelled and not isinstance(exc, Cancelled):
@@ -302,7 +300,6 @@ class Conversion:
                 raise exception.NotConvertible(
                     reason=exc.kwargs.get('reason', exc.message)) from exc
             raise
-        self._progress.report(1.0)
         return converted
 
     def _make_workdir(self):
@@ -346,7 +343,9 @@ class Conversion:
                     early = detector.early_verdict()
                     if early is not None:
                         source_format(early.format, self._declared)
-                    if len(chunk) == len(zeros) and chunk == zeros:
+                    if len(chunk) <= len(zeros) and chunk == (
+                            zeros if len(chunk) == len(zeros)
+                            else zeros[:len(chunk)]):
                         # keep the scratch copy sparse, as qemu-img
                         # keeps a raw output
                         f.seek(len(chunk), os.SEEK_CUR)

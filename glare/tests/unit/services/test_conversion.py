@@ -111,6 +111,34 @@ class ConvertTest(ConversionTestCase):
         self.addCleanup(out.close)
         self.assertTrue(qemu.same_content(source, 'qcow2', out.path, 'vdi'))
 
+    def test_scratch_copy_is_sparse(self):
+        raw = qemu.create(self.path('disk.raw'), 'raw', 64 * MIB)
+        qemu.write(raw, 'raw', 8 * MIB, MIB, 0x55)
+        for chunk_size in (MIB, 64 * 1024):
+            size, used = self._scratch_copy_of(raw, chunk_size)
+            self.assertEqual(64 * MIB, size)
+            # the MiB of data (and what the filesystem rounds it up to)
+            self.assertLess(used, 4 * MIB, chunk_size)
+
+    def _scratch_copy_of(self, raw, chunk_size):
+        """(size, bytes allocated) of the scratch copy while converting."""
+        allocated = []
+        job = None
+
+        def progress(value):
+            copy = os.path.join(job._workdir, 'source')
+            if value > conversion.COPY_SHARE and os.path.exists(copy):
+                st = os.stat(copy)
+                allocated.append((st.st_size, st.st_blocks * 512))
+
+        job = conversion.Conversion(
+            self.cfg.conf, qemu.chunks(raw, chunk_size), 'qcow2',
+            size=os.path.getsize(raw), progress=progress)
+        with job.run() as out:
+            self.assertTrue(qemu.same_content(raw, 'raw', out.path,
+                                              'qcow2'))
+        return allocated[0]
+
     def test_raw_declared_vhd_reads_as_fixed_vhd(self):
         fixed = qemu.create(self.path('fixed.vhd'), 'vpc', 2 * MIB,
                             'subformat=fixed')
