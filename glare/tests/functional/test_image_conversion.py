@@ -14,9 +14,12 @@
 run by the task workers of a real glare-api."""
 
 import hashlib
+import io
+import json
 import os
 import shutil
 import struct
+import tarfile
 import tempfile
 import time
 
@@ -191,6 +194,29 @@ class ConversionTests:
         self.assertEqual('vmdk', new['metadata']['detected_format'])
         self.assertEqual('active',
                          self.activate(new['id'], type_name=TYPE)['status'])
+
+    def bundled(self, artifact_id):
+        """How many artifacts the bundle export of the image holds."""
+        resp = self.get('%s/bundle' % self.url(artifact_id, TYPE),
+                        headers=self.user)
+        self.assertEqual(200, resp.status_code, base.brief(resp))
+        with tarfile.open(fileobj=io.BytesIO(resp.content)) as tar:
+            index = json.load(tar.extractfile('index.json'))
+        return len(index['manifests'])
+
+    def test_converted_from_is_a_record_not_a_dependency(self):
+        af = self.new_image(self.sample_qcow2(), 'qcow2')
+        task, _seen = self.wait(self.convert(af['id'], 'raw')['id'])
+        new = self.converted(task, af['id'])
+        self.activate(new['id'], type_name=TYPE)
+        # a bundle of the converted image does not take its source along
+        self.assertEqual(1, self.bundled(new['id']))
+        # nor does the source wait for its conversions to go
+        resp = self.delete(self.url(af['id'], TYPE), headers=self.user)
+        self.assertEqual(204, resp.status_code, base.brief(resp))
+        self.assertEqual(1, self.bundled(new['id']))
+        self.assertEqual('/artifacts/images/%s' % af['id'], self.show(
+            new['id'], type_name=TYPE)['converted_from'])
 
     def test_same_version_converted_twice(self):
         af = self.new_image(self.sample_qcow2(), 'qcow2', version='2.0.0')
