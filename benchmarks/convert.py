@@ -28,7 +28,9 @@ image, then times, in each of --rounds rounds (the best of each counts):
   then GET /tasks/{id} every 50 ms until it succeeds. The raw image's
   sha256 must be that of qemu-img's own output.
 
-Prints the three, the task's time over each yardstick (targets < 1.2)
+Each is timed from a clean page cache (os.sync() before it, untimed): on
+a disk that writes slower than the steps make data, the dirty pages of
+one step would slow the next. Prints the three, the task's time over each yardstick (targets < 1.2)
 and where the task's time went, from the service's log: copying the
 source into the scratch directory, qemu-img info, qemu-img convert,
 storing the result (read, hashed and written into the store as an
@@ -181,13 +183,18 @@ def measure(source, work, rounds, keep):
         out = os.path.join(work, 'alone.raw')
         # the rounds interleave the three: the machine may be shared
         for n in range(rounds):
+            # each starts with no dirty page of the one before to write
+            # back: the disk is the bottleneck of every step that stores
+            os.sync()
             alone = qemu_img_alone(source, out)
             if n == 0:
                 expected = sha256_of(out)
             os.unlink(out)
             keep_best('alone', alone)
+            os.sync()
             hand = by_hand(api, source, work, n)
             keep_best('hand', hand)
+            os.sync()
             took, task = api.convert(artifact_id)
             new = api.call('GET', '/artifacts/images/%s' % task['artifact'],
                            200)
