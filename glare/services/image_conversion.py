@@ -35,6 +35,7 @@ from glare import context as glare_context
 from glare import exception
 from glare.objects import version as versions
 from glare.policies import artifacts as artifact_rules
+from glare.policies import blobs as blob_rules
 from glare.policies import tasks as rules
 from glare import policy
 from glare.services import conversion
@@ -141,8 +142,12 @@ class ConversionService:
         blob, _value = self._source(context, artifact_id, target)
         context.can(rules.CONVERT, blob.target)
         self.artifacts.writable_type(context, TYPE)
+        # what the task will do as the caller: create the image, upload
         context.can(artifact_rules.CREATE, policy.policy_target(
             context, type_name=TYPE, owner=context.project_id))
+        new_target = self._new_target(context)
+        context.can(blob_rules.UPLOAD, dict(new_target, field=FIELD))
+        policy.check_write_field(context, TYPE, FIELD, new_target)
         return self.tasks.create(
             context, KIND, {'source': blob.values['id'],
                             'disk_format': target}, type_name=TYPE)
@@ -224,9 +229,7 @@ class ConversionService:
         body = {'name': source['name'],
                 'version': converted_version(source['version'], target),
                 'disk_format': target, 'container_format': 'bare'}
-        new_target = policy.policy_target(
-            context, owner=context.project_id, visibility='private',
-            status='drafted', type_name=TYPE)
+        new_target = self._new_target(context)
         for name in COPIED:
             value = source.get(name)
             if value in (None, [], {}) or name not in blob.cls.fields:
@@ -247,6 +250,13 @@ class ConversionService:
                     continue
             body[name] = value
         return body
+
+    @staticmethod
+    def _new_target(context):
+        """The policy target of the image a conversion makes."""
+        return policy.policy_target(
+            context, owner=context.project_id, visibility='private',
+            status='drafted', type_name=TYPE)
 
     def abandon(self, run):
         """Remove the image an unsuccessful attempt created (only an image

@@ -30,6 +30,7 @@ TYPE = 'images'
 MIB = 1 << 20
 #: a role that may read what it is shown, but not create (POLICY)
 OBSERVER = 'observer'
+NO_DATA = 'no-data'
 TASK_TIMEOUT = 120
 
 
@@ -37,7 +38,10 @@ TASK_TIMEOUT = 120
 class ConversionTests:
     """Conversions: the new image, its data, refusals, cancellation."""
 
-    POLICY = {'artifact:create': 'not role:%s' % OBSERVER}
+    POLICY = {'artifact:create': 'not role:%s' % OBSERVER,
+              # a role that may create images but not give them data
+              'artifact:property:images.image:write': 'not role:%s'
+                                                      % NO_DATA}
 
     @classmethod
     def setUpClass(cls):
@@ -372,6 +376,12 @@ class ConversionTests:
         self.assertError(403, self.convert(af['id'], 'raw', headers=observer,
                                            expect=403))
         self.assertEqual([], self.get('/tasks', headers=observer).json()[
+            'tasks'])
+        # one that may create an image but not upload to it
+        no_data = self.auth(self.new_project(), 'member', NO_DATA)
+        self.assertError(403, self.convert(af['id'], 'raw', headers=no_data,
+                                           expect=403), 'image')
+        self.assertEqual([], self.get('/tasks', headers=no_data).json()[
             'tasks'])
         # a project that cannot see a private image is told it is not there
         private = self.new_image(self.sample_qcow2('b.qcow2'), 'qcow2')
