@@ -14,8 +14,9 @@
 
 Takes tasks from the same database as glare-api and stores into the same
 stores; any number of them may run, on any machine. SIGTERM or SIGINT:
-claim nothing more and let the running tasks end; a second signal stops
-at once (the tasks' leases expire and other workers run them again).
+claim nothing more, stop the running tasks, undo what they did and give
+them back, for other workers to run at once; a second signal stops at
+once (the tasks' leases expire and other workers run them again).
 """
 
 import signal
@@ -57,7 +58,8 @@ def main(argv=None):
     conf.register_cli_opts(cli_opts)
     try:
         config.parse_args(argv, conf_obj=conf)
-        conf.tasks.lease_seconds
+        # read now: a bad value is a start-up error, not a worker's
+        lease = conf.tasks.lease_seconds
     except cfg.Error as exc:
         sys.stderr.write('%s: error: %s\n' % (PROG, exc))
         return 2
@@ -72,16 +74,17 @@ def main(argv=None):
     stopping = threading.Event()
 
     def handler(signum, _frame):
-        LOG.info('%s: signal %d, stopping once the running tasks end',
-                 PROG, signum)
+        LOG.info('%s: signal %d, giving the running tasks back', PROG,
+                 signum)
         stopping.set()
         signal.signal(signum, signal.SIG_DFL)  # a second one: at once
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, handler)
-    LOG.info('%s: running up to %d task(s) at once', PROG, pool.workers)
+    LOG.info('%s: running up to %d task(s) at once, lease %d s', PROG,
+             pool.workers, lease)
     while not stopping.wait(1):
         pass
-    while not pool.stop(1):
+    while not pool.stop(1, interrupt=True):
         pass
     LOG.info('%s stopped', PROG)
     return 0

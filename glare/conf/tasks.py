@@ -43,6 +43,12 @@ tasks_opts = [
                     'left is removed); a task that fails on its own (bad '
                     'data, a refused URL) fails at once, without another '
                     'attempt.'),
+    cfg.IntOpt('nice', default=10, min=0, max=19,
+               help='How much lower the CPU priority of the task threads '
+                    'is than the request threads of the same process (a '
+                    'nice increment of each thread, on Linux): an import '
+                    'hashing and storing at full speed then leaves the CPU '
+                    'to requests when they need it. 0: the same priority.'),
     cfg.FloatOpt('poll_interval', default=2.0, min=0.05, max=600,
                  help='Seconds between two looks of an idle worker process '
                       'for new tasks in the database. A task created by the '

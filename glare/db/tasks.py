@@ -191,3 +191,16 @@ def finish(context, session, task_id, token, now, status, message,
     done = session.execute(TASKS.update().where(_held(task_id, token))
                            .values(**values))
     return done.rowcount == 1
+
+
+@api.writer
+def release(context, session, task_id, token, now, message):
+    """Give a task the token holds back: pending again, its attempt not
+    counted (the worker stops, the task is not at fault). False when the
+    lease was lost."""
+    done = session.execute(TASKS.update().where(_held(task_id, token))
+                           .values(status=PENDING, lease_owner=None,
+                                   lease_expires_at=None, progress=0.0,
+                                   message=message, updated_at=now,
+                                   attempts=TASKS.c.attempts - 1))
+    return done.rowcount == 1

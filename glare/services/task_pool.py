@@ -20,6 +20,8 @@ entry points (glare-api workers, glare-worker), never by building the
 services.
 """
 
+import os
+import sys
 import threading
 import time
 
@@ -66,14 +68,19 @@ class TaskPool:
                  self.workers, self.service.opts.lease_seconds)
         return self
 
-    def stop(self, timeout=None):
+    def stop(self, timeout=None, interrupt=False):
         """Claim nothing more; wait up to timeout seconds for the tasks
-        running here (their leases are renewed meanwhile). True when
-        none is left running."""
+        running here (their leases are renewed meanwhile). interrupt:
+        stop them too, undo what they did and give them back to be run
+        again by another worker at once. True when none is left
+        running."""
         self._stopping.set()
         self._wake.set()
         with self._lock:
             threads = list(self._running)
+            if interrupt:
+                for run in self._running.values():
+                    run.interrupted = True
         for thread in threads:
             thread.join(timeout)
         return not self.running()
@@ -110,6 +117,7 @@ class TaskPool:
         thread.start()
 
     def _run(self, run):
+        _lower_priority(self.service.opts.nice)
         try:
             self.service.execute(run)
         except db_api.DatabaseUnavailable:
@@ -133,3 +141,20 @@ class TaskPool:
             except Exception:
                 LOG.exception('Renewing the leases of tasks %s failed',
                               ', '.join(r.id for r in runs))
+
+
+def _lower_priority(increment):
+    """Lower the CPU priority of the calling thread by increment (nice).
+
+    On Linux a thread is a task of its own to the scheduler: setpriority
+    with its native id changes that thread only. Elsewhere nothing.
+    """
+    if not increment or not sys.platform.startswith('linux'):
+        return
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid,
+                       min(os.getpriority(os.PRIO_PROCESS, tid) + increment,
+                           19))
+    except OSError as exc:
+        LOG.debug('Could not lower the priority of a task thread: %s', exc)

@@ -71,6 +71,11 @@ class LeaseLost(Cancelled):
     another worker took the task over): stop, write nothing more."""
 
 
+class Interrupted(Cancelled):
+    """The process running the task is stopping (glare-api's worker got
+    SIGTERM): stop, undo, and give the task back to be run again."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Kind:
     """A kind of background task.
@@ -173,6 +178,7 @@ class TaskRun:
         self.token = token
         self.cancel_requested = bool(row['cancel_requested'])
         self.lost = False
+        self.interrupted = False
         self._reported = 0.0
         self._progress = float(row['progress'] or 0.0)
 
@@ -185,6 +191,8 @@ class TaskRun:
                             % self.id)
         if self.cancel_requested:
             raise Cancelled(CANCELLED)
+        if self.interrupted:
+            raise Interrupted('Task %s: its worker is stopping' % self.id)
 
     def progress(self, fraction, message=None, force=False):
         """Report how far the task got (0..1; None keeps it) and an
@@ -330,11 +338,11 @@ class TaskService:
                     'status is one or more of %s (comma separated), not '
                     '%r' % (', '.join(STATUSES), status))
         limit = _limit(limit)
-        owner = None if context.can(rules.LIST_ALL, fatal=False) \
-            else context.project_id
-        if owner is None and not context.can(rules.LIST_ALL, fatal=False):
+        see_all = context.can(rules.LIST_ALL, fatal=False)
+        if not see_all and not context.project_id:
             raise exception.Forbidden('Tasks belong to a project; the '
                                       'request has none')
+        owner = None if see_all else context.project_id
         after = None
         if marker is not None:
             row = db.get(context, marker) if _is_uuid(marker) else None
@@ -429,6 +437,8 @@ class TaskService:
             LOG.warning('Task %s: its lease was lost, another worker runs '
                         'it; this attempt stopped', run.id)
             return None
+        except Interrupted:
+            return self._give_back(run, kind)
         except Cancelled:
             return self._give_up(run, kind, CANCELLED)
         except db_api.DatabaseUnavailable:
@@ -455,6 +465,20 @@ class TaskService:
         except Exception:
             LOG.exception('Task %s: removing what it left failed', run.id)
             return False
+
+    def _give_back(self, run, kind):
+        """The process stops: undo the attempt and make the task pending
+        again, for another worker to run at once (the attempt does not
+        count)."""
+        if not self._abandon(run, kind):
+            return self._end(run, db.FAILURE, 'The task was interrupted and '
+                             'what it did could not all be removed')
+        if db.release(_admin(), run.id, run.token, db_api.now(),
+                      'Interrupted: its worker stopped; it will be run '
+                      'again'):
+            LOG.info('Task %s: interrupted, given back to be run again',
+                     run.id)
+        return None
 
     def _give_up(self, run, kind, message):
         if not self._abandon(run, kind):

@@ -108,16 +108,25 @@ class _Fetched:
                 'stored' % (self._shown, found, self._sha256))
 
     def read(self, size=-1):
-        if not self._buf:
-            self._buf = self._next()
+        """Up to size bytes: what arrived, gathered up to a quarter of
+        size at least while the data lasts. The socket may hand out small
+        pieces, and every chunk costs the upload a hand-over to each
+        digest thread; large ones are passed on without a copy."""
         if size is None or size < 0:
-            parts = [self._buf]
-            while parts[-1]:
-                parts.append(self._next())
-            self._buf = b''
-            return b''.join(parts)
-        out, self._buf = self._buf[:size], self._buf[size:]
-        return out
+            size = float('inf')
+        parts = [self._buf] if self._buf else []
+        have = len(self._buf)
+        self._buf = b''
+        while have < min(size / 4, size):
+            chunk = self._next()
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = parts[0] if len(parts) == 1 else b''.join(parts)
+        if have > size:
+            data, self._buf = data[:size], data[size:]
+        return data
 
 
 class UrlImport:

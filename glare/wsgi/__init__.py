@@ -49,7 +49,16 @@ def start_background_work(api):
     return composition.start_clean_up(api.services)
 
 
+#: seconds a stopping worker waits for its interrupted tasks to undo
+#: their work and give themselves back
+TASK_STOP_TIMEOUT = 10
+
+
 def stop_background_work(api):
     """Write the download counts not written yet (a stopping worker);
-    returns how many were written."""
+    returns how many were written. The tasks running in the process are
+    interrupted and given back, for another worker to run at once."""
+    pool = getattr(api.services, 'task_pool', None)
+    if pool is not None:
+        pool.stop(TASK_STOP_TIMEOUT, interrupt=True)
     return api.services.stats.stop()

@@ -122,6 +122,22 @@ class _TaskRows:
             row['status'], row['message'], row['progress'],
             row['lease_owner'], row['updated_at']))
 
+    def test_a_released_task_is_pending_again_its_attempt_uncounted(self):
+        task_id = self.add()
+        self.claim(task_id, 'w1/a')
+        self.assertTrue(db.report(self.context, task_id, 'w1/a', _at(1),
+                                  progress=0.5) is False)
+        self.assertFalse(db.release(self.context, task_id, 'w2/b', _at(2),
+                                    'x'))
+        self.assertTrue(db.release(self.context, task_id, 'w1/a', _at(2),
+                                   'Interrupted'))
+        row = db.get(self.context, task_id)
+        self.assertEqual((db.PENDING, 0, 0.0, None, 'Interrupted'), (
+            row['status'], row['attempts'], row['progress'],
+            row['lease_owner'], row['message']))
+        # claimed again at once, as a first attempt
+        self.assertEqual(1, self.claim(task_id, 'w2/b', at=3)['attempts'])
+
     def test_lists_newest_first_by_owner_and_status_in_pages(self):
         mine = [self.add(owner='p-list', at=i) for i in range(5)]
         other = self.add(owner='p-other', at=2)
