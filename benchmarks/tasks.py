@@ -240,6 +240,8 @@ def _args(argv):
                    help='API client threads (default 4)')
     p.add_argument('--separate', action='store_true',
                    help='run the tasks in a glare-worker process')
+    p.add_argument('--nice', type=int, default=10,
+                   help='[tasks] nice of the task threads (default 10)')
     report_lib.add_run_options(
         p, 'keep the temp state dir (config, database, logs)', workers=True)
     return p.parse_args(argv)
@@ -250,7 +252,7 @@ def main(argv=None):
     origin = _Origin()
     config = {'locations': {'allowed_networks': '127.0.0.1/32'},
               'tasks': {'workers': 0 if args.separate else 4,
-                        'poll_interval': 0.1}}
+                        'poll_interval': 0.1, 'nice': args.nice}}
     size = args.size << 20
     with bench_server.Server(workers=args.workers, keep=args.keep,
                              config=config) as srv:

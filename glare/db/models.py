@@ -503,8 +503,9 @@ class Task(Base):
         # the claims: pending ones oldest first, running ones by lease
         Index('ix_glare_task_status_lease', 'status', 'lease_expires_at'),
         Index('ix_glare_task_status_created', 'status', 'created_at'),
-        # a project's tasks, newest first (GET /tasks)
+        # a project's tasks, newest first (GET /tasks); every project's
         Index('ix_glare_task_owner_created', 'owner', 'created_at'),
+        Index('ix_glare_task_created', 'created_at'),
         _TABLE_ARGS,
     )
 

@@ -14,7 +14,8 @@
 itself ([tasks] workers = 0) and three glare-worker processes over the
 same database and store. Several workers claim at once and each task is
 run once; a worker killed (SIGKILL) in the middle of an import loses its
-lease, and another runs the task again, never at the same time, once."""
+lease, and another runs the task again, never at the same time, once; a
+worker stopped (SIGTERM) gives its task back for another to run at once."""
 
 import os
 import signal
@@ -122,14 +123,8 @@ class WorkerProcessTests(_Workers, test_tasks.TaskHelpers):
         self.assertGreater(len({id(w) for t in tasks
                                 for w in self.started_by(t)}), 1)
 
-    def test_a_killed_workers_task_is_run_again_once(self):
-        af = self.create()
-        files = self.stored_files()
-        size = 2 << 20
-        # 2 MiB at 64 KiB every 0.1 s: about 3 s
-        url = self.url_of('/slow/%d/65536/0.1' % size)
-        doc = self.imported(af['id'], 'blob', {
-            'url': url, 'sha256': origin_fixture.sha256(size)})
+    def running_on(self, doc):
+        """The worker process running the task, once it fetched data."""
         deadline = time.monotonic() + 30
         while True:
             shown = self.task(doc['id'])
@@ -139,7 +134,45 @@ class WorkerProcessTests(_Workers, test_tasks.TaskHelpers):
             time.sleep(0.05)
         owner = self.row(doc['id']).lease_owner
         pid = int(owner.split('/')[0].rsplit(':', 1)[1])
-        (victim,) = [w for w in self.workers if w.pid == pid]
+        (worker,) = [w for w in self.workers if w.pid == pid]
+        return worker
+
+    def test_a_stopped_worker_gives_its_task_back(self):
+        af = self.create()
+        files = self.stored_files()
+        size = 2 << 20
+        url = self.url_of('/slow/%d/65536/0.1' % size)
+        doc = self.imported(af['id'], 'blob', {'url': url})
+        victim = self.running_on(doc)
+        os.killpg(victim.pid, signal.SIGTERM)
+        self.assertEqual(0, victim.wait(30))
+        self.workers.remove(victim)
+        self.assertIn(b'giving the running tasks back',
+                      self._read(victim.log_path))
+        done = self.wait_task(doc['id'], timeout=90)
+        self.assertEqual('success', done['status'], done)
+        # given back, not taken over after its lease: the stopped attempt
+        # does not count
+        self.assertEqual(1, self.row(doc['id']).attempts)
+        first, second = self.origin.of(self.path_of(url))
+        # the stopped worker closed its connection before it gave the
+        # task back; the origin notices at its next write, up to a step
+        # later, so only the order of the starts is compared here
+        self.assertLess(first.started, second.started)
+        self.assertEqual(origin_fixture.data(size),
+                         self.download(af['id'], 'blob').content)
+        self.assertEqual(len(files) + 1, len(self.stored_files()))
+        self.workers.append(self.start_worker(len(self.workers) + 20))
+
+    def test_a_killed_workers_task_is_run_again_once(self):
+        af = self.create()
+        files = self.stored_files()
+        size = 2 << 20
+        # 2 MiB at 64 KiB every 0.1 s: about 3 s
+        url = self.url_of('/slow/%d/65536/0.1' % size)
+        doc = self.imported(af['id'], 'blob', {
+            'url': url, 'sha256': origin_fixture.sha256(size)})
+        victim = self.running_on(doc)
         os.killpg(victim.pid, signal.SIGKILL)
         killed_at = time.monotonic()
         victim.wait(20)

@@ -19,6 +19,7 @@ import os
 import time
 import uuid
 
+from glare.tests.fixtures import image_samples
 from glare.tests.fixtures import origin as origin_fixture
 from glare.tests.functional import base
 from glare.tests.functional import test_blobs
@@ -129,6 +130,27 @@ class ImportTests(TaskHelpers, test_quotas.QuotaClient):
         self.assertEqual('success', doc['status'], doc)
         down = self.download(af['id'], 'dict_of_blobs', 'a/b')
         self.assertEqual(origin_fixture.data(1500), down.content)
+
+    def test_the_types_upload_checks_run_on_imported_data(self):
+        image = self.create(type_name='images', container_format='bare')
+        bad = self.origin.put(self.unique('backing'), image_samples.qcow2(
+            backing_file='/etc/passwd'))
+        path = '%s/image/import' % self.url(image['id'], 'images')
+        resp = self.post(path, {'url': self.url_of(bad)}, headers=self.user)
+        self.assertEqual(202, resp.status_code, base.brief(resp))
+        doc = self.wait_task(resp.json()['id'])
+        self.assertEqual('failure', doc['status'])
+        self.assertIn('Image has a backing file', doc['message'])
+        self.assertIsNone(self.show(image['id'], type_name='images')['image'])
+        good = self.origin.put(self.unique('qcow2'), image_samples.qcow2())
+        resp = self.post(path, {'url': self.url_of(good)}, headers=self.user)
+        self.assertEqual('success', self.wait_task(resp.json()['id'])[
+            'status'])
+        shown = self.show(image['id'], type_name='images')
+        # what the inspector found, as for an upload
+        self.assertEqual(('qcow2', str(image_samples.MIB), 'active'), (
+            shown['metadata']['detected_format'],
+            shown['metadata']['virtual_size'], shown['image']['status']))
 
     def test_sha256_mismatch_stores_nothing(self):
         af = self.create()

@@ -58,3 +58,4 @@ def upgrade():
                     ['status', 'created_at'])
     op.create_index('ix_glare_task_owner_created', 'glare_tasks',
                     ['owner', 'created_at'])
+    op.create_index('ix_glare_task_created', 'glare_tasks', ['created_at'])

@@ -440,6 +440,7 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
                          indexes['ix_glare_task_status_lease'])
         self.assertEqual(['owner', 'created_at'],
                          indexes['ix_glare_task_owner_created'])
+        self.assertEqual(['created_at'], indexes['ix_glare_task_created'])
 
     def test_ensure_schema_idempotent(self):
         self.assertEqual(HEAD, migration.ensure_schema(self.conf))
