@@ -18,6 +18,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import struct
 import tarfile
 import tempfile
@@ -25,6 +26,7 @@ import time
 
 from glare.tests.fixtures import qemu
 from glare.tests.functional import base
+from glare.tests.functional import test_task_workers
 
 TYPE = 'images'
 MIB = 1 << 20
@@ -34,9 +36,9 @@ NO_DATA = 'no-data'
 TASK_TIMEOUT = 120
 
 
-@base.with_backends
-class ConversionTests:
-    """Conversions: the new image, its data, refusals, cancellation."""
+class ConversionHelpers:
+    """Images, conversions and their tasks over HTTP (mixed into a
+    FunctionalTest): each class has its own scratch directory."""
 
     POLICY = {'artifact:create': 'not role:%s' % OBSERVER,
               # a role that may create images but not give them data
@@ -47,7 +49,8 @@ class ConversionTests:
     def setUpClass(cls):
         cls.scratch = tempfile.mkdtemp(prefix='glare-ft-convert-')
         cls.addClassCleanup(shutil.rmtree, cls.scratch, True)
-        cls.CONFIG = {'image_conversion': {'work_dir': cls.scratch}}
+        cls.CONFIG = dict(cls.CONFIG,
+                          image_conversion={'work_dir': cls.scratch})
         super().setUpClass()
 
     def setUp(self):
@@ -98,6 +101,8 @@ class ConversionTests:
         return resp.json()
 
     def wait(self, task_id, headers=None, until=('success', 'failure')):
+        """(the task once its status is one of until, the progresses
+        seen)."""
         deadline = time.monotonic() + TASK_TIMEOUT
         seen = []
         while time.monotonic() < deadline:
@@ -143,7 +148,11 @@ class ConversionTests:
         self.assertIn(new['id'], task['message'])
         return new
 
-    # -- conversions -------------------------------------------------------
+
+@base.with_backends
+class ConversionTests(ConversionHelpers):
+    """Conversions: the new image, its data, refusals, cancellation."""
+
     def test_qcow2_to_raw_and_back(self):
         source = self.sample_qcow2()
         name = self.unique('img')
@@ -388,3 +397,78 @@ class ConversionTests:
         stranger = self.auth(self.new_project())
         self.assertError(404, self.convert(private['id'], 'raw',
                                            headers=stranger, expect=404))
+
+
+class KilledWorkerTest(test_task_workers._Workers, ConversionHelpers,
+                       base.FunctionalTest):
+    """glare-worker processes only ([tasks] workers = 0 in glare-api): the
+    one converting is killed (SIGKILL, its whole process group); its
+    qemu-img dies with it, another worker runs the task again once the
+    lease expired, removes the image and the scratch directory the dead
+    attempt left, and makes one image. SQLite: the claims on each backend
+    are the task framework's tests."""
+
+    BACKEND = 'sqlite'
+    CONFIG = {'DEFAULT': {'stale_upload_timeout': 2},
+              'tasks': {'workers': 0, 'lease_seconds': 3,
+                        'poll_interval': 0.2, 'max_attempts': 3}}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_workers()
+
+    def qemu_img_in_scratch(self):
+        """Pids of the processes whose command line names the scratch
+        directory (qemu-img, converting)."""
+        pids = []
+        for pid in os.listdir('/proc'):
+            if not pid.isdigit():
+                continue
+            try:
+                with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                    cmdline = f.read()
+                with open('/proc/%s/stat' % pid) as f:
+                    state = f.read().rsplit(')', 1)[1].split()[0]
+            except OSError:
+                continue
+            if self.scratch.encode() in cmdline and state != 'Z':
+                pids.append(int(pid))
+        return pids
+
+    def test_a_killed_worker_leaves_nothing_behind(self):
+        raw = qemu.create(self.path('big.raw'), 'raw', 512 * MIB)
+        for n in range(8):
+            qemu.write(raw, 'raw', n * 64 * MIB, 24 * MIB, 0x40 + n)
+        af = self.new_image(raw, 'raw')
+        task = self.convert(af['id'], 'qcow2')
+        # killed while qemu-img converts
+        deadline = time.monotonic() + TASK_TIMEOUT
+        converting = []
+        while not converting:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+            converting = self.qemu_img_in_scratch()
+        log_line = ('Task %s (convert) started' % task['id']).encode()
+        (victim,) = [w for w in self.workers
+                     if log_line in self._read(w.log_path)]
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(20)
+        self.workers.remove(victim)
+        self.addCleanup(self.workers.append, self.start_worker(
+            len(self.workers) + 20))
+        for _ in range(500):
+            if not set(converting) & set(self.qemu_img_in_scratch()):
+                break
+            time.sleep(0.02)
+        self.assertEqual([], sorted(set(converting) &
+                                    set(self.qemu_img_in_scratch())))
+        done, _seen = self.wait(task['id'])
+        self.assertEqual('success', done['status'], done)
+        new = self.converted(done, af['id'])
+        # one image made, the dead attempt's removed
+        self.assertEqual(sorted([af['id'], new['id']]),
+                         sorted(a['id'] for a in self.named(af['name'])))
+        path, _sha = self.download(new['id'], 'new.qcow2')
+        self.assertTrue(qemu.same_content(raw, 'raw', path, 'qcow2'))
+        self.assertScratchEmpty()
