@@ -61,6 +61,11 @@ class InvalidData(BadRequest):
     msg_fmt = 'The uploaded data is not valid: %(reason)s'
 
 
+class NotConvertible(InvalidData):
+    """Image data a conversion refuses (glare.services.conversion)."""
+    msg_fmt = 'The image cannot be converted: %(reason)s'
+
+
 class Unauthorized(GlareException):
     code = 401
     title = 'Unauthorized'

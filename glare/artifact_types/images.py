@@ -27,6 +27,10 @@ streams (glare.services.blobs, glare.services.signatures) and the
 signature recorded with the data; data that does not match is refused.
 ``img_signature`` values may be up to 2,048 characters long, the other
 metadata values 255.
+
+``converted_from`` (read-only) links an image made by a conversion
+(``POST /artifacts/images/{id}/image/convert``,
+glare.services.image_conversion) to the image it was converted from.
 """
 
 from glare.artifact_types import image_formats as formats
@@ -63,6 +67,9 @@ def _metadata_field():
 
 class Image(base.BaseArtifact):
     """A VM image with its disk and container formats."""
+
+    # 1.4: the read-only link converted_from (image conversion, issue 20)
+    VERSION = '1.4'
 
     TYPE_NAME = 'images'
     DISPLAY_TYPE_NAME = 'Images'
@@ -120,6 +127,14 @@ class Image(base.BaseArtifact):
         'os_version': glare_fields.Scalar(
             glare_fields.String, required_on_activate=False,
             description='Operating system version.'),
+        'converted_from': glare_fields.Scalar(
+            glare_fields.Link, system=True, required_on_activate=False,
+            description='The image this one was converted from '
+                        '(/artifacts/images/<id>), set by the service '
+                        'when POST .../image/convert made it; null for '
+                        'an image made otherwise. A record of where the '
+                        'data came from, not a dependency: the source '
+                        'may be deleted.'),
     })
 
     # -- data checks -------------------------------------------------------

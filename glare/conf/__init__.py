@@ -22,6 +22,7 @@ from glare.conf import cors
 from glare.conf import database
 from glare.conf import default
 from glare.conf import federation
+from glare.conf import image_conversion
 from glare.conf import locations
 from glare.conf import scrubber
 from glare.conf import sharing
@@ -35,7 +36,7 @@ CONF = cfg.CONF
 # registered per loaded type by glare.conf.artifact_type.register_type_opts.
 STATIC_MODULES = (default, api, scrubber, database, cors, locations,
                   store, sharing, bundles, federation, stats, catalog,
-                  tasks)
+                  tasks, image_conversion)
 
 
 def register_opts(conf):

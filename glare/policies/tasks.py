@@ -25,10 +25,12 @@ LIST = base.RULE_PREFIX + 'task_list'
 LIST_ALL = base.RULE_PREFIX + 'task_list_all'
 CANCEL = base.RULE_PREFIX + 'task_cancel'
 IMPORT = base.RULE_PREFIX + 'import'
+CONVERT = base.RULE_PREFIX + 'convert'
 
 _TASK = '/tasks/{task_id}'
 _IMPORT = '/artifacts/{type_name}/{artifact_id}/{field}/import'
 _FOLDER_IMPORT = '/artifacts/{type_name}/{artifact_id}/{field}/{key}/import'
+_CONVERT = '/artifacts/images/{artifact_id}/image/convert'
 
 _rule = base.rule
 
@@ -53,6 +55,14 @@ rules = [
           'upload rule is checked too.',
           [{'method': 'POST', 'path': _IMPORT},
            {'method': 'POST', 'path': _FOLDER_IMPORT}]),
+    _rule(CONVERT, base.ANYONE,
+          'Convert an image to another disk format in a background task '
+          '(the target is the source image). The task reads the source '
+          'as a download would and creates the new image in the '
+          "caller's project as the caller would, so the download rule "
+          '(on the source) and the create and upload rules (on the new '
+          'image) are checked too.',
+          [{'method': 'POST', 'path': _CONVERT}]),
 ]
 
 

@@ -230,15 +230,24 @@ class ArtifactService:
         spec.text = dataclasses.replace(spec.text, other=False)
 
     # -- writing -----------------------------------------------------------
-    def create(self, context, type_name, body):
+    def create(self, context, type_name, body, system=None,
+               artifact_id=None):
+        """Create a drafted artifact from a request's body.
+
+        Another service creating an artifact may give the values of the
+        type's own system fields (system: {name: value}, e.g. images'
+        converted_from) and the new artifact's id (a uuid it chose).
+        """
         cls = self.writable_type(context, type_name)
         if not isinstance(body, dict):
             raise exception.BadRequest('The artifact must be a JSON object')
         context.can(rules.CREATE, policy.policy_target(
             context, type_name=type_name, owner=context.project_id))
         values = patching.create_values(context, cls, body)
+        values.update(patching.system_values(cls, system or {}))
         now = db_api.now()
-        values.update(id=str(uuid.uuid4()), owner=context.project_id,
+        values.update(id=artifact_id or str(uuid.uuid4()),
+                      owner=context.project_id,
                       status='drafted', visibility='private',
                       created_at=now, updated_at=now, activated_at=None)
         # the one typed object of this artifact: both hooks get it

@@ -60,11 +60,18 @@ def internal_link(link):
     return m.group(1), m.group(2).lower()
 
 
-def links_of(fields, values):
-    """[(field name, type name, id)] of the internal links in values."""
+def links_of(fields, values, records=True):
+    """[(field name, type name, id)] of the internal links in values.
+
+    records=False leaves out the system Link fields: records the service
+    keeps (images' converted_from), not dependencies; a bundle neither
+    takes the artifact they lead to nor needs it to resolve.
+    """
     out = []
     for name, field in fields.items():
         if field.is_blob or field.kind.name != 'Link':
+            continue
+        if field.system and not records:
             continue
         for link in link_values(field, values.get(name)):
             target = internal_link(link) if isinstance(link, str) else None
@@ -90,7 +97,8 @@ def closure(context, fields_of, root):
         wanted = {}
         for values in level:
             fields = fields_of.get(values['type_name'], {})
-            for name, type_name, dep_id in links_of(fields, values):
+            for name, type_name, dep_id in links_of(fields, values,
+                                                    records=False):
                 if dep_id in seen or dep_id in wanted:
                     continue
                 wanted[dep_id] = (values['id'], name, type_name)

@@ -31,6 +31,7 @@ from glare.services import downloads
 from glare.services import federation
 from glare.services import federated_search
 from glare.services import identity
+from glare.services import image_conversion
 from glare.services import locations
 from glare.services import projects
 from glare.services import quotas
@@ -83,10 +84,15 @@ def build_services(conf):
                                            blob_service, fetcher, cloud)
     # background tasks (issue 20): each kind registers itself on it
     task_service = tasks.TaskService(conf, blob_service, notifier)
+    download_service = downloads.DownloadService(conf, blob_service,
+                                                 fetcher, counter)
     return types.SimpleNamespace(
         tasks=task_service,
         url_import=url_import.UrlImport(conf, blob_service, task_service,
                                         fetcher),
+        conversion=image_conversion.ConversionService(
+            conf, artifact_service, blob_service, download_service,
+            task_service),
         trust=trust_service,
         signatures=signatures.SignatureService(conf, blob_service,
                                                trust_service),
@@ -98,8 +104,7 @@ def build_services(conf):
         notifier=notifier,
         artifacts=artifact_service,
         blobs=blob_service,
-        downloads=downloads.DownloadService(conf, blob_service, fetcher,
-                                            counter),
+        downloads=download_service,
         stats=counter,
         locations=locations.LocationService(conf, blob_service, fetcher),
         quotas=quotas.QuotaService(conf, registry, notifier),

@@ -21,13 +21,19 @@ SHOWN = 10
 
 
 def link_fields(registry, skip=()):
-    """{type name: [its Link fields (scalar, list or dict)]}."""
+    """{type name: [its Link fields (scalar, list or dict)]}.
+
+    A system Link field is a record the service writes (images'
+    converted_from: where the data came from), not a dependency the owner
+    declared: it keeps nothing from being deleted or made private.
+    """
     out = {}
     for type_name, cls in registry.items():
         if type_name in skip:
             continue
         names = sorted(n for n, fld in cls.fields.items()
-                       if not fld.is_blob and fld.kind.name == 'Link')
+                       if not fld.is_blob and fld.kind.name == 'Link' and
+                       not fld.system)
         if names:
             out[type_name] = names
     return out

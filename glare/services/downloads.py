@@ -114,6 +114,26 @@ class DownloadService:
 
     def download(self, context, type_name, artifact_id, field_name, key,
                  range_header=None):
+        blob, artifact, value = self.readable(
+            context, type_name, artifact_id, field_name, key)
+        headers = checksum_headers(value)
+        headers.update(UNTRUSTED_CONTENT_HEADERS)
+        if value['external']:
+            if self.conf.locations.external_download == 'redirect':
+                self._count(context, blob)
+                headers['Location'] = value['url']
+                return Download(301, headers)
+            download = self._proxy(blob, value, headers)
+            self._count(context, blob)
+            return download
+        return self._stored(context, blob, artifact, value, headers,
+                            range_header)
+
+    def readable(self, context, type_name, artifact_id, field_name, key):
+        """The checks of a download, for whatever reads a blob's data on
+        the caller's behalf (a download, a conversion's source): the
+        rules, a required signature, the type's pre_download_hook.
+        Returns (blob, artifact, the blob's value)."""
         blob = self.blobs.blob(context, type_name, artifact_id, field_name,
                                key)
         if blob.values['status'] == 'deleted':
@@ -134,18 +154,7 @@ class DownloadService:
             blob.key)
         hooks.call(blob.cls.pre_download_hook, context, artifact, blob.name,
                    blob.key)
-        headers = checksum_headers(value)
-        headers.update(UNTRUSTED_CONTENT_HEADERS)
-        if value['external']:
-            if self.conf.locations.external_download == 'redirect':
-                self._count(context, blob)
-                headers['Location'] = value['url']
-                return Download(301, headers)
-            download = self._proxy(blob, value, headers)
-            self._count(context, blob)
-            return download
-        return self._stored(context, blob, artifact, value, headers,
-                            range_header)
+        return blob, artifact, value
 
     def _count(self, context, blob):
         """A download that starts at the first byte counts once for the

@@ -339,7 +339,7 @@ class Importer:
             if planned.skipped:
                 continue
             for name, type_name, dep_id in closure.links_of(
-                    planned.cls.fields, planned.values):
+                    planned.cls.fields, planned.values, records=False):
                 inside = self.planned.get(dep_id)
                 if inside is not None and \
                         inside.entry.type_name == type_name:

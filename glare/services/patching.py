@@ -92,6 +92,20 @@ def create_values(context, cls, body):
     return values
 
 
+def system_values(cls, values):
+    """Values of system fields a service sets on an artifact it creates
+    (never a request's), coerced and validated like any value."""
+    out = {}
+    for name, value in values.items():
+        field = cls.fields.get(name)
+        if field is None or not field.system or field.is_blob or \
+                name in base.BaseArtifact.fields:
+            raise ValueError('%s is not a system field a service sets'
+                             % name)
+        out[name] = _coerce(field, name, value)
+    return out
+
+
 def _document(cls, values):
     """The patchable JSON document of an artifact."""
     doc = {}

@@ -16,6 +16,8 @@ web catalog."""
 import pecan
 
 from glare.api.controllers import artifacts
+# registers the blob action POST .../image/convert
+from glare.api.controllers import conversion  # noqa: F401
 from glare.api.controllers import federation
 from glare.api.controllers import quotas
 from glare.api.controllers import reviews

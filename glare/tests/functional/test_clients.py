@@ -165,7 +165,7 @@ class GlareCLITests(ClientMixin, base.FunctionalTest):
         types = {row['Name']: row['Version']
                  for row in self.cli_json('type-list')}
         self.assertEqual({
-            'all': '1.3', 'images': '1.3', 'heat_templates': '1.3',
+            'all': '1.3', 'images': '1.4', 'heat_templates': '1.3',
             'heat_environments': '1.3', 'tosca_templates': '1.3',
             'murano_packages': '1.4', 'murano': '1.3', base.SAMPLE: '1.3'},
             types)

@@ -77,7 +77,8 @@ SWIFT_SERVICES = 's-proxy,s-object,s-container,s-account'
 # commands the plugin runs (recorded instead of run).
 RECORDING_STUBS = (
     'git_clone', 'setup_develop', 'pip_install', 'install_apache_uwsgi',
-    'iniset', 'recreate_database', 'configure_keystone_authtoken_middleware',
+    'install_package', 'iniset', 'recreate_database',
+    'configure_keystone_authtoken_middleware',
     'iniset_rpc_backend', 'write_uwsgi_config', 'remove_uwsgi_config',
     'stop_process', 'echo_summary',
     'sudo', 'install', 'rm', 'chmod', 'mysql', 'dropdb',
@@ -336,6 +337,7 @@ class TestInstall(DevstackCase):
             ['git_clone', 'https://opendev.org/x/glare.git',
              '/opt/stack/glare', 'master'],
             ['setup_develop', '/opt/stack/glare'],
+            ['install_package', 'qemu-utils'],
             ['install_apache_uwsgi'],
             ['pip_install', 'python-glareclient'],
         ], run.actions())
@@ -347,6 +349,7 @@ class TestInstall(DevstackCase):
             ['git_clone', 'https://opendev.org/x/glare.git',
              '/opt/stack/glare', 'master'],
             ['setup_develop', '/opt/stack/glare'],
+            ['install_package', 'qemu-utils'],
             ['install_apache_uwsgi'],
             ['git_clone', 'https://opendev.org/x/python-glareclient.git',
              '/opt/stack/python-glareclient', 'master'],

@@ -198,6 +198,9 @@ EXPECTED = {
     'artifact:task_list_all': _admin,
     'artifact:task_cancel': _admin_or_owner,
     'artifact:import': _owner_not_public,
+    # image conversion: target = the source image; the download rules on
+    # it and the create rule for the new image are checked too
+    'artifact:convert': _anyone,
 }
 
 

@@ -42,12 +42,13 @@ from glare.tests.unit import objects as helpers
 # signatures), in the same unreleased change set (API 1.5). Every type
 # one minor up for the base catalog fields provided_by, supported_by,
 # license and icon and the read-only star_count, rating and downloads
-# (API 1.6).
+# (API 1.6). images one minor up for its read-only link converted_from
+# (image conversion, issue 20).
 EXPECTED = {
     'all': '1.3-182488b49ebf9b8014c2c311a7d792db',
     'heat_environments': '1.3-e04c8c230c08871d1982c6246198715f',
     'heat_templates': '1.3-c619e414f63ef5b9ae78d485c5b7fc7f',
-    'images': '1.3-4ba2ea37b0212ab6e6c2c5dae44332b7',
+    'images': '1.4-14ba497d3dd392a26b1a81ae496c0871',
     'murano': '1.3-4ff1fcce43f3390b1e60049bcd553648',
     'murano_packages': '1.4-27d0e04d077363301dc3da1a721748c8',
     'sample_artifact': '1.3-5a0b96d6fa93e2aa9d4cd8cca2d62885',

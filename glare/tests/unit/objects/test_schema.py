@@ -310,8 +310,9 @@ CONTROLLED = ('required_on_activate', 'mutable', 'sortable', 'readOnly',
 
 #: the builtin types whose version is not TYPES.md's 1.0
 #: 1.2 (1.3): the base field signatures (API 1.5); 1.3 (1.4): the base
-#: catalog fields and the fields star_count and rating (API 1.6)
-TYPE_VERSIONS = {'murano_packages': '1.4'}
+#: catalog fields and the fields star_count and rating (API 1.6); images
+#: 1.4: its read-only link converted_from (image conversion)
+TYPE_VERSIONS = {'murano_packages': '1.4', 'images': '1.4'}
 DEFAULT_TYPE_VERSION = '1.3'
 
 #: the builtin types' own fields (TYPES.md); roa is True unless stated (blobs
@@ -347,6 +348,8 @@ BUILTIN_FIELDS = {
                          'required_on_activate': False},
         'os_distro': {'glareType': 'String', 'required_on_activate': False},
         'os_version': {'glareType': 'String', 'required_on_activate': False},
+        'converted_from': {'glareType': 'Link', 'readOnly': True,
+                           'required_on_activate': False},
     },
     'heat_templates': {
         'environments': {'glareType': 'LinkDict', 'mutable': True,
@@ -670,6 +673,7 @@ class TestEverySchema(SchemaTestCase):
                     'kernel_id': None, 'ramdisk_id': None,
                     'instance_uuid': None, 'architecture': None,
                     'os_distro': None, 'os_version': None,
+                    'converted_from': None,
                     'provided_by': {'name': 'Ops', 'company': 'ACME',
                                     'href': 'https://acme.example/ops'},
                     'supported_by': {}, 'license': 'Apache-2.0',
