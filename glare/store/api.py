@@ -22,6 +22,7 @@ in its own records and never shows: a glance_store URI, prefixed with
 
 import os
 import queue
+import sys
 import threading
 import urllib.parse
 
@@ -411,9 +412,15 @@ def planned_location(backend, driver, data_id, context):
     location their add() then writes (the object, and its segments named
     after it: ``<object>-00001``...), written as add() writes it
     (glance_store._drivers.swift.utils.
-    is_multiple_swift_store_accounts_enabled); the s3 driver has none (its
-    location is known once its add() returns).
+    is_multiple_swift_store_accounts_enabled); the s3 driver has none:
+    s3_planned_location builds what its add() returns.
     """
+    if _is_s3(driver):
+        try:
+            return _join(backend, s3_planned_location(driver, data_id))
+        except Exception:  # the add() itself reports what is wrong
+            LOG.debug('No planned location for %s', data_id, exc_info=True)
+            return None
     create = getattr(driver, 'create_location', None)
     if create is None:
         return None
@@ -430,6 +437,79 @@ def planned_location(backend, driver, data_id, context):
     except Exception:  # the add() itself reports what is wrong
         LOG.debug('No planned location for %s', data_id, exc_info=True)
         return None
+
+
+def _is_s3(driver):
+    return type(driver).__module__.endswith('_drivers.s3')
+
+
+def s3_planned_location(driver, data_id):
+    """The URI glance_store's s3 driver's add() returns for data_id.
+
+    A library internal (checked in glare/tests/unit/test_library_compat.py):
+    the driver has no create_location(); its add() builds its module's
+    ``StoreLocation`` from ``store_specs`` {scheme: ``driver.scheme``,
+    bucket: ``driver.bucket``, key: the image id, s3serviceurl:
+    ``driver.full_s3_host``} (set by configure_add) and returns its
+    get_uri() (scheme, host, bucket and key: no credentials, the driver
+    uses its configured ones). Built the same way before the upload
+    starts, the upload record knows where the parts of an unfinished
+    multipart upload go, for the crash clean-up (s3_multipart_abort).
+    """
+    module = sys.modules[type(driver).__module__]
+    location = module.StoreLocation(
+        store_specs={'scheme': driver.scheme, 'bucket': driver.bucket,
+                     'key': data_id, 's3serviceurl': driver.full_s3_host},
+        conf=driver.conf, backend_group=driver.backend_group)
+    return location.get_uri()
+
+
+def _s3_error_code(exc):
+    return (getattr(exc, 'response', None) or {}).get('Error', {}).get(
+        'Code')
+
+
+def s3_multipart_abort(driver, loc):
+    """Abort the unfinished multipart uploads of an S3 location's key;
+    the number aborted.
+
+    A library internal (checked in glare/tests/unit/test_library_compat.py):
+    glance_store's s3 add() sends data over ``s3_store_large_object_size``
+    (and, with s3_stream_unknown_sizes, data of unknown length) as a
+    multipart upload, and aborts it only when it sees a failure itself;
+    a process killed in between, or a service gone before the abort,
+    leaves the uploaded parts in the service, and the driver's delete()
+    deletes only the object (NotFound when there is none yet). The
+    driver's ``_operation_set(store_location)`` is (the boto3 client its
+    add() and delete() use, bucket, key). Uploads of other keys under the
+    same prefix are left alone; an upload that ended meanwhile
+    (NoSuchUpload) and a missing bucket are not errors.
+    """
+    client, bucket, key = driver._operation_set(loc.store_location)
+    aborted = 0
+    try:
+        pages = client.get_paginator('list_multipart_uploads').paginate(
+            Bucket=bucket, Prefix=key)
+        uploads = [upload for page in pages
+                   for upload in page.get('Uploads', ())
+                   if upload.get('Key') == key]
+    except Exception as exc:
+        if _s3_error_code(exc) == 'NoSuchBucket':
+            return 0
+        raise
+    for upload in uploads:
+        try:
+            client.abort_multipart_upload(Bucket=bucket, Key=key,
+                                          UploadId=upload['UploadId'])
+        except Exception as exc:
+            if _s3_error_code(exc) != 'NoSuchUpload':
+                raise
+            continue
+        aborted += 1
+    if aborted:
+        LOG.info('Aborted %d unfinished multipart upload(s) of %s in S3',
+                 aborted, key)
+    return aborted
 
 
 def swift_range_get(driver, loc, offset, length, context):
@@ -607,7 +687,7 @@ class Stores:
         datadir = filesystem_datadir(driver)
         if datadir:
             return _FileWriter(driver, datadir, data_id)
-        if type(driver).__module__.endswith('_drivers.s3'):
+        if _is_s3(driver):
             s3_stream_unknown_sizes(driver)
         return _GlanceWriter(name if self.multi else None, driver,
                              data_id, size, self.delete,
@@ -687,7 +767,8 @@ class Stores:
 
         context: the caller's (None: the service's), see writer(). When
         the object is not there (an upload that failed before its end),
-        what the store may have kept of it goes too (swift's segments).
+        what the store may have kept of it goes too (swift's segments);
+        an S3 location's unfinished multipart uploads go in any case.
         """
         if location.startswith('sql://'):
             return self.database.delete(location)
@@ -702,6 +783,18 @@ class Stores:
 
     @staticmethod
     def _delete(driver, loc, context):
+        if _is_s3(driver):
+            missing = None
+            try:
+                driver.delete(loc, context=context)
+            except gs_exc.NotFound as exc:
+                missing = exc
+            # the parts of an upload that never completed (a node killed
+            # in the middle, a failed abort): not there is not an error
+            # when they were what there was
+            if not s3_multipart_abort(driver, loc) and missing:
+                raise missing
+            return
         try:
             driver.delete(loc, context=context)
         except gs_exc.NotFound:

@@ -40,7 +40,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import unittest
 
 import requests
 import sqlalchemy as sa
@@ -408,7 +407,8 @@ class NodeKiller(test_blobs.BlobMixin):
     @staticmethod
     def committed(objects):
         """The objects that are whole data (not the parts of an S3
-        multipart upload: NodeFailurePartsTests)."""
+        multipart upload; NodeFailurePartsTests checks a killed upload
+        leaves none)."""
         return [o for o in objects if '+segments/' not in o]
 
 
@@ -452,17 +452,11 @@ through_balancer(NodeFailureTests, stores=('swift',),
 
 class NodeFailurePartsTests(NodeKiller):
     """What a node killed in the middle of an S3 multipart upload left in
-    Swift: the parts stay after the clean-up and the scrubber.
+    Swift: nothing once the others cleaned up. The upload record holds
+    the S3 location from the start (glare.store.api.s3_planned_location)
+    and deleting it aborts the key's unfinished multipart uploads
+    (s3_multipart_abort), which removes their parts."""
 
-    Known failure: the S3 driver tells an upload's location only once its
-    data is complete (glare.store.api.planned_location knows none for
-    it), so the upload record has none and the clean-up deletes nothing;
-    and the S3 driver's delete does not abort an unfinished multipart
-    upload. The data is unreachable through Glare; the space is not given
-    back.
-    """
-
-    @unittest.expectedFailure
     def test_killed_multipart_upload_leaves_no_parts(self):
         _af, _old, _before, kept, _node = self.kill_mid_upload()
         self.assertEqual(kept, self.store_files())

@@ -23,9 +23,12 @@ upload leaves a static large object (SLO) manifest there and its parts in
 
 import os
 import time
+import uuid
 
 import requests
 
+from glare.store import api as store_api
+from glare.tests import base as unit_base
 from glare.tests.functional import base
 from glare.tests.functional import store_suite
 
@@ -147,12 +150,85 @@ class S3OutageTests(S3Mixin, base.FunctionalTest):
         self.wait_for(lambda: shown()['image'] is None,
                       what='upload undone')
         self.swift.start_proxy('tempauth')
+        # the parts sent before the proxy died: the clean-up, which
+        # could not delete them while it was down, aborts the unfinished
+        # multipart upload once it is back
+        self.wait_for(lambda: not set(self.swift.objects(
+            container=segments)) - before, what='removal of the parts')
         resp = self.request('PUT', path, headers=self.user,
                             data=b'after the outage',
                             content_type='application/octet-stream')
         self.assertEqual(200, resp.status_code, base.brief(resp))
         self.assertEqual(b'after the outage', self.request(
             'GET', path, headers=self.user).content)
+
+    # -- glare.store.api against the s3api, in this process --------------
+    def stores(self):
+        """glare.store.api.Stores over the S3 store of the server."""
+        config = unit_base.ConfigFixture()
+        config.setUp()
+        self.addCleanup(config.cleanUp)
+        config.set_in('glance_store', **self.store_options())
+        return store_api.Stores(config.conf)
+
+    def segments(self, key):
+        """The parts (and upload markers) s3api keeps of key."""
+        return [o for o in self.swift.objects(
+            container=self.CONTAINER + '+segments')
+            if o.startswith(key + '/')]
+
+    def test_planned_location_is_where_add_writes(self):
+        stores = self.stores()
+        # a single PUT (known small size) and a multipart upload (unknown
+        # size: s3_stream_unknown_sizes)
+        for size, data in ((5, b'hello'), (None, os.urandom(MiB + 1))):
+            data_id = str(uuid.uuid4())
+            writer = stores.writer('s3', data_id, size)
+            planned = writer.location
+            self.assertTrue(planned.endswith('/%s/%s' % (self.CONTAINER,
+                                                         data_id)), planned)
+            writer.write(data)
+            self.assertEqual(planned, writer.finish())
+            self.assertIn(data_id, self.objects())
+            self.assertEqual(data, b''.join(stores.open(planned)))
+            stores.delete(planned)
+            self.assertNotIn(data_id, self.objects())
+
+    def test_delete_aborts_unfinished_multipart_uploads(self):
+        stores = self.stores()
+        key, other = str(uuid.uuid4()), None
+        writer = stores.writer('s3', key, 1)  # the bucket exists after it
+        writer.write(b'x')
+        location = writer.finish()
+        stores.delete(location)
+        driver, loc = stores._location(location)
+        client, bucket, _key = driver._operation_set(loc.store_location)
+        other = key + '-other'  # under the same prefix: not aborted
+
+        def start(name):
+            upload = client.create_multipart_upload(Bucket=bucket, Key=name)
+            client.upload_part(Bucket=bucket, Key=name, PartNumber=1,
+                               UploadId=upload['UploadId'], Body=b'p' * 100)
+            return upload['UploadId']
+        start(key)
+        start(key)
+        other_id = start(other)
+        self.addCleanup(client.abort_multipart_upload, Bucket=bucket,
+                        Key=other, UploadId=other_id)
+        self.assertTrue(self.segments(key))
+
+        def unfinished():
+            return sorted(u['Key'] for u in client.list_multipart_uploads(
+                Bucket=bucket, Prefix=key).get('Uploads', ()))
+        self.assertEqual([key, key, other], unfinished())
+        # no object: its parts were all there was, not an error
+        stores.delete(location)
+        self.assertEqual([other], unfinished())
+        self.assertEqual([], self.segments(key))
+        self.assertTrue(self.segments(other))
+        self.assertNotIn(key, self.objects())
+        # nothing at all: not an error either
+        stores.delete(location)
 
     def test_proxy_killed_mid_download(self):
         size = 96 * MiB

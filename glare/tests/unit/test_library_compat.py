@@ -219,8 +219,10 @@ class TestGlanceStoreFilesystem(base.TestCase):
 
 
 class TestGlanceStoreS3(base.TestCase):
-    """glare.store.api.s3_stream_unknown_sizes (boto3 from
-    test-requirements; the s3 driver imports it)."""
+    """glare.store.api.s3_stream_unknown_sizes, s3_planned_location and
+    s3_multipart_abort (boto3 from test-requirements; the s3 driver
+    imports it). Against Swift's s3api: glare/tests/functional/
+    test_store_s3.py S3OutageTests."""
 
     def setUp(self):
         super().setUp()
@@ -256,6 +258,66 @@ class TestGlanceStoreS3(base.TestCase):
         driver._add_singlepart(image_size=0)
         driver._add_singlepart(image_size=5)
         self.assertEqual([('multi', 0), ('single', 5)], calls)
+
+
+    def s3_driver(self, host):
+        conf = cfg.ConfigOpts()
+        glance_store.register_opts(conf)
+        conf([], default_config_files=[], default_config_dirs=[])
+        for name, value in (('stores', ['s3']), ('default_store', 's3'),
+                            ('s3_store_host', host),
+                            ('s3_store_access_key', 'a:u'),
+                            ('s3_store_secret_key', 'k'),
+                            ('s3_store_bucket', 'glare')):
+            conf.set_override(name, value, group='glance_store')
+        glance_store.create_stores(conf)
+        return glance_store.get_store_from_scheme('s3')
+
+    def test_planned_location_is_what_add_builds(self):
+        data_id = str(uuid.uuid4())
+        driver = self.s3_driver('http://127.0.0.1:1/')
+        self.assertEqual('s3://127.0.0.1:1/glare/' + data_id,
+                         store_api.s3_planned_location(driver, data_id))
+        self.assertEqual('b1@s3://127.0.0.1:1/glare/' + data_id,
+                         store_api.planned_location('b1', driver, data_id,
+                                                    None))
+        # read back as the driver reads the locations it returned
+        loc = glance_store.location.get_location_from_uri(
+            store_api.planned_location(None, driver, data_id, None),
+            conf=driver.conf)
+        self.assertEqual(('glare', data_id, '127.0.0.1:1'), (
+            loc.store_location.bucket, loc.store_location.key,
+            loc.store_location.s3serviceurl))
+        https = self.s3_driver('https://s3.example.org')
+        self.assertEqual('s3+https://s3.example.org/glare/' + data_id,
+                         store_api.s3_planned_location(https, data_id))
+        # add() (decorated: read in the module) builds its location so
+        add = inspect.getsource(self.s3).split('def add(', 1)[1].split(
+            '\n    def ', 1)[0]
+        self.assertIn("""StoreLocation(store_specs={'scheme': self.scheme,
+                                         'bucket': self.bucket,
+                                         'key': image_id,
+                                         's3serviceurl': self.full_s3_host},
+                            conf=self.conf,
+                            backend_group=self.backend_group)""", add)
+        self.assertIn('return loc.get_uri()', inspect.getsource(
+            self.s3.Store._add_multipart))
+
+    def test_delete_and_client(self):
+        # the driver's delete() deletes the object only, NotFound when it
+        # is not there; _operation_set gives the boto3 client it uses
+        delete = inspect.getsource(self.s3).split(
+            '    def delete(', 1)[1].split('\n    def ', 1)[0]
+        self.assertIn('raise exceptions.NotFound(image=key)', delete)
+        self.assertIn('self._operation_set(loc)', delete)
+        self.assertNotIn('multipart', delete)
+        driver = self.s3_driver('http://127.0.0.1:1')
+        loc = glance_store.location.get_location_from_uri(
+            's3://127.0.0.1:1/glare/k', conf=driver.conf)
+        client, bucket, key = driver._operation_set(loc.store_location)
+        self.assertEqual(('glare', 'k'), (bucket, key))
+        self.assertTrue(client.can_paginate('list_multipart_uploads'))
+        self.assertTrue(callable(client.abort_multipart_upload))
 
 
 class TestGlanceStoreSwift(base.TestCase):
