@@ -158,7 +158,7 @@ def run(args):
 def report(results, size_mib):
     out = sys.stdout
     out.write('\nBlob data through Swift vs the filesystem store (%d MiB, '
-              'best round; indicative: shared 2-core machine)\n' % size_mib)
+              'best round; Swift on the same machine)\n' % size_mib)
     out.write('%-8s %14s %16s %12s %14s\n' % (
         'store', 'upload MiB/s', 'download MiB/s', 'upload x', 'download x'))
     base = results['file']
