@@ -767,8 +767,8 @@ class Stores:
 
         context: the caller's (None: the service's), see writer(). When
         the object is not there (an upload that failed before its end),
-        what the store may have kept of it goes too (swift's segments);
-        an S3 location's unfinished multipart uploads go in any case.
+        what the store may have kept of it goes too (swift's segments,
+        an S3 key's unfinished multipart uploads).
         """
         if location.startswith('sql://'):
             return self.database.delete(location)
@@ -784,16 +784,15 @@ class Stores:
     @staticmethod
     def _delete(driver, loc, context):
         if _is_s3(driver):
-            missing = None
             try:
                 driver.delete(loc, context=context)
-            except gs_exc.NotFound as exc:
-                missing = exc
-            # the parts of an upload that never completed (a node killed
-            # in the middle, a failed abort): not there is not an error
-            # when they were what there was
-            if not s3_multipart_abort(driver, loc) and missing:
-                raise missing
+            except gs_exc.NotFound:
+                # no object: the upload never completed (a node killed in
+                # the middle, a failed abort) and its parts may be all
+                # there is; a key is one upload's, so a completed object
+                # leaves no unfinished upload to look for
+                if not s3_multipart_abort(driver, loc):
+                    raise
             return
         try:
             driver.delete(loc, context=context)
