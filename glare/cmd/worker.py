@@ -17,8 +17,15 @@ stores; any number of them may run, on any machine. SIGTERM or SIGINT:
 claim nothing more, stop the running tasks, undo what they did and give
 them back, for other workers to run at once; a second signal stops at
 once (the tasks' leases expire and other workers run them again).
+
+All its threads run at the lower CPU priority of [tasks] nice and
+idle_priority. With --child it is the task process of a glare-api
+process (glare.services.task_process): a byte on its standard input
+wakes it to claim at once, the end of its standard input stops it as
+SIGTERM does.
 """
 
+import os
 import signal
 import sys
 import threading
@@ -30,6 +37,7 @@ from glare.cmd import scrubber as scrubber_cmd
 from glare.common import config
 from glare.db import api as db_api
 from glare import policy
+from glare.services import task_pool
 
 LOG = logging.getLogger(__name__)
 PROG = 'glare-worker'
@@ -38,6 +46,10 @@ cli_opts = [
     cfg.IntOpt('threads', default=None, min=1, max=64,
                help='Tasks this process runs at once (default: [tasks] '
                     'workers, at least 1).'),
+    cfg.BoolOpt('child', default=False,
+                help='Run as the task process of a glare-api process, '
+                     'which starts it so: woken by bytes on the standard '
+                     'input, stopped by its end.'),
 ]
 
 
@@ -49,7 +61,27 @@ def build(conf):
     policy.init(conf)
     services = composition.build_services(conf)
     workers = conf.threads or max(conf.tasks.workers, 1)
-    return composition.start_tasks(services, workers)
+    return composition.start_tasks(services, workers, isolation='thread')
+
+
+def _follow_parent(pool, stopping):
+    """--child: wake the pool for each byte read from the standard input
+    (a task created by the parent); at its end (the parent is gone),
+    stop."""
+    def follow():
+        while True:
+            try:
+                data = os.read(0, 512)
+            except OSError:
+                data = b''
+            if not data:
+                LOG.info('%s: the glare-api process went away; giving the '
+                         'running tasks back', PROG)
+                stopping.set()
+                return
+            pool.wake()
+    threading.Thread(target=follow, name='glare-task-parent',
+                     daemon=True).start()
 
 
 def main(argv=None):
@@ -64,6 +96,8 @@ def main(argv=None):
         sys.stderr.write('%s: error: %s\n' % (PROG, exc))
         return 2
     config.setup_logging(conf)
+    # before any thread starts: they all inherit it
+    priority = task_pool.lower_process_priority(conf.tasks)
     try:
         pool = build(conf)
     except Exception as exc:  # configuration, database, stores, types
@@ -80,8 +114,13 @@ def main(argv=None):
         signal.signal(signum, signal.SIG_DFL)  # a second one: at once
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, handler)
-    LOG.info('%s: running up to %d task(s) at once, lease %d s', PROG,
-             pool.workers, lease)
+    if conf.child:
+        # a ^C in glare-api's terminal reaches it too: glare-api stops it
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _follow_parent(pool, stopping)
+    LOG.info('%s: running up to %d task(s) at once, lease %d s%s', PROG,
+             pool.workers, lease,
+             ''.join(', %s' % p for p in priority))
     while not stopping.wait(1):
         pass
     while not pool.stop(1, interrupt=True):

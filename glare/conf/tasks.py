@@ -24,9 +24,10 @@ tasks_group = cfg.OptGroup(
 
 tasks_opts = [
     cfg.IntOpt('workers', default=2, min=0, max=64,
-               help='Tasks one process runs at once: threads in each '
-                    'glare-api worker process, and in glare-worker (unless '
-                    'its --threads says otherwise). 0 in glare-api: its '
+               help='Tasks one process runs at once: for each glare-api '
+                    'worker process (see isolation), and in glare-worker '
+                    '(unless its --threads says otherwise). 0 in '
+                    'glare-api: its '
                     'processes run no task, glare-worker processes do. '
                     'Tasks are taken from the database, so any process of '
                     'the deployment may run any task.'),
@@ -43,12 +44,37 @@ tasks_opts = [
                     'left is removed); a task that fails on its own (bad '
                     'data, a refused URL) fails at once, without another '
                     'attempt.'),
+    cfg.StrOpt('isolation', default='process',
+               choices=[('process', 'each glare-api worker process runs '
+                         'its tasks in a child glare-worker process, '
+                         'started when there is work'),
+                        ('thread', 'in threads of the glare-api worker '
+                         'process itself')],
+               help='Where the task workers of a glare-api process run. In '
+                    'a process of their own, hashing and storing never '
+                    'wait for the interpreter lock the requests hold or '
+                    'take it from them, and the whole process runs at the '
+                    'lower priority of nice and idle_priority. The child '
+                    'reads the configuration files of glare-api and logs '
+                    'where glare-api does.'),
     cfg.IntOpt('nice', default=10, min=0, max=19,
-               help='How much lower the CPU priority of the task threads '
-                    'is than the request threads of the same process (a '
-                    'nice increment of each thread, on Linux): an import '
-                    'hashing and storing at full speed then leaves the CPU '
-                    'to requests when they need it. 0: the same priority.'),
+               help='How much lower the CPU priority of the task workers '
+                    'is (a nice increment, on Linux): of all the threads '
+                    'of glare-worker and of the child processes of '
+                    'glare-api, or of the task threads of a glare-api '
+                    'process (isolation = thread). An import hashing and '
+                    'storing at full speed then leaves the CPU to requests '
+                    'when they need it. 0: the same priority.'),
+    cfg.BoolOpt('idle_priority', default=True,
+                help='Run the task processes (glare-worker, and the child '
+                     'processes of glare-api) at idle CPU priority (Linux '
+                     'SCHED_IDLE): they get only CPU time that no other '
+                     'process of the machine wants, so that tasks slow '
+                     'down rather than requests on a busy API node. A '
+                     'machine busy all the time with other work delays '
+                     'them as much. Not for the task threads of isolation '
+                     '= thread, which share the interpreter lock with '
+                     'requests.'),
     cfg.FloatOpt('poll_interval', default=2.0, min=0.05, max=600,
                  help='Seconds between two looks of an idle worker process '
                       'for new tasks in the database. A task created by the '

@@ -40,6 +40,7 @@ from glare.services import sharing
 from glare.services import signatures
 from glare.services import stats
 from glare.services import task_pool
+from glare.services import task_process
 from glare.services import tasks
 from glare.services import trust
 from glare.services import upstreams
@@ -148,12 +149,21 @@ def start_clean_up(services):
 
 
 
-def start_tasks(services, workers=None):
-    """Start this process's task workers ([tasks] workers threads unless
-    workers says; none when 0): a TaskPool, started. Called by the
-    process entry points (each glare-api worker after the fork,
-    glare-worker), never by building the services."""
-    pool = task_pool.TaskPool(
-        services.tasks,
-        services.tasks.opts.workers if workers is None else workers)
+def start_tasks(services, workers=None, isolation=None):
+    """Start this process's task workers ([tasks] workers unless workers
+    says; none when 0). isolation: 'process' runs them in a child
+    glare-worker (task_process.TaskProcess), 'thread' in threads of this
+    process (task_pool.TaskPool, whose threads run at the lower priority
+    of [tasks] nice); None: as [tasks] isolation says. Called by the
+    process entry points (each glare-api worker after the fork, and
+    glare-worker with 'thread', which lowers its own priority as a
+    whole), never by building the services."""
+    opts = services.tasks.opts
+    workers = opts.workers if workers is None else workers
+    if (isolation or opts.isolation) == 'process':
+        pool = task_process.TaskProcess(services.tasks, services.tasks.conf,
+                                        workers)
+    else:
+        pool = task_pool.TaskPool(services.tasks, workers,
+                                  nice=opts.nice if isolation is None else 0)
     return pool.start()

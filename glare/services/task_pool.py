@@ -39,9 +39,11 @@ RUNNER_THREAD = 'glare-task'
 class TaskPool:
     """Runs up to `workers` tasks of the TaskService at once."""
 
-    def __init__(self, service, workers, poll_interval=None):
+    def __init__(self, service, workers, poll_interval=None, nice=0):
         self.service = service
         self.workers = workers
+        #: how much lower than the process's the task threads' priority is
+        self.nice = nice
         self.poll_interval = poll_interval if poll_interval is not None \
             else service.opts.poll_interval
         self.renew_every = service.opts.lease_seconds / 3.0
@@ -117,7 +119,7 @@ class TaskPool:
         thread.start()
 
     def _run(self, run):
-        _lower_priority(self.service.opts.nice)
+        _lower_priority(self.nice)
         try:
             self.service.execute(run)
         except db_api.DatabaseUnavailable:
@@ -147,7 +149,8 @@ def _lower_priority(increment):
     """Lower the CPU priority of the calling thread by increment (nice).
 
     On Linux a thread is a task of its own to the scheduler: setpriority
-    with its native id changes that thread only. Elsewhere nothing.
+    with its native id changes that thread only; the threads it starts
+    afterwards inherit it. Elsewhere nothing.
     """
     if not increment or not sys.platform.startswith('linux'):
         return
@@ -158,3 +161,25 @@ def _lower_priority(increment):
                            19))
     except OSError as exc:
         LOG.debug('Could not lower the priority of a task thread: %s', exc)
+
+
+def lower_process_priority(opts):
+    """At the start of a process that runs tasks only (glare-worker),
+    before it starts a thread: all its threads at [tasks] nice, and at
+    idle priority (Linux SCHED_IDLE: only CPU time no other process
+    wants) when [tasks] idle_priority. What was done, for the log."""
+    done = []
+    if not sys.platform.startswith('linux'):
+        return done
+    _lower_priority(opts.nice)
+    if opts.nice:
+        done.append('nice %d' % os.getpriority(
+            os.PRIO_PROCESS, threading.get_native_id()))
+    if opts.idle_priority:
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            done.append('idle CPU priority')
+        except (OSError, AttributeError) as exc:
+            LOG.warning('Could not run the tasks at idle CPU priority: %s',
+                        exc)
+    return done

@@ -15,8 +15,9 @@
 A kind of task (an import from a URL, a conversion) is a Kind registered
 on the TaskService (glare.services.composition.build_services). An
 endpoint creates a task (TaskService.create) and answers 202 with its
-document; a worker (glare.services.task_pool.TaskPool, in glare-api
-processes and glare-worker) claims it and calls the kind's run(TaskRun).
+document; a worker (glare.services.task_pool.TaskPool, in glare-worker
+and in glare-api processes, there in a child process of each by default:
+glare.services.task_process) claims it and calls the kind's run(TaskRun).
 See DEVELOPERS.md "Background tasks".
 """
 
@@ -379,6 +380,11 @@ class TaskService:
         return doc
 
     # -- the workers -----------------------------------------------------
+    def waiting(self):
+        """Whether a task waits for a worker: a pending one, or one
+        whose worker died (its lease expired)."""
+        return bool(db.candidates(_admin(), db_api.now(), 1))
+
     def claim(self, count, worker=None):
         """Claim up to count tasks for this process; [TaskRun]."""
         now = db_api.now()

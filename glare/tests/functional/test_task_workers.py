@@ -201,3 +201,106 @@ class WorkerProcessTests(_Workers, test_tasks.TaskHelpers):
         self.assertEqual(len(files) + 1, len(self.stored_files()))
         # a replacement, for the other tests of the class
         self.workers.append(self.start_worker(len(self.workers) + 10))
+
+
+@base.with_backends
+class ApiTaskProcessTests(test_tasks.TaskHelpers):
+    """The tasks of a glare-api process run in a child process of it
+    ([tasks] isolation = process, the default): at idle CPU priority,
+    and given back at once when the API process is killed."""
+
+    CONFIG = {'tasks': {'workers': 1, 'poll_interval': 0.2}}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.engine = sa.create_engine(db_api.connection_url(
+            cls.server.db_url), poolclass=sa.pool.NullPool)
+        cls.addClassCleanup(cls.engine.dispose)
+
+    def row(self, task_id):
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(
+                'SELECT status, attempts, lease_owner FROM glare_tasks '
+                'WHERE id = :id'), {'id': task_id}).one()
+
+    def runner(self, task_id):
+        """The pid of the process running the task, once it fetched
+        data."""
+        deadline = time.monotonic() + 30
+        while True:
+            shown = self.task(task_id)
+            if shown['status'] == 'running' and shown['progress'] > 0:
+                break
+            self.assertLess(time.monotonic(), deadline, shown)
+            time.sleep(0.05)
+        owner = self.row(task_id).lease_owner
+        return int(owner.split('/')[0].rsplit(':', 1)[1])
+
+    @staticmethod
+    def cmdline(pid):
+        with open('/proc/%d/cmdline' % pid, 'rb') as f:
+            return f.read().split(b'\0')
+
+    @staticmethod
+    def parent(pid):
+        with open('/proc/%d/stat' % pid) as f:
+            return int(f.read().rsplit(')', 1)[1].split()[1])
+
+    def gone(self, pid, timeout):
+        deadline = time.monotonic() + timeout
+        while os.path.exists('/proc/%d' % pid):
+            try:
+                with open('/proc/%d/stat' % pid) as f:
+                    if f.read().rsplit(')', 1)[1].split()[0] == 'Z':
+                        return True
+            except OSError:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def test_tasks_run_in_an_idle_child_of_the_api_process(self):
+        af = self.create()
+        size = 1 << 20
+        doc = self.imported(af['id'], 'blob', {
+            'url': self.url_of('/slow/%d/65536/0.05' % size)})
+        pid = self.runner(doc['id'])
+        command = self.cmdline(pid)
+        self.assertIn(b'glare.cmd.worker', command)
+        self.assertIn(b'--child', command)
+        self.assertIn(b'glare-api', b' '.join(self.cmdline(
+            self.parent(pid))))
+        self.assertEqual(os.SCHED_IDLE, os.sched_getscheduler(pid))
+        self.assertEqual(10, os.getpriority(os.PRIO_PROCESS, pid))
+        done = self.wait_task(doc['id'])
+        self.assertEqual('success', done['status'], done)
+        self.assertEqual(origin_fixture.data(size),
+                         self.download(af['id'], 'blob').content)
+
+    def test_a_killed_api_process_s_child_gives_the_task_back(self):
+        af = self.create()
+        files = self.stored_files()
+        size = 2 << 20
+        url = self.url_of('/slow/%d/65536/0.1' % size)
+        doc = self.imported(af['id'], 'blob', {
+            'url': url, 'sha256': origin_fixture.sha256(size)})
+        child = self.runner(doc['id'])
+        api_worker = self.parent(child)
+        os.kill(api_worker, signal.SIGKILL)
+        killed_at = time.monotonic()
+        # the end of its standard input stops the child
+        self.assertTrue(self.gone(child, 30))
+        done = self.wait_task(doc['id'], timeout=60)
+        self.assertEqual('success', done['status'], done)
+        # given back, not taken over after its lease (30 s): run again
+        # by the child of the API process gunicorn started instead
+        self.assertLess(time.monotonic() - killed_at, 25)
+        row = self.row(doc['id'])
+        self.assertEqual(('success', 1), (row.status, row.attempts))
+        first, second = self.origin.of(url[url.index('/', 7):])
+        self.assertLess(first.started, second.started)
+        self.assertEqual(origin_fixture.data(size),
+                         self.download(af['id'], 'blob').content)
+        self.assertEqual(len(files) + 1, len(self.stored_files()))

@@ -56,7 +56,9 @@ def _stub_api():
     # no task thread: [tasks] workers = 0
     task_service = tasks.TaskService(types.SimpleNamespace(
         tasks=types.SimpleNamespace(workers=0, poll_interval=1,
-                                    lease_seconds=30)), None, None)
+                                    lease_seconds=30, isolation='process',
+                                    nice=10, idle_priority=True)),
+        None, None)
     return wsgi.API(application=object(), services=types.SimpleNamespace(
         blobs=_Blobs(), stats=counter, tasks=task_service))
 
