@@ -100,7 +100,7 @@ class LazyStartTest(base.TestCase):
         self.assertTrue(spawned.wait(5))
 
     def test_no_worker_no_thread(self):
-        service, spawned = _Service(waiting=True), threading.Event()
+        service = _Service(waiting=True)
         proc = task_process.TaskProcess(service, _conf(), 0).start()
         self.assertIsNone(proc._thread)
         self.assertTrue(proc.stop(1))
