@@ -35,6 +35,7 @@ import sys
 import tempfile
 import unittest
 
+from glare.tests.fixtures import origin as origin_fixture
 from glare.tests.functional import base
 from glare.tests.functional import test_blobs
 
@@ -163,6 +164,27 @@ class WsgiServerTests(test_blobs.BlobMixin):
         cls.addClassCleanup(cls.server.stop)
         cls.server.start()
 
+    def test_an_import_runs_in_the_task_process(self):
+        # the servers' API processes start their child task process with
+        # the interpreter of the environment (uWSGI's sys.executable is
+        # uwsgi) over the configuration the server read
+        origin = origin_fixture.Origin().start()
+        self.addCleanup(origin.stop)
+        af = self.create()
+        size = 300000
+        resp = self.post(self.blob_path(af['id'], 'blob') + '/import',
+                         {'url': origin.url('/data/%d' % size)},
+                         headers=self.user)
+        self.assertEqual(202, resp.status_code, base.brief(resp))
+        task_path = '/tasks/' + resp.json()['id']
+        done = self.wait_until(lambda: self.get(
+            task_path, headers=self.user).json()['status'] in (
+                'success', 'failure'), 60)
+        self.assertTrue(done, self.server.log_tail())
+        doc = self.get(task_path, headers=self.user).json()
+        self.assertEqual('success', doc['status'], doc)
+        self.assertDownload(af['id'], origin_fixture.data(size))
+
     def test_versions(self):
         for path in ('/', '/versions'):
             resp = self.get(path)
@@ -251,14 +273,19 @@ class WsgiServerTests(test_blobs.BlobMixin):
             rid, self.server.log_tail()))
 
 
+#: imports from the loopback origin, noticed at once
+TASKS_CONFIG = {'locations': {'allowed_networks': '127.0.0.1/32'},
+                'tasks': {'poll_interval': 0.2}}
+
+
 class GunicornTest(WsgiServerTests, base.FunctionalTest):
     SERVER = Gunicorn
-    CONFIG = {'DEFAULT': {'auto_create_schema': False}}
+    CONFIG = dict(TASKS_CONFIG, DEFAULT={'auto_create_schema': False})
 
 
 class UwsgiTest(WsgiServerTests, base.FunctionalTest):
     SERVER = Uwsgi
-    CONFIG = {'DEFAULT': {'auto_create_schema': True}}
+    CONFIG = dict(TASKS_CONFIG, DEFAULT={'auto_create_schema': True})
 
     def test_range_download(self):
         # uWSGI's wsgi.file_wrapper sendfile()s from the start of the file,
