@@ -75,6 +75,11 @@ tasks_opts = [
                      'them as much. Not for the task threads of isolation '
                      '= thread, which share the interpreter lock with '
                      'requests.'),
+    cfg.IntOpt('time_to_live', default=48, min=1, max=24 * 3650,
+               help='Hours a task that ended (success or failure) is kept '
+                    'and shown; then the periodic clean-up of glare-api '
+                    'deletes it. Pending and running tasks are never '
+                    'deleted.'),
     cfg.FloatOpt('poll_interval', default=2.0, min=0.05, max=600,
                  help='Seconds between two looks of an idle worker process '
                       'for new tasks in the database. A task created by the '

@@ -204,3 +204,16 @@ def release(context, session, task_id, token, now, message):
                                    message=message, updated_at=now,
                                    attempts=TASKS.c.attempts - 1))
     return done.rowcount == 1
+
+
+@api.writer
+def purge(context, session, before, limit):
+    """Delete up to limit tasks that ended (success or failure) before
+    `before`; how many."""
+    ids = session.execute(sa.select(TASKS.c.id).where(
+        TASKS.c.status.in_(FINISHED), TASKS.c.updated_at < before)
+        .order_by(TASKS.c.created_at).limit(limit)).scalars().all()
+    if not ids:
+        return 0
+    return session.execute(TASKS.delete().where(
+        TASKS.c.id.in_(ids), TASKS.c.status.in_(FINISHED))).rowcount

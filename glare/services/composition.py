@@ -118,8 +118,9 @@ def build_services(conf):
 
 
 def start_clean_up(services):
-    """Undo uploads a dead worker left and empty the store trash: at
-    start, then every stale_upload_timeout seconds.
+    """Undo uploads a dead worker left, empty the store trash and delete
+    tasks ended long ago: at start, then every stale_upload_timeout
+    seconds.
 
     A worker restarted right after a crash finds the dead uploads not yet
     stale; the next rounds get them without waiting for glare-scrubber.
@@ -137,6 +138,10 @@ def start_clean_up(services):
                 if undone or trashed:
                     LOG.info('Clean-up: %d dead upload(s) undone, %d '
                              'trashed blob(s) deleted', undone, trashed)
+                purged = services.tasks.purge_ended()
+                if purged:
+                    LOG.info('Clean-up: %d ended task(s) deleted (older '
+                             'than [tasks] time_to_live)', purged)
             except db_api.DatabaseUnavailable:
                 pass  # logged once per outage by glare.db.api
             except Exception:

@@ -380,6 +380,21 @@ class TaskService:
         return doc
 
     # -- the workers -----------------------------------------------------
+    #: ended tasks deleted at most per statement of purge_ended
+    PURGE_BATCH = 500
+
+    def purge_ended(self):
+        """Delete the tasks that ended more than [tasks] time_to_live
+        hours ago; how many."""
+        before = db_api.now() - datetime.timedelta(
+            hours=self.opts.time_to_live)
+        total = 0
+        while True:
+            done = db.purge(_admin(), before, self.PURGE_BATCH)
+            total += done
+            if done < self.PURGE_BATCH:
+                return total
+
     def waiting(self):
         """Whether a task waits for a worker: a pending one, or one
         whose worker died (its lease expired)."""

@@ -343,3 +343,40 @@ class TaskServiceTest(base.TestCase):
         while not condition():
             self.assertLess(time.monotonic(), deadline, 'timed out')
             time.sleep(0.02)
+
+    # -- purge -----------------------------------------------------------
+    def test_ended_tasks_are_purged_after_their_time_to_live(self):
+        self.kind('k', lambda r: 'done')
+        self.config.set_in('tasks', time_to_live=2)
+        old_done = self.create()['id']
+        self.run_one()
+        new_done = self.create()['id']
+        self.run_one()
+        running = self.create()['id']
+        pending = self.create()['id']
+        self.service.claim(1)  # the older pending one: running now
+        long_ago = db_api.now() - datetime.timedelta(hours=3)
+        with self.engine.begin() as conn:
+            conn.execute(TASKS.update().where(TASKS.c.id.in_(
+                [old_done, pending, running])).values(updated_at=long_ago))
+        self.assertEqual(1, self.service.purge_ended())
+        with self.engine.connect() as conn:
+            left = dict(conn.execute(sa.select(
+                TASKS.c.id, TASKS.c.status)).all())
+        self.assertEqual({new_done: 'success', running: 'running',
+                          pending: 'pending'}, left)
+        self.assertEqual(0, self.service.purge_ended())
+
+    def test_purge_works_in_batches(self):
+        self.kind('k', lambda r: 'done')
+        self.service.PURGE_BATCH = 2
+        for _ in range(5):
+            self.create()
+            self.run_one()
+        with self.engine.begin() as conn:
+            conn.execute(TASKS.update().values(
+                updated_at=db_api.now() - datetime.timedelta(days=3)))
+        self.assertEqual(5, self.service.purge_ended())
+        with self.engine.connect() as conn:
+            self.assertEqual(0, conn.execute(
+                sa.select(sa.func.count()).select_from(TASKS)).scalar())
