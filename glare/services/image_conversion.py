@@ -39,7 +39,7 @@ from glare.policies import blobs as blob_rules
 from glare.policies import tasks as rules
 from glare import policy
 from glare.services import conversion
-from glare.services import tasks
+from glare.services import task_run
 
 LOG = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class _Watch:
         while not self._stop.wait(_WATCH_EVERY):
             try:
                 self._run.check()
-            except tasks.Cancelled:
+            except task_run.Cancelled:
                 self._job.cancel()
                 return
 
@@ -128,7 +128,7 @@ class ConversionService:
         self.blobs = blobs
         self.downloads = downloads
         self.tasks = task_service
-        task_service.register(tasks.Kind(KIND, self.run, self.abandon))
+        task_service.register(task_run.Kind(KIND, self.run, self.abandon))
 
     # -- the request -------------------------------------------------------
     def request(self, context, type_name, artifact_id, field_name, key,
@@ -217,7 +217,7 @@ class ConversionService:
                     return job.run()
                 except conversion.Cancelled:
                     run.check()
-                    raise tasks.Cancelled(tasks.CANCELLED) from None
+                    raise task_run.Cancelled(task_run.CANCELLED) from None
         finally:
             reader.close()
 

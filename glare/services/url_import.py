@@ -29,7 +29,7 @@ from oslo_log import log as logging
 from glare import exception
 from glare.policies import blobs as blob_rules
 from glare.policies import tasks as rules
-from glare.services import tasks
+from glare.services import task_run
 
 LOG = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class UrlImport:
         self.blobs = blobs
         self.tasks = task_service
         self.fetcher = fetcher
-        task_service.register(tasks.Kind(KIND, self.run))
+        task_service.register(task_run.Kind(KIND, self.run))
 
     def request(self, context, type_name, artifact_id, field_name, key,
                 body):

@@ -23,7 +23,7 @@ import time
 from glare import context
 from glare import exception
 from glare.services import task_pool
-from glare.services import tasks
+from glare.services import task_run
 from glare.tests import base
 from glare.tests.unit.api import app_fixture
 
@@ -89,7 +89,7 @@ class TaskKindTest(base.TestCase):
 
     def register(self, hook=None):
         kind = CopyKind(self.services, hook)
-        self.services.tasks.register(tasks.Kind('copy', kind.run,
+        self.services.tasks.register(task_run.Kind('copy', kind.run,
                                                 kind.abandon))
         return kind
 
@@ -122,7 +122,7 @@ class TaskKindTest(base.TestCase):
                 self.services.tasks.cancel(self.ctx, doc['id'])
                 # past the progress writes' interval: the next read
                 # writes progress and learns of the cancellation
-                time.sleep(tasks.PROGRESS_EVERY + 0.1)
+                time.sleep(task_run.PROGRESS_EVERY + 0.1)
         kind = self.register(hook)
         doc = self.services.tasks.create(self.ctx, 'copy', {'name': 'c'})
         done = self.run_task()

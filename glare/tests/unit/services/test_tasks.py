@@ -29,6 +29,7 @@ from glare.db import models
 from glare.db import tasks as db
 from glare import exception
 from glare.services import task_pool
+from glare.services import task_run
 from glare.services import tasks
 from glare.tests import base
 
@@ -83,7 +84,7 @@ class TaskServiceTest(base.TestCase):
     def kind(self, name, run, abandon=True):
         def abandoned(r):
             self.calls.append(('abandon', r.id, r.attempt))
-        self.service.register(tasks.Kind(
+        self.service.register(task_run.Kind(
             name, run, abandoned if abandon else None))
 
     def create(self, name='k', who=None, **task_input):
@@ -352,9 +353,10 @@ class TaskServiceTest(base.TestCase):
         self.run_one()
         new_done = self.create()['id']
         self.run_one()
-        running = self.create()['id']
-        pending = self.create()['id']
-        self.service.claim(1)  # the older pending one: running now
+        waiting = {self.create()['id'], self.create()['id']}
+        (run,) = self.service.claim(1)  # one of them: running now
+        running = run.id
+        (pending,) = waiting - {running}
         long_ago = db_api.now() - datetime.timedelta(hours=3)
         with self.engine.begin() as conn:
             conn.execute(TASKS.update().where(TASKS.c.id.in_(
