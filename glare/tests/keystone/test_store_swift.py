@@ -36,6 +36,7 @@ import time
 
 import requests
 
+from glare.tests.fixtures import origin as origin_fixture
 from glare.tests.fixtures import swift_aio
 from glare.tests.functional import base
 from glare.tests.functional import store_suite
@@ -169,7 +170,9 @@ class MultiTenantTests(KeystoneSwiftTest):
     """swift_store_multi_tenant: each project's data in its own account,
     one container per upload (``glare_<upload id>``)."""
 
-    EXTRA_CONFIG = {'DEFAULT': {'delayed_delete': 'True'}}
+    EXTRA_CONFIG = {'DEFAULT': {'delayed_delete': 'True'},
+                    'locations': {'allowed_networks': '127.0.0.1/32'},
+                    'tasks': {'poll_interval': '0.2'}}
 
     @classmethod
     def store_options(cls):
@@ -269,6 +272,37 @@ class MultiTenantTests(KeystoneSwiftTest):
                            headers=self.user)
         self.assertEqual(200, resp.status_code, base.brief(resp))
         self.assertEqual(before, self.own())
+
+    def test_an_import_stores_with_the_service_credentials(self):
+        # a task has no token: the store acts with [store_credentials],
+        # so the data lands in the service's account (tasks.rst)
+        origin = origin_fixture.Origin().start()
+        self.addCleanup(origin.stop)
+        before, before_service = self.own(), self.containers('service',
+                                                             'glare')
+        af = self.create()
+        size = 2 * MiB + 11
+        resp = self.post(self.blob_path(af['id'], 'blob') + '/import',
+                         {'url': origin.url('/data/%d' % size)},
+                         headers=self.user)
+        self.assertEqual(202, resp.status_code, base.brief(resp))
+        task_path = '/tasks/' + resp.json()['id']
+        deadline = time.monotonic() + 60
+        while True:
+            doc = self.get(task_path, headers=self.user).json()
+            if doc['status'] in ('success', 'failure'):
+                break
+            self.assertLess(time.monotonic(), deadline, doc)
+            time.sleep(0.1)
+        self.assertEqual('success', doc['status'], doc)
+        self.assertEqual(before, self.own())
+        added = sorted(set(self.containers('service', 'glare')) -
+                       set(before_service))
+        self.assertEqual(1, len(added), added)
+        self.check_round_trip(af['id'], origin_fixture.data(size))
+        # the owner reads it back through Glare, another project cannot
+        self.assertError(404, self.download(af['id'], 'blob',
+                                            headers=self.user_b))
 
     def test_scrubber_deletes_with_service_credentials(self):
         before = self.own()
