@@ -48,6 +48,7 @@ from concurrent import futures
 import datetime
 import functools
 import heapq
+import json
 import operator
 import re
 import threading
@@ -130,6 +131,143 @@ class Source:
         return {'status': self.status, 'detail': self.detail}
 
 
+# -- an upstream's answer as it came: parsed, and each entry's text -----------
+#
+# The answer of a federated search holds every upstream's entries. Decoded
+# and encoded again, they cost the worker more than anything else the
+# search does besides its calls; they are written as they came instead,
+# with their origin put in (Entry.json), and only their values for the
+# merge and the dedupe are read from the parsed entries.
+
+_WS = json.decoder.WHITESPACE.match
+#: json.loads' own scanner (the C one): a value and where it ends
+_SCAN = json.JSONDecoder().scan_once
+_SCANSTRING = json.decoder.scanstring
+_ENCODE_STR = json.encoder.encode_basestring_ascii
+_ORIGIN_KEY = '"origin"'
+#: what may come between a key and its value
+_COLON = re.compile(r'[ \t\n\r]*:[ \t\n\r]*')
+
+
+class Answer(dict):
+    """An upstream's answer as json.loads makes it; raw_entries: the
+    JSON text of each entry of its "artifacts" list as it came (in the
+    list's order), or None."""
+
+    raw_entries = None
+
+
+class Entry(dict):
+    """An upstream's entry as shown here (origin and all); json: the
+    same entry as JSON text (the upstream's, with the origin put in), or
+    None. Nothing changes an Entry once made: the text would no longer
+    say what the dict does."""
+
+    __slots__ = ('json',)
+
+    def __init__(self, values, json_text=None):
+        super().__init__(values)
+        self.json = json_text
+
+
+def _walk_list(text, i):
+    """(values, their texts, the end) of the JSON array whose first
+    element (or end) is at i or after whitespace."""
+    values, texts = [], []
+    i = _WS(text, i).end()
+    if text[i] == ']':
+        return values, texts, i + 1
+    while True:
+        value, end = _SCAN(text, i)
+        values.append(value)
+        texts.append(text[i:end])
+        i = _WS(text, end).end()
+        if text[i] == ',':
+            i = _WS(text, i + 1).end()
+        elif text[i] == ']':
+            return values, texts, i + 1
+        else:
+            raise ValueError('not a JSON array')
+
+
+def _walk(text):
+    """The Answer of a JSON object's text, as json.loads reads it (the
+    last of repeated keys counts), or None when the text is anything
+    else (not an object, not JSON)."""
+    i = _WS(text, 0).end()
+    if text[i] != '{':
+        return None
+    doc = Answer()
+    i = _WS(text, i + 1).end()
+    if text[i] == '}':
+        i += 1
+    else:
+        while True:
+            if text[i] != '"':
+                return None
+            key, i = _SCANSTRING(text, i + 1)
+            i = _WS(text, i).end()
+            if text[i] != ':':
+                return None
+            i = _WS(text, i + 1).end()
+            if key == 'artifacts' and text[i] == '[':
+                value, doc.raw_entries, i = _walk_list(text, i + 1)
+            else:
+                if key == 'artifacts':
+                    doc.raw_entries = None
+                value, i = _SCAN(text, i)
+            doc[key] = value
+            i = _WS(text, i).end()
+            if text[i] == ',':
+                i = _WS(text, i + 1).end()
+            elif text[i] == '}':
+                i += 1
+                break
+            else:
+                return None
+    if _WS(text, i).end() != len(text):
+        return None
+    return doc
+
+
+def parse_answer(data):
+    """json.loads(data) of an upstream's answer (bytes), an Answer with
+    the text of its entries when it is a JSON object in UTF-8; a
+    ValueError where json.loads gives one."""
+    try:
+        doc = _walk(data.decode('utf-8'))
+    except (ValueError, IndexError, StopIteration):
+        # not UTF-8, or not JSON: json.loads says what it is
+        doc = None
+    return json.loads(data) if doc is None else doc
+
+
+def _origin_json(origin):
+    """json.dumps(origin) of an origin of upstream_origin."""
+    return '{"upstream": %s, "cloud_id": %s, "id": %s, "digest": null}' % (
+        _ENCODE_STR(origin['upstream']), _ENCODE_STR(origin['cloud_id']),
+        _ENCODE_STR(origin['id']))
+
+
+def _with_origin(text, entry, origin):
+    """The JSON text of an entry (text, parsed: entry) with origin as
+    its "origin", where dict(entry) with origin set would have it (in
+    its place; at the end when it had none); None when that place cannot
+    be told for sure from the text (escapes in it, or "origin" more than
+    once: in the entry's values too)."""
+    value = _origin_json(origin)
+    if 'origin' not in entry:
+        return '%s, "origin": %s}' % (text[:-1], value)
+    if '\\' in text or text.count(_ORIGIN_KEY) != 1:
+        return None
+    # the entry's own key: written as it reads, and the only one
+    match = _COLON.match(text, text.index(_ORIGIN_KEY) + len(_ORIGIN_KEY))
+    if match is None:
+        return None
+    _old, end = _SCAN(text, match.end())
+    return text[:match.end()] + value + text[end:]
+
+
 # -- pure functions: an upstream's answer, origins, dedupe, merge -------------
 
 def _relayed(entry):
@@ -192,14 +330,20 @@ def upstream_source(name, doc):
     if not isinstance(cloud_id, str) or not cloud_id:
         raise BadAnswer('the answer names no cloud_id: not a federated '
                         'search answer')
+    texts = getattr(doc, 'raw_entries', None)
+    if texts is None or len(texts) != len(artifacts):
+        texts = None
     entries = []
     for i, entry in enumerate(artifacts):
         if not isinstance(entry, dict) or \
                 not isinstance(entry.get('id'), str):
             raise BadAnswer('artifact %d of the answer is not an object '
                             'with an id' % i)
-        entry = dict(entry)
-        entry['origin'] = upstream_origin(name, cloud_id, entry)
+        origin = upstream_origin(name, cloud_id, entry)
+        text = None if texts is None else _with_origin(texts[i], entry,
+                                                       origin)
+        entry = Entry(entry, text)
+        entry['origin'] = origin
         entries.append(entry)
     nested = {}
     theirs = doc.get('upstreams')
@@ -375,6 +519,21 @@ def merge(keys, lists):
     return list(heapq.merge(*lists, key=key))
 
 
+def encode(body):
+    """json.dumps(body) in UTF-8, of a federated list body: the
+    upstreams' entries written as they came (Entry.json)."""
+    parts = []
+    for key, value in body.items():
+        if key == 'artifacts' and isinstance(value, list):
+            value = '[%s]' % ', '.join([
+                entry.json if type(entry) is Entry and entry.json is not None
+                else json.dumps(entry) for entry in value])
+        else:
+            value = json.dumps(value)
+        parts.append('%s: %s' % (json.dumps(key), value))
+    return ('{%s}' % ', '.join(parts)).encode('utf-8')
+
+
 def forward_params(params, limit, types=None):
     """The query an upstream gets: the caller's, with the limit applied
     here, restricted to types (for 'all' at an upstream that serves only
@@ -430,7 +589,8 @@ class FederatedSearch:
         try:
             doc = upstream.get_json(path, params=params,
                                     headers={HOPS_HEADER: str(hops)},
-                                    deadline=deadline, on_sent=sent.set)
+                                    deadline=deadline, on_sent=sent.set,
+                                    loads=parse_answer)
             return upstream_source(upstream.name, doc)
         except upstreams_lib.UpstreamError as exc:
             LOG.info('Federated search: upstream %s: %s', upstream.name,
