@@ -160,14 +160,17 @@ class Answer(dict):
 class Entry(dict):
     """An upstream's entry as shown here (origin and all); json: the
     same entry as JSON text (the upstream's, with the origin put in), or
-    None. Nothing changes an Entry once made: the text would no longer
-    say what the dict does."""
+    None; sort_key: its place in the search's order (set by the call's
+    thread while the search waits: see merge), or None. Nothing changes
+    an Entry once made: the text would no longer say what the dict
+    does."""
 
-    __slots__ = ('json',)
+    __slots__ = ('json', 'sort_key')
 
     def __init__(self, values, json_text=None):
         super().__init__(values)
         self.json = json_text
+        self.sort_key = None
 
 
 def _walk_list(text, i):
@@ -501,22 +504,53 @@ class _SortKey:
         return False
 
 
-def merge(keys, lists):
+def merge(keys, lists, known=None):
     """One list of the lists, each already in the keys' order: each
     list's order is kept (a catalog's database may order finer than its
     JSON shows, e.g. microseconds), the lists interleave by the keys, and
-    on a tie the earlier list comes first."""
+    on a tie the earlier list comes first. known: {id(entry): its
+    sort_key} worked out before (local_sort_keys)."""
     if keys and keys[0][2] == 'rank':
         # the best of each list, then the second best of each, ...
         ranked = heapq.merge(*[enumerate(entries) for entries in lists],
                              key=operator.itemgetter(0))
         return [entry for _rank, entry in ranked]
-    ascending = tuple(direction == 'asc' for _f, direction, _k in keys)
+
+    known = known or {}
 
     def key(entry):
-        return _SortKey([_comparable(entry.get(field), kind)
-                         for field, _d, kind in keys], ascending)
+        if type(entry) is Entry and entry.sort_key is not None:
+            # worked out already (put_sort_keys, with these keys)
+            return entry.sort_key
+        found = known.get(id(entry))
+        return sort_key(keys, entry) if found is None else found
     return list(heapq.merge(*lists, key=key))
+
+
+def sort_key(keys, entry):
+    """The place of an entry in the order of keys (of sort_keys)."""
+    return _SortKey([_comparable(entry.get(field), kind)
+                     for field, _d, kind in keys],
+                    [direction == 'asc' for _f, direction, _k in keys])
+
+
+def local_sort_keys(keys, entries):
+    """merge's known of the local list's entries (while the search waits
+    for its upstreams, as put_sort_keys)."""
+    if keys and keys[0][2] == 'rank':
+        return {}
+    return {id(entry): sort_key(keys, entry) for entry in entries}
+
+
+def put_sort_keys(keys, entries):
+    """Work out the sort_key of each Entry of entries for merge (with the
+    same keys): done in a call's thread, while the search waits for the
+    others, it is not on the search's way after the last answer."""
+    if keys and keys[0][2] == 'rank':
+        return
+    for entry in entries:
+        if type(entry) is Entry:
+            entry.sort_key = sort_key(keys, entry)
 
 
 def encode(body):
@@ -585,13 +619,15 @@ class FederatedSearch:
         return asked
 
     @staticmethod
-    def _ask(upstream, path, params, hops, deadline, sent):
+    def _ask(upstream, path, params, hops, deadline, sent, keys):
         try:
             doc = upstream.get_json(path, params=params,
                                     headers={HOPS_HEADER: str(hops)},
                                     deadline=deadline, on_sent=sent.set,
                                     loads=parse_answer)
-            return upstream_source(upstream.name, doc)
+            source = upstream_source(upstream.name, doc)
+            put_sort_keys(keys, source.entries)
+            return source
         except upstreams_lib.UpstreamError as exc:
             LOG.info('Federated search: upstream %s: %s', upstream.name,
                      exc.detail)
@@ -630,10 +666,11 @@ class FederatedSearch:
                     thread_name_prefix='glare-federated')
             return self._executor
 
-    def _start(self, asked, hops):
-        """The upstreams' calls, started: [(upstream, deadline, future)].
-        Returns once each has written its request (or failed, or
-        SEND_WAIT passed): see glare.services.upstreams on why."""
+    def _start(self, asked, hops, keys):
+        """The upstreams' calls, started: [(upstream, deadline, future)];
+        keys: the merge's (sort_keys). Returns once each has written its
+        request (or failed, or SEND_WAIT passed): see
+        glare.services.upstreams on why."""
         started = time.monotonic()
         pool = self._pool() if asked else None
         calls, sent = [], []
@@ -642,7 +679,8 @@ class FederatedSearch:
             event = threading.Event()
             sent.append(event)
             calls.append((upstream, deadline, pool.submit(
-                self._ask, upstream, path, params, hops, deadline, event)))
+                self._ask, upstream, path, params, hops, deadline, event,
+                keys)))
         for event in sent:
             event.wait(max(0.0, started + SEND_WAIT - time.monotonic()))
         return calls
@@ -676,9 +714,12 @@ class FederatedSearch:
         spec, run_local = self.artifacts.prepare_list(context, type_name,
                                                       local_params)
         cut = hops >= self.upstreams.max_hops
+        keys = sort_keys(spec.sorts)
         calls = [] if cut else self._start(
-            self._asked(type_name, local_params, spec.limit), hops + 1)
+            self._asked(type_name, local_params, spec.limit), hops + 1,
+            keys)
         body = run_local()
+        known = local_sort_keys(keys, body['artifacts']) if calls else {}
         upstream_sources = self._wait(calls)
         cloud_id = self.identity.cloud_id()
         dedupe(cloud_id, body['artifacts'], upstream_sources)
@@ -688,8 +729,8 @@ class FederatedSearch:
             statuses.update(source.nested)
             total += source.total
         body['artifacts'] = merge(
-            sort_keys(spec.sorts),
-            [body['artifacts']] + [s.entries for s in upstream_sources])
+            keys, [body['artifacts']] + [s.entries for s in upstream_sources],
+            known)
         body['total_count'] = total
         body.pop('next', None)
         body['first'] = listing.page_links(type_name, params, [],

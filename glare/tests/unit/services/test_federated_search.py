@@ -339,6 +339,26 @@ class TestSortKeys(base.TestCase):
 
 class TestMerge(base.TestCase):
 
+    def test_keys_worked_out_before_give_the_same_order(self):
+        local = [entry('l1', version='2.0.0', created_at='2024-01-03T00:00:00Z'),
+                 entry('l2', version='1.0.0', created_at='2024-01-01T00:00:00Z')]
+        up = answer('cloud-v', [
+            entry('u1', version='10.0.0', created_at='2024-01-02T00:00:00Z'),
+            entry('u2', version='1.5.0', created_at='2024-01-02T00:00:00Z'),
+            entry('u3', version=None, created_at='2024-01-05T00:00:00Z')])
+        for sorts in ([], [sort('version', 'desc', 'version')],
+                      [sort('created_at', 'asc')],
+                      [sort('relevance', 'desc', 'relevance')]):
+            keys = fs.sort_keys(sorts)
+            plain = fs.merge(keys, [local, fs.upstream_source(
+                'v', up).entries])
+            src = fs.upstream_source('v', fs.parse_answer(
+                json.dumps(up).encode()))
+            fs.put_sort_keys(keys, src.entries)
+            self.assertEqual(ids(plain), ids(fs.merge(
+                keys, [local, src.entries],
+                fs.local_sort_keys(keys, local))), sorts)
+
     def test_relevance_interleaves_by_rank(self):
         # scores of different catalogs do not compare: each catalog's
         # order stays, its best next to the others' best
