@@ -340,8 +340,9 @@ class TestSortKeys(base.TestCase):
 class TestMerge(base.TestCase):
 
     def test_keys_worked_out_before_give_the_same_order(self):
-        local = [entry('l1', version='2.0.0', created_at='2024-01-03T00:00:00Z'),
-                 entry('l2', version='1.0.0', created_at='2024-01-01T00:00:00Z')]
+        local = [
+            entry('l1', version='2.0.0', created_at='2024-01-03T00:00:00Z'),
+            entry('l2', version='1.0.0', created_at='2024-01-01T00:00:00Z')]
         up = answer('cloud-v', [
             entry('u1', version='10.0.0', created_at='2024-01-02T00:00:00Z'),
             entry('u2', version='1.5.0', created_at='2024-01-02T00:00:00Z'),
