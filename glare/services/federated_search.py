@@ -158,12 +158,12 @@ class Answer(dict):
 
 
 class Entry(dict):
-    """An upstream's entry as shown here (origin and all); json: the
-    same entry as JSON text (the upstream's, with the origin put in), or
-    None; sort_key: its place in the search's order (set by the call's
-    thread while the search waits: see merge), or None. Nothing changes
-    an Entry once made: the text would no longer say what the dict
-    does."""
+    """An entry of a federated answer as shown (an upstream's with its
+    origin); json: the same entry as JSON text (an upstream's as it came,
+    with the origin put in; a local one encoded while the search waits),
+    or None; sort_key: its place in the search's order (worked out while
+    the search waits: put_sort_keys), or None. Nothing changes an Entry
+    once made: the text would no longer say what the dict does."""
 
     __slots__ = ('json', 'sort_key')
 
@@ -504,26 +504,22 @@ class _SortKey:
         return False
 
 
-def merge(keys, lists, known=None):
+def merge(keys, lists):
     """One list of the lists, each already in the keys' order: each
     list's order is kept (a catalog's database may order finer than its
     JSON shows, e.g. microseconds), the lists interleave by the keys, and
-    on a tie the earlier list comes first. known: {id(entry): its
-    sort_key} worked out before (local_sort_keys)."""
+    on a tie the earlier list comes first."""
     if keys and keys[0][2] == 'rank':
         # the best of each list, then the second best of each, ...
         ranked = heapq.merge(*[enumerate(entries) for entries in lists],
                              key=operator.itemgetter(0))
         return [entry for _rank, entry in ranked]
 
-    known = known or {}
-
     def key(entry):
         if type(entry) is Entry and entry.sort_key is not None:
             # worked out already (put_sort_keys, with these keys)
             return entry.sort_key
-        found = known.get(id(entry))
-        return sort_key(keys, entry) if found is None else found
+        return sort_key(keys, entry)
     return list(heapq.merge(*lists, key=key))
 
 
@@ -532,14 +528,6 @@ def sort_key(keys, entry):
     return _SortKey([_comparable(entry.get(field), kind)
                      for field, _d, kind in keys],
                     [direction == 'asc' for _f, direction, _k in keys])
-
-
-def local_sort_keys(keys, entries):
-    """merge's known of the local list's entries (while the search waits
-    for its upstreams, as put_sort_keys)."""
-    if keys and keys[0][2] == 'rank':
-        return {}
-    return {id(entry): sort_key(keys, entry) for entry in entries}
 
 
 def put_sort_keys(keys, entries):
@@ -551,6 +539,14 @@ def put_sort_keys(keys, entries):
     for entry in entries:
         if type(entry) is Entry:
             entry.sort_key = sort_key(keys, entry)
+
+
+def local_entries(keys, entries):
+    """The local list's entries as Entry, encoded and with their
+    sort_key: done while the search waits for its upstreams."""
+    out = [Entry(entry, json.dumps(entry)) for entry in entries]
+    put_sort_keys(keys, out)
+    return out
 
 
 def encode(body):
@@ -719,7 +715,8 @@ class FederatedSearch:
             self._asked(type_name, local_params, spec.limit), hops + 1,
             keys)
         body = run_local()
-        known = local_sort_keys(keys, body['artifacts']) if calls else {}
+        if calls:
+            body['artifacts'] = local_entries(keys, body['artifacts'])
         upstream_sources = self._wait(calls)
         cloud_id = self.identity.cloud_id()
         dedupe(cloud_id, body['artifacts'], upstream_sources)
@@ -729,8 +726,7 @@ class FederatedSearch:
             statuses.update(source.nested)
             total += source.total
         body['artifacts'] = merge(
-            keys, [body['artifacts']] + [s.entries for s in upstream_sources],
-            known)
+            keys, [body['artifacts']] + [s.entries for s in upstream_sources])
         body['total_count'] = total
         body.pop('next', None)
         body['first'] = listing.page_links(type_name, params, [],

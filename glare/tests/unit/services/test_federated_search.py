@@ -356,9 +356,11 @@ class TestMerge(base.TestCase):
             src = fs.upstream_source('v', fs.parse_answer(
                 json.dumps(up).encode()))
             fs.put_sort_keys(keys, src.entries)
-            self.assertEqual(ids(plain), ids(fs.merge(
-                keys, [local, src.entries],
-                fs.local_sort_keys(keys, local))), sorts)
+            merged = fs.merge(keys, [fs.local_entries(keys, local),
+                                     src.entries])
+            self.assertEqual(ids(plain), ids(merged), sorts)
+            self.assertEqual(json.dumps({'artifacts': plain}).encode(),
+                             fs.encode({'artifacts': merged}))
 
     def test_relevance_interleaves_by_rank(self):
         # scores of different catalogs do not compare: each catalog's
