@@ -40,6 +40,12 @@ Paging is per source, so a federated answer is one page: no ``next``, and
 ``marker`` is refused. ``total_count`` is the sum of what each source
 reported (an artifact reached by two paths is counted twice).
 
+The answer is written by encode(): each upstream's entries as the
+upstream wrote them, with their origin put in (parse_answer, Entry), not
+decoded and encoded again; the local entries are encoded, and every
+entry's place in the order worked out, while the search waits for its
+upstreams, so that little is left to do after the last answer.
+
 No HTTP and no SQL here: the local list is ArtifactService's, the calls
 glare.services.upstreams'; the merge is pure functions.
 """
