@@ -28,8 +28,16 @@ def context():
     return pecan.request.environ[auth.CONTEXT_KEY]
 
 
-def json_response(body, status=200, content_type=errors.JSON_TYPE):
-    data = json.dumps(body).encode('utf-8') if body is not None else b''
+def json_response(body, status=200, content_type=errors.JSON_TYPE,
+                  encode=None):
+    """The response of body (None: no content); encode: what makes its
+    bytes, json.dumps in UTF-8 by default."""
+    if body is None:
+        data = b''
+    elif encode is not None:
+        data = encode(body)
+    else:
+        data = json.dumps(body).encode('utf-8')
     resp = webob.Response(status=status, body=data, charset=None)
     if body is not None:
         resp.headers['Content-Type'] = content_type

@@ -40,6 +40,12 @@ Paging is per source, so a federated answer is one page: no ``next``, and
 ``marker`` is refused. ``total_count`` is the sum of what each source
 reported (an artifact reached by two paths is counted twice).
 
+The answer is written by encode(): each upstream's entries as the
+upstream wrote them, with their origin put in (parse_answer, Entry), not
+decoded and encoded again; the local entries are encoded, and every
+entry's place in the order worked out, while the search waits for its
+upstreams, so that little is left to do after the last answer.
+
 No HTTP and no SQL here: the local list is ArtifactService's, the calls
 glare.services.upstreams'; the merge is pure functions.
 """
@@ -48,6 +54,7 @@ from concurrent import futures
 import datetime
 import functools
 import heapq
+import json
 import operator
 import re
 import threading
@@ -130,6 +137,146 @@ class Source:
         return {'status': self.status, 'detail': self.detail}
 
 
+# -- an upstream's answer as it came: parsed, and each entry's text -----------
+#
+# The answer of a federated search holds every upstream's entries. Decoded
+# and encoded again, they cost the worker more than anything else the
+# search does besides its calls; they are written as they came instead,
+# with their origin put in (Entry.json), and only their values for the
+# merge and the dedupe are read from the parsed entries.
+
+_WS = json.decoder.WHITESPACE.match
+#: json.loads' own scanner (the C one): a value and where it ends
+_SCAN = json.JSONDecoder().scan_once
+_SCANSTRING = json.decoder.scanstring
+_ENCODE_STR = json.encoder.encode_basestring_ascii
+_ORIGIN_KEY = '"origin"'
+#: what may come between a key and its value
+_COLON = re.compile(r'[ \t\n\r]*:[ \t\n\r]*')
+
+
+class Answer(dict):
+    """An upstream's answer as json.loads makes it; raw_entries: the
+    JSON text of each entry of its "artifacts" list as it came (in the
+    list's order), or None."""
+
+    raw_entries = None
+
+
+class Entry(dict):
+    """An entry of a federated answer as shown (an upstream's with its
+    origin); json: the same entry as JSON text (an upstream's as it came,
+    with the origin put in; a local one encoded while the search waits),
+    or None; sort_key: its place in the search's order (worked out while
+    the search waits: put_sort_keys), or None. Nothing changes an Entry
+    once made: the text would no longer say what the dict does."""
+
+    __slots__ = ('json', 'sort_key')
+
+    def __init__(self, values, json_text=None):
+        super().__init__(values)
+        self.json = json_text
+        self.sort_key = None
+
+
+def _walk_list(text, i):
+    """(values, their texts, the end) of the JSON array whose first
+    element (or end) is at i or after whitespace."""
+    values, texts = [], []
+    i = _WS(text, i).end()
+    if text[i] == ']':
+        return values, texts, i + 1
+    while True:
+        value, end = _SCAN(text, i)
+        values.append(value)
+        texts.append(text[i:end])
+        i = _WS(text, end).end()
+        if text[i] == ',':
+            i = _WS(text, i + 1).end()
+        elif text[i] == ']':
+            return values, texts, i + 1
+        else:
+            raise ValueError('not a JSON array')
+
+
+def _walk(text):
+    """The Answer of a JSON object's text, as json.loads reads it (the
+    last of repeated keys counts), or None when the text is anything
+    else (not an object, not JSON)."""
+    i = _WS(text, 0).end()
+    if text[i] != '{':
+        return None
+    doc = Answer()
+    i = _WS(text, i + 1).end()
+    if text[i] == '}':
+        i += 1
+    else:
+        while True:
+            if text[i] != '"':
+                return None
+            key, i = _SCANSTRING(text, i + 1)
+            i = _WS(text, i).end()
+            if text[i] != ':':
+                return None
+            i = _WS(text, i + 1).end()
+            if key == 'artifacts' and text[i] == '[':
+                value, doc.raw_entries, i = _walk_list(text, i + 1)
+            else:
+                if key == 'artifacts':
+                    doc.raw_entries = None
+                value, i = _SCAN(text, i)
+            doc[key] = value
+            i = _WS(text, i).end()
+            if text[i] == ',':
+                i = _WS(text, i + 1).end()
+            elif text[i] == '}':
+                i += 1
+                break
+            else:
+                return None
+    if _WS(text, i).end() != len(text):
+        return None
+    return doc
+
+
+def parse_answer(data):
+    """json.loads(data) of an upstream's answer (bytes), an Answer with
+    the text of its entries when it is a JSON object in UTF-8; a
+    ValueError where json.loads gives one."""
+    try:
+        doc = _walk(data.decode('utf-8'))
+    except (ValueError, IndexError, StopIteration):
+        # not UTF-8, or not JSON: json.loads says what it is
+        doc = None
+    return json.loads(data) if doc is None else doc
+
+
+def _origin_json(origin):
+    """json.dumps(origin) of an origin of upstream_origin."""
+    return '{"upstream": %s, "cloud_id": %s, "id": %s, "digest": null}' % (
+        _ENCODE_STR(origin['upstream']), _ENCODE_STR(origin['cloud_id']),
+        _ENCODE_STR(origin['id']))
+
+
+def _with_origin(text, entry, origin):
+    """The JSON text of an entry (text, parsed: entry) with origin as
+    its "origin", where dict(entry) with origin set would have it (in
+    its place; at the end when it had none); None when that place cannot
+    be told for sure from the text (escapes in it, or "origin" more than
+    once: in the entry's values too)."""
+    value = _origin_json(origin)
+    if 'origin' not in entry:
+        return '%s, "origin": %s}' % (text[:-1], value)
+    if '\\' in text or text.count(_ORIGIN_KEY) != 1:
+        return None
+    # the entry's own key: written as it reads, and the only one
+    match = _COLON.match(text, text.index(_ORIGIN_KEY) + len(_ORIGIN_KEY))
+    if match is None:
+        return None
+    _old, end = _SCAN(text, match.end())
+    return text[:match.end()] + value + text[end:]
+
+
 # -- pure functions: an upstream's answer, origins, dedupe, merge -------------
 
 def _relayed(entry):
@@ -192,14 +339,20 @@ def upstream_source(name, doc):
     if not isinstance(cloud_id, str) or not cloud_id:
         raise BadAnswer('the answer names no cloud_id: not a federated '
                         'search answer')
+    texts = getattr(doc, 'raw_entries', None)
+    if texts is None or len(texts) != len(artifacts):
+        texts = None
     entries = []
     for i, entry in enumerate(artifacts):
         if not isinstance(entry, dict) or \
                 not isinstance(entry.get('id'), str):
             raise BadAnswer('artifact %d of the answer is not an object '
                             'with an id' % i)
-        entry = dict(entry)
-        entry['origin'] = upstream_origin(name, cloud_id, entry)
+        origin = upstream_origin(name, cloud_id, entry)
+        text = None if texts is None else _with_origin(texts[i], entry,
+                                                       origin)
+        entry = Entry(entry, text)
+        entry['origin'] = origin
         entries.append(entry)
     nested = {}
     theirs = doc.get('upstreams')
@@ -367,12 +520,54 @@ def merge(keys, lists):
         ranked = heapq.merge(*[enumerate(entries) for entries in lists],
                              key=operator.itemgetter(0))
         return [entry for _rank, entry in ranked]
-    ascending = tuple(direction == 'asc' for _f, direction, _k in keys)
 
     def key(entry):
-        return _SortKey([_comparable(entry.get(field), kind)
-                         for field, _d, kind in keys], ascending)
+        if type(entry) is Entry and entry.sort_key is not None:
+            # worked out already (put_sort_keys, with these keys)
+            return entry.sort_key
+        return sort_key(keys, entry)
     return list(heapq.merge(*lists, key=key))
+
+
+def sort_key(keys, entry):
+    """The place of an entry in the order of keys (of sort_keys)."""
+    return _SortKey([_comparable(entry.get(field), kind)
+                     for field, _d, kind in keys],
+                    [direction == 'asc' for _f, direction, _k in keys])
+
+
+def put_sort_keys(keys, entries):
+    """Work out the sort_key of each Entry of entries for merge (with the
+    same keys): done in a call's thread, while the search waits for the
+    others, it is not on the search's way after the last answer."""
+    if keys and keys[0][2] == 'rank':
+        return
+    for entry in entries:
+        if type(entry) is Entry:
+            entry.sort_key = sort_key(keys, entry)
+
+
+def local_entries(keys, entries):
+    """The local list's entries as Entry, encoded and with their
+    sort_key: done while the search waits for its upstreams."""
+    out = [Entry(entry, json.dumps(entry)) for entry in entries]
+    put_sort_keys(keys, out)
+    return out
+
+
+def encode(body):
+    """json.dumps(body) in UTF-8, of a federated list body: the
+    upstreams' entries written as they came (Entry.json)."""
+    parts = []
+    for key, value in body.items():
+        if key == 'artifacts' and isinstance(value, list):
+            value = '[%s]' % ', '.join([
+                entry.json if type(entry) is Entry and entry.json is not None
+                else json.dumps(entry) for entry in value])
+        else:
+            value = json.dumps(value)
+        parts.append('%s: %s' % (json.dumps(key), value))
+    return ('{%s}' % ', '.join(parts)).encode('utf-8')
 
 
 def forward_params(params, limit, types=None):
@@ -426,12 +621,15 @@ class FederatedSearch:
         return asked
 
     @staticmethod
-    def _ask(upstream, path, params, hops, deadline, sent):
+    def _ask(upstream, path, params, hops, deadline, sent, keys):
         try:
             doc = upstream.get_json(path, params=params,
                                     headers={HOPS_HEADER: str(hops)},
-                                    deadline=deadline, on_sent=sent.set)
-            return upstream_source(upstream.name, doc)
+                                    deadline=deadline, on_sent=sent.set,
+                                    loads=parse_answer)
+            source = upstream_source(upstream.name, doc)
+            put_sort_keys(keys, source.entries)
+            return source
         except upstreams_lib.UpstreamError as exc:
             LOG.info('Federated search: upstream %s: %s', upstream.name,
                      exc.detail)
@@ -470,10 +668,11 @@ class FederatedSearch:
                     thread_name_prefix='glare-federated')
             return self._executor
 
-    def _start(self, asked, hops):
-        """The upstreams' calls, started: [(upstream, deadline, future)].
-        Returns once each has written its request (or failed, or
-        SEND_WAIT passed): see glare.services.upstreams on why."""
+    def _start(self, asked, hops, keys):
+        """The upstreams' calls, started: [(upstream, deadline, future)];
+        keys: the merge's (sort_keys). Returns once each has written its
+        request (or failed, or SEND_WAIT passed): see
+        glare.services.upstreams on why."""
         started = time.monotonic()
         pool = self._pool() if asked else None
         calls, sent = [], []
@@ -482,7 +681,8 @@ class FederatedSearch:
             event = threading.Event()
             sent.append(event)
             calls.append((upstream, deadline, pool.submit(
-                self._ask, upstream, path, params, hops, deadline, event)))
+                self._ask, upstream, path, params, hops, deadline, event,
+                keys)))
         for event in sent:
             event.wait(max(0.0, started + SEND_WAIT - time.monotonic()))
         return calls
@@ -516,9 +716,13 @@ class FederatedSearch:
         spec, run_local = self.artifacts.prepare_list(context, type_name,
                                                       local_params)
         cut = hops >= self.upstreams.max_hops
+        keys = sort_keys(spec.sorts)
         calls = [] if cut else self._start(
-            self._asked(type_name, local_params, spec.limit), hops + 1)
+            self._asked(type_name, local_params, spec.limit), hops + 1,
+            keys)
         body = run_local()
+        if calls:
+            body['artifacts'] = local_entries(keys, body['artifacts'])
         upstream_sources = self._wait(calls)
         cloud_id = self.identity.cloud_id()
         dedupe(cloud_id, body['artifacts'], upstream_sources)
@@ -528,8 +732,7 @@ class FederatedSearch:
             statuses.update(source.nested)
             total += source.total
         body['artifacts'] = merge(
-            sort_keys(spec.sorts),
-            [body['artifacts']] + [s.entries for s in upstream_sources])
+            keys, [body['artifacts']] + [s.entries for s in upstream_sources])
         body['total_count'] = total
         body.pop('next', None)
         body['first'] = listing.page_links(type_name, params, [],

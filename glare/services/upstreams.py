@@ -234,10 +234,11 @@ class Upstream:
         return UpstreamError(self.name, 'cannot connect to %s' % self.url)
 
     def get_json(self, path, params=None, headers=None, deadline=None,
-                 max_bytes=MAX_JSON_BYTES, on_sent=None):
+                 max_bytes=MAX_JSON_BYTES, on_sent=None, loads=json.loads):
         """The JSON document of GET path, read within deadline (a
         time.monotonic() value, default now + timeout) and max_bytes;
-        on_sent as for request().
+        on_sent as for request(); loads: what makes the document of the
+        answer's bytes (a ValueError when they are no JSON).
 
         Sent by upstream_http.Direct (urllib3 straight, what requests
         would decide decided once): the same request request() sends, at
@@ -287,7 +288,7 @@ class Upstream:
             raise
         resp.release_conn()
         try:
-            return json.loads(data)
+            return loads(data)
         except ValueError as e:
             raise UpstreamError(self.name, 'answer to GET %s is not JSON' %
                                 path) from e

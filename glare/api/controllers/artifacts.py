@@ -139,7 +139,8 @@ class ArtifactsController:
             return method.json_response(
                 request.app_services.federated_search.list(
                     method.context(), type_name, params,
-                    request.headers.get(federated_search.HOPS_HEADER)))
+                    request.headers.get(federated_search.HOPS_HEADER)),
+                encode=federated_search.encode)
         return method.json_response(_service().list(
             method.context(), type_name, rest))
 

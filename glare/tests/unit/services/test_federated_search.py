@@ -14,6 +14,7 @@
 the search's threads and deadlines (with stand-in upstreams; the real
 ones are in glare/tests/functional/test_federation_search.py)."""
 
+import json
 import threading
 import time
 import types
@@ -156,6 +157,111 @@ class TestUpstreamSource(base.TestCase):
             self.assertIn(message, str(exc))
 
 
+class TestAnswerAsItCame(base.TestCase):
+    """The answer parsed as json.loads parses it, each entry's text kept
+    and written back with its origin: the same JSON as the entry shown."""
+
+    def doc(self):
+        return answer('cloud-v', [
+            entry('a', name='x', tags=['t'], metadata={'k': 'v'}),
+            relayed('b', 'global', 'cloud-g'),
+            # imported at vendor: an origin with a digest
+            entry('c', {'upstream': 'global', 'cloud_id': 'cloud-g',
+                        'id': 'z', 'digest': 'sha256:ab'}, int1=7,
+                  float1=1.5, blob=None),
+            # its own "origin" in its values too: the place is unsure
+            entry('d', metadata={'origin': 'here'}),
+            # escapes in it: unsure too
+            entry('e', description='caf\u00e9 "quoted"'),
+            # no origin (a field the caller may not read)
+            {'id': 'f', 'name': 'no origin'},
+        ], total=9, upstreams={'global': {'status': 'ok', 'detail': None}})
+
+    def encodings(self, doc):
+        yield json.dumps(doc).encode('utf-8')
+        yield json.dumps(doc, ensure_ascii=False).encode('utf-8')
+        yield json.dumps(doc, indent=2).encode('utf-8')
+        yield json.dumps(doc, separators=(',', ':')).encode('utf-8')
+        yield b' \r\n\t' + json.dumps(doc).encode('utf-8') + b'\n '
+
+    def test_parsed_as_json_loads_parses_it(self):
+        for data in self.encodings(self.doc()):
+            parsed = fs.parse_answer(data)
+            self.assertEqual(json.loads(data), parsed)
+            self.assertEqual(len(parsed['artifacts']),
+                             len(parsed.raw_entries))
+            for text, value in zip(parsed.raw_entries, parsed['artifacts'],
+                                   strict=True):
+                self.assertEqual(value, json.loads(text))
+
+    def test_entries_written_as_they_came_with_their_origin(self):
+        for data in self.encodings(self.doc()):
+            src = fs.upstream_source('vendor', fs.parse_answer(data))
+            plain = fs.upstream_source('vendor', json.loads(data))
+            self.assertEqual(plain.entries, src.entries)
+            written = [e.json is not None for e in src.entries]
+            # d and e are encoded again (json.dumps), f gets its origin
+            # at the end as dict() would have it
+            self.assertEqual([True, True, True, False,
+                              '\\' not in data.decode(), True], written)
+            for e in src.entries:
+                if e.json is not None:
+                    shown = json.loads(e.json)
+                    self.assertEqual(dict(e), shown)
+                    self.assertEqual(list(e), list(shown))
+
+    def test_the_answer_is_the_same_json(self):
+        local = [entry('l', name='here', created_at='2024-01-01T00:00:00Z')]
+        for data in self.encodings(self.doc()):
+            src = fs.upstream_source('vendor', fs.parse_answer(data))
+            body = {'type_name': 't', 'artifacts': local + src.entries,
+                    'total_count': 10, 'upstreams': {'vendor': {
+                        'status': 'ok', 'detail': None}}}
+            self.assertEqual(body, json.loads(fs.encode(body)))
+        # from a catalog that writes as json.dumps does: the same bytes
+        src = fs.upstream_source('vendor', fs.parse_answer(
+            json.dumps(self.doc()).encode('utf-8')))
+        body = {'artifacts': local + src.entries, 'cloud_id': 'cloud-e'}
+        self.assertEqual(json.dumps(body).encode('utf-8'), fs.encode(body))
+
+    def test_repeated_keys_the_last_counts(self):
+        data = (b'{"cloud_id": "a", "artifacts": [{"id": "x"}], '
+                b'"artifacts": [{"id": "y", "origin": null}], '
+                b'"cloud_id": "c"}')
+        parsed = fs.parse_answer(data)
+        self.assertEqual(json.loads(data), parsed)
+        self.assertEqual(['{"id": "y", "origin": null}'],
+                         parsed.raw_entries)
+        data = b'{"artifacts": [{"id": "x"}], "artifacts": 5}'
+        parsed = fs.parse_answer(data)
+        self.assertEqual({'artifacts': 5}, parsed)
+        self.assertIsNone(parsed.raw_entries)
+        # "origin" twice in an entry: unsure where, encoded again
+        src = fs.upstream_source('v', fs.parse_answer(
+            b'{"cloud_id": "c", "artifacts": '
+            b'[{"id": "x", "origin": 1, "origin": null}]}'))
+        self.assertIsNone(src.entries[0].json)
+        self.assertEqual({'id': 'x', 'origin': {
+            'upstream': 'v', 'cloud_id': 'c', 'id': 'x', 'digest': None}},
+            json.loads(fs.encode({'artifacts': src.entries}))[
+                'artifacts'][0])
+
+    def test_anything_else_as_json_loads_has_it(self):
+        for data in (b'', b'x', b'[1, 2]', b'"s"', b'{}', b'{"a": 1} x',
+                     b'{"a": 1,}', b'{"artifacts": [1,]}', b'{"a" 1}',
+                     b'{"artifacts": [1 2]}', b'{1: 2}', b'\xff{}',
+                     b'{"artifacts": [NaN]}',
+                     '\ufeff{"a": 1}'.encode('utf-8'),
+                     json.dumps({'artifacts': []}).encode('utf-16'),
+                     b'{"artifacts": ["\xed\xa0\x80"]}'):
+            try:
+                expected = json.loads(data)
+            except ValueError as exc:
+                self.assertRaises(type(exc), fs.parse_answer, data)
+            else:
+                self.assertEqual(expected, fs.parse_answer(data), data)
+
+
 def source(name, entries):
     return fs.Source(name, entries=entries)
 
@@ -232,6 +338,29 @@ class TestSortKeys(base.TestCase):
 
 
 class TestMerge(base.TestCase):
+
+    def test_keys_worked_out_before_give_the_same_order(self):
+        local = [
+            entry('l1', version='2.0.0', created_at='2024-01-03T00:00:00Z'),
+            entry('l2', version='1.0.0', created_at='2024-01-01T00:00:00Z')]
+        up = answer('cloud-v', [
+            entry('u1', version='10.0.0', created_at='2024-01-02T00:00:00Z'),
+            entry('u2', version='1.5.0', created_at='2024-01-02T00:00:00Z'),
+            entry('u3', version=None, created_at='2024-01-05T00:00:00Z')])
+        for sorts in ([], [sort('version', 'desc', 'version')],
+                      [sort('created_at', 'asc')],
+                      [sort('relevance', 'desc', 'relevance')]):
+            keys = fs.sort_keys(sorts)
+            plain = fs.merge(keys, [local, fs.upstream_source(
+                'v', up).entries])
+            src = fs.upstream_source('v', fs.parse_answer(
+                json.dumps(up).encode()))
+            fs.put_sort_keys(keys, src.entries)
+            merged = fs.merge(keys, [fs.local_entries(keys, local),
+                                     src.entries])
+            self.assertEqual(ids(plain), ids(merged), sorts)
+            self.assertEqual(json.dumps({'artifacts': plain}).encode(),
+                             fs.encode({'artifacts': merged}))
 
     def test_relevance_interleaves_by_rank(self):
         # scores of different catalogs do not compare: each catalog's
@@ -354,14 +483,15 @@ class StubUpstream:
         return not self.types or type_name in self.types
 
     def get_json(self, path, params=None, headers=None, deadline=None,
-                 on_sent=None):
+                 on_sent=None, loads=json.loads):
         self.calls.append((path, params, headers, deadline))
 
         def sent():
             self.written_at = time.monotonic()
             on_sent()
         self.write(sent)
-        return self.answer(self, deadline)
+        # the answer's bytes, read as the search reads them
+        return loads(json.dumps(self.answer(self, deadline)).encode())
 
 
 class StubUpstreams(list):
