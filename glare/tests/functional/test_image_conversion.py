@@ -399,6 +399,10 @@ class ConversionTests(ConversionHelpers):
                                   added.pop()))
         self.assertEqual(size, st.st_size)
         self.assertLess(st.st_blocks * 512, 12 * MIB)
+        if os.stat(self.scratch).st_dev == st.st_dev:
+            # the store took qemu-img's file rather than a copy
+            with open(self.server.log_path, errors='replace') as f:
+                self.assertIn('moved into place at the end', f.read())
         self.assertScratchEmpty()
 
     def test_cancel_while_storing(self):

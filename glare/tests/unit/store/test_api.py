@@ -289,6 +289,115 @@ class TestSparseFileWriter(StoresTestCase):
         self.assertEqual({}, self.files())
 
 
+class TestAdoptingFileWriter(StoresTestCase):
+    """A file of the service's on the store's file system is moved into
+    place, not copied: the writer only counts what the caller read."""
+
+    def scratch_file(self, data, name='scratch'):
+        path = os.path.join(self.tmp, name)
+        with open(path, 'wb') as f:
+            f.write(data)
+        return path
+
+    def feed(self, writer, path):
+        with open(path, 'rb') as f:
+            for chunk in iter(lambda: f.read(CHUNK), b''):
+                writer.write(chunk)
+
+    def test_moved_into_place(self):
+        data = os.urandom(2 * CHUNK + 5)
+        path = self.scratch_file(data)
+        inode = os.stat(path).st_ino
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        self.feed(writer, path)
+        # nothing in the store's file until the end
+        self.assertEqual([0], list(self.files().values()))
+        location = writer.finish()
+        self.assertFalse(os.path.exists(path))
+        stored = location[len('file://'):]
+        self.assertEqual(inode, os.stat(stored).st_ino)
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(stored).st_mode))
+        self.assertEqual(data, _read(self.stores.open(location)))
+        self.assertEqual(len(data), self.stores.size(location))
+        # the upload failed after its data was stored: abort removes it
+        writer.abort()
+        self.assertEqual({}, self.files())
+
+    def test_file_permissions(self):
+        self.config.set_in('glance_store', filesystem_store_file_perm=640)
+        path = self.scratch_file(b'shared')
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        self.feed(writer, path)
+        stored = writer.finish()[len('file://'):]
+        self.assertEqual(0o640, stat.S_IMODE(os.stat(stored).st_mode))
+
+    def test_abort_before_the_end_keeps_the_file_where_it_was(self):
+        path = self.scratch_file(os.urandom(CHUNK + 1))
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        writer.write(b'x' * CHUNK)
+        writer.abort()
+        self.assertEqual({}, self.files())
+        self.assertEqual(CHUNK + 1, os.path.getsize(path))
+
+    def test_fewer_bytes_than_the_file_is_an_error(self):
+        path = self.scratch_file(os.urandom(CHUNK + 1))
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        writer.write(b'x' * CHUNK)
+        self.assertRaises(exception.GlareException, writer.finish)
+        writer.abort()
+        self.assertEqual({}, self.files())
+        self.assertTrue(os.path.exists(path))
+
+    def test_a_file_changed_while_read_is_an_error(self):
+        path = self.scratch_file(b'a' * 100)
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        self.feed(writer, path)
+        with open(path, 'ab') as f:
+            f.write(b'more')
+        self.assertRaises(exception.GlareException, writer.finish)
+        writer.abort()
+        self.assertEqual({}, self.files())
+        # another file put in its place
+        path = self.scratch_file(b'b' * 100, 'other')
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        self.feed(writer, path)
+        os.rename(self.scratch_file(b'c' * 100, 'third'), path)
+        self.assertRaises(exception.GlareException, writer.finish)
+        writer.abort()
+        self.assertEqual({}, self.files())
+
+    def test_not_taken_once_data_was_written(self):
+        path = self.scratch_file(b'abc')
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        writer.write(b'abc')
+        self.assertFalse(writer.adopt(path))
+        location = writer.finish()
+        self.assertTrue(os.path.exists(path))
+        self.assertEqual(b'abc', _read(self.stores.open(location)))
+
+    def test_not_taken_from_another_file_system(self):
+        other = '/dev/shm'
+        if not os.path.isdir(other) or os.stat(other).st_dev == os.stat(
+                self.tmp).st_dev:
+            self.skipTest('no other file system to take a file from')
+        shm = self.useFixture(fixtures.TempDir(rootdir=other)).path
+        path = os.path.join(shm, 'scratch')
+        with open(path, 'wb') as f:
+            f.write(b'abc')
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertFalse(writer.adopt(path))
+        writer.write(b'abc')
+        location = writer.finish()
+        self.assertTrue(os.path.exists(path))
+        self.assertEqual(b'abc', _read(self.stores.open(location)))
+
+
 class TestGlanceWriter(StoresTestCase):
     """Several data directories: glance_store's own add() writes."""
 
