@@ -33,8 +33,10 @@ conversion_opts = [
                     'of the source image and the converted image, both '
                     'removed when the conversion ends, however it ends. '
                     'It needs room for both at once (a raw image takes its '
-                    'virtual size, less what is sparse). Unset: the '
-                    'system temporary directory.'),
+                    'virtual size, less what is sparse). On the file '
+                    'system of the filesystem store\'s data directory, the '
+                    'converted image is moved into the store rather than '
+                    'copied. Unset: the system temporary directory.'),
     cfg.IntOpt('max_virtual_size_gb', default=1000, min=1,
                help='Largest virtual size (GiB) of an image that is '
                     'converted; a larger one is refused before qemu-img '

@@ -241,8 +241,16 @@ class BlobService:
 
     # -- upload ----------------------------------------------------------
     def upload(self, context, type_name, artifact_id, field_name, key,
-               stream, length, chunked, content_type):
-        """Stream data into a blob; returns the rendered artifact."""
+               stream, length, chunked, content_type, source_file=None):
+        """Stream data into a blob; returns the rendered artifact.
+
+        source_file: the path of a private file of the service's whose
+        bytes are exactly those stream gives (a conversion's output),
+        unchanged until the upload ends. The data still streams through
+        the checks, the quotas and the digests; a store that can take the
+        file in place of a copy of it (the file store on the same file
+        system: its writer's ``adopt``) moves it into place at the end.
+        """
         if length is None and not chunked:
             raise exception.LengthRequired()
         blob = self.blob(context, type_name, artifact_id, field_name, key)
@@ -260,7 +268,7 @@ class BlobService:
             values, inspected = self._stream(context, blob, upload_id,
                                              writer, limits,
                                              Body(stream, length), length,
-                                             shared, signed)
+                                             shared, signed, source_file)
             values.setdefault('content_type', content_type or
                               'application/octet-stream')
             staged = self._stage(context, blob, inspected.folders, begun)
@@ -365,7 +373,7 @@ class BlobService:
         return staged
 
     def _stream(self, context, blob, upload_id, writer, limits, body,
-                length, shared, signed=None):
+                length, shared, signed=None, source_file=None):
         """Move the data to the store; the blob's new values.
 
         signed: a signatures.UploadSignature to verify over the data: its
@@ -376,6 +384,13 @@ class BlobService:
                             blob.artifact(), blob.name, blob.key, body)
         if getattr(hooked, 'transforms', False):
             writer.size = None
+        elif source_file is not None and hasattr(writer, 'adopt') and \
+                writer.adopt(source_file):
+            # what is read is the file's bytes: the store takes the file
+            # itself at the end (see upload)
+            LOG.info('Upload %s: the data is a file of the service on the '
+                     'store\'s file system, moved into place at the end',
+                     upload_id)
         # the field's own check reads what is stored: after the type's
         # hook, which may decode the body
         check = blob.field.content_check

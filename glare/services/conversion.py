@@ -48,6 +48,7 @@ from oslo_log import log as logging
 
 from glare.artifact_types import image_formats as formats
 from glare.common import chunking
+from glare.common import sparse
 from glare import exception
 
 LOG = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ class Converted:
         self.timings = {}
 
     def chunks(self, size=chunking.CHUNK_SIZE):
-        with open(self.path, 'rb') as f:
+        with self.open() as f:
             while True:
                 data = f.read(size)
                 if not data:
@@ -190,7 +191,10 @@ class Converted:
                 yield data
 
     def open(self):
-        return open(self.path, 'rb')
+        """The output as a file (read(size) -> bytes): its holes (what
+        qemu-img left unwritten, zeros) come from a buffer of zeros, not
+        the disk (glare.common.sparse)."""
+        return sparse.SparseFile(self.path)
 
     def close(self):
         shutil.rmtree(self._workdir, ignore_errors=True)

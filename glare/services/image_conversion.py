@@ -189,10 +189,13 @@ class ConversionService:
         started = time.monotonic()
         with converted:
             with converted.open() as data:
+                # the output is the conversion's own file: the file
+                # store takes it in place of a copy when it can
                 run.upload(TYPE, new_id, FIELD, None, data,
                            length=converted.size,
                            content_type='application/octet-stream',
-                           start=CONVERT_SPAN, span=1 - CONVERT_SPAN)
+                           start=CONVERT_SPAN, span=1 - CONVERT_SPAN,
+                           source_file=converted.path)
         LOG.info('Task %s: image %s converted to %s as image %s (%d '
                  'bytes): copied in %.2f s, inspected in %.2f s, converted '
                  'in %.2f s, stored in %.2f s', run.id, spec['source'],

@@ -192,16 +192,18 @@ class TaskRun:
         return _Progress(self, fd, length, start, span)
 
     def upload(self, type_name, artifact_id, field_name, key, fd,
-               length=None, content_type=None, start=0.0, span=1.0):
+               length=None, content_type=None, start=0.0, span=1.0,
+               source_file=None):
         """Store fd's data in a blob as an upload by the task's creator
         would: BlobService.upload (policy, quotas, caps, the type's
         upload checks, hashes, the saving state, all or nothing); returns
         the artifact's document. Cancellation stops it and removes the
-        partial data."""
+        partial data. source_file: the path of the private file fd reads
+        (see BlobService.upload)."""
         return self.service.blobs.upload(
             self.context, type_name, artifact_id, field_name, key,
             self.reader(fd, length, start, span), length, length is None,
-            content_type)
+            content_type, source_file=source_file)
 
     # -- for the framework -----------------------------------------------
     def _write(self, **values):

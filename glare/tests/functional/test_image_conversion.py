@@ -357,6 +357,83 @@ class ConversionTests(ConversionHelpers):
             self.assertError(404, resp)
         self.assertScratchEmpty()
 
+    def store_files(self):
+        path = os.path.join(self.server.workdir, 'state', 'blobs')
+        return set(os.listdir(path)) if os.path.isdir(path) else set()
+
+    def test_raw_output_with_holes(self):
+        # holes at the start, between the data and at the end, where the
+        # last MiB is partial: stored as holes, read back as qemu-img made
+        # it, the three digests its own
+        size = 24 * MIB + 3 * 512
+        source = qemu.create(self.path('holes.qcow2'), 'qcow2', size)
+        qemu.write(source, 'qcow2', 5 * MIB + 512, MIB + 512, 0x21)
+        qemu.write(source, 'qcow2', 12 * MIB, 3 * MIB, 0x22)
+        expected = qemu.convert(source, 'qcow2', self.path('q.raw'), 'raw')
+        with open(expected, 'rb') as f:
+            data = f.read()
+        af = self.new_image(source, 'qcow2')
+        before = self.store_files()
+        task, _seen = self.wait(self.convert(af['id'], 'raw')['id'])
+        new = self.converted(task, af['id'])
+        self.assertEqual(size, new['image']['size'])
+        for name in ('md5', 'sha1', 'sha256'):
+            self.assertEqual(hashlib.new(name, data).hexdigest(),
+                             new['image'][name], name)
+        path, _sha = self.download(new['id'], 'got.raw')
+        with open(path, 'rb') as f:
+            self.assertEqual(data, f.read())
+        # ranges across the edges of holes
+        url = '%s/image' % self.url(new['id'], TYPE)
+        for first, last in ((5 * MIB + 500, 5 * MIB + 520),
+                             (15 * MIB - 3, 15 * MIB + 3),
+                             (size - 700, size - 1)):
+            resp = self.get(url, headers=dict(
+                self.user, Range='bytes=%d-%d' % (first, last)))
+            self.assertEqual(206, resp.status_code, base.brief(resp))
+            self.assertEqual(data[first:last + 1], resp.content)
+        # the store's file is the data's size, its zeros mostly holes
+        added = self.store_files() - before
+        self.assertEqual(1, len(added), added)
+        st = os.stat(os.path.join(self.server.workdir, 'state', 'blobs',
+                                  added.pop()))
+        self.assertEqual(size, st.st_size)
+        self.assertLess(st.st_blocks * 512, 12 * MIB)
+        if os.stat(self.scratch).st_dev == st.st_dev:
+            # the store took qemu-img's file rather than a copy
+            with open(self.server.log_path, errors='replace') as f:
+                self.assertIn('moved into place at the end', f.read())
+        self.assertScratchEmpty()
+
+    def test_cancel_while_storing(self):
+        # 3 GiB of raw output, nearly all holes: seconds of digests
+        source = qemu.create(self.path('empty.qcow2'), 'qcow2', 3 << 30)
+        qemu.write(source, 'qcow2', 0, MIB, 0x31)
+        af = self.new_image(source, 'qcow2')
+        before = self.store_files()
+        task = self.convert(af['id'], 'raw')
+        deadline = time.monotonic() + TASK_TIMEOUT
+        while time.monotonic() < deadline:
+            seen = self.task(task['id'])
+            # past the conversion: storing
+            if seen['status'] in ('success', 'failure') or (
+                    seen['status'] == 'running' and seen['progress'] > 0.7):
+                break
+            time.sleep(0.02)
+        self.assertEqual('running', seen['status'], seen)
+        resp = self.delete('/tasks/%s' % task['id'], headers=self.user)
+        self.assertEqual(202, resp.status_code, base.brief(resp))
+        ended, _seen = self.wait(task['id'])
+        self.assertEqual('failure', ended['status'], ended)
+        self.assertEqual('Cancelled', ended['message'])
+        self.assertEqual([af['id']], [a['id'] for a in self.named(
+            af['name'])])
+        self.assertError(404, self.get(self.url(ended['artifact'], TYPE),
+                                       headers=self.admin))
+        # nothing of the partial data is left in the store
+        self.assertEqual(before, self.store_files())
+        self.assertScratchEmpty()
+
     # -- who may convert -----------------------------------------------------
     def test_another_project_converts_a_public_image(self):
         af = self.new_image(self.sample_qcow2(), 'qcow2')

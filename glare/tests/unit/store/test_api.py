@@ -196,6 +196,208 @@ class TestFileWriter(StoresTestCase):
         self.assertEqual({}, self.files())
 
 
+class TestSparseFileWriter(StoresTestCase):
+    """Chunks of zeros become holes of the store's file: the data reads
+    back the same (whole, in ranges), its size is the data's."""
+
+    def holes_supported(self):
+        probe = os.path.join(self.tmp, 'probe')
+        with open(probe, 'wb') as f:
+            f.truncate(4 * CHUNK)
+        try:
+            return os.stat(probe).st_blocks * 512 < CHUNK
+        finally:
+            os.unlink(probe)
+
+    def store(self, pieces):
+        location = self.write(pieces)
+        data = b''.join(pieces)
+        self.assertEqual(len(data), self.stores.size(location))
+        reader = self.stores.open(location)
+        self.assertEqual(len(data), reader.length)
+        self.assertEqual(data, _read(reader))
+        path = location[len('file://'):]
+        self.assertEqual(len(data), os.path.getsize(path))
+        return location, data, os.stat(path).st_blocks * 512
+
+    def test_zero_chunks_at_start_middle_and_end(self):
+        data = os.urandom(CHUNK)
+        pieces = [bytes(CHUNK), bytes(CHUNK), data[:CHUNK // 2],
+                  bytes(CHUNK), data, bytes(CHUNK), bytes(CHUNK),
+                  bytes(1000)]  # a partial last chunk of zeros
+        location, whole, allocated = self.store(pieces)
+        if self.holes_supported():
+            # 1.5 MiB of data (and file system blocks around it)
+            self.assertLess(allocated, 3 * CHUNK)
+        # ranges inside a hole, across its edges, from data into a hole
+        for offset, length in ((0, 10), (CHUNK - 3, 6),
+                               (2 * CHUNK + CHUNK // 2 - 2, 4),
+                               (3 * CHUNK, 3 * CHUNK + 1000),
+                               (len(whole) - 1001, 1001)):
+            reader = self.stores.open(location, offset, length)
+            self.assertEqual(whole[offset:offset + length], _read(reader),
+                             (offset, length))
+        self.stores.delete(location)
+        self.assertEqual({}, self.files())
+
+    def test_only_zeros(self):
+        for pieces in ([bytes(CHUNK)], [bytes(3 * CHUNK + 5)],
+                       [bytes(7)], [bytes(CHUNK), bytes(0), bytes(11)]):
+            _location, whole, allocated = self.store(pieces)
+            if self.holes_supported():
+                self.assertEqual(0, allocated, len(whole))
+
+    def test_zeros_inside_data_chunks_are_kept(self):
+        # a chunk that is not all zeros is written as it is
+        chunk = bytes(CHUNK - 1) + b'\x01'
+        self.store([chunk, b'\x01' + bytes(CHUNK - 1), bytes(10) + b'x'])
+
+    def test_chunks_of_any_size(self):
+        pieces = []
+        for n, size in enumerate((1, CHUNK // 3 + 7, 2 * CHUNK + 1, 4096,
+                                  CHUNK, CHUNK - 1)):
+            pieces.append(bytes(size))
+            pieces.append(bytes([n + 1]) * (size % 5000 + 1))
+        self.store(pieces + [bytes(2 * CHUNK + 3)])
+
+    def test_abort_after_zeros_leaves_nothing(self):
+        for pieces in ([bytes(CHUNK), os.urandom(10), bytes(2 * CHUNK)],
+                       [bytes(CHUNK)] * 3):
+            writer = self.stores.writer('file', str(uuid.uuid4()))
+            for piece in pieces:
+                writer.write(piece)
+            writer.abort()
+            self.assertEqual({}, self.files())
+
+    def test_a_hole_past_the_file_size_limit_is_storage_full(self):
+        # zeros past what the disk (here: the file size limit) allows
+        # fail the upload when the file gets its length, and abort removes
+        # the file
+        limit = 2 * CHUNK
+        old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+        old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        self.addCleanup(signal.signal, signal.SIGXFSZ, old_handler)
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, old_limit[1]))
+        try:
+            writer.write(b'data')
+            writer.write(bytes(4 * CHUNK))
+            self.assertRaises(exception.StorageFull, writer.finish)
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        writer.abort()
+        self.assertEqual({}, self.files())
+
+
+class TestAdoptingFileWriter(StoresTestCase):
+    """A file of the service's on the store's file system is moved into
+    place, not copied: the writer only counts what the caller read."""
+
+    def scratch_file(self, data, name='scratch'):
+        path = os.path.join(self.tmp, name)
+        with open(path, 'wb') as f:
+            f.write(data)
+        return path
+
+    def feed(self, writer, path):
+        with open(path, 'rb') as f:
+            for chunk in iter(lambda: f.read(CHUNK), b''):
+                writer.write(chunk)
+
+    def test_moved_into_place(self):
+        data = os.urandom(2 * CHUNK + 5)
+        path = self.scratch_file(data)
+        inode = os.stat(path).st_ino
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        self.feed(writer, path)
+        # nothing in the store's file until the end
+        self.assertEqual([0], list(self.files().values()))
+        location = writer.finish()
+        self.assertFalse(os.path.exists(path))
+        stored = location[len('file://'):]
+        self.assertEqual(inode, os.stat(stored).st_ino)
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(stored).st_mode))
+        self.assertEqual(data, _read(self.stores.open(location)))
+        self.assertEqual(len(data), self.stores.size(location))
+        # the upload failed after its data was stored: abort removes it
+        writer.abort()
+        self.assertEqual({}, self.files())
+
+    def test_file_permissions(self):
+        self.config.set_in('glance_store', filesystem_store_file_perm=640)
+        path = self.scratch_file(b'shared')
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        self.feed(writer, path)
+        stored = writer.finish()[len('file://'):]
+        self.assertEqual(0o640, stat.S_IMODE(os.stat(stored).st_mode))
+
+    def test_abort_before_the_end_keeps_the_file_where_it_was(self):
+        path = self.scratch_file(os.urandom(CHUNK + 1))
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        writer.write(b'x' * CHUNK)
+        writer.abort()
+        self.assertEqual({}, self.files())
+        self.assertEqual(CHUNK + 1, os.path.getsize(path))
+
+    def test_fewer_bytes_than_the_file_is_an_error(self):
+        path = self.scratch_file(os.urandom(CHUNK + 1))
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        writer.write(b'x' * CHUNK)
+        self.assertRaises(exception.GlareException, writer.finish)
+        writer.abort()
+        self.assertEqual({}, self.files())
+        self.assertTrue(os.path.exists(path))
+
+    def test_a_file_changed_while_read_is_an_error(self):
+        path = self.scratch_file(b'a' * 100)
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        self.feed(writer, path)
+        with open(path, 'ab') as f:
+            f.write(b'more')
+        self.assertRaises(exception.GlareException, writer.finish)
+        writer.abort()
+        self.assertEqual({}, self.files())
+        # another file put in its place
+        path = self.scratch_file(b'b' * 100, 'other')
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        self.feed(writer, path)
+        os.rename(self.scratch_file(b'c' * 100, 'third'), path)
+        self.assertRaises(exception.GlareException, writer.finish)
+        writer.abort()
+        self.assertEqual({}, self.files())
+
+    def test_not_taken_once_data_was_written(self):
+        path = self.scratch_file(b'abc')
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        writer.write(b'abc')
+        self.assertFalse(writer.adopt(path))
+        location = writer.finish()
+        self.assertTrue(os.path.exists(path))
+        self.assertEqual(b'abc', _read(self.stores.open(location)))
+
+    def test_not_taken_from_another_file_system(self):
+        other = '/dev/shm'
+        if not os.path.isdir(other) or os.stat(other).st_dev == os.stat(
+                self.tmp).st_dev:
+            self.skipTest('no other file system to take a file from')
+        shm = self.useFixture(fixtures.TempDir(rootdir=other)).path
+        path = os.path.join(shm, 'scratch')
+        with open(path, 'wb') as f:
+            f.write(b'abc')
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertFalse(writer.adopt(path))
+        writer.write(b'abc')
+        location = writer.finish()
+        self.assertTrue(os.path.exists(path))
+        self.assertEqual(b'abc', _read(self.stores.open(location)))
+
+
 class TestGlanceWriter(StoresTestCase):
     """Several data directories: glance_store's own add() writes."""
 
