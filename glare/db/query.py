@@ -376,19 +376,15 @@ def _text_joined(spec):
     return spec.text is not None and bool(spec.text.groups)
 
 
-def _text_matches(spec, copied=False):
+def _text_matches(spec):
     matches = fulltext.matches(spec.dialect, spec.text,
-                               score=_relevance(spec), copied=copied)
-    if not copied and spec.dialect in ('postgresql', 'sqlite'):
+                               score=_relevance(spec))
+    if spec.dialect in ('postgresql', 'sqlite'):
         # found first, once: joined with the artifacts table and a filter
         # of an indexed column (status=active), both would rather walk
         # that index and search the words again for every row (0.5 s at
         # 10,000 artifacts on SQLite; PostgreSQL did it in the page's
-        # order with no filter at all). The search rows alone (copied)
-        # have no index to walk: PostgreSQL then tests the scope and the
-        # type in its scan of the matches (and, for the public part,
-        # finds them through ix_glare_search_visibility too) instead of
-        # keeping every match aside first
+        # order with no filter at all)
         return matches.cte('text_match').prefix_with('MATERIALIZED')
     return matches.subquery('text_match')
 
@@ -649,10 +645,19 @@ def _copied_conds(spec, c):
 
 
 def _fast_parts(spec):
-    """(the matches with their copied columns, conditions on them, sort
-    columns)."""
-    m = _text_matches(spec, copied=True)
-    conds = _copied_conds(spec, m.c)
+    """(the matches in the caller's scope with their copied columns,
+    conditions on them (none: they are inside), sort columns)."""
+    stmt = fulltext.matches(spec.dialect, spec.text,
+                            score=_relevance(spec), copied=True).where(
+        *_copied_conds(spec, fulltext.SEARCH.c))
+    if spec.dialect == 'postgresql' and _relevance(spec):
+        # computed below the count and the sort: else the planner scores
+        # each match above them, and the window count keeps every
+        # match's tsvector aside for it (megabytes written to a
+        # temporary file for a common word)
+        stmt = stmt.offset(0)
+    m = stmt.subquery('text_match')
+    conds = []
     cols = []
     for s in spec.sorts:
         if s.target == 'relevance':
@@ -672,7 +677,7 @@ def _fast_list(session, spec):
     m, conds, cols = _fast_parts(spec)
     query = sa.select(m.c.artifact_id).where(*conds)
     if spec.marker is None:
-        if spec.dialect == 'sqlite':
+        if spec.dialect == 'sqlite' and (spec.project_id or spec.see_all):
             return _sqlite_first_page(session, spec, m, conds, cols)
         query = query.add_columns(sa.func.count().over().label('total'))
         total = None
@@ -702,7 +707,9 @@ _BEST_MARGIN = 3
 
 
 def _sqlite_first_page(session, spec, m, conds, cols):
-    """The first page of a _text_fast list on SQLite, and its total.
+    """The first page of a _text_fast list on SQLite, and its total, for
+    a caller who sees most of the matches (a project: the anonymous one
+    sees the public ones, a few, sorted and counted in one statement).
 
     A window count would keep every match aside (13 ms for the 17,000 of
     a common word at 100,000 artifacts): the total is counted alone, and
@@ -770,8 +777,10 @@ def _sqlite_best_page(session, spec, total):
     # the caller's scope keeps total of the matched: the best k hold
     # about k * total / matched of its matches
     k = spec.limit * _BEST_MARGIN * -(-matched // total) + spec.limit
-    if k >= matched:
-        return None  # as well sort them all
+    if k >= matched or total * 4 < matched:
+        # as well score them all (and scored in the index, every match
+        # would be, where the sort scores only those in scope)
+        return None
     best = session.execute(fts_sqlite.best(spec.text, k)).all()
     scores = {r.id: r.score for r in best}
     rows = session.execute(sa.select(
