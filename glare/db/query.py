@@ -747,18 +747,20 @@ def _sqlite_walked_page(session, spec, total):
     # the rows walked for a page if the matches are spread evenly
     if spec.limit * rows > total * _WALK_ROWS // 2:
         return None
-    conds = [_NoIndex(ARTIFACTS.c.status) != 'deleted']
-    if spec.type_name is not None:
-        conds.append(ARTIFACTS.c.type_name == spec.type_name)
+    hit = [ARTIFACTS.c.status != 'deleted']
     if not spec.see_all:
-        conds.append(_scope(spec, walk=True))
-    # the walk, _WALK_ROWS at most, each row in scope tested for q; the
-    # first matches in the walk's order are the page's
-    walked = sa.select(
-        ARTIFACTS.c.id, ARTIFACTS.c.created_at,
-        fts_sqlite.found(spec.text, ARTIFACTS.c.id).label('hit')).where(
-        *conds).order_by(ARTIFACTS.c.created_at.desc(),
-                         ARTIFACTS.c.id.asc()).limit(_WALK_ROWS).subquery()
+        hit.append(_scope(spec, walk=True))
+    hit.append(fts_sqlite.found(spec.text, ARTIFACTS.c.id))
+    # the walk, _WALK_ROWS rows of the type at most, each tested for the
+    # scope, then for q (in that order: SQLite stops at the first false
+    # term); the first hits in the walk's order are the page's
+    walked = sa.select(ARTIFACTS.c.id, ARTIFACTS.c.created_at,
+                       sa.and_(*hit).label('hit'))
+    if spec.type_name is not None:
+        walked = walked.where(ARTIFACTS.c.type_name == spec.type_name)
+    walked = walked.order_by(ARTIFACTS.c.created_at.desc(),
+                             ARTIFACTS.c.id.asc()).limit(
+        _WALK_ROWS).subquery()
     hits = session.execute(sa.select(walked.c.id, walked.c.created_at).where(
         walked.c.hit).limit(spec.limit)).all()
     if len(hits) < min(spec.limit, total):
