@@ -84,13 +84,15 @@ def expression(query):
 def matches(query, score=True):
     columns = [SEARCH.c.artifact_id.label('artifact_id')]
     if score:
-        columns.append((-sa.func.bm25(_FTS_NAME, *WEIGHTS)).label('score'))
+        columns.append(_score())
     return sa.select(*columns).select_from(
         _FTS.join(SEARCH, SEARCH.c.id == _FTS.c.rowid)).where(
         _FTS_NAME.op('MATCH')(expression(query)))
 
 
 def _score():
+    """The score of a match (higher: better), the same in matches() and
+    best() (a first page from best() must order as the sort of all)."""
     return (-sa.func.bm25(_FTS_NAME, *WEIGHTS)).label('score')
 
 
