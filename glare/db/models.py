@@ -416,6 +416,10 @@ class ArtifactSearch(Base):
         # PostgreSQL
         Index('ix_glare_search_tsv', 'tsv', postgresql_using='gin').ddl_if(
             dialect='postgresql'),
+        # PostgreSQL: the public part of a common word's matches, through
+        # a BitmapAnd with the GIN index (an anonymous caller's search)
+        Index('ix_glare_search_visibility', 'visibility',
+              'type_name').ddl_if(dialect='postgresql'),
         _TABLE_ARGS,
     )
 

@@ -84,7 +84,40 @@ def expression(query):
 def matches(query, score=True):
     columns = [SEARCH.c.artifact_id.label('artifact_id')]
     if score:
-        columns.append((-sa.func.bm25(_FTS_NAME, *WEIGHTS)).label('score'))
+        columns.append(_score())
     return sa.select(*columns).select_from(
         _FTS.join(SEARCH, SEARCH.c.id == _FTS.c.rowid)).where(
         _FTS_NAME.op('MATCH')(expression(query)))
+
+
+def _score():
+    """The score of a match (higher: better), the same in matches() and
+    best() (a first page from best() must order as the sort of all)."""
+    return (-sa.func.bm25(_FTS_NAME, *WEIGHTS)).label('score')
+
+
+def count(query):
+    """SELECT the number of documents matching query (the FTS5 index
+    alone: no search row is read)."""
+    return sa.select(sa.func.count()).select_from(_FTS).where(
+        _FTS_NAME.op('MATCH')(expression(query)))
+
+
+def best(query, k):
+    """SELECT rowid (the search row's id), score of the k best matches,
+    best first: scored in the FTS5 index alone, no search row read."""
+    score = _score()
+    return sa.select(_FTS.c.rowid.label('id'), score).select_from(
+        _FTS).where(_FTS_NAME.op('MATCH')(expression(query))).order_by(
+        score.desc()).limit(k)
+
+
+def found(query, artifact_id):
+    """The condition on an artifacts id column: its document matches
+    query, tested row by row against the ids of the matches, which the
+    FTS5 index gives once (a probe of the index per row costs as much as
+    a search: 150 us for two common words)."""
+    return sa.exists().where(
+        SEARCH.c.artifact_id == artifact_id,
+        SEARCH.c.id.in_(sa.select(_FTS.c.rowid).where(
+            _FTS_NAME.op('MATCH')(expression(query)))))

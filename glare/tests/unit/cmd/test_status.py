@@ -159,14 +159,15 @@ class TestUpgradeCheck(_Config):
         # 0004 adds the members of shared artifacts, 0005 origins, 0006
         # the deployment's settings, 0007 the trust store and signatures,
         # 0008 stars and reviews, 0009 download statistics, 0010 full-text
-        # search, 0011 background tasks
-        self.assertEqual('0011', migration.head())
+        # search, 0011 background tasks, 0012 the search rows' visibility
+        # index
+        self.assertEqual('0012', migration.head())
         self.migrate('0003')
         results = self.check(2)
         self.assertCodes(results, Database_schema=FAILURE)
         details = results['Database schema'][1]
         self.assertIn('0003', details)
-        self.assertIn('0011', details)
+        self.assertIn('0012', details)
 
     def test_database_unreachable(self):
         self.set('database', 'connection',

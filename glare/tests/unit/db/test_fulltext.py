@@ -19,6 +19,7 @@ its pages; visibility decided in the same query."""
 
 import datetime
 
+import fixtures
 import hypothesis
 from hypothesis import strategies as st
 import sqlalchemy as sa
@@ -325,6 +326,53 @@ class _FullText(codec._Codec):
             [ids['plain2'], ids['plain'], ids['kiwi']],
             self.search('-tagged -nothing', owner='p-rank', sorts=[
                 list_query.Sort('relevance', 'desc', 'relevance')])[0])
+
+    def test_a_first_page_is_the_first_of_the_sort_of_every_match(self):
+        # a project's first page may come from a walk of the artifacts
+        # newest first or from the best scores alone (SQLite): the same
+        # page as the sort of every match, or not taken
+        project, other = 'p-first', 'p-first-other'
+        visible = {}
+        for n in range(24):
+            # scores tie in threes, creation times in pairs
+            owner = other if n % 4 == 0 else project
+            hidden = owner == other and n % 8 == 0
+            values = self.add(
+                'n%02d' % n, ' '.join(['heron'] * (1 + n % 3) + ['x'] * n),
+                owner=owner, visibility='private' if hidden else 'public',
+                created_at=T0 + datetime.timedelta(seconds=n // 2),
+                updated_at=T0 + datetime.timedelta(seconds=n % 5))
+            if n == 7:
+                db.update(self.context, codec.TYPE, FIELDS, values['id'],
+                          values, {'status': 'deleted'})
+            elif not hidden:
+                visible[values['id']] = values
+        for n in range(30):  # newer, no heron: a walk's rows to pass
+            self.add('filler%02d' % n, 'nothing', owner=project,
+                     created_at=T0 + datetime.timedelta(minutes=1 + n))
+        newest = sorted(sorted(visible), key=lambda i: visible[i][
+            'created_at'], reverse=True)
+        relevance = [list_query.Sort('relevance', 'desc', 'relevance')]
+        for walk_rows, margin in ((4000, 3), (25, 0)):
+            self.useFixture(fixtures.MockPatchObject(
+                list_query, '_WALK_ROWS', walk_rows))
+            self.useFixture(fixtures.MockPatchObject(
+                list_query, '_BEST_MARGIN', margin))
+            for sorts in ([], relevance):
+                every, total = self.search('heron', project=project,
+                                           sorts=sorts)
+                self.assertEqual(len(visible), total)
+                if not sorts:
+                    self.assertEqual(newest, every)
+                # the marker's page is the sort of every match
+                after = self.search('heron', project=project, sorts=sorts,
+                                    marker=every[0])[0]
+                self.assertEqual(every, every[:1] + after)
+                for limit in (1, 2, 3, 4, 5, 7, 20):
+                    self.assertEqual(
+                        (every[:limit], total),
+                        self.search('heron', project=project, sorts=sorts,
+                                    limit=limit), (walk_rows, sorts, limit))
 
     def test_visibility_is_decided_in_the_same_query(self):
         mine = self.add('lynx private', owner='p-a', visibility='private')

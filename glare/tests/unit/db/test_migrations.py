@@ -33,7 +33,7 @@ from glare.tests import base
 from glare.tests.fixtures import db_fixtures
 
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(config.__file__)))
-HEAD = '0011'
+HEAD = '0012'
 
 
 #: an artifacts row in the columns of 0001 (later migrations add theirs)
@@ -441,6 +441,41 @@ class _MigrationTests(test_migrations.ModelsMigrationsSync):
         self.assertEqual(['owner', 'created_at'],
                          indexes['ix_glare_task_owner_created'])
         self.assertEqual(['created_at'], indexes['ix_glare_task_created'])
+
+    def test_0012_indexes_the_search_rows_visibility(self):
+        # artifacts of before the search rows, indexed by 0010
+        migration.upgrade(self.conf, '0009')
+        when = datetime.datetime(2024, 5, 6, 7, 8, 9)
+        with self.get_engine().begin() as conn:
+            _old_artifact(conn, when, name='Ubuntu Noble',
+                          visibility='public', status='active')
+            _old_artifact(conn, when, artifact_id='a2', name='Ubuntu Jammy')
+        migration.upgrade(self.conf, '0011')
+        engine = self.get_engine()
+        self.assertNotIn('ix_glare_search_visibility', [
+            i['name'] for i in sa.inspect(engine).get_indexes(
+                'glare_artifact_search')])
+        migration.upgrade(self.conf)
+        indexes = {i['name']: i['column_names'] for i in sa.inspect(
+            engine).get_indexes('glare_artifact_search')}
+        if engine.dialect.name == 'postgresql':
+            self.assertEqual(['visibility', 'type_name'],
+                             indexes['ix_glare_search_visibility'])
+        else:
+            # the full-text index of SQLite and MySQL combines with no
+            # other: none is made there
+            self.assertNotIn('ix_glare_search_visibility', indexes)
+        # the search rows made before it are found through it
+        from glare.db import fulltext
+        search = fulltext.SEARCH
+        with engine.connect() as conn:
+            self.assertEqual(['a1'], conn.execute(sa.select(
+                search.c.artifact_id).where(
+                search.c.visibility == 'public',
+                search.c.type_name == 'images',
+                search.c.artifact_id.in_(fulltext._ids(fulltext.matches(
+                    conn.dialect.name, fulltext.parse('ubuntu'),
+                    score=False))))).scalars().all())
 
     def test_ensure_schema_idempotent(self):
         self.assertEqual(HEAD, migration.ensure_schema(self.conf))
