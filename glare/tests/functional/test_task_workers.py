@@ -76,18 +76,12 @@ class _Workers:
         proc.wait(20)
 
 
-@base.with_backends
-class WorkerProcessTests(_Workers, test_tasks.TaskHelpers):
-    """Tasks run by glare-worker processes only."""
-
-    CONFIG = {'DEFAULT': {'stale_upload_timeout': 2},
-              'tasks': {'workers': 0, 'lease_seconds': LEASE,
-                        'poll_interval': 0.2, 'max_attempts': 3}}
+class _TaskRows(test_tasks.TaskHelpers):
+    """The task rows of the class's database, read directly."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.start_workers()
         cls.engine = sa.create_engine(db_api.connection_url(
             cls.server.db_url), poolclass=sa.pool.NullPool)
         cls.addClassCleanup(cls.engine.dispose)
@@ -100,6 +94,32 @@ class WorkerProcessTests(_Workers, test_tasks.TaskHelpers):
 
     def path_of(self, url):
         return url[url.index('/', len('http://')):]
+
+    def slow_import(self):
+        """An import of 2 MiB at 64 KiB every 0.1 s (about 3 s), its
+        digest given: (artifact, the store's files before, size, url,
+        task)."""
+        af = self.create()
+        files = self.stored_files()
+        size = 2 << 20
+        url = self.url_of('/slow/%d/65536/0.1' % size)
+        doc = self.imported(af['id'], 'blob', {
+            'url': url, 'sha256': origin_fixture.sha256(size)})
+        return af, files, size, url, doc
+
+
+@base.with_backends
+class WorkerProcessTests(_Workers, _TaskRows):
+    """Tasks run by glare-worker processes only."""
+
+    CONFIG = {'DEFAULT': {'stale_upload_timeout': 2},
+              'tasks': {'workers': 0, 'lease_seconds': LEASE,
+                        'poll_interval': 0.2, 'max_attempts': 3}}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_workers()
 
     def started_by(self, task_id):
         """The workers whose log says they started the task."""
@@ -165,13 +185,7 @@ class WorkerProcessTests(_Workers, test_tasks.TaskHelpers):
         self.workers.append(self.start_worker(len(self.workers) + 20))
 
     def test_a_killed_workers_task_is_run_again_once(self):
-        af = self.create()
-        files = self.stored_files()
-        size = 2 << 20
-        # 2 MiB at 64 KiB every 0.1 s: about 3 s
-        url = self.url_of('/slow/%d/65536/0.1' % size)
-        doc = self.imported(af['id'], 'blob', {
-            'url': url, 'sha256': origin_fixture.sha256(size)})
+        af, files, size, url, doc = self.slow_import()
         victim = self.running_on(doc)
         os.killpg(victim.pid, signal.SIGKILL)
         killed_at = time.monotonic()
@@ -204,25 +218,12 @@ class WorkerProcessTests(_Workers, test_tasks.TaskHelpers):
 
 
 @base.with_backends
-class ApiTaskProcessTests(test_tasks.TaskHelpers):
+class ApiTaskProcessTests(_TaskRows):
     """The tasks of a glare-api process run in a child process of it
     ([tasks] isolation = process, the default): at idle CPU priority,
     and given back at once when the API process is killed."""
 
     CONFIG = {'tasks': {'workers': 1, 'poll_interval': 0.2}}
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.engine = sa.create_engine(db_api.connection_url(
-            cls.server.db_url), poolclass=sa.pool.NullPool)
-        cls.addClassCleanup(cls.engine.dispose)
-
-    def row(self, task_id):
-        with self.engine.connect() as conn:
-            return conn.execute(sa.text(
-                'SELECT status, attempts, lease_owner FROM glare_tasks '
-                'WHERE id = :id'), {'id': task_id}).one()
 
     def runner(self, task_id):
         """The pid of the process running the task, once it fetched
@@ -280,12 +281,7 @@ class ApiTaskProcessTests(test_tasks.TaskHelpers):
                          self.download(af['id'], 'blob').content)
 
     def test_a_killed_api_process_s_child_gives_the_task_back(self):
-        af = self.create()
-        files = self.stored_files()
-        size = 2 << 20
-        url = self.url_of('/slow/%d/65536/0.1' % size)
-        doc = self.imported(af['id'], 'blob', {
-            'url': url, 'sha256': origin_fixture.sha256(size)})
+        af, files, size, url, doc = self.slow_import()
         child = self.runner(doc['id'])
         api_worker = self.parent(child)
         os.kill(api_worker, signal.SIGKILL)
@@ -299,7 +295,7 @@ class ApiTaskProcessTests(test_tasks.TaskHelpers):
         self.assertLess(time.monotonic() - killed_at, 25)
         row = self.row(doc['id'])
         self.assertEqual(('success', 1), (row.status, row.attempts))
-        first, second = self.origin.of(url[url.index('/', 7):])
+        first, second = self.origin.of(self.path_of(url))
         self.assertLess(first.started, second.started)
         self.assertEqual(origin_fixture.data(size),
                          self.download(af['id'], 'blob').content)
