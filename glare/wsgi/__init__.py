@@ -40,7 +40,8 @@ def build(conf):
 def start_background_work(api):
     """The threads of a serving process: the clean-up (see
     start_clean_up), the download counts' flush and the task workers
-    (composition.start_tasks, [tasks] workers threads). The counts are
+    (composition.start_tasks: by default a thread that starts a child
+    task process when there is work, see [tasks] isolation). The counts are
     written once more when the process exits (stop_background_work, or
     at interpreter exit under any WSGI server)."""
     api.services.stats.start()
