@@ -388,7 +388,7 @@ class DeadWorkerTest(ConversionTestCase):
 
     def test_qemu_img_dies_with_its_process(self):
         raw = qemu.create(self.path('big.raw'), 'raw', 64 * MIB)
-        qemu.write(raw, 'raw', 0, 16 * MIB, 0x70)
+        qemu.write(raw, 'raw', 0, 32 * MIB, 0x70)
         # qemu-img, orphaned, becomes this process's child: its end is
         # seen (SIGKILL at once, rather than SIGPIPE at its next progress
         # line or the end of the conversion)
@@ -401,6 +401,10 @@ class DeadWorkerTest(ConversionTestCase):
         self.addCleanup(worker.wait)
         self.addCleanup(worker.kill)
         qemu_pid = int(worker.stdout.readline())
+        # held where it is: a loaded machine could let it finish its
+        # conversion before the worker is killed (SIGKILL ends a stopped
+        # process all the same)
+        os.kill(qemu_pid, signal.SIGSTOP)
         left = os.listdir(self.work)
         self.assertEqual(1, len(left))
         self.assertTrue(left[0].startswith(
