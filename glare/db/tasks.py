@@ -206,14 +206,17 @@ def release(context, session, task_id, token, now, message):
     return done.rowcount == 1
 
 
-@api.writer
-def purge(context, session, before, limit):
-    """Delete up to limit tasks that ended (success or failure) before
-    `before`; how many."""
-    ids = session.execute(sa.select(TASKS.c.id).where(
+@api.reader
+def ended_before(context, conn, before, limit):
+    """Ids of up to limit tasks that ended (success or failure) before
+    `before`, the oldest first."""
+    return conn.execute(sa.select(TASKS.c.id).where(
         TASKS.c.status.in_(FINISHED), TASKS.c.updated_at < before)
         .order_by(TASKS.c.created_at).limit(limit)).scalars().all()
-    if not ids:
-        return 0
+
+
+@api.writer
+def purge(context, session, task_ids):
+    """Delete the tasks task_ids that ended; how many."""
     return session.execute(TASKS.delete().where(
-        TASKS.c.id.in_(ids), TASKS.c.status.in_(FINISHED))).rowcount
+        TASKS.c.id.in_(task_ids), TASKS.c.status.in_(FINISHED))).rowcount
