@@ -24,6 +24,7 @@ import tarfile
 import tempfile
 import time
 
+from glare.services import task_run
 from glare.tests.fixtures import qemu
 from glare.tests.functional import base
 from glare.tests.functional import test_task_workers
@@ -338,14 +339,24 @@ class ConversionTests(ConversionHelpers):
     def test_cancel_while_running(self):
         raw = qemu.create(self.path('big.raw'), 'raw', 256 * MIB)
         for n in range(4):
-            qemu.write(raw, 'raw', n * 64 * MIB, 24 * MIB, 0x60 + n)
+            qemu.write(raw, 'raw', n * 64 * MIB, 48 * MIB, 0x60 + n)
         af = self.new_image(raw, 'raw')
         task = self.convert(af['id'], 'qcow2')
         running, _seen = self.wait(task['id'], until=(
             'running', 'success', 'failure'))
         self.assertEqual('running', running['status'])
-        resp = self.delete('/tasks/%s' % task['id'], headers=self.user)
-        self.assertEqual(202, resp.status_code, base.brief(resp))
+        # qemu-img held while the task is cancelled: a loaded machine
+        # could otherwise let it finish first; given the time to write
+        # its progress again (which learns of the cancellation) once it
+        # goes on
+        qemu_img = self.converting()
+        os.kill(qemu_img, signal.SIGSTOP)
+        try:
+            resp = self.delete('/tasks/%s' % task['id'], headers=self.user)
+            self.assertEqual(202, resp.status_code, base.brief(resp))
+            time.sleep(task_run.PROGRESS_EVERY + 0.2)
+        finally:
+            os.kill(qemu_img, signal.SIGCONT)
         ended, _seen = self.wait(task['id'])
         self.assertEqual('failure', ended['status'])
         self.assertEqual('Cancelled', ended['message'])
@@ -356,6 +367,27 @@ class ConversionTests(ConversionHelpers):
                             headers=self.admin)
             self.assertError(404, resp)
         self.assertScratchEmpty()
+
+    def converting(self, timeout=30):
+        """The pid of the qemu-img converting in this class's scratch
+        directory, as soon as it runs."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for pid in os.listdir('/proc'):
+                if not pid.isdigit():
+                    continue
+                try:
+                    with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                        argv = f.read().split(b'\0')
+                except OSError:
+                    continue
+                if argv and os.path.basename(argv[0]) == b'qemu-img' and \
+                        b'convert' in argv and any(
+                            a.startswith(os.fsencode(self.scratch))
+                            for a in argv):
+                    return int(pid)
+            time.sleep(0.005)
+        self.fail('no qemu-img convert in %s' % self.scratch)
 
     def store_files(self):
         path = os.path.join(self.server.workdir, 'state', 'blobs')
