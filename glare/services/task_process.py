@@ -93,13 +93,6 @@ class TaskProcess:
         self._thread = None
         service.on_created(self.wake)
 
-    @property
-    def pid(self):
-        """The child's process id while it runs, else None."""
-        proc = self._proc
-        return proc.pid if proc is not None and proc.poll() is None \
-            else None
-
     def start(self):
         if self.workers < 1 or self._thread is not None:
             return self
@@ -121,7 +114,9 @@ class TaskProcess:
             try:
                 os.write(proc.stdin.fileno(), b'.')
             except (BlockingIOError, BrokenPipeError, ValueError):
-                pass  # woken already (the pipe is full), or it is gone
+                # full: it has wakes to read already; gone: _watch starts
+                # another, which claims what is waiting
+                pass
 
     def stop(self, timeout=None, interrupt=True):
         """Stop the child: it claims nothing more, stops its running
