@@ -398,6 +398,94 @@ class TestAdoptingFileWriter(StoresTestCase):
         self.assertEqual(b'abc', _read(self.stores.open(location)))
 
 
+def _resident(path):
+    """Bytes of the file in the page cache (mincore over a mapping)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_int, ctypes.c_long)
+    libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+    libc.mincore.argtypes = (ctypes.c_void_p, ctypes.c_size_t,
+                             ctypes.c_char_p)
+    size = os.path.getsize(path)
+    page = os.sysconf('SC_PAGE_SIZE')
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        addr = libc.mmap(None, size, 1, 1, fd, 0)  # PROT_READ, MAP_SHARED
+        if addr in (None, ctypes.c_void_p(-1).value):
+            raise OSError(ctypes.get_errno(), 'mmap')
+        try:
+            vec = ctypes.create_string_buffer((size + page - 1) // page)
+            if libc.mincore(addr, size, vec) != 0:
+                raise OSError(ctypes.get_errno(), 'mincore')
+            return sum(b & 1 for b in vec.raw) * page
+        finally:
+            libc.munmap(addr, size)
+    finally:
+        os.close(fd)
+
+
+class TestFileWriterPageCache(StoresTestCase):
+    """What the file writer stored is on the disk and out of the page
+    cache once finished (Linux): a blob's pages do not push the service's
+    own out of memory."""
+
+    SIZE = 3 * store_api._FileWriter.WRITEBACK_STEP + CHUNK + 5
+
+    def setUp(self):
+        super().setUp()
+        if not store_api._FileWriter._libc_sync_file_range():
+            self.skipTest('no sync_file_range here')
+        # a file the test writes itself is in the page cache: the check
+        # can see pages (not on tmpfs, whose pages cannot be dropped)
+        probe = os.path.join(self.tmp, 'probe')
+        with open(probe, 'wb') as f:
+            f.write(os.urandom(4 * CHUNK))
+        if _resident(probe) < 4 * CHUNK:
+            self.skipTest('written pages are not seen in the page cache')
+        fd = os.open(probe, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+        if _resident(probe) > CHUNK:
+            self.skipTest('this file system keeps pages it is told to drop')
+
+    def test_written_data_is_dropped_as_it_goes_and_at_the_end(self):
+        data_id = str(uuid.uuid4())
+        writer = self.stores.writer('file', data_id, self.SIZE)
+        path = os.path.join(self.dirs[0], data_id)
+        step = store_api._FileWriter.WRITEBACK_STEP
+        pieces = list(_stream(self.SIZE, piece=CHUNK))
+        written = 0
+        for piece in pieces:
+            writer.write(piece)
+            written += len(piece)
+            if written == 3 * step:
+                # the first step is dropped once the third is written:
+                # at most the two last steps are cached meanwhile
+                self.assertLessEqual(_resident(path), 2 * step)
+        location = writer.finish()
+        self.assertEqual(0, _resident(path))
+        self.assertEqual(_sha256(pieces),
+                         _sha256(self.stores.open(location)))
+
+    def test_an_adopted_file_is_dropped_at_the_end(self):
+        path = os.path.join(self.tmp, 'scratch')
+        with open(path, 'wb') as f:
+            f.write(os.urandom(self.SIZE))
+        self.assertGreater(_resident(path), 0)
+        writer = self.stores.writer('file', str(uuid.uuid4()))
+        self.assertTrue(writer.adopt(path))
+        with open(path, 'rb') as f:
+            for chunk in iter(lambda: f.read(CHUNK), b''):
+                writer.write(chunk)
+        stored = writer.finish()[len('file://'):]
+        self.assertEqual(0, _resident(stored))
+
+
 class TestGlanceWriter(StoresTestCase):
     """Several data directories: glance_store's own add() writes."""
 
