@@ -251,12 +251,19 @@ class _FileWriter:
         if length and cls._libc_sync_file_range():
             # WAIT_BEFORE | WRITE | WAIT_AFTER: written, whatever started it
             cls._sync_file_range(fd, offset, length, 7)
+            cls._fadvise_dontneed(fd, offset, length)
+
+    @staticmethod
+    def _fadvise_dontneed(fd, offset, length):
+        try:
             os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+        except OSError as e:  # a hint: the data is written all the same
+            LOG.debug('posix_fadvise(DONTNEED) failed: %s', e)
 
     def _drop_rest(self, fd):
         """After the fsync: the rest of the file out of the page cache."""
         if self._libc_sync_file_range():
-            os.posix_fadvise(fd, self._dropped, 0, os.POSIX_FADV_DONTNEED)
+            self._fadvise_dontneed(fd, self._dropped, 0)
 
     @classmethod
     def _start_writeback(cls, fd, offset, length):

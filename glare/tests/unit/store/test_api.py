@@ -485,6 +485,20 @@ class TestFileWriterPageCache(StoresTestCase):
         stored = writer.finish()[len('file://'):]
         self.assertEqual(0, _resident(stored))
 
+    def test_a_refused_drop_still_stores_the_data(self):
+        # the drop is a hint: a file system that refuses it loses nothing
+        calls = []
+
+        def refuse(*args):
+            calls.append(args)
+            raise OSError(22, 'Invalid argument')
+        self.useFixture(fixtures.MonkeyPatch('os.posix_fadvise', refuse))
+        pieces = list(_stream(self.SIZE, piece=CHUNK))
+        location = self.write(pieces)
+        self.assertGreaterEqual(len(calls), 3)
+        self.assertEqual(_sha256(pieces),
+                         _sha256(self.stores.open(location)))
+
 
 class TestGlanceWriter(StoresTestCase):
     """Several data directories: glance_store's own add() writes."""
