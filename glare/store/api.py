@@ -248,28 +248,28 @@ class _FileWriter:
     def _drop(cls, fd, offset, length):
         """Wait for the range to be on the disk, then take it out of the
         page cache (a hint: without sync_file_range, nothing)."""
-        if length and cls._libc_sync_file_range():
+        sync_file_range = cls._libc_sync_file_range()
+        if length and sync_file_range:
             # WAIT_BEFORE | WRITE | WAIT_AFTER: written, whatever started it
-            cls._sync_file_range(fd, offset, length, 7)
+            sync_file_range(fd, offset, length, 7)
             cls._fadvise_dontneed(fd, offset, length)
 
     @staticmethod
     def _fadvise_dontneed(fd, offset, length):
+        """Take the range (length 0: to the end) out of the page cache,
+        once on the disk (a hint: where there is no posix_fadvise, or it
+        fails, nothing)."""
         try:
             os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
-        except OSError as e:  # a hint: the data is written all the same
+        except (OSError, AttributeError) as e:
             LOG.debug('posix_fadvise(DONTNEED) failed: %s', e)
-
-    def _drop_rest(self, fd):
-        """After the fsync: the rest of the file out of the page cache."""
-        if self._libc_sync_file_range():
-            self._fadvise_dontneed(fd, self._dropped, 0)
 
     @classmethod
     def _start_writeback(cls, fd, offset, length):
         """Queue the range for writing to disk, without waiting (a hint)."""
-        if cls._libc_sync_file_range():
-            cls._sync_file_range(fd, offset, length, 2)  # ..._WRITE
+        sync_file_range = cls._libc_sync_file_range()
+        if sync_file_range:
+            sync_file_range(fd, offset, length, 2)  # ..._WRITE
 
     @classmethod
     def _libc_sync_file_range(cls):
@@ -295,7 +295,7 @@ class _FileWriter:
                 raise exception.StorageFull() from e
             raise
         os.fsync(self._fd)
-        self._drop_rest(self._fd)
+        self._fadvise_dontneed(self._fd, self._dropped, 0)
         os.close(self._fd)
         self._fd = None
         perm = self._store.conf.glance_store.filesystem_store_file_perm
@@ -317,7 +317,7 @@ class _FileWriter:
                     'read (%d bytes read, %d in the file)' % (
                         self.location, self._written, st.st_size))
             os.fsync(fd)
-            self._drop_rest(fd)
+            self._fadvise_dontneed(fd, self._dropped, 0)
             perm = self._store.conf.glance_store.filesystem_store_file_perm
             os.chmod(path, int(str(perm), 8) if perm > 0 else 0o600)
             # atomic: the placeholder made at the start is replaced
