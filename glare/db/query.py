@@ -741,7 +741,7 @@ def _sqlite_walked_page(session, spec, total):
     walk of the artifacts newest first, or None when the walk would be
     long: the matches in scope are few for the artifacts there are, or
     the first _WALK_ROWS do not hold a page of them."""
-    from glare.db.fulltext import sqlite as fts_sqlite
+    fts = fulltext.backend_of(spec.dialect)  # sqlite
     rows = session.execute(sa.select(sa.func.max(
         fulltext.SEARCH.c.id))).scalar() or 0
     # the rows walked for a page if the matches are spread evenly
@@ -750,7 +750,7 @@ def _sqlite_walked_page(session, spec, total):
     hit = [ARTIFACTS.c.status != 'deleted']
     if not spec.see_all:
         hit.append(_scope(spec, walk=True))
-    hit.append(fts_sqlite.found(spec.text, ARTIFACTS.c.id))
+    hit.append(fts.found(spec.text, ARTIFACTS.c.id))
     # the walk, _WALK_ROWS rows of the type at most, each tested for the
     # scope, then for q (in that order: SQLite stops at the first false
     # term); the first hits in the walk's order are the page's
@@ -773,9 +773,9 @@ def _sqlite_walked_page(session, spec, total):
 def _sqlite_best_page(session, spec, total):
     """The first page by relevance from the best scored matches, or None
     when those do not hold it for sure."""
-    from glare.db.fulltext import sqlite as fts_sqlite
+    fts = fulltext.backend_of(spec.dialect)  # sqlite
     search = fulltext.SEARCH
-    matched = session.execute(fts_sqlite.count(spec.text)).scalar()
+    matched = session.execute(fts.count(spec.text)).scalar()
     # the caller's scope keeps total of the matched: the best k hold
     # about k * total / matched of its matches
     k = spec.limit * _BEST_MARGIN * -(-matched // total) + spec.limit
@@ -783,7 +783,7 @@ def _sqlite_best_page(session, spec, total):
         # as well score them all (and scored in the index, every match
         # would be, where the sort scores only those in scope)
         return None
-    best = session.execute(fts_sqlite.best(spec.text, k)).all()
+    best = session.execute(fts.best(spec.text, k)).all()
     scores = {r.id: r.score for r in best}
     rows = session.execute(sa.select(
         search.c.id, search.c.artifact_id, search.c.updated_at).where(
